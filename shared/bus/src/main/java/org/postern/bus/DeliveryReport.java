@@ -1,0 +1,70 @@
+package org.postern.bus;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import org.postern.smtp.Path;
+import org.postern.smtp.Reply;
+
+/** Outbound's answer to a {@link DeliveryRequest}: one result per recipient. */
+public record DeliveryReport(String queueId, List<RecipientResult> results) {
+
+  /** What happened to one recipient. */
+  public enum Status {
+    /** The next hop accepted it (2xx). */
+    SENT,
+    /** Try again later (4xx, or any failure that is not certainly permanent). */
+    DEFERRED,
+    /** Give up and tell the sender (5xx). */
+    BOUNCED
+  }
+
+  /**
+   * @param reply the reply that decided, remote or our own (e.g. a DNS failure), never null
+   * @param relay the next hop as {@code host[ip]:port}, or "none" when none was reached
+   */
+  public record RecipientResult(Path recipient, Status status, Reply reply, String relay) {
+    public RecipientResult {
+      if (recipient == null || status == null || reply == null || relay == null) {
+        throw new IllegalArgumentException("recipient, status, reply and relay are required");
+      }
+      if ((status == Status.SENT) != reply.isPositive()) {
+        throw new IllegalArgumentException("status " + status + " disagrees with reply " + reply.code());
+      }
+    }
+  }
+
+  public DeliveryReport {
+    QueueIds.check(queueId);
+    if (results == null || results.isEmpty()) {
+      throw new IllegalArgumentException("a report needs results");
+    }
+    results = List.copyOf(results);
+  }
+
+  public JsonObject toJson() {
+    JsonArray a = new JsonArray();
+    for (RecipientResult r : results) {
+      a.add(new JsonObject().put("recipient", Json.path(r.recipient())).put("status", r.status().name())
+          .put("reply", Json.reply(r.reply())).put("relay", r.relay()));
+    }
+    return new JsonObject().put("queueId", queueId).put("results", a);
+  }
+
+  public static DeliveryReport fromJson(JsonObject o) {
+    List<RecipientResult> results = new ArrayList<>();
+    for (Object v : Json.array(o, "results")) {
+      if (!(v instanceof JsonObject r)) {
+        throw new IllegalArgumentException("results must hold objects");
+      }
+      results.add(new RecipientResult(Json.path(r, "recipient"), Json.enumValue(r, "status", Status.class),
+          Json.reply(r, "reply"), Json.string(r, "relay")));
+    }
+    return new DeliveryReport(Json.string(o, "queueId"), results);
+  }
+
+  public static final JsonCodec<DeliveryReport> CODEC =
+      new JsonCodec<>("postern.outbound.delivery-report.v1", DeliveryReport.class, DeliveryReport::toJson,
+          DeliveryReport::fromJson);
+}

@@ -1,0 +1,55 @@
+package org.postern.bus;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import org.postern.smtp.Path;
+
+/**
+ * The queue asks outbound to deliver a message to some of its recipients (those not yet delivered
+ * or bounced), all in the same domain. Outbound answers with a {@link DeliveryReport}.
+ */
+public record DeliveryRequest(
+    String queueId, Path sender, List<Path> recipients, Map<String, String> mailParams, Buffer body, int attempt) {
+
+  public static final String ADDRESS = "postern.outbound.deliver.v1";
+
+  public DeliveryRequest {
+    QueueIds.check(queueId);
+    if (sender == null || recipients == null || recipients.isEmpty() || body == null || attempt < 1) {
+      throw new IllegalArgumentException("sender, recipients, body and a positive attempt are required");
+    }
+    String domain = recipients.get(0).domainKey();
+    for (Path r : recipients) {
+      if (r.isNull() || !r.domainKey().equals(domain)) {
+        throw new IllegalArgumentException("all recipients of one delivery share a domain");
+      }
+    }
+    if (body.length() > EnqueueRequest.MAX_BODY) {
+      throw new IllegalArgumentException("body too large: " + body.length());
+    }
+    recipients = List.copyOf(recipients);
+    mailParams = Map.copyOf(mailParams);
+  }
+
+  public String domain() {
+    return recipients.get(0).domainKey();
+  }
+
+  public JsonObject toJson() {
+    return new JsonObject().put("queueId", queueId).put("sender", Json.path(sender))
+        .put("recipients", Json.paths(recipients)).put("mailParams", Json.params(mailParams))
+        .put("body", Base64.getEncoder().encodeToString(body.getBytes())).put("attempt", attempt);
+  }
+
+  public static DeliveryRequest fromJson(JsonObject o) {
+    return new DeliveryRequest(Json.string(o, "queueId"), Json.path(o, "sender"), Json.paths(o, "recipients"),
+        Json.params(o, "mailParams"), Buffer.buffer(Base64.getDecoder().decode(Json.string(o, "body"))),
+        (int) Json.number(o, "attempt"));
+  }
+
+  public static final JsonCodec<DeliveryRequest> CODEC =
+      new JsonCodec<>(ADDRESS, DeliveryRequest.class, DeliveryRequest::toJson, DeliveryRequest::fromJson);
+}

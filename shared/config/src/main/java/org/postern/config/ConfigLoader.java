@@ -1,0 +1,222 @@
+package org.postern.config;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads the configuration: defaults, then a {@code key = value} file, then {@code --set}
+ * overrides, later sources winning. The file syntax is Postfix's {@code main.cf}: {@code #}
+ * comments, and a line that starts with white space continues the previous value.
+ *
+ * <p>All problems are collected, so an operator fixes a file in one pass. Runs at start-up and on
+ * reload, off the event loop (it reads a file).
+ */
+public final class ConfigLoader {
+
+  private record Sourced(String value, String where) {}
+
+  private ConfigLoader() {}
+
+  /**
+   * @param file the configuration file, or null for embedded defaults only
+   * @param overrides {@code key=value} strings from the command line, applied last
+   */
+  public static PosternConfig load(Path file, List<String> overrides) throws ConfigException {
+    Map<String, Sourced> raw = new LinkedHashMap<>();
+    List<String> problems = new ArrayList<>();
+    if (file != null) {
+      readFile(file, raw, problems);
+    }
+    for (String o : overrides) {
+      int eq = o.indexOf('=');
+      if (eq <= 0) {
+        problems.add("--set " + o + ": expected key=value");
+        continue;
+      }
+      String key = o.substring(0, eq).strip();
+      checkKnown(key, "--set", problems);
+      raw.put(key, new Sourced(o.substring(eq + 1).strip(), "--set"));
+    }
+    return build(raw, problems);
+  }
+
+  /** Parses configuration text as if it were the file {@code name}; for tests and config pushes. */
+  public static PosternConfig parse(String name, String text) throws ConfigException {
+    Map<String, Sourced> raw = new LinkedHashMap<>();
+    List<String> problems = new ArrayList<>();
+    parseLines(name, text, raw, problems);
+    return build(raw, problems);
+  }
+
+  private static void readFile(Path file, Map<String, Sourced> raw, List<String> problems) {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      problems.add(file + ": no such file");
+      return;
+    } catch (IOException e) {
+      problems.add(file + ": cannot read: " + e.getMessage());
+      return;
+    }
+    parseLines(file.toString(), text, raw, problems);
+  }
+
+  private static void parseLines(String name, String text, Map<String, Sourced> raw, List<String> problems) {
+    String[] lines = text.split("\r?\n", -1);
+    String key = null;
+    StringBuilder value = null;
+    String where = null;
+    for (int i = 0; i < lines.length; i++) {
+      String line = lines[i];
+      String trimmed = line.strip();
+      if (trimmed.isEmpty() || trimmed.startsWith("#")) {
+        continue;
+      }
+      if (Character.isWhitespace(line.charAt(0))) {
+        if (key == null) {
+          problems.add(name + ":" + (i + 1) + ": continuation line without a setting before it");
+        } else {
+          value.append(' ').append(trimmed);
+        }
+        continue;
+      }
+      if (key != null) {
+        raw.put(key, new Sourced(value.toString(), where));
+        key = null;
+      }
+      int eq = line.indexOf('=');
+      if (eq <= 0) {
+        problems.add(name + ":" + (i + 1) + ": expected 'key = value', got '" + trimmed + "'");
+        continue;
+      }
+      String k = line.substring(0, eq).strip();
+      String w = name + ":" + (i + 1);
+      if (checkKnown(k, w, problems)) {
+        key = k;
+        value = new StringBuilder(line.substring(eq + 1).strip());
+        where = w;
+      }
+    }
+    if (key != null) {
+      raw.put(key, new Sourced(value.toString(), where));
+    }
+  }
+
+  private static boolean checkKnown(String key, String where, List<String> problems) {
+    if (Settings.all().containsKey(key)) {
+      return true;
+    }
+    String hint = nearest(key);
+    problems.add(where + ": " + key + ": unknown setting" + (hint == null ? "" : " (did you mean " + hint + "?)"));
+    return false;
+  }
+
+  private static PosternConfig build(Map<String, Sourced> raw, List<String> problems) throws ConfigException {
+    Map<String, Object> parsed = new LinkedHashMap<>();
+    Map<String, String> text = new LinkedHashMap<>();
+    for (Setting<?> s : Settings.all().values()) {
+      Sourced src = raw.get(s.key());
+      String value = src == null ? s.defaultValue() : src.value();
+      String where = src == null ? "default" : src.where();
+      try {
+        parsed.put(s.key(), s.parse(value));
+        text.put(s.key(), value);
+      } catch (IllegalArgumentException e) {
+        problems.add(where + ": " + s.key() + ": " + e.getMessage());
+      }
+    }
+    if (problems.isEmpty()) {
+      crossCheck(parsed, raw, problems);
+    }
+    if (!problems.isEmpty()) {
+      throw new ConfigException(problems);
+    }
+    return assemble(parsed, text);
+  }
+
+  private static void crossCheck(Map<String, Object> v, Map<String, Sourced> raw, List<String> problems) {
+    String cert = (String) v.get(Settings.TLS_CERT_CHAIN.key());
+    String key = (String) v.get(Settings.TLS_KEY.key());
+    if (cert.isEmpty() != key.isEmpty()) {
+      String k = cert.isEmpty() ? Settings.TLS_KEY.key() : Settings.TLS_CERT_CHAIN.key();
+      problems.add(where(raw, k) + ": " + k + ": tls.cert_chain and tls.key must be set together");
+    }
+    if (((java.time.Duration) v.get(Settings.QUEUE_MIN_BACKOFF.key()))
+        .compareTo((java.time.Duration) v.get(Settings.QUEUE_MAX_BACKOFF.key())) > 0) {
+      String k = Settings.QUEUE_MIN_BACKOFF.key();
+      problems.add(where(raw, k) + ": " + k + ": must not exceed queue.max_backoff");
+    }
+  }
+
+  private static String where(Map<String, Sourced> raw, String key) {
+    Sourced s = raw.get(key);
+    return s == null ? "default" : s.where();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static PosternConfig assemble(Map<String, Object> v, Map<String, String> text) {
+    return new PosternConfig(
+        new NodeConfig(get(v, Settings.NODE_HOSTNAME), get(v, Settings.NODE_DATA_DIR),
+            get(v, Settings.NODE_LOG), get(v, Settings.NODE_LOG_LEVEL)),
+        new InboundConfig(get(v, Settings.INBOUND_LISTENERS), get(v, Settings.INBOUND_MAX_MESSAGE_SIZE),
+            get(v, Settings.INBOUND_MAX_RECIPIENTS), get(v, Settings.INBOUND_COMMAND_TIMEOUT),
+            get(v, Settings.INBOUND_TLS_HANDSHAKE_TIMEOUT)),
+        new TlsConfig(get(v, Settings.TLS_ENGINE), get(v, Settings.TLS_CERT_CHAIN), get(v, Settings.TLS_KEY),
+            get(v, Settings.TLS_PROTOCOLS)),
+        new PolicyConfig(get(v, Settings.POLICY_TRUSTED_NETWORKS), get(v, Settings.POLICY_RELAY_DOMAINS),
+            get(v, Settings.POLICY_TIMEOUT), get(v, Settings.POLICY_DESTINATION_TLS_LEVEL)),
+        new QueueConfig(get(v, Settings.QUEUE_SPOOL_DIR), get(v, Settings.QUEUE_MIN_BACKOFF),
+            get(v, Settings.QUEUE_MAX_BACKOFF), get(v, Settings.QUEUE_MAX_LIFETIME),
+            get(v, Settings.QUEUE_DELIVERY_TIMEOUT)),
+        new OutboundConfig(get(v, Settings.OUTBOUND_TRANSPORT), get(v, Settings.OUTBOUND_DNS_SERVERS),
+            get(v, Settings.OUTBOUND_CONNECT_TIMEOUT), get(v, Settings.OUTBOUND_COMMAND_TIMEOUT),
+            get(v, Settings.OUTBOUND_STARTTLS_TIMEOUT)),
+        text);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> T get(Map<String, Object> v, Setting<T> s) {
+    return (T) v.get(s.key());
+  }
+
+  /** The known key closest to a misspelt one, if it is close enough to be a likely typo. */
+  private static String nearest(String key) {
+    String best = null;
+    int bestDistance = Integer.MAX_VALUE;
+    for (String k : Settings.all().keySet()) {
+      int d = distance(key, k);
+      if (d < bestDistance) {
+        bestDistance = d;
+        best = k;
+      }
+    }
+    return bestDistance <= Math.max(2, key.length() / 4) ? best : null;
+  }
+
+  private static int distance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+}

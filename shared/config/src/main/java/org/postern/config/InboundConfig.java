@@ -1,0 +1,12 @@
+package org.postern.config;
+
+import java.time.Duration;
+import java.util.List;
+
+/** Settings of the inbound SMTP listener ({@code inbound.*}). */
+public record InboundConfig(
+    List<Listener> listeners,
+    long maxMessageSize,
+    int maxRecipients,
+    Duration commandTimeout,
+    Duration tlsHandshakeTimeout) {}

@@ -1,0 +1,9 @@
+package org.postern.config;
+
+import java.time.Duration;
+import java.util.List;
+import org.postern.smtp.TlsLevel;
+
+/** Relay and TLS policy settings ({@code policy.*}). */
+public record PolicyConfig(
+    List<Cidr> trustedNetworks, List<String> relayDomains, Duration timeout, TlsLevel destinationTlsLevel) {}

@@ -1,0 +1,147 @@
+package org.postern.config;
+
+import static org.postern.config.Values.duration;
+import static org.postern.config.Values.integer;
+import static org.postern.config.Values.list;
+import static org.postern.config.Values.oneOf;
+import static org.postern.config.Values.size;
+import static org.postern.config.Values.text;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.postern.smtp.TlsLevel;
+
+/**
+ * Every setting Postern reads, declared once: key (prefixed by the service that reads it), default,
+ * bounds and a one-line description. {@code config/README.md} documents each of these keys; a
+ * test keeps the two in step.
+ */
+public final class Settings {
+
+  private static final Map<String, Setting<?>> ALL = new LinkedHashMap<>();
+
+  // node: the process
+  public static final Setting<String> NODE_HOSTNAME = add("node.hostname", "",
+      s -> s.isEmpty() ? s : Values.hostname().apply(s),
+      "Our host name in the greeting, EHLO and Received headers; empty means the machine's name.");
+  public static final Setting<String> NODE_DATA_DIR = add("node.data_dir", "data", text(),
+      "Directory for generated keys and certificates (mode 0700).");
+  public static final Setting<String> NODE_LOG = add("node.log", "stderr", text(),
+      "Where the log goes: stderr, stdout, or a file path (appended).");
+  public static final Setting<String> NODE_LOG_LEVEL = add("node.log_level", "info",
+      oneOf("error", "warn", "info", "debug"), "Least severe level logged: error, warn, info or debug.");
+
+  // inbound: the SMTP listener
+  public static final Setting<List<Listener>> INBOUND_LISTENERS = add("inbound.listeners",
+      "127.0.0.1:2525 may", nonEmpty(list(Listener::parse)),
+      "Comma-separated 'address:port tls' listeners; tls is none, may or required.");
+  public static final Setting<Long> INBOUND_MAX_MESSAGE_SIZE = add("inbound.max_message_size",
+      "10240000", size(1024, 1L << 31), "SIZE limit in octets (suffixes k, m, g allowed).");
+  public static final Setting<Integer> INBOUND_MAX_RECIPIENTS = add("inbound.max_recipients",
+      "1000", integer(100, 100_000), "Recipients accepted per message (RFC 5321 asks for at least 100).");
+  public static final Setting<Duration> INBOUND_COMMAND_TIMEOUT = add("inbound.command_timeout",
+      "300s", duration(Duration.ofSeconds(1), Duration.ofHours(1)),
+      "Idle time allowed between client commands (RFC 5321 section 4.5.3.2).");
+  public static final Setting<Duration> INBOUND_TLS_HANDSHAKE_TIMEOUT = add("inbound.tls_handshake_timeout",
+      "60s", duration(Duration.ofSeconds(1), Duration.ofMinutes(10)),
+      "Deadline for a client's TLS handshake after 220 Ready to start TLS.");
+
+  // tls: certificates and engine, shared by inbound and outbound
+  public static final Setting<String> TLS_ENGINE = add("tls.engine", "openssl", oneOf("openssl", "jdk"),
+      "TLS implementation: openssl (BoringSSL via netty-tcnative) or jdk; openssl falls back to jdk if unavailable.");
+  public static final Setting<String> TLS_CERT_CHAIN = add("tls.cert_chain", "", text(),
+      "PEM file with the server certificate followed by its chain; empty generates a self-signed one.");
+  public static final Setting<String> TLS_KEY = add("tls.key", "", text(),
+      "PEM file with the private key of tls.cert_chain (must not be readable by group or others).");
+  public static final Setting<List<String>> TLS_PROTOCOLS = add("tls.protocols", "TLSv1.2, TLSv1.3",
+      nonEmpty(list(oneOfExact("TLSv1.2", "TLSv1.3"))), "TLS versions allowed; nothing older than TLSv1.2.");
+
+  // policy: who may relay, and what TLS each side needs
+  public static final Setting<List<Cidr>> POLICY_TRUSTED_NETWORKS = add("policy.trusted_networks",
+      "127.0.0.0/8, ::1/128", list(Cidr::parse),
+      "Client networks that may relay to any destination (Postfix's mynetworks).");
+  public static final Setting<List<String>> POLICY_RELAY_DOMAINS = add("policy.relay_domains", "",
+      list(Values.domain()), "Domains that anyone may send to; '.example.net' also matches subdomains.");
+  public static final Setting<Duration> POLICY_TIMEOUT = add("policy.timeout", "5s",
+      duration(Duration.ofSeconds(1), Duration.ofMinutes(1)),
+      "Deadline of one policy question; on timeout the answer is a temporary failure, never accept.");
+  public static final Setting<TlsLevel> POLICY_DESTINATION_TLS_LEVEL = add("policy.destination_tls_level",
+      "may", tlsLevel(), "TLS level for destinations no rule names: none, may, encrypt, verify or secure.");
+
+  // queue: the spool and the retry schedule
+  public static final Setting<String> QUEUE_SPOOL_DIR = add("queue.spool_dir", "data/spool", text(),
+      "Directory of the queue files.");
+  public static final Setting<Duration> QUEUE_MIN_BACKOFF = add("queue.min_backoff", "300s",
+      duration(Duration.ofSeconds(1), Duration.ofDays(1)), "First retry delay after a temporary failure.");
+  public static final Setting<Duration> QUEUE_MAX_BACKOFF = add("queue.max_backoff", "4000s",
+      duration(Duration.ofSeconds(1), Duration.ofDays(7)), "Longest delay between two retries.");
+  public static final Setting<Duration> QUEUE_MAX_LIFETIME = add("queue.max_lifetime", "5d",
+      duration(Duration.ofSeconds(1), Duration.ofDays(100)), "Age at which a message still undelivered bounces.");
+  public static final Setting<Duration> QUEUE_DELIVERY_TIMEOUT = add("queue.delivery_timeout", "30m",
+      duration(Duration.ofSeconds(5), Duration.ofHours(24)),
+      "Deadline of one delivery attempt; past it the attempt counts as a temporary failure.");
+
+  // outbound: delivery
+  public static final Setting<TransportTable> OUTBOUND_TRANSPORT = add("outbound.transport", "",
+      TransportTable::parse, "Routes that bypass MX lookup: 'domain=[host]:port', '.domain=...', '*=[host]:port'.");
+  public static final Setting<List<HostPort>> OUTBOUND_DNS_SERVERS = add("outbound.dns_servers", "",
+      list(s -> HostPort.parse(s, 53)), "DNS servers for MX lookups ('ip' or 'ip:port'); empty uses /etc/resolv.conf.");
+  public static final Setting<Duration> OUTBOUND_CONNECT_TIMEOUT = add("outbound.connect_timeout", "30s",
+      duration(Duration.ofSeconds(1), Duration.ofMinutes(10)), "TCP connect deadline per next-hop address.");
+  public static final Setting<Duration> OUTBOUND_COMMAND_TIMEOUT = add("outbound.command_timeout", "300s",
+      duration(Duration.ofSeconds(1), Duration.ofHours(1)), "Deadline for each reply from the next hop.");
+  public static final Setting<Duration> OUTBOUND_STARTTLS_TIMEOUT = add("outbound.starttls_timeout", "300s",
+      duration(Duration.ofSeconds(1), Duration.ofHours(1)),
+      "Deadline for the reply to STARTTLS and the handshake (sendmail's Timeout.starttls).");
+
+  private Settings() {}
+
+  /** All settings in declaration order. */
+  public static Map<String, Setting<?>> all() {
+    return ALL;
+  }
+
+  private static <T> Setting<T> add(String key, String def, java.util.function.Function<String, T> parser, String doc) {
+    Setting<T> s = new Setting<>(key, def, parser, doc);
+    ALL.put(key, s);
+    return s;
+  }
+
+  private static <T> java.util.function.Function<String, List<T>> nonEmpty(java.util.function.Function<String, List<T>> p) {
+    return s -> {
+      List<T> v = p.apply(s);
+      if (v.isEmpty()) {
+        throw new IllegalArgumentException("must not be empty");
+      }
+      return v;
+    };
+  }
+
+  private static java.util.function.Function<String, String> oneOfExact(String... words) {
+    return s -> {
+      for (String w : words) {
+        if (w.equals(s)) {
+          return w;
+        }
+      }
+      throw new IllegalArgumentException("expected one of " + String.join(", ", words) + ", got '" + s + "'");
+    };
+  }
+
+  private static java.util.function.Function<String, TlsLevel> tlsLevel() {
+    return s -> {
+      TlsLevel level;
+      try {
+        level = TlsLevel.parse(s);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("expected none, may, encrypt, verify or secure, got '" + s + "'");
+      }
+      if (level == TlsLevel.DANE) {
+        throw new IllegalArgumentException("dane is not supported yet");
+      }
+      return level;
+    };
+  }
+}

@@ -1,0 +1,95 @@
+package org.postern.smtp;
+
+import java.util.Map;
+
+/**
+ * A parsed SMTP command. {@link CommandParser} produces these; {@link SmtpSession} consumes them.
+ * A line that cannot be parsed becomes {@link Invalid}, which carries the reply the client gets.
+ */
+public sealed interface Command {
+
+  /** The verb as the client should see it in a log line, upper case. */
+  String verb();
+
+  record Ehlo(String domain) implements Command {
+    public String verb() {
+      return "EHLO";
+    }
+  }
+
+  record Helo(String domain) implements Command {
+    public String verb() {
+      return "HELO";
+    }
+  }
+
+  /** MAIL FROM with its ESMTP parameters (upper-cased keys; a value-less key maps to ""). */
+  record Mail(Path sender, Map<String, String> params) implements Command {
+    public Mail {
+      params = Map.copyOf(params);
+    }
+
+    public String verb() {
+      return "MAIL";
+    }
+  }
+
+  record Rcpt(Path recipient, Map<String, String> params) implements Command {
+    public Rcpt {
+      params = Map.copyOf(params);
+    }
+
+    public String verb() {
+      return "RCPT";
+    }
+  }
+
+  record Data() implements Command {
+    public String verb() {
+      return "DATA";
+    }
+  }
+
+  record Rset() implements Command {
+    public String verb() {
+      return "RSET";
+    }
+  }
+
+  record Noop() implements Command {
+    public String verb() {
+      return "NOOP";
+    }
+  }
+
+  record Quit() implements Command {
+    public String verb() {
+      return "QUIT";
+    }
+  }
+
+  record Help() implements Command {
+    public String verb() {
+      return "HELP";
+    }
+  }
+
+  record Vrfy(String argument) implements Command {
+    public String verb() {
+      return "VRFY";
+    }
+  }
+
+  /** STARTTLS; {@code hasArgument} is true when the client sent anything after the verb. */
+  record StartTls(boolean hasArgument) implements Command {
+    public String verb() {
+      return "STARTTLS";
+    }
+  }
+
+  /** A verb we do not implement. */
+  record Unknown(String verb) implements Command {}
+
+  /** A known verb with bad syntax: the reply says what is wrong. */
+  record Invalid(String verb, Reply reply) implements Command {}
+}

@@ -1,0 +1,33 @@
+package org.postern.smtp;
+
+/**
+ * What the session asks its adapter to do. The session never performs I/O itself: it returns
+ * effects, and the adapter reports their results back ({@link SmtpSession#recipientDecided},
+ * {@link SmtpSession#messageRead}, {@link SmtpSession#queued}, {@link SmtpSession#tlsStarted}).
+ */
+public sealed interface Effect {
+
+  /** Write this reply. */
+  record Send(Reply reply) implements Effect {}
+
+  /**
+   * Ask policy whether this recipient is acceptable; answer with
+   * {@link SmtpSession#recipientDecided}. No further command is processed until then.
+   */
+  record CheckRecipient(Path sender, Path recipient) implements Effect {}
+
+  /**
+   * Send {@code ready} (the 220) and start the TLS handshake. Input the client sent after the
+   * STARTTLS line and before the handshake must be discarded, never executed (CVE-2011-0411).
+   */
+  record StartTls(Reply ready) implements Effect {}
+
+  /** Switch the input to DATA mode: lines go to a {@link DataReader} until the lone dot. */
+  record ReadData(long maxSize) implements Effect {}
+
+  /** Hand the message to the queue; answer with {@link SmtpSession#queued} or {@link SmtpSession#queueFailed}. */
+  record Enqueue(Envelope envelope, byte[] body) implements Effect {}
+
+  /** Close the connection once the replies before it are written. */
+  record Close() implements Effect {}
+}

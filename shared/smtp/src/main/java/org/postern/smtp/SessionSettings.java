@@ -1,0 +1,24 @@
+package org.postern.smtp;
+
+/**
+ * What a session needs to know about its listener and client, fixed when the connection opens.
+ *
+ * @param hostname our name, in the greeting and the EHLO reply
+ * @param maxMessageSize the SIZE limit in octets
+ * @param maxRecipients recipients accepted per transaction
+ * @param tlsAvailable whether a usable TLS context exists (if not, STARTTLS gets 454)
+ * @param tlsRequired whether commands other than EHLO, HELO, NOOP, RSET, QUIT and STARTTLS are
+ *     refused until TLS is active
+ */
+public record SessionSettings(
+    String hostname, long maxMessageSize, int maxRecipients, boolean tlsAvailable, boolean tlsRequired) {
+
+  public SessionSettings {
+    if (hostname == null || hostname.isBlank()) {
+      throw new IllegalArgumentException("hostname must be set");
+    }
+    if (maxMessageSize <= 0 || maxRecipients <= 0) {
+      throw new IllegalArgumentException("limits must be positive");
+    }
+  }
+}

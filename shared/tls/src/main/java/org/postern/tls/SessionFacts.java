@@ -1,0 +1,84 @@
+package org.postern.tls;
+
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.Locale;
+import javax.naming.InvalidNameException;
+import javax.naming.ldap.LdapName;
+import javax.naming.ldap.Rdn;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+import org.postern.smtp.TlsFacts;
+import org.postern.smtp.Verify;
+
+/** Reads sendmail's TLS macros out of a finished handshake's {@link SSLSession}. */
+public final class SessionFacts {
+
+  private SessionFacts() {}
+
+  /**
+   * @param verify the verification outcome the caller determined (NOT when no certificate was
+   *     requested)
+   */
+  public static TlsFacts of(SSLSession session, Verify verify) {
+    int bits = cipherBits(session.getCipherSuite());
+    X509Certificate peer = peerCertificate(session);
+    String subject = peer == null ? "" : peer.getSubjectX500Principal().getName();
+    String issuer = peer == null ? "" : peer.getIssuerX500Principal().getName();
+    return new TlsFacts(session.getProtocol(), session.getCipherSuite(), bits, bits, verify,
+        subject, issuer, commonName(subject), commonName(issuer));
+  }
+
+  /** The peer's leaf certificate, or null when none was presented or requested. */
+  public static X509Certificate peerCertificate(SSLSession session) {
+    X509Certificate[] chain = peerChain(session);
+    return chain.length == 0 ? null : chain[0];
+  }
+
+  public static X509Certificate[] peerChain(SSLSession session) {
+    try {
+      Certificate[] certs = session.getPeerCertificates();
+      X509Certificate[] out = new X509Certificate[certs.length];
+      for (int i = 0; i < certs.length; i++) {
+        out[i] = (X509Certificate) certs[i];
+      }
+      return out;
+    } catch (SSLPeerUnverifiedException e) {
+      return new X509Certificate[0];
+    }
+  }
+
+  /**
+   * The symmetric cipher's key length, from the suite name; the JDK's SSLSession has no accessor
+   * for it. Unknown suites count as 0 bits, so an ENCR requirement fails closed.
+   */
+  public static int cipherBits(String suite) {
+    String s = suite.toUpperCase(Locale.ROOT);
+    if (s.contains("AES_256") || s.contains("AES256") || s.contains("CHACHA20")) {
+      return 256;
+    }
+    if (s.contains("AES_128") || s.contains("AES128")) {
+      return 128;
+    }
+    if (s.contains("3DES") || s.contains("DES_EDE")) {
+      return 112;
+    }
+    return 0;
+  }
+
+  static String commonName(String dn) {
+    if (dn.isEmpty()) {
+      return "";
+    }
+    try {
+      for (Rdn rdn : new LdapName(dn).getRdns()) {
+        if (rdn.getType().equalsIgnoreCase("CN")) {
+          return String.valueOf(rdn.getValue());
+        }
+      }
+    } catch (InvalidNameException e) {
+      return "";
+    }
+    return "";
+  }
+}
