@@ -168,7 +168,7 @@ public final class ConfigLoader {
             get(v, Settings.NODE_LOG), get(v, Settings.NODE_LOG_LEVEL)),
         new InboundConfig(get(v, Settings.INBOUND_LISTENERS), get(v, Settings.INBOUND_MAX_MESSAGE_SIZE),
             get(v, Settings.INBOUND_MAX_RECIPIENTS), get(v, Settings.INBOUND_COMMAND_TIMEOUT),
-            get(v, Settings.INBOUND_TLS_HANDSHAKE_TIMEOUT)),
+            get(v, Settings.INBOUND_TLS_HANDSHAKE_TIMEOUT), get(v, Settings.INBOUND_QUEUE_TIMEOUT)),
         new TlsConfig(get(v, Settings.TLS_ENGINE), get(v, Settings.TLS_CERT_CHAIN), get(v, Settings.TLS_KEY),
             get(v, Settings.TLS_PROTOCOLS)),
         new PolicyConfig(get(v, Settings.POLICY_TRUSTED_NETWORKS), get(v, Settings.POLICY_RELAY_DOMAINS),

@@ -9,4 +9,5 @@ public record InboundConfig(
     long maxMessageSize,
     int maxRecipients,
     Duration commandTimeout,
-    Duration tlsHandshakeTimeout) {}
+    Duration tlsHandshakeTimeout,
+    Duration queueTimeout) {}

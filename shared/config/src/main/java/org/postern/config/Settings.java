@@ -48,6 +48,10 @@ public final class Settings {
       "60s", duration(Duration.ofSeconds(1), Duration.ofMinutes(10)),
       "Deadline for a client's TLS handshake after 220 Ready to start TLS.");
 
+  public static final Setting<Duration> INBOUND_QUEUE_TIMEOUT = add("inbound.queue_timeout", "120s",
+      duration(Duration.ofSeconds(1), Duration.ofMinutes(30)),
+      "Deadline for the queue to confirm a message is stored; past it the client gets 451 4.3.0.");
+
   // tls: certificates and engine, shared by inbound and outbound
   public static final Setting<String> TLS_ENGINE = add("tls.engine", "openssl", oneOf("openssl", "jdk"),
       "TLS implementation: openssl (BoringSSL via netty-tcnative) or jdk; openssl falls back to jdk if unavailable.");

@@ -84,7 +84,7 @@ public final class CommandParser {
     } catch (IllegalArgumentException e) {
       return new Command.Invalid(verb, syntaxError);
     }
-    if (verb.equals("RCPT") && path.isNull()) {
+    if (verb.equals("RCPT") && path.isNull() || verb.equals("MAIL") && path.isBarePostmaster()) {
       return new Command.Invalid(verb, syntaxError);
     }
     String paramText = rest.substring(close + 1);

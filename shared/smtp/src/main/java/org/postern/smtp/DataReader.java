@@ -56,7 +56,8 @@ public final class DataReader {
         return false;
       }
     }
-    if (line.length > MAX_LINE) {
+    // The stuffed dot is transport framing, not text: it does not count towards the limit.
+    if (length > MAX_LINE) {
       outcome = Outcome.LINE_TOO_LONG;
       return false;
     }

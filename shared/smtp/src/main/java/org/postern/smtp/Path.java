@@ -16,7 +16,8 @@ public record Path(String localPart, String domain) {
       throw new IllegalArgumentException("path parts must not be null");
     }
     boolean isNull = localPart.isEmpty() && domain.isEmpty();
-    if (!isNull) {
+    boolean postmaster = domain.isEmpty() && localPart.equalsIgnoreCase("postmaster");
+    if (!isNull && !postmaster) {
       if (localPart.isEmpty() || domain.isEmpty()) {
         throw new IllegalArgumentException("a mailbox needs a local part and a domain");
       }
@@ -34,6 +35,9 @@ public record Path(String localPart, String domain) {
     if (mailbox.isEmpty()) {
       return NULL;
     }
+    if (mailbox.equalsIgnoreCase("postmaster")) {
+      return new Path(mailbox, "");
+    }
     int at = mailbox.lastIndexOf('@');
     if (at <= 0 || at == mailbox.length() - 1) {
       throw new IllegalArgumentException("not a mailbox: " + mailbox);
@@ -45,9 +49,14 @@ public record Path(String localPart, String domain) {
     return localPart.isEmpty();
   }
 
-  /** {@code local@domain}, or the empty string for the null path. */
+  /** True for the domain-less {@code <Postmaster>} of RFC 5321 §4.5.1, which only RCPT accepts. */
+  public boolean isBarePostmaster() {
+    return domain.isEmpty() && !localPart.isEmpty();
+  }
+
+  /** {@code local@domain}, or the empty string for the null path ({@code Postmaster} alone stays so). */
   public String mailbox() {
-    return isNull() ? "" : localPart + "@" + domain;
+    return isNull() ? "" : domain.isEmpty() ? localPart : localPart + "@" + domain;
   }
 
   /** The domain in lower case, for routing and table lookups. */

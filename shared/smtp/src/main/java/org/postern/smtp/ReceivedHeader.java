@@ -2,7 +2,6 @@ package org.postern.smtp;
 
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
-import java.time.format.TextStyle;
 import java.util.List;
 import java.util.Locale;
 
@@ -22,6 +21,8 @@ public final class ReceivedHeader {
 
   private static final DateTimeFormatter DATE =
       DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT);
+
+  private static final DateTimeFormatter ZONE = DateTimeFormatter.ofPattern("zzz", Locale.ROOT);
 
   private ReceivedHeader() {}
 
@@ -63,7 +64,9 @@ public final class ReceivedHeader {
     if (recipients.size() == 1) {
       sb.append("\r\n\tfor ").append(recipients.get(0));
     }
-    String zone = when.getZone().getDisplayName(TextStyle.SHORT, Locale.ROOT);
+    // The abbreviation in force at that instant (CEST in summer, not CET); UTC for a zero offset.
+    String zone = when.getOffset().getTotalSeconds() == 0 && when.getZone() instanceof java.time.ZoneOffset
+        ? "UTC" : ZONE.format(when);
     sb.append("; ").append(DATE.format(when)).append(" (").append(zone).append(")\r\n");
     return sb.toString();
   }

@@ -249,18 +249,18 @@ public final class SmtpSession {
     }
     Map<String, String> params = new LinkedHashMap<>();
     for (Map.Entry<String, String> p : c.params().entrySet()) {
+      if (!esmtp) {
+        // HELO clients were offered no extension, so no parameter is valid, whatever its value.
+        return send(Reply.of(555, "5.5.4", "Unsupported option: " + p.getKey()));
+      }
       switch (p.getKey()) {
         case "SIZE": {
-          long declared;
-          try {
-            declared = Long.parseLong(p.getValue());
-          } catch (NumberFormatException e) {
+          String v = p.getValue();
+          if (v.isEmpty() || v.length() > 20 || !v.chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
             return send(Reply.of(501, "5.5.4", "Bad SIZE parameter"));
           }
-          if (declared < 0) {
-            return send(Reply.of(501, "5.5.4", "Bad SIZE parameter"));
-          }
-          if (declared > settings.maxMessageSize()) {
+          // RFC 1870 allows 20 digits, more than a long holds: anything that long is too big.
+          if (v.length() > 18 || Long.parseLong(v) > settings.maxMessageSize()) {
             return send(SIZE_EXCEEDED);
           }
           break;
@@ -274,9 +274,6 @@ public final class SmtpSession {
         }
         default:
           return send(Reply.of(555, "5.5.4", "Unsupported option: " + p.getKey()));
-      }
-      if (!esmtp) {
-        return send(Reply.of(555, "5.5.4", "Unsupported option: " + p.getKey()));
       }
       params.put(p.getKey(), p.getValue());
     }
@@ -299,8 +296,13 @@ public final class SmtpSession {
     if (recipients.size() >= settings.maxRecipients()) {
       return send(TOO_MANY_RCPTS);
     }
+    Path recipient = c.recipient();
+    if (recipient.domain().isEmpty()) {
+      // RFC 5321 §4.5.1: <Postmaster> without a domain means our postmaster.
+      recipient = new Path(recipient.localPart(), settings.hostname());
+    }
     state = State.CHECKING_RECIPIENT;
-    return List.of(new Effect.CheckRecipient(sender, c.recipient()));
+    return List.of(new Effect.CheckRecipient(sender, recipient));
   }
 
   private List<Effect> data() {

@@ -1,0 +1,15 @@
+/**
+ * The inbound SMTP listener: the only part of Postern that accepts sockets.
+ *
+ * <p><b>Job:</b> speak ESMTP to clients (RFC 5321, STARTTLS per RFC 3207, PIPELINING per RFC
+ * 2920) and hand accepted messages to the queue. <b>Talks to:</b> the policy service (at connect
+ * and at RCPT) and the queue (at the end of DATA), over the event bus only.
+ * <b>Trusts:</b> nothing a client sends; not even the policy or queue answers beyond their
+ * contracts: a missing or malformed answer is a temporary failure (4xx), never an accept.
+ * <b>Promises:</b> 250 after DATA only once the queue has confirmed the message is durable; input
+ * sent after STARTTLS and before the handshake is discarded, never executed (CVE-2011-0411).
+ *
+ * <p>The protocol lives in {@link org.postern.smtp.SmtpSession}; this package only moves bytes
+ * between a socket and that state machine, and carries out its effects.
+ */
+package org.postern.inbound;

@@ -1,0 +1,96 @@
+package org.postern.node;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.postern.config.ConfigException;
+import org.postern.config.ConfigLoader;
+import org.postern.config.PosternConfig;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code postern} command line. Expected errors print one clear message, never a stack trace. */
+@Command(name = "postern", mixinStandardHelpOptions = true, version = "postern 0.1.0",
+    description = "A reactive mail relay cluster.", subcommands = {Main.Run.class})
+public final class Main implements Callable<Integer> {
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new Main()).execute(args));
+  }
+
+  @Override
+  public Integer call() {
+    CommandLine.usage(this, System.err);
+    return 2;
+  }
+
+  @Command(name = "run", mixinStandardHelpOptions = true,
+      description = "Run a node. With no --config, embedded defaults: SMTP on 127.0.0.1:2525 with STARTTLS.")
+  static final class Run implements Callable<Integer> {
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Configuration file (key = value lines).")
+    Path config;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one setting; repeatable.")
+    List<String> sets = new ArrayList<>();
+
+    @Option(names = "--roles", paramLabel = "ROLES", defaultValue = "inbound,policy,queue,outbound",
+        description = "Comma-separated roles to run (default: ${DEFAULT-VALUE}).")
+    String roles;
+
+    @Override
+    public Integer call() throws Exception {
+      PosternConfig cfg;
+      Set<Role> roleSet;
+      try {
+        cfg = ConfigLoader.load(config, sets);
+        roleSet = Role.parse(roles);
+      } catch (ConfigException e) {
+        e.problems().forEach(p -> System.err.println("postern: configuration error: " + p));
+        return 2;
+      } catch (IllegalArgumentException e) {
+        System.err.println("postern: --roles: " + e.getMessage());
+        return 2;
+      }
+      if (cfg.node().hostname().isEmpty()) {
+        cfg = cfg.withHostname(machineName());
+      }
+      try {
+        LogSetup.configure(cfg.node().log(), cfg.node().logLevel(), cfg.node().hostname());
+      } catch (java.io.IOException e) {
+        System.err.println("postern: node.log: cannot open " + cfg.node().log() + ": " + e.getMessage());
+        return 2;
+      }
+      CountDownLatch stopped = new CountDownLatch(1);
+      Node node;
+      try {
+        node = Node.start(cfg, roleSet).toCompletionStage().toCompletableFuture().get();
+      } catch (java.util.concurrent.ExecutionException e) {
+        Throwable cause = e.getCause() == null ? e : e.getCause();
+        System.err.println("postern: cannot start: " + cause.getMessage());
+        return 1;
+      }
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        node.stop().toCompletionStage().toCompletableFuture().join();
+        stopped.countDown();
+      }, "postern-shutdown"));
+      stopped.await();
+      return 0;
+    }
+
+    /** The machine's name, read once at start (never on an event loop: it may consult DNS). */
+    private static String machineName() {
+      try {
+        String name = InetAddress.getLocalHost().getHostName();
+        return name.matches("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?") ? name : "localhost";
+      } catch (java.io.IOException e) {
+        return "localhost";
+      }
+    }
+  }
+}

@@ -1,0 +1,111 @@
+package org.postern.node;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.ServerSSLOptions;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Set;
+import java.util.logging.Logger;
+import org.postern.bus.Contracts;
+import org.postern.config.PosternConfig;
+import org.postern.inbound.InboundVerticle;
+import org.postern.outbound.OutboundVerticle;
+import org.postern.policy.PolicyVerticle;
+import org.postern.queue.QueueVerticle;
+import org.postern.tls.ServerCredentials;
+import org.postern.tls.ServerTls;
+import org.postern.tls.TlsEngine;
+
+/** A running node: the Vert.x instance and the verticles for its roles. */
+public final class Node {
+
+  private static final Logger LOG = Logger.getLogger("postern.node");
+
+  private final Vertx vertx;
+  private final InboundVerticle inbound;
+
+  private Node(Vertx vertx, InboundVerticle inbound) {
+    this.vertx = vertx;
+    this.inbound = inbound;
+  }
+
+  /**
+   * Starts a node. Blocking steps (reading certificate files, generating a key) run before any
+   * event loop serves traffic, on the calling thread or a worker.
+   */
+  public static Future<Node> start(PosternConfig config, Set<Role> roles) {
+    Vertx vertx = Vertx.vertx();
+    Contracts.register(vertx);
+    TlsEngine engine = TlsEngine.choose(config.tls().engine());
+    if (engine.fellBack()) {
+      LOG.warning("tls.engine is openssl but BoringSSL could not load; falling back to " + engine.description());
+    }
+    LOG.info("TLS engine: " + engine.description());
+    String hostname = config.node().hostname();
+    Future<ServerSSLOptions> serverTls = roles.contains(Role.INBOUND)
+        ? vertx.executeBlocking(() -> loadServerTls(config, hostname))
+        : Future.succeededFuture();
+    InboundVerticle[] inbound = new InboundVerticle[1];
+    return serverTls.compose(tlsOptions -> {
+      Future<?> chain = Future.succeededFuture();
+      // Policy and queue come first, so the listener never accepts a client it cannot serve.
+      if (roles.contains(Role.POLICY)) {
+        chain = chain.compose(v -> deploy(vertx, new PolicyVerticle(config.policy())));
+      }
+      if (roles.contains(Role.QUEUE)) {
+        chain = chain.compose(v -> deploy(vertx, new QueueVerticle(config.queue(), hostname, Clock.systemUTC())));
+      }
+      if (roles.contains(Role.OUTBOUND)) {
+        chain = chain.compose(v -> deploy(vertx, new OutboundVerticle(config.outbound(), config.tls(), hostname, engine)));
+      }
+      if (roles.contains(Role.INBOUND)) {
+        inbound[0] = new InboundVerticle(config.inbound(), hostname, engine, tlsOptions, config.policy().timeout(),
+            Clock.systemUTC());
+        chain = chain.compose(v -> deploy(vertx, inbound[0]));
+      }
+      return chain;
+    }).map(v -> {
+      LOG.info("node started with roles " + roles + " as " + hostname);
+      return new Node(vertx, inbound[0]);
+    }).recover(e -> vertx.close().transform(ignored -> Future.failedFuture(e)));
+  }
+
+  /**
+   * Loads the server credentials; on failure STARTTLS stays advertised-off and answers 454, as the
+   * seeds describe for a TLS context that cannot be used. Runs on a worker thread.
+   */
+  private static ServerSSLOptions loadServerTls(PosternConfig config, String hostname) {
+    try {
+      ServerCredentials creds = ServerCredentials.loadOrCreate(config.tls(), Path.of(config.node().dataDir()), hostname);
+      LOG.info("server certificate: " + creds.source() + ", subject " + creds.leaf().getSubjectX500Principal().getName()
+          + ", SHA-256 fingerprint " + creds.fingerprint());
+      return ServerTls.options(creds, config.tls().protocols(), config.inbound().tlsHandshakeTimeout());
+    } catch (IOException | RuntimeException e) {
+      LOG.severe("STARTTLS=server, error: cannot use the server certificate: " + e.getMessage()
+          + "; STARTTLS will answer 454 until this is fixed");
+      return null;
+    }
+  }
+
+  private static Future<String> deploy(Vertx vertx, io.vertx.core.Deployable verticle) {
+    return vertx.deployVerticle(verticle, new DeploymentOptions().setThreadingModel(ThreadingModel.EVENT_LOOP));
+  }
+
+  /** The inbound listeners' bound ports, or an empty list without the inbound role. */
+  public List<Integer> inboundPorts() {
+    return inbound == null ? List.of() : inbound.ports();
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public Future<Void> stop() {
+    return vertx.close();
+  }
+}

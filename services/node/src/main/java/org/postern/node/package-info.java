@@ -1,0 +1,8 @@
+/**
+ * The node: one process, one runnable jar. It reads and validates the configuration, sets up
+ * logging, loads (or generates) the TLS credentials off the event loop, chooses the TLS engine, and
+ * deploys the verticles for the roles it is given: inbound, policy, queue, outbound. The services
+ * never call each other directly, only over the event bus, so the same jar runs any subset of
+ * roles.
+ */
+package org.postern.node;

@@ -1,0 +1,94 @@
+package org.postern.node;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+/**
+ * A real node process started through {@code deploy/postern run}, exactly as the README tells an
+ * operator to, with its log (stderr) captured line by line.
+ */
+final class NodeProcess implements AutoCloseable {
+
+  static final Path REPO = Path.of("../..").toAbsolutePath().normalize();
+
+  private final Process process;
+  private final LinkedBlockingQueue<String> unread = new LinkedBlockingQueue<>();
+  private final List<String> all = java.util.Collections.synchronizedList(new ArrayList<>());
+
+  private NodeProcess(Process process) {
+    this.process = process;
+    Thread reader = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
+        for (String line; (line = r.readLine()) != null; ) {
+          all.add(line);
+          unread.add(line);
+        }
+      } catch (IOException e) {
+        unread.add("<log stream closed: " + e + ">");
+      }
+    }, "node-log-reader");
+    reader.setDaemon(true);
+    reader.start();
+  }
+
+  static NodeProcess start(Path workDir, List<String> sets) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of("bash", REPO.resolve("deploy/postern").toString(), "run"));
+    for (String s : sets) {
+      cmd.add("--set");
+      cmd.add(s);
+    }
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    pb.environment().put("POSTERN_JAR", REPO.resolve("services/node/target/postern.jar").toString());
+    return new NodeProcess(pb.start());
+  }
+
+  /** Waits for a log line matching {@code regex}; fails with the log so far if it does not come. */
+  String awaitLog(String regex, Duration timeout) throws InterruptedException {
+    Pattern p = Pattern.compile(regex);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (all) {
+      for (String line : all) {
+        if (p.matcher(line).find()) {
+          return line;
+        }
+      }
+    }
+    while (true) {
+      long left = deadline - System.nanoTime();
+      String line = left <= 0 ? null : unread.poll(left, TimeUnit.NANOSECONDS);
+      if (line == null) {
+        throw new AssertionError("no log line matching /" + regex + "/ within " + timeout + "; log:\n" + log());
+      }
+      if (p.matcher(line).find()) {
+        return line;
+      }
+    }
+  }
+
+  String log() {
+    synchronized (all) {
+      return String.join("\n", all);
+    }
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(10, TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+}

@@ -1,0 +1,63 @@
+package org.postern.policy;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import java.util.function.Function;
+import java.util.logging.Logger;
+import org.postern.bus.Decision;
+import org.postern.bus.DestinationTlsCheck;
+import org.postern.bus.RelayCheck;
+import org.postern.bus.RelayVerdict;
+import org.postern.bus.SessionCheck;
+import org.postern.config.PolicyConfig;
+
+/** Answers policy questions from the compiled {@link RelayRules}; see the package comment for its trust. */
+public final class PolicyVerticle extends VerticleBase {
+
+  private static final Logger LOG = Logger.getLogger("postern.policy");
+
+  private volatile RelayRules rules;
+
+  public PolicyVerticle(PolicyConfig config) {
+    this.rules = new RelayRules(config);
+  }
+
+  @Override
+  public Future<?> start() {
+    var bus = vertx.eventBus();
+    return Future.all(
+        bus.<SessionCheck>consumer(SessionCheck.ADDRESS, m -> answer(m, SessionCheck.class, q -> rules.session(q)))
+            .completion(),
+        bus.<RelayCheck>consumer(RelayCheck.ADDRESS, m -> answer(m, RelayCheck.class, this::relay)).completion(),
+        bus.<DestinationTlsCheck>consumer(DestinationTlsCheck.ADDRESS,
+            m -> answer(m, DestinationTlsCheck.class, q -> rules.destinationTls(q))).completion());
+  }
+
+  private RelayVerdict relay(RelayCheck q) {
+    RelayVerdict v = rules.relay(q);
+    if (v.decision() != Decision.ACCEPT) {
+      LOG.info(() -> "reject: RCPT from [" + q.clientIp() + "]: " + v.reply() + "; from=" + q.sender()
+          + " to=" + q.recipient() + " helo=<" + q.helo() + "> rule=" + v.rule());
+    }
+    return v;
+  }
+
+  /**
+   * Answers one request. A body of the wrong type is refused with a failure, which the sender
+   * treats as a temporary failure: nothing on the bus is trusted to be what it claims.
+   */
+  private static <Q> void answer(Message<Q> m, Class<Q> type, Function<Q, ?> rule) {
+    Object body = m.body();
+    if (!type.isInstance(body)) {
+      m.fail(400, "expected " + type.getSimpleName());
+      return;
+    }
+    try {
+      m.reply(rule.apply(type.cast(body)));
+    } catch (RuntimeException e) {
+      LOG.warning(() -> "policy evaluation failed: " + e);
+      m.fail(500, "policy evaluation failed");
+    }
+  }
+}

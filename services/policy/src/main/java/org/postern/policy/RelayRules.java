@@ -1,0 +1,67 @@
+package org.postern.policy;
+
+import java.util.List;
+import org.postern.bus.Decision;
+import org.postern.bus.DestinationTls;
+import org.postern.bus.DestinationTlsCheck;
+import org.postern.bus.RelayCheck;
+import org.postern.bus.RelayVerdict;
+import org.postern.bus.SessionCheck;
+import org.postern.bus.SessionPolicy;
+import org.postern.config.Cidr;
+import org.postern.config.PolicyConfig;
+import org.postern.smtp.Reply;
+
+/**
+ * The compiled policy: pure functions from a question to an answer, with the rule that decided.
+ * Immutable, so a reload swaps one instance for another atomically.
+ */
+public final class RelayRules {
+
+  static final Reply RCPT_OK = Reply.of(250, "2.1.5", "Ok");
+
+  private final PolicyConfig config;
+
+  public RelayRules(PolicyConfig config) {
+    this.config = config;
+  }
+
+  public SessionPolicy session(SessionCheck q) {
+    if (q.listenerRequiresTls()) {
+      return new SessionPolicy(Decision.ACCEPT, null, true, "config:inbound.listeners (tls required)");
+    }
+    return new SessionPolicy(Decision.ACCEPT, null, false, "default:tls-optional");
+  }
+
+  public RelayVerdict relay(RelayCheck q) {
+    for (Cidr net : config.trustedNetworks()) {
+      if (net.contains(q.clientIp())) {
+        return new RelayVerdict(Decision.ACCEPT, RCPT_OK, "config:policy.trusted_networks " + net);
+      }
+    }
+    String domain = q.recipient().domainKey();
+    String match = matchDomain(domain, config.relayDomains());
+    if (match != null) {
+      return new RelayVerdict(Decision.ACCEPT, RCPT_OK, "config:policy.relay_domains " + match);
+    }
+    return new RelayVerdict(Decision.REJECT,
+        Reply.of(554, "5.7.1", q.recipient() + ": Relay access denied"), "default:no-open-relay");
+  }
+
+  public DestinationTls destinationTls(DestinationTlsCheck q) {
+    return new DestinationTls(config.destinationTlsLevel(), "config:policy.destination_tls_level");
+  }
+
+  /**
+   * The relay-domains entry matching {@code domain}: an exact entry, or an entry with a leading
+   * dot matching any subdomain (Postfix's parent-domain notation), or null.
+   */
+  static String matchDomain(String domain, List<String> entries) {
+    for (String e : entries) {
+      if (e.startsWith(".") ? domain.endsWith(e) : domain.equals(e)) {
+        return e;
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,248 @@
+package org.postern.queue;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.Message;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Logger;
+import java.util.random.RandomGenerator;
+import org.postern.bus.ClientInfo;
+import org.postern.bus.Contracts;
+import org.postern.bus.DeliveryReport;
+import org.postern.bus.DeliveryRequest;
+import org.postern.bus.EnqueueReceipt;
+import org.postern.bus.EnqueueRequest;
+import org.postern.bus.QueueIds;
+import org.postern.config.QueueConfig;
+import org.postern.smtp.Envelope;
+import org.postern.smtp.Reply;
+
+/**
+ * Accepts messages durably and drives their delivery; see the package comment for its trust.
+ *
+ * <p>State lives on this verticle's event loop: the in-memory schedule of every message, rebuilt
+ * from the spool at start. Spool I/O runs on workers and reports back here.
+ */
+public final class QueueVerticle extends VerticleBase {
+
+  private static final Logger LOG = Logger.getLogger("postern.queue");
+
+  private final QueueConfig config;
+  private final String hostname;
+  private final Clock clock;
+  private final Backoff backoff;
+  private final Map<String, Scheduled> messages = new HashMap<>();
+  private Spool spool;
+
+  public QueueVerticle(QueueConfig config, String hostname, Clock clock) {
+    this.config = config;
+    this.hostname = hostname;
+    this.clock = clock;
+    this.backoff = new Backoff(config.minBackoff(), config.maxBackoff(), RandomGenerator.getDefault());
+  }
+
+  @Override
+  public Future<?> start() {
+    return vertx.executeBlocking(() -> {
+      Spool s = new Spool(Path.of(config.spoolDir()));
+      return new Object[] {s, s.recover()};
+    }, false).compose(r -> {
+      spool = (Spool) r[0];
+      @SuppressWarnings("unchecked")
+      List<Spool.Loaded> loaded = (List<Spool.Loaded>) r[1];
+      for (Spool.Loaded l : loaded) {
+        Scheduled s = new Scheduled(l.message());
+        s.done.addAll(l.doneRecipients());
+        messages.put(l.message().queueId(), s);
+        schedule(s, Duration.ZERO);
+      }
+      if (!loaded.isEmpty()) {
+        LOG.info("recovered " + loaded.size() + " queued message(s) from " + config.spoolDir());
+      }
+      return vertx.eventBus().<EnqueueRequest>consumer(EnqueueRequest.ADDRESS, this::enqueue).completion();
+    });
+  }
+
+  private void enqueue(Message<EnqueueRequest> m) {
+    // The generic type is not checked at run time: a message of another type can arrive here.
+    Object body = m.body();
+    if (!(body instanceof EnqueueRequest)) {
+      m.fail(400, "expected EnqueueRequest");
+      return;
+    }
+    EnqueueRequest req = (EnqueueRequest) body;
+    if (messages.containsKey(req.queueId())) {
+      // A retried request for a message we hold: it was durable before the first receipt.
+      m.reply(new EnqueueReceipt(req.queueId()));
+      return;
+    }
+    SpooledMessage sm = SpooledMessage.of(req, clock.instant());
+    vertx.executeBlocking(() -> {
+      spool.store(sm, req.body());
+      return null;
+    }, false).onSuccess(v -> {
+      Scheduled s = messages.computeIfAbsent(sm.queueId(), id -> new Scheduled(sm));
+      m.reply(new EnqueueReceipt(sm.queueId()));
+      LOG.info(() -> sm.queueId() + ": from=" + sm.envelope().sender() + ", size=" + req.body().length()
+          + ", nrcpt=" + sm.envelope().recipients().size() + " (queue active)");
+      schedule(s, Duration.ZERO);
+    }).onFailure(e -> {
+      LOG.severe(() -> sm.queueId() + ": cannot store message: " + e);
+      m.fail(451, "queue file write error");
+    });
+  }
+
+  private void schedule(Scheduled s, Duration delay) {
+    if (s.timer != 0) {
+      vertx.cancelTimer(s.timer);
+    }
+    s.timer = vertx.setTimer(Math.max(1, delay.toMillis()), t -> {
+      s.timer = 0;
+      attempt(s);
+    });
+  }
+
+  /** One delivery attempt: a request per recipient domain still pending, all in parallel. */
+  private void attempt(Scheduled s) {
+    if (s.inFlight) {
+      return;
+    }
+    s.inFlight = true;
+    s.attempts++;
+    Map<String, List<org.postern.smtp.Path>> byDomain = new LinkedHashMap<>();
+    for (org.postern.smtp.Path r : s.message.envelope().recipients()) {
+      if (!s.done.contains(r.mailbox())) {
+        byDomain.computeIfAbsent(r.domainKey(), d -> new ArrayList<>()).add(r);
+      }
+    }
+    vertx.executeBlocking(() -> spool.body(s.message.queueId()), false)
+        .compose(body -> Future.join(byDomain.values().stream().map(rcpts -> deliver(s, rcpts, body)).toList()))
+        .eventually(() -> {
+          s.inFlight = false;
+          return finishAttempt(s);
+        });
+  }
+
+  private Future<Void> deliver(Scheduled s, List<org.postern.smtp.Path> rcpts, Buffer body) {
+    Envelope env = s.message.envelope();
+    DeliveryRequest req = new DeliveryRequest(s.message.queueId(), env.sender(), rcpts, env.mailParams(), body,
+        s.attempts);
+    return Contracts.request(vertx, DeliveryRequest.ADDRESS, req, config.deliveryTimeout(), DeliveryReport.class)
+        .recover(e -> {
+          Reply why = Reply.of(451, "4.3.0", "delivery service unavailable: " + e.getMessage());
+          List<DeliveryReport.RecipientResult> results = rcpts.stream()
+              .map(r -> new DeliveryReport.RecipientResult(r, DeliveryReport.Status.DEFERRED, why, "none"))
+              .toList();
+          return Future.succeededFuture(new DeliveryReport(s.message.queueId(), results));
+        })
+        .map(report -> {
+          for (DeliveryReport.RecipientResult r : report.results()) {
+            if (!rcpts.contains(r.recipient())) {
+              continue; // outbound answered for a recipient it was not asked about: ignore it
+            }
+            switch (r.status()) {
+              case SENT -> s.done.add(r.recipient().mailbox());
+              case BOUNCED -> {
+                s.done.add(r.recipient().mailbox());
+                s.failures.add(new Bounce.Failure(r.recipient(), r.reply(), r.relay()));
+              }
+              case DEFERRED -> s.lastDeferral.put(r.recipient().mailbox(), r);
+            }
+          }
+          return null;
+        });
+  }
+
+  private Future<Void> finishAttempt(Scheduled s) {
+    String id = s.message.queueId();
+    List<org.postern.smtp.Path> pending = s.message.envelope().recipients().stream()
+        .filter(r -> !s.done.contains(r.mailbox())).toList();
+    boolean expired = Duration.between(s.message.arrival(), clock.instant()).compareTo(config.maxLifetime()) >= 0;
+    if (!pending.isEmpty() && expired) {
+      for (org.postern.smtp.Path r : pending) {
+        DeliveryReport.RecipientResult last = s.lastDeferral.get(r.mailbox());
+        Reply why = last == null ? Reply.of(451, "4.4.7", "message expired") : last.reply();
+        s.failures.add(new Bounce.Failure(r, why, last == null ? "none" : last.relay()));
+        s.done.add(r.mailbox());
+      }
+      LOG.info(() -> id + ": message expired after " + config.maxLifetime().toSeconds() + "s in the queue");
+      pending = List.of();
+    }
+    if (pending.isEmpty()) {
+      return bounceIfNeeded(s).compose(v -> vertx.executeBlocking(() -> {
+        spool.delete(id);
+        return null;
+      }, false)).<Void>mapEmpty().onSuccess(v -> {
+        messages.remove(id);
+        LOG.info(() -> id + ": removed");
+      }).onFailure(e -> {
+        LOG.severe(() -> id + ": cannot finish: " + e + "; will retry");
+        schedule(s, config.minBackoff());
+      });
+    }
+    Duration delay = backoff.after(s.attempts);
+    java.util.Set<String> done = java.util.Set.copyOf(s.done);
+    return vertx.executeBlocking(() -> {
+      spool.markDone(id, done);
+      return null;
+    }, false).<Void>mapEmpty().onComplete(ar -> schedule(s, delay));
+  }
+
+  private Future<Void> bounceIfNeeded(Scheduled s) {
+    if (s.failures.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    SpooledMessage m = s.message;
+    if (m.envelope().sender().isNull()) {
+      // RFC 3464 / RFC 5321 §6.1: a bounce is never bounced.
+      LOG.info(() -> m.queueId() + ": undeliverable bounce discarded (null sender)");
+      return Future.succeededFuture();
+    }
+    String bounceId = QueueIds.next();
+    return vertx.executeBlocking(() -> {
+      byte[] original = spool.body(m.queueId()).getBytes();
+      byte[] report = Bounce.build(hostname, m.queueId(), m.envelope().sender(), Bounce.utc(m.arrival()),
+          s.failures, original, Bounce.utc(clock.instant()), bounceId);
+      Envelope env = new Envelope(org.postern.smtp.Path.NULL, List.of(m.envelope().sender()), Map.of());
+      SpooledMessage bounce = new SpooledMessage(bounceId, env,
+          new ClientInfo("127.0.0.1", hostname, "SMTP", null), clock.instant());
+      spool.store(bounce, Buffer.buffer(report));
+      return bounce;
+    }, false).map(bounce -> {
+      LOG.info(() -> m.queueId() + ": sender non-delivery notification: " + bounceId);
+      Scheduled b = new Scheduled(bounce);
+      messages.put(bounceId, b);
+      schedule(b, Duration.ZERO);
+      return null;
+    });
+  }
+
+  /** A message's schedule: what is done, what failed, and when to try again. */
+  private static final class Scheduled {
+    final SpooledMessage message;
+    final java.util.Set<String> done = new java.util.HashSet<>();
+    final List<Bounce.Failure> failures = new ArrayList<>();
+    final Map<String, DeliveryReport.RecipientResult> lastDeferral = new HashMap<>();
+    int attempts;
+    boolean inFlight;
+    long timer;
+
+    Scheduled(SpooledMessage message) {
+      this.message = message;
+    }
+  }
+
+  /** For tests and the admin view: how many messages are queued. */
+  public int size() {
+    return messages.size();
+  }
+}

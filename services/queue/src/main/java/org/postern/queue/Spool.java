@@ -1,0 +1,187 @@
+package org.postern.queue;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.logging.Logger;
+import org.postern.bus.QueueIds;
+
+/**
+ * One file per message, as Postfix keeps its queue: {@code active/<id>.msg} holds a header line,
+ * the envelope as JSON and the body; {@code active/<id>.rcpt} lists recipients already done.
+ *
+ * <p>Durability: a message is written to {@code tmp/}, fsync'd, renamed into {@code active/}, and
+ * {@code active/} itself is fsync'd, so after a crash a message is either wholly present or absent.
+ * What remains in {@code tmp/} at start was never acknowledged and is discarded, as Postfix
+ * discards a queue file without its end record.
+ *
+ * <p>Every method blocks: call from a worker thread.
+ */
+public final class Spool {
+
+  private static final Logger LOG = Logger.getLogger("postern.queue");
+  private static final String MAGIC = "POSTERN-QUEUE-1";
+
+  private final Path active;
+  private final Path tmp;
+
+  public Spool(Path dir) throws IOException {
+    this.active = dir.resolve("active");
+    this.tmp = dir.resolve("tmp");
+    Files.createDirectories(active);
+    Files.createDirectories(tmp);
+  }
+
+  /** A message as found on disk at recovery. */
+  public record Loaded(SpooledMessage message, Set<String> doneRecipients) {}
+
+  /**
+   * Stores a message durably. Idempotent: if the id is already stored, nothing is written and the
+   * call succeeds, because the earlier write was durable before it was acknowledged.
+   */
+  public void store(SpooledMessage m, Buffer body) throws IOException {
+    Path target = active.resolve(QueueIds.check(m.queueId()) + ".msg");
+    if (Files.exists(target)) {
+      return;
+    }
+    byte[] json = m.toJson().encode().getBytes(StandardCharsets.UTF_8);
+    byte[] header = (MAGIC + " " + json.length + " " + body.length() + "\n").getBytes(StandardCharsets.US_ASCII);
+    Path part = tmp.resolve(m.queueId());
+    try (FileChannel ch = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING)) {
+      writeFully(ch, ByteBuffer.wrap(header));
+      writeFully(ch, ByteBuffer.wrap(json));
+      writeFully(ch, ByteBuffer.wrap(body.getBytes()));
+      ch.force(true);
+    }
+    Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
+    syncDirectory(active);
+  }
+
+  /** Reads a stored message's body. */
+  public Buffer body(String queueId) throws IOException {
+    byte[] all = Files.readAllBytes(active.resolve(QueueIds.check(queueId) + ".msg"));
+    Header h = Header.parse(all);
+    return Buffer.buffer(all).slice(h.bodyOffset(), all.length);
+  }
+
+  /** Records the recipients that are finished (delivered or bounced), durably. */
+  public void markDone(String queueId, Set<String> doneRecipients) throws IOException {
+    JsonArray a = new JsonArray();
+    doneRecipients.forEach(a::add);
+    Path part = tmp.resolve(QueueIds.check(queueId) + ".rcpt");
+    try (FileChannel ch = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING)) {
+      writeFully(ch, ByteBuffer.wrap(new JsonObject().put("done", a).encode().getBytes(StandardCharsets.UTF_8)));
+      ch.force(true);
+    }
+    Files.move(part, active.resolve(queueId + ".rcpt"), StandardCopyOption.ATOMIC_MOVE,
+        StandardCopyOption.REPLACE_EXISTING);
+    syncDirectory(active);
+  }
+
+  /** Removes a finished message. Idempotent. */
+  public void delete(String queueId) throws IOException {
+    QueueIds.check(queueId);
+    // The state file goes first: a crash in between leaves a message with no progress recorded,
+    // which is re-delivered (a counted duplicate), never a progress file without its message.
+    Files.deleteIfExists(active.resolve(queueId + ".rcpt"));
+    Files.deleteIfExists(active.resolve(queueId + ".msg"));
+    syncDirectory(active);
+  }
+
+  /** Loads every stored message, discarding half-written leftovers in {@code tmp/}. */
+  public List<Loaded> recover() throws IOException {
+    try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(tmp)) {
+      for (Path p : leftovers) {
+        LOG.warning(() -> "discarding incomplete queue file " + p);
+        Files.deleteIfExists(p);
+      }
+    }
+    List<Loaded> out = new ArrayList<>();
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(active, "*.msg")) {
+      for (Path p : files) {
+        try {
+          out.add(load(p));
+        } catch (IOException | RuntimeException e) {
+          // A corrupt file is kept aside for the operator, not deleted and not delivered.
+          Path corrupt = p.resolveSibling(p.getFileName() + ".corrupt");
+          LOG.severe(() -> "queue file " + p + " is unreadable (" + e.getMessage() + "); moved to " + corrupt);
+          Files.move(p, corrupt, StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    }
+    return out;
+  }
+
+  private Loaded load(Path p) throws IOException {
+    byte[] all = Files.readAllBytes(p);
+    Header h = Header.parse(all);
+    JsonObject json = new JsonObject(Buffer.buffer(all).slice(h.jsonOffset(), h.bodyOffset()));
+    SpooledMessage m = SpooledMessage.fromJson(json);
+    String expected = p.getFileName().toString().replace(".msg", "");
+    if (!m.queueId().equals(expected)) {
+      throw new IOException("queue id " + m.queueId() + " does not match file name");
+    }
+    Set<String> done = new HashSet<>();
+    try {
+      JsonObject state = new JsonObject(Buffer.buffer(Files.readAllBytes(active.resolve(expected + ".rcpt"))));
+      state.getJsonArray("done").forEach(v -> done.add((String) v));
+    } catch (NoSuchFileException e) {
+      // no recipient finished yet
+    }
+    return new Loaded(m, done);
+  }
+
+  private record Header(int jsonOffset, int bodyOffset) {
+    static Header parse(byte[] all) throws IOException {
+      int nl = -1;
+      for (int i = 0; i < Math.min(all.length, 80); i++) {
+        if (all[i] == '\n') {
+          nl = i;
+          break;
+        }
+      }
+      if (nl < 0) {
+        throw new IOException("no header line");
+      }
+      String[] parts = new String(all, 0, nl, StandardCharsets.US_ASCII).split(" ");
+      if (parts.length != 3 || !parts[0].equals(MAGIC)) {
+        throw new IOException("bad header");
+      }
+      long jsonLength = Long.parseLong(parts[1]);
+      long bodyLength = Long.parseLong(parts[2]);
+      if (nl + 1 + jsonLength + bodyLength != all.length) {
+        throw new IOException("length mismatch: file is truncated or has trailing data");
+      }
+      return new Header(nl + 1, (int) (nl + 1 + jsonLength));
+    }
+  }
+
+  private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+    while (b.hasRemaining()) {
+      ch.write(b);
+    }
+  }
+
+  /** fsync of a directory makes a rename or unlink in it durable (POSIX leaves it otherwise pending). */
+  private static void syncDirectory(Path dir) throws IOException {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    }
+  }
+}
