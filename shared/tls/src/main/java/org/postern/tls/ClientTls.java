@@ -1,7 +1,6 @@
 package org.postern.tls;
 
 import io.vertx.core.net.ClientSSLOptions;
-import io.vertx.core.net.TrustOptions;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.LinkedHashSet;
@@ -19,11 +18,14 @@ import javax.net.ssl.X509TrustManager;
  */
 public final class ClientTls {
 
+  /** One instance for every connection, so Vert.x can cache the SSL context built from it. */
+  private static final FixedTrustOptions RECORD_ONLY = new FixedTrustOptions(new RecordOnlyTrustManager());
+
   private ClientTls() {}
 
   public static ClientSSLOptions opportunistic(List<String> protocols, Duration handshakeTimeout) {
     return new ClientSSLOptions()
-        .setTrustOptions(TrustOptions.wrap(new RecordOnlyTrustManager()))
+        .setTrustOptions(RECORD_ONLY)
         .setHostnameVerificationAlgorithm("")
         .setEnabledSecureTransportProtocols(new LinkedHashSet<>(protocols))
         .setSslHandshakeTimeout(handshakeTimeout.toMillis())

@@ -1,0 +1,92 @@
+package org.postern.tls;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.postern.config.ConfigLoader;
+import org.postern.config.TlsConfig;
+
+/** The generated credentials, checked by the JDK and by the openssl command line. */
+class CredentialsTest {
+
+  @TempDir
+  Path dir;
+
+  private static TlsConfig selfSigned() throws Exception {
+    return ConfigLoader.load(null, List.of()).tls();
+  }
+
+  @Test
+  void firstStartGeneratesAPrivateKeyAndACertificateOpenSslAccepts() throws Exception {
+    ServerCredentials c = ServerCredentials.loadOrCreate(selfSigned(), dir, "mx.postern.test");
+    Path key = dir.resolve("tls/selfsigned.key");
+    Path cert = dir.resolve("tls/selfsigned.crt");
+    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(key)));
+    assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("tls"))));
+    c.leaf().checkValidity();
+    c.leaf().verify(c.leaf().getPublicKey());
+    assertTrue(c.leaf().getSubjectAlternativeNames().toString().contains("mx.postern.test"));
+    assertTrue(c.fingerprint().matches("([0-9A-F]{2}:){31}[0-9A-F]{2}"), c.fingerprint());
+
+    String text = openssl("x509", "-in", cert.toString(), "-noout", "-text", "-fingerprint", "-sha256");
+    assertTrue(text.contains("Subject: O = Postern self-signed, CN = mx.postern.test"), text);
+    assertTrue(text.contains("DNS:mx.postern.test"), text);
+    assertTrue(text.contains("TLS Web Server Authentication"), text);
+    assertTrue(text.contains("sha256 Fingerprint=" + c.fingerprint()), text);
+    String verify = openssl("verify", "-CAfile", cert.toString(), "-partial_chain", cert.toString());
+    assertTrue(verify.contains(": OK"), verify);
+    String keyCheck = openssl("pkey", "-in", key.toString(), "-noout", "-text");
+    assertTrue(keyCheck.contains("NIST CURVE: P-256"), keyCheck);
+  }
+
+  @Test
+  void secondStartReusesTheSameCertificate() throws Exception {
+    String first = ServerCredentials.loadOrCreate(selfSigned(), dir, "mx.postern.test").fingerprint();
+    String second = ServerCredentials.loadOrCreate(selfSigned(), dir, "mx.postern.test").fingerprint();
+    assertEquals(first, second);
+  }
+
+  @Test
+  void keyReadableByOthersIsRefusedWithTheFix() throws Exception {
+    ServerCredentials.loadOrCreate(selfSigned(), dir, "mx.postern.test");
+    Path key = dir.resolve("tls/selfsigned.key");
+    Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r--r--"));
+    KeyFiles.InsecureKeyFileException e = assertThrows(KeyFiles.InsecureKeyFileException.class,
+        () -> ServerCredentials.load(dir.resolve("tls/selfsigned.crt"), key, "test"));
+    assertTrue(e.getMessage().endsWith("fix with: chmod 600 " + key), e.getMessage());
+  }
+
+  @Test
+  void missingCertificateFileIsNamed() {
+    Path nope = dir.resolve("nope.pem");
+    Exception e = assertThrows(java.io.IOException.class, () -> ServerCredentials.load(nope, nope, "test"));
+    assertEquals("certificate chain file " + nope + " does not exist", e.getMessage());
+  }
+
+  @Test
+  void cipherBitsFromSuiteNames() {
+    assertEquals(256, SessionFacts.cipherBits("TLS_AES_256_GCM_SHA384"));
+    assertEquals(128, SessionFacts.cipherBits("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"));
+    assertEquals(256, SessionFacts.cipherBits("TLS_CHACHA20_POLY1305_SHA256"));
+    assertEquals(0, SessionFacts.cipherBits("TLS_SOMETHING_NEW"), "unknown suites fail closed");
+  }
+
+  private static String openssl(String... args) throws Exception {
+    List<String> cmd = new java.util.ArrayList<>(List.of("openssl"));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), out);
+    return out;
+  }
+}
