@@ -41,6 +41,8 @@ public final class QueueVerticle extends VerticleBase {
   private final Clock clock;
   private final Backoff backoff;
   private final Map<String, Scheduled> messages = new HashMap<>();
+  /** Writes in progress, so that a retried request joins the first write instead of racing it. */
+  private final Map<String, Future<Void>> storing = new HashMap<>();
   private Spool spool;
 
   public QueueVerticle(QueueConfig config, String hostname, Clock clock) {
@@ -85,11 +87,22 @@ public final class QueueVerticle extends VerticleBase {
       m.reply(new EnqueueReceipt(req.queueId()));
       return;
     }
+    Future<Void> inProgress = storing.get(req.queueId());
+    if (inProgress != null) {
+      inProgress.onSuccess(v -> m.reply(new EnqueueReceipt(req.queueId())))
+          .onFailure(e -> m.fail(451, "queue file write error"));
+      return;
+    }
     SpooledMessage sm = SpooledMessage.of(req, clock.instant());
-    vertx.executeBlocking(() -> {
+    Future<Void> write = vertx.<Void>executeBlocking(() -> {
       spool.store(sm, req.body());
       return null;
-    }, false).onSuccess(v -> {
+    }, false).eventually(() -> {
+      storing.remove(sm.queueId());
+      return Future.succeededFuture();
+    });
+    storing.put(sm.queueId(), write);
+    write.onSuccess(v -> {
       Scheduled s = messages.computeIfAbsent(sm.queueId(), id -> new Scheduled(sm));
       m.reply(new EnqueueReceipt(sm.queueId()));
       LOG.info(() -> sm.queueId() + ": from=" + sm.envelope().sender() + ", size=" + req.body().length()

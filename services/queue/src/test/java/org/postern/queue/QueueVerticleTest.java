@@ -1,0 +1,170 @@
+package org.postern.queue;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.postern.bus.ClientInfo;
+import org.postern.bus.Contracts;
+import org.postern.bus.DeliveryReport;
+import org.postern.bus.DeliveryReport.RecipientResult;
+import org.postern.bus.DeliveryReport.Status;
+import org.postern.bus.DeliveryRequest;
+import org.postern.bus.EnqueueReceipt;
+import org.postern.bus.EnqueueRequest;
+import org.postern.bus.QueueIds;
+import org.postern.config.ConfigLoader;
+import org.postern.config.QueueConfig;
+import org.postern.smtp.Envelope;
+import org.postern.smtp.Reply;
+
+/**
+ * The queue against the delivery contract: the consumer on the outbound address below plays the
+ * next hop's answers, so the schedule (retry, bounce, idempotence) can be observed exactly.
+ */
+@ExtendWith(VertxExtension.class)
+class QueueVerticleTest {
+
+  @TempDir
+  Path dir;
+
+  private final List<DeliveryRequest> requests = new CopyOnWriteArrayList<>();
+
+  @BeforeEach
+  void codecs(Vertx vertx) {
+    Contracts.register(vertx);
+  }
+
+  private QueueConfig config() throws Exception {
+    return ConfigLoader.load(null, List.of("queue.spool_dir=" + dir, "queue.min_backoff=1s", "queue.max_backoff=2s"))
+        .queue();
+  }
+
+  private static EnqueueRequest request(String id, String sender, String... rcpts) {
+    Envelope env = new Envelope(org.postern.smtp.Path.parseMailbox(sender),
+        java.util.Arrays.stream(rcpts).map(org.postern.smtp.Path::parseMailbox).toList(), Map.of());
+    return new EnqueueRequest(id, env, new ClientInfo("127.0.0.1", "client.test", "ESMTP", null),
+        Buffer.buffer("Subject: queued\r\nMessage-ID: <" + id + "@test>\r\n\r\nbody\r\n"));
+  }
+
+  /** Answers deliveries: the first {@code deferrals} attempts defer, later ones succeed, "bounce" local parts bounce. */
+  private void outbound(Vertx vertx, int deferrals) {
+    AtomicInteger calls = new AtomicInteger();
+    vertx.eventBus().<DeliveryRequest>consumer(DeliveryRequest.ADDRESS, m -> {
+      DeliveryRequest r = m.body();
+      requests.add(r);
+      boolean defer = calls.incrementAndGet() <= deferrals;
+      List<RecipientResult> results = r.recipients().stream().map(p -> p.localPart().startsWith("bounce")
+          ? new RecipientResult(p, Status.BOUNCED, Reply.of(550, "5.1.1", "no such user"), "sink[127.0.0.1]:25")
+          : defer ? new RecipientResult(p, Status.DEFERRED, Reply.of(451, "4.3.0", "try later"), "sink[127.0.0.1]:25")
+          : new RecipientResult(p, Status.SENT, Reply.of(250, "2.0.0", "ok"), "sink[127.0.0.1]:25")).toList();
+      m.reply(new DeliveryReport(r.queueId(), results));
+    });
+  }
+
+  @Test
+  void deferredThenDeliveredAndRemoved(Vertx vertx, VertxTestContext ctx) throws Exception {
+    outbound(vertx, 1);
+    String id = QueueIds.next();
+    vertx.deployVerticle(new QueueVerticle(config(), "mx.test", Clock.systemUTC()))
+        .compose(d -> Contracts.request(vertx, EnqueueRequest.ADDRESS, request(id, "a@example.org", "b@example.net"),
+            java.time.Duration.ofSeconds(10), EnqueueReceipt.class))
+        .onComplete(ctx.succeeding(receipt -> ctx.verify(() -> {
+          assertEquals(id, receipt.queueId());
+          assertTrue(Files.exists(dir.resolve("active/" + id + ".msg")), "durable before the receipt");
+        })));
+    awaitCondition(ctx, () -> requests.size() >= 2 && !Files.exists(dir.resolve("active/" + id + ".msg")), 20);
+    ctx.verify(() -> {
+      assertEquals(2, requests.size(), "one deferral, one success, no third attempt");
+      assertEquals(1, requests.get(0).attempt());
+      assertEquals(2, requests.get(1).attempt());
+    });
+    ctx.completeNow();
+  }
+
+  @Test
+  void duplicateEnqueueIsAcknowledgedButDeliveredOnce(Vertx vertx, VertxTestContext ctx) throws Exception {
+    outbound(vertx, 0);
+    String id = QueueIds.next();
+    EnqueueRequest req = request(id, "a@example.org", "b@example.net");
+    vertx.deployVerticle(new QueueVerticle(config(), "mx.test", Clock.systemUTC()))
+        .compose(d -> io.vertx.core.Future.all(
+            Contracts.request(vertx, EnqueueRequest.ADDRESS, req, java.time.Duration.ofSeconds(10), EnqueueReceipt.class),
+            Contracts.request(vertx, EnqueueRequest.ADDRESS, req, java.time.Duration.ofSeconds(10), EnqueueReceipt.class)))
+        .onComplete(ctx.succeedingThenComplete());
+    awaitCondition(ctx, () -> !requests.isEmpty() && !Files.exists(dir.resolve("active/" + id + ".msg")), 20);
+    ctx.verify(() -> assertEquals(1, requests.size(), "a retried enqueue must not duplicate mail"));
+  }
+
+  @Test
+  void permanentFailureBouncesToTheSenderWithANullSender(Vertx vertx, VertxTestContext ctx) throws Exception {
+    outbound(vertx, 0);
+    String id = QueueIds.next();
+    vertx.deployVerticle(new QueueVerticle(config(), "mx.test", Clock.systemUTC()))
+        .compose(d -> Contracts.request(vertx, EnqueueRequest.ADDRESS,
+            request(id, "sender@example.org", "ok@example.net", "bounce1@example.net"),
+            java.time.Duration.ofSeconds(10), EnqueueReceipt.class))
+        .onComplete(ctx.succeedingThenComplete());
+    awaitCondition(ctx, () -> requests.stream().anyMatch(r -> r.sender().isNull()), 20);
+    DeliveryRequest bounce = requests.stream().filter(r -> r.sender().isNull()).findFirst().orElseThrow();
+    String text = bounce.body().toString();
+    ctx.verify(() -> {
+      assertEquals(List.of(org.postern.smtp.Path.parseMailbox("sender@example.org")), bounce.recipients());
+      assertTrue(text.contains("Content-Type: multipart/report; report-type=delivery-status;"), text);
+      assertTrue(text.contains("Final-Recipient: rfc822; bounce1@example.net\r\nAction: failed\r\nStatus: 5.1.1"), text);
+      assertTrue(text.contains("Diagnostic-Code: smtp; 550 5.1.1 no such user"), text);
+      assertTrue(text.contains("Message-ID: <" + id + "@test>"), "the original headers are quoted: " + text);
+      assertTrue(!text.contains("Final-Recipient: rfc822; ok@example.net"), "delivered recipients are not reported");
+    });
+  }
+
+  @Test
+  void undeliveredMailSurvivesARestart(Vertx vertx, VertxTestContext ctx) throws Exception {
+    String id = QueueIds.next();
+    // First life: no outbound answers, so the message stays queued.
+    Vertx first = Vertx.vertx();
+    Contracts.register(first);
+    first.deployVerticle(new QueueVerticle(config(), "mx.test", Clock.systemUTC()))
+        .compose(d -> Contracts.request(first, EnqueueRequest.ADDRESS, request(id, "a@example.org", "b@example.net"),
+            java.time.Duration.ofSeconds(10), EnqueueReceipt.class))
+        .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    // Not composed: a callback on the closing instance's context would never run.
+    first.close().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    // Second life: recovery schedules it, and it is delivered.
+    outbound(vertx, 0);
+    vertx.deployVerticle(new QueueVerticle(config(), "mx.test", Clock.systemUTC())).onComplete(ctx.succeedingThenComplete());
+    awaitCondition(ctx, () -> requests.stream().anyMatch(r -> r.queueId().equals(id))
+        && !Files.exists(dir.resolve("active/" + id + ".msg")), 20);
+  }
+
+  /** Waits for a condition driven by the queue's own timers, checking it as the event loop runs. */
+  private static void awaitCondition(VertxTestContext ctx, java.util.function.BooleanSupplier done, int seconds)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    Object lock = new Object();
+    while (!done.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("condition not reached within " + seconds + "s");
+      }
+      synchronized (lock) {
+        lock.wait(50);
+      }
+    }
+    ctx.awaitCompletion(seconds, TimeUnit.SECONDS);
+  }
+}

@@ -1,0 +1,95 @@
+package org.postern.queue;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.buffer.Buffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.postern.bus.ClientInfo;
+import org.postern.bus.QueueIds;
+import org.postern.smtp.Envelope;
+
+class SpoolTest {
+
+  @TempDir
+  Path dir;
+
+  static SpooledMessage message(String id) {
+    Envelope env = new Envelope(org.postern.smtp.Path.parseMailbox("a@example.org"),
+        List.of(org.postern.smtp.Path.parseMailbox("b@example.net"), org.postern.smtp.Path.parseMailbox("c@example.com")),
+        Map.of("BODY", "8BITMIME"));
+    return new SpooledMessage(id, env, new ClientInfo("127.0.0.1", "client.test", "ESMTPS", null),
+        Instant.parse("2026-11-24T03:00:00Z"));
+  }
+
+  @Test
+  void storedMessageIsRecoveredWithItsBodyAndProgress() throws Exception {
+    Spool spool = new Spool(dir);
+    String id = QueueIds.next();
+    spool.store(message(id), Buffer.buffer("Subject: x\r\n\r\nbody\r\n"));
+    spool.markDone(id, Set.of("b@example.net"));
+
+    List<Spool.Loaded> loaded = new Spool(dir).recover();
+    assertEquals(1, loaded.size());
+    assertEquals(message(id), loaded.get(0).message());
+    assertEquals(Set.of("b@example.net"), loaded.get(0).doneRecipients());
+    assertEquals("Subject: x\r\n\r\nbody\r\n", spool.body(id).toString());
+  }
+
+  @Test
+  void storingTheSameIdTwiceKeepsOneCopy() throws Exception {
+    Spool spool = new Spool(dir);
+    String id = QueueIds.next();
+    spool.store(message(id), Buffer.buffer("first"));
+    spool.store(message(id), Buffer.buffer("second"));
+    assertEquals(1, spool.recover().size());
+    assertEquals("first", spool.body(id).toString(), "a retried enqueue must not replace the stored message");
+  }
+
+  @Test
+  void halfWrittenFilesAreDiscardedAndCorruptOnesSetAside() throws Exception {
+    Spool spool = new Spool(dir);
+    String good = QueueIds.next();
+    spool.store(message(good), Buffer.buffer("ok"));
+    Files.writeString(dir.resolve("tmp/" + QueueIds.next()), "POSTERN-QUEUE-1 999 999\n{\"trunc");
+    String bad = QueueIds.next();
+    spool.store(message(bad), Buffer.buffer("will be truncated"));
+    Path badFile = dir.resolve("active/" + bad + ".msg");
+    byte[] all = Files.readAllBytes(badFile);
+    Files.write(badFile, java.util.Arrays.copyOf(all, all.length - 5));
+
+    List<Spool.Loaded> loaded = new Spool(dir).recover();
+    assertEquals(List.of(good), loaded.stream().map(l -> l.message().queueId()).toList());
+    try (var tmp = Files.list(dir.resolve("tmp"))) {
+      assertEquals(0, tmp.count(), "tmp/ holds only unacknowledged writes and is emptied at start");
+    }
+    assertTrue(Files.exists(dir.resolve("active/" + bad + ".msg.corrupt")), "a corrupt file is kept for the operator");
+  }
+
+  @Test
+  void deleteRemovesBothFilesAndIsIdempotent() throws Exception {
+    Spool spool = new Spool(dir);
+    String id = QueueIds.next();
+    spool.store(message(id), Buffer.buffer("x"));
+    spool.markDone(id, Set.of("b@example.net"));
+    spool.delete(id);
+    spool.delete(id);
+    assertEquals(0, spool.recover().size());
+    try (var active = Files.list(dir.resolve("active"))) {
+      assertEquals(0, active.count());
+    }
+  }
+
+  @Test
+  void aQueueIdThatIsNotOneIsRefusedBeforeItBecomesAFileName() throws Exception {
+    Spool spool = new Spool(dir);
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> spool.body("../../etc/passwd"));
+  }
+}
