@@ -111,7 +111,9 @@ class RelayEndToEndIT {
         "--server", "127.0.0.1:" + port, "--tls", "--helo", "swaks.test",
         "--header", "Subject: swaks e2e", "--body", "sent by swaks");
     assertEquals(0, r.exitCode(), r.output());
-    assertTrue(r.output().contains("<~  220 2.0.0 Ready to start TLS"), r.output());
+    assertTrue(r.output().contains("<-  220 2.0.0 Ready to start TLS"), r.output());
+    assertTrue(r.output().contains("<-  250-STARTTLS"), "offered before TLS: " + r.output());
+    assertTrue(!r.output().contains("<~  250-STARTTLS"), "not offered again inside TLS: " + r.output());
     assertTrue(Pattern.compile("<~  250 2\\.0\\.0 Ok: queued as [0-9A-F]{16}").matcher(r.output()).find(), r.output());
     SmtpSink.ReceivedMessage got = awaitMatching(msg -> contains(msg.content(), "Subject: swaks e2e"),
         Duration.ofSeconds(60));

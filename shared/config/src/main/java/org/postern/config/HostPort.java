@@ -7,7 +7,8 @@ public record HostPort(String host, int port) {
     if (host == null || host.isEmpty()) {
       throw new IllegalArgumentException("host must not be empty");
     }
-    if (port < 1 || port > 65535) {
+    // Port 0 is only meaningful for a listener ("any free port"); Listener checks for it itself.
+    if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be between 1 and 65535, got " + port);
     }
   }
@@ -16,6 +17,11 @@ public record HostPort(String host, int port) {
    * @param defaultPort the port when none is given, or -1 when a port is mandatory
    */
   public static HostPort parse(String text, int defaultPort) {
+    return parse(text, defaultPort, false);
+  }
+
+  /** As {@link #parse(String, int)}; {@code allowZero} admits port 0 (listeners: any free port). */
+  static HostPort parse(String text, int defaultPort, boolean allowZero) {
     String s = text.strip();
     String host;
     String portText = null;
@@ -50,6 +56,9 @@ public record HostPort(String host, int port) {
     }
     if (port == -1) {
       throw new IllegalArgumentException("a port is required in '" + text + "'");
+    }
+    if (port == 0 && !allowZero) {
+      throw new IllegalArgumentException("port must be between 1 and 65535, got 0");
     }
     return new HostPort(host, port);
   }

@@ -23,7 +23,7 @@ public record Listener(String address, int port, Tls tls) {
     if (parts.length != 2) {
       throw new IllegalArgumentException("expected 'address:port tls' (tls = none, may or required), got '" + text + "'");
     }
-    HostPort hp = HostPort.parse(parts[0], -1);
+    HostPort hp = HostPort.parse(parts[0], -1, true);
     if (!IpLiterals.isLiteral(hp.host())) {
       throw new IllegalArgumentException("listener address must be an IP address, got '" + hp.host() + "'");
     }

@@ -1,0 +1,18 @@
+package org.postern.outbound;
+
+import java.util.List;
+import org.postern.smtp.Reply;
+import org.postern.smtp.TlsFacts;
+
+/**
+ * A session that reached the mail transaction: the reply that decided each recipient, in the
+ * request's order.
+ *
+ * @param tls the session's TLS facts, or null in plaintext
+ */
+record AttemptResult(Target target, TlsFacts tls, List<Reply> replies) {
+
+  AttemptResult {
+    replies = List.copyOf(replies);
+  }
+}

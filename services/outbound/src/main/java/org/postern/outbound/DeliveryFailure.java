@@ -1,0 +1,31 @@
+package org.postern.outbound;
+
+import org.postern.smtp.Reply;
+
+/**
+ * A failure whose reply is already known, for every recipient of the request: the TLS policy did
+ * not answer, the domain has a null MX, no address could be found. The reply's class decides the
+ * status (5xx bounces, anything else defers).
+ *
+ * @see TargetFailure for a failure that only rules out one next-hop address
+ */
+final class DeliveryFailure extends RuntimeException {
+
+  private final Reply reply;
+  private final String relay;
+
+  DeliveryFailure(Reply reply, String relay) {
+    super(reply.toString(), null, false, false);
+    this.reply = reply;
+    this.relay = relay;
+  }
+
+  Reply reply() {
+    return reply;
+  }
+
+  /** {@code host[ip]:port} of the last next hop involved, or "none". */
+  String relay() {
+    return relay;
+  }
+}

@@ -1,0 +1,35 @@
+package org.postern.outbound;
+
+import java.util.Locale;
+import org.postern.bus.DeliveryReport.RecipientResult;
+import org.postern.smtp.TlsFacts;
+
+/**
+ * Postfix's one line per recipient attempt, which log tools already parse:
+ * {@code 0123456789ABCDEF: to=<u@example.net>, relay=mx.example.net[192.0.2.1]:25, delay=0.42,
+ * tls=TLSv1.3/TLS_AES_256_GCM_SHA384/256/FAIL, status=sent (250 2.0.0 Ok)}.
+ */
+final class DeliveryLog {
+
+  private DeliveryLog() {}
+
+  /**
+   * @param delaySeconds time since outbound took the request
+   * @param tls the session's TLS facts, or null for plaintext or no session
+   */
+  static String line(String queueId, RecipientResult result, double delaySeconds, TlsFacts tls) {
+    return queueId + ": to=" + result.recipient()
+        + ", relay=" + result.relay()
+        + ", delay=" + String.format(Locale.ROOT, "%.2f", delaySeconds)
+        + ", tls=" + tls(tls)
+        + ", status=" + result.status().name().toLowerCase(Locale.ROOT)
+        + " (" + result.reply() + ")";
+  }
+
+  static String tls(TlsFacts tls) {
+    if (tls == null) {
+      return "none";
+    }
+    return tls.version() + "/" + tls.cipher() + "/" + tls.cipherBits() + "/" + tls.verify();
+  }
+}

@@ -1,0 +1,125 @@
+package org.postern.outbound;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+import java.util.Random;
+import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.postern.bus.DeliveryReport;
+import org.postern.bus.DeliveryReport.RecipientResult;
+import org.postern.bus.DeliveryReport.Status;
+import org.postern.bus.DeliveryRequest;
+import org.postern.config.OutboundConfig;
+import org.postern.config.TlsConfig;
+import org.postern.smtp.Path;
+import org.postern.smtp.Reply;
+import org.postern.tls.PeerVerification;
+import org.postern.tls.TlsEngine;
+
+/**
+ * Outbound delivery: answers every {@link DeliveryRequest} on {@link DeliveryRequest#ADDRESS}
+ * with a {@link DeliveryReport}, one result per recipient, after an SMTP session with the next
+ * hop. TLS is started by STARTTLS as the destination's policy level (asked of policy before
+ * connecting) demands.
+ *
+ * <p>A request is always answered with a report: a failure nobody foresaw defers every recipient
+ * with {@code 451 4.3.0}, since an unknown failure is transient. Only a message that is not a
+ * delivery request at all gets a failure reply, as there is no queue id to report on.
+ *
+ * <p>Logs to {@code java.util.logging} logger {@value #LOGGER}: sendmail's {@code STARTTLS=client}
+ * line per handshake and Postfix's {@code to=..., relay=..., status=...} line per recipient.
+ */
+public final class OutboundVerticle extends VerticleBase {
+
+  /** The java.util.logging logger name. */
+  public static final String LOGGER = "postern.outbound";
+
+  private static final Logger LOG = Logger.getLogger(LOGGER);
+
+  private final OutboundConfig config;
+  private final TlsConfig tls;
+  private final String hostname;
+  private final TlsEngine engine;
+  private final Function<Vertx, Dns> dnsFactory;
+
+  private NetClient client;
+  private Dns dns;
+  private Delivery delivery;
+
+  /**
+   * @param config delivery settings: transport table, DNS servers, timeouts
+   * @param tls the TLS protocols to offer after STARTTLS
+   * @param hostname our name, sent with EHLO
+   * @param engine the TLS implementation (OpenSSL or JDK) for STARTTLS
+   */
+  public OutboundVerticle(OutboundConfig config, TlsConfig tls, String hostname, TlsEngine engine) {
+    this(config, tls, hostname, engine, vertx -> VertxDns.create(vertx, config.dnsServers()));
+  }
+
+  /** With another resolver: tests route to loopback peers by fixed DNS answers. */
+  OutboundVerticle(OutboundConfig config, TlsConfig tls, String hostname, TlsEngine engine,
+      Function<Vertx, Dns> dnsFactory) {
+    if (config == null || tls == null || engine == null) {
+      throw new IllegalArgumentException("config, tls and engine are required");
+    }
+    if (hostname == null || hostname.isBlank()) {
+      throw new IllegalArgumentException("hostname must be set");
+    }
+    this.config = config;
+    this.tls = tls;
+    this.hostname = hostname;
+    this.engine = engine;
+    this.dnsFactory = dnsFactory;
+  }
+
+  @Override
+  public Future<?> start() {
+    // No TLS at connect: STARTTLS upgrades the plaintext connection with per-session options.
+    client = vertx.createNetClient(new NetClientOptions()
+        .setSsl(false)
+        .setSslEngineOptions(engine.options())
+        .setConnectTimeout(Math.toIntExact(config.connectTimeout().toMillis())));
+    dns = dnsFactory.apply(vertx);
+    // Spreading load over equal MX preferences needs no cryptographic randomness.
+    Random random = new Random();
+    // Loading the JDK trust store reads a file: not on the event loop.
+    return vertx.executeBlocking(PeerVerification::jdkDefault).compose(verification -> {
+      SessionSettings settings = new SessionSettings(hostname, config.commandTimeout(), config.starttlsTimeout(),
+          tls.protocols(), verification);
+      delivery = new Delivery(vertx, client, new Router(config.transport(), dns, random), settings);
+      return vertx.eventBus().<Object>consumer(DeliveryRequest.ADDRESS, this::handle).completion();
+    });
+  }
+
+  @Override
+  public Future<?> stop() {
+    return Future.join(client.close(), dns.close());
+  }
+
+  private void handle(Message<Object> msg) {
+    if (!(msg.body() instanceof DeliveryRequest request)) {
+      msg.fail(400, "expected a DeliveryRequest, got "
+          + (msg.body() == null ? "null" : msg.body().getClass().getSimpleName()));
+      return;
+    }
+    Future.<Void>succeededFuture()
+        .compose(v -> delivery.deliver(request))
+        .recover(t -> {
+          LOG.log(Level.WARNING, request.queueId() + ": delivery failed unexpectedly", t);
+          return Future.succeededFuture(deferAll(request, t));
+        })
+        .onSuccess(msg::reply);
+  }
+
+  private static DeliveryReport deferAll(DeliveryRequest request, Throwable t) {
+    Reply reply = Replies.ours(451, "4.3.0", "internal error: " + Replies.reason(t));
+    return new DeliveryReport(request.queueId(), request.recipients().stream()
+        .map((Path r) -> new RecipientResult(r, Status.DEFERRED, reply, "none"))
+        .toList());
+  }
+}

@@ -1,0 +1,205 @@
+package org.postern.outbound;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.SSLOptions;
+import io.vertx.core.parsetools.RecordParser;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLSession;
+import org.postern.smtp.Reply;
+
+/**
+ * The client end of one SMTP connection: sends command lines and hands out the server's replies
+ * in order, each within a deadline. A timeout, the peer closing, or a protocol error breaks the
+ * connection: the pending read and every later one fail, and the socket is closed.
+ *
+ * <p>Not thread-safe: use it from the event loop that owns the socket.
+ */
+final class SmtpClientConnection {
+
+  /** RFC 5321 §4.5.3.1.5 allows 512 octets per reply line; leave room for sloppy servers. */
+  private static final int MAX_LINE = 4096;
+  /** Replies nobody asked for yet; more than this is a server talking to itself. */
+  private static final int MAX_QUEUED = 16;
+  /** QUIT is a courtesy: the delivery is decided by then, so do not wait long for the 221. */
+  private static final Duration QUIT_TIMEOUT = Duration.ofSeconds(5);
+
+  private final Vertx vertx;
+  private final NetSocket socket;
+  private final long timeoutMillis;
+  private final ArrayDeque<Reply> queued = new ArrayDeque<>();
+  private RecordParser parser;
+  private ReplyReader reader;
+  private Promise<Reply> waiting;
+  private long timer = -1;
+  private Throwable broken;
+
+  SmtpClientConnection(Vertx vertx, NetSocket socket, Duration commandTimeout) {
+    this.vertx = vertx;
+    this.socket = socket;
+    this.timeoutMillis = commandTimeout.toMillis();
+    socket.closeHandler(v -> fail(new SmtpConnectionException(SmtpConnectionException.Kind.CLOSED,
+        "connection closed by the peer")));
+    socket.exceptionHandler(t -> fail(new SmtpConnectionException(SmtpConnectionException.Kind.CLOSED,
+        Replies.reason(t))));
+    installParser();
+  }
+
+  /** The next reply, e.g. the greeting. */
+  Future<Reply> read() {
+    return read(timeoutMillis, "a reply");
+  }
+
+  /** Sends {@code line} (without CRLF) and returns the reply to it. */
+  Future<Reply> command(String line) {
+    if (broken != null) {
+      return Future.failedFuture(broken);
+    }
+    socket.write(Buffer.buffer(line + "\r\n", StandardCharsets.UTF_8.name())).onFailure(this::fail);
+    return read(timeoutMillis, "the reply to " + verb(line));
+  }
+
+  /** Sends raw bytes (the DATA section); a failed write breaks the connection. */
+  void write(Buffer data) {
+    if (broken == null) {
+      socket.write(data).onFailure(this::fail);
+    }
+  }
+
+  /**
+   * Starts TLS after the server's 220 to STARTTLS. Whatever the server sent after that 220 and
+   * before the handshake was not protected, so it is dropped (RFC 3207 §4.2; CVE-2021-38371-style
+   * response injection); so is anything decoded before the handshake completed.
+   */
+  Future<SSLSession> startTls(SSLOptions options, String serverName, Duration timeout) {
+    if (broken != null) {
+      return Future.failedFuture(broken);
+    }
+    discardBuffered();
+    return socket.upgradeToSsl(options, serverName)
+        // Vert.x bounds the handshake with the options' timeout; this is a backstop so a stuck
+        // upgrade can never hold the delivery forever.
+        .timeout(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS)
+        .compose(v -> {
+          discardBuffered();
+          SSLSession session = socket.sslSession();
+          return session == null
+              ? Future.failedFuture(new SmtpProtocolException("no TLS session after the handshake"))
+              : Future.succeededFuture(session);
+        })
+        .onFailure(this::fail);
+  }
+
+  /** Says QUIT, waits briefly for the answer, then closes; never fails. */
+  Future<Void> quit() {
+    if (broken != null) {
+      return close();
+    }
+    socket.write("QUIT\r\n");
+    return read(QUIT_TIMEOUT.toMillis(), "the reply to QUIT").transform(ar -> close());
+  }
+
+  Future<Void> close() {
+    return socket.close().recover(t -> Future.succeededFuture());
+  }
+
+  private Future<Reply> read(long millis, String what) {
+    if (!queued.isEmpty()) {
+      return Future.succeededFuture(queued.poll());
+    }
+    if (broken != null) {
+      return Future.failedFuture(broken);
+    }
+    if (waiting != null) {
+      return Future.failedFuture(new IllegalStateException("a read is already pending"));
+    }
+    Promise<Reply> p = Promise.promise();
+    waiting = p;
+    timer = vertx.setTimer(millis, id -> fail(new SmtpConnectionException(SmtpConnectionException.Kind.TIMEOUT,
+        "no " + what + " within " + millis + " ms")));
+    return p.future();
+  }
+
+  /** A fresh parser and reader: bytes and partial replies held by the old ones are gone. */
+  private void discardBuffered() {
+    queued.clear();
+    installParser();
+  }
+
+  private void installParser() {
+    reader = new ReplyReader();
+    RecordParser p = RecordParser.newDelimited("\r\n");
+    p.maxRecordSize(MAX_LINE);
+    p.exceptionHandler(t -> fail(new SmtpProtocolException("reply line longer than " + MAX_LINE + " octets")));
+    // A parser that was replaced may still be looping over the rest of a buffer it was handed
+    // (the 220 and injected lines in one TCP segment): its lines must not reach the new reader.
+    p.handler(line -> {
+      if (parser == p) {
+        onLine(line);
+      }
+    });
+    parser = p;
+    socket.handler(p);
+  }
+
+  private void onLine(Buffer line) {
+    if (broken != null) {
+      return;
+    }
+    Optional<Reply> reply;
+    try {
+      reply = reader.accept(line.toString(StandardCharsets.UTF_8));
+    } catch (SmtpProtocolException e) {
+      fail(e);
+      return;
+    }
+    reply.ifPresent(this::deliver);
+  }
+
+  private void deliver(Reply reply) {
+    if (waiting != null) {
+      Promise<Reply> p = waiting;
+      waiting = null;
+      vertx.cancelTimer(timer);
+      p.complete(reply);
+    } else if (queued.size() >= MAX_QUEUED) {
+      fail(new SmtpProtocolException("more than " + MAX_QUEUED + " replies nobody asked for"));
+    } else {
+      queued.add(reply);
+    }
+  }
+
+  private void fail(Throwable t) {
+    if (broken != null) {
+      return;
+    }
+    broken = t;
+    vertx.cancelTimer(timer);
+    if (waiting != null) {
+      Promise<Reply> p = waiting;
+      waiting = null;
+      p.fail(t);
+    }
+    socket.close();
+  }
+
+  /** The command word(s) for messages; addresses stay out of error texts. */
+  private static String verb(String line) {
+    String upper = line.toUpperCase(Locale.ROOT);
+    for (String v : new String[] {"MAIL FROM", "RCPT TO"}) {
+      if (upper.startsWith(v)) {
+        return v;
+      }
+    }
+    int sp = line.indexOf(' ');
+    return sp < 0 ? line : line.substring(0, sp);
+  }
+}

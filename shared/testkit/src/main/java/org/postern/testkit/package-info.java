@@ -1,0 +1,5 @@
+/**
+ * Test helpers shared by modules: real peers (an SMTP sink in Python's aiosmtpd) on loopback,
+ * free ports, and where the external tools live. For tests only; nothing here runs in production.
+ */
+package org.postern.testkit;
