@@ -9,23 +9,9 @@ import org.postern.smtp.Reply;
  *
  * @see TargetFailure for a failure that only rules out one next-hop address
  */
-final class DeliveryFailure extends RuntimeException {
-
-  private final Reply reply;
-  private final String relay;
+final class DeliveryFailure extends ReplyFailure {
 
   DeliveryFailure(Reply reply, String relay) {
-    super(reply.toString(), null, false, false);
-    this.reply = reply;
-    this.relay = relay;
-  }
-
-  Reply reply() {
-    return reply;
-  }
-
-  /** {@code host[ip]:port} of the last next hop involved, or "none". */
-  String relay() {
-    return relay;
+    super(reply, relay);
   }
 }

@@ -7,22 +7,9 @@ import org.postern.smtp.Reply;
  * the policy requires but the host lacks): the next address is tried, and when none is left the
  * last of these replies defers the message.
  */
-final class TargetFailure extends RuntimeException {
-
-  private final Reply reply;
-  private final String relay;
+final class TargetFailure extends ReplyFailure {
 
   TargetFailure(Reply reply, String relay) {
-    super(reply.toString(), null, false, false);
-    this.reply = reply;
-    this.relay = relay;
-  }
-
-  Reply reply() {
-    return reply;
-  }
-
-  String relay() {
-    return relay;
+    super(reply, relay);
   }
 }
