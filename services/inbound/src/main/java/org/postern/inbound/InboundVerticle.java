@@ -5,9 +5,13 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.ServerSSLOptions;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.logging.Logger;
 import org.postern.config.InboundConfig;
 import org.postern.config.Listener;
@@ -22,41 +26,91 @@ public final class InboundVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger("postern.inbound");
 
   private final InboundConfig config;
-  private final InboundContext context;
+  private final String hostname;
+  private final TlsEngine engine;
+  private final ServerSSLOptions serverTls;
+  private final Duration policyTimeout;
+  private final Clock clock;
   private final List<NetServer> servers = new ArrayList<>();
+  private final List<ConnectionLimits> limits = new ArrayList<>();
+  private final Set<SmtpConnection> connections = new HashSet<>();
+  private long sweep;
+  private long sweeps;
 
   /**
    * @param serverTls the TLS options for STARTTLS, or null when no usable certificate could be
    *     loaded: STARTTLS is then answered with 454, as the seeds describe
    */
   public InboundVerticle(InboundConfig config, String hostname, TlsEngine engine, ServerSSLOptions serverTls,
-      java.time.Duration policyTimeout, Clock clock) {
+      Duration policyTimeout, Clock clock) {
     this.config = config;
-    this.context = new InboundContext(config, hostname, engine, serverTls, policyTimeout, clock);
+    this.hostname = hostname;
+    this.engine = engine;
+    this.serverTls = serverTls;
+    this.policyTimeout = policyTimeout;
+    this.clock = clock;
   }
 
   @Override
   public Future<?> start() {
-    List<Future<?>> listening = new ArrayList<>();
-    for (Listener l : config.listeners()) {
-      NetServerOptions options = new NetServerOptions()
-          .setHost(l.address())
-          .setPort(l.port())
-          // TLS starts with STARTTLS on the same port, never at accept time.
-          .setSsl(false)
-          .setSslEngineOptions(context.engine().options());
-      NetServer server = vertx.createNetServer(options)
-          .connectHandler(socket -> new SmtpConnection(vertx, socket, l, context).start());
-      servers.add(server);
-      listening.add(server.listen().onSuccess(s -> LOG.info(() -> "listening on " + l + " (port "
-          + s.actualPort() + "), STARTTLS " + (l.tls() == Listener.Tls.NONE ? "off"
-          : context.serverTls() == null ? "unavailable (no usable certificate)" : "via " + context.engine().description()))));
+    return loadAuthUsers().compose(users -> {
+      InboundContext ctx = new InboundContext(config, hostname, engine, serverTls, users, policyTimeout, clock);
+      List<Future<?>> listening = new ArrayList<>();
+      for (Listener l : config.listeners()) {
+        listening.add(listen(l, ctx));
+      }
+      // One sweep for all sessions instead of a timer per session: idle and data-rate checks.
+      sweep = vertx.setPeriodic(1000, t -> sweep());
+      return Future.all(listening);
+    });
+  }
+
+  private Future<AuthUsers> loadAuthUsers() {
+    if (config.authUsers().isEmpty()) {
+      return Future.succeededFuture(null);
     }
-    return Future.all(listening);
+    return vertx.executeBlocking(() -> AuthUsers.load(Path.of(config.authUsers())))
+        .onSuccess(u -> LOG.info(() -> "AUTH PLAIN and LOGIN offered inside TLS for " + u.size() + " user(s) from "
+            + config.authUsers()))
+        .recover(e -> Future.failedFuture(new IllegalStateException("inbound.auth_users: " + e.getMessage())));
+  }
+
+  private Future<NetServer> listen(Listener l, InboundContext ctx) {
+    ConnectionLimits lim = new ConnectionLimits(config);
+    limits.add(lim);
+    NetServerOptions options = new NetServerOptions()
+        .setHost(l.address())
+        .setPort(l.port())
+        // TLS starts with STARTTLS on the same port, never at accept time.
+        .setSsl(false)
+        .setSslEngineOptions(engine.options());
+    NetServer server = vertx.createNetServer(options).connectHandler(socket -> {
+      SmtpConnection c = new SmtpConnection(vertx, socket, l, ctx, lim);
+      if (c.start()) {
+        connections.add(c);
+      }
+    });
+    servers.add(server);
+    return server.listen().onSuccess(s -> LOG.info(() -> "listening on " + l + " (port " + s.actualPort()
+        + "), STARTTLS " + (l.tls() == Listener.Tls.NONE ? "off"
+        : serverTls == null ? "unavailable (no usable certificate)" : "via " + engine.description())));
+  }
+
+  private void sweep() {
+    long now = clock.millis();
+    boolean stressed = limits.stream().anyMatch(ConnectionLimits::underStress);
+    connections.removeIf(SmtpConnection::isClosed);
+    for (SmtpConnection c : connections) {
+      c.tick(now, stressed);
+    }
+    if (++sweeps % 60 == 0) {
+      limits.forEach(l -> l.prune(now));
+    }
   }
 
   @Override
   public Future<?> stop() {
+    vertx.cancelTimer(sweep);
     return Future.all(servers.stream().map(NetServer::close).toList());
   }
 
@@ -64,8 +118,4 @@ public final class InboundVerticle extends VerticleBase {
   public List<Integer> ports() {
     return servers.stream().map(NetServer::actualPort).toList();
   }
-
-  /** What every connection of this verticle shares: settings, TLS, and a clock. */
-  record InboundContext(InboundConfig config, String hostname, TlsEngine engine, ServerSSLOptions serverTls,
-      java.time.Duration policyTimeout, Clock clock) {}
 }

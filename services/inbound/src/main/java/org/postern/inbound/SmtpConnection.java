@@ -1,7 +1,6 @@
 package org.postern.inbound;
 
 import io.netty.handler.ssl.OpenSslSession;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
@@ -9,7 +8,6 @@ import io.vertx.core.parsetools.RecordParser;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.ZonedDateTime;
-import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
@@ -38,10 +36,13 @@ import org.postern.smtp.Verify;
 import org.postern.tls.SessionFacts;
 
 /**
- * One client connection: socket → {@link RecordParser} (CRLF lines) → {@link SmtpSession} →
- * replies and effects. Lines are processed strictly in order; while an effect awaits an answer
- * (policy, queue, handshake), later lines wait in {@link #pending}, which is how pipelined
- * commands (RFC 2920) keep their order.
+ * One client connection: socket → {@link RecordParser} → {@link SmtpSession} → replies and
+ * effects.
+ *
+ * <p>Each record is handled as the parser emits it. While an effect awaits an answer (policy,
+ * queue, password check), the parser and the socket are paused, so later input waits unparsed: a
+ * pipelined BDAT chunk is still raw bytes when the parser switches to fixed-size mode for it, and
+ * the TCP window, not our memory, holds what a fast client sends ahead.
  */
 final class SmtpConnection {
 
@@ -50,40 +51,64 @@ final class SmtpConnection {
   static final int MAX_COMMAND_LINE = 510;
   /** Longest record the parser buffers; longer input is a protocol violation, not a line. */
   private static final int MAX_RECORD = 64 * 1024;
+  /** BDAT chunks are read in pieces of at most this size, so a large chunk is never buffered whole. */
+  private static final int CHUNK_PIECE = 64 * 1024;
   private static final AtomicBoolean ENGINE_REPORTED = new AtomicBoolean();
+  static final Reply SYNC_ERROR = Reply.of(554, "5.5.0", "Error: SMTP protocol synchronization");
 
   private final Vertx vertx;
   private final NetSocket socket;
   private final Listener listener;
-  private final InboundVerticle.InboundContext ctx;
+  private final InboundContext ctx;
+  private final ConnectionLimits limits;
   private final String clientIp;
-  private final ArrayDeque<Buffer> pending = new ArrayDeque<>();
+  private RecordParser parser;
   private SmtpSession session;
   private DataReader data;
+  private long chunkRemaining;
   private boolean busy;
   private boolean closed;
   /** Set from the STARTTLS line until the handshake completes: input in between is dropped. */
   private boolean discarding;
-  private long idleTimer;
+  /** Octets received and octets consumed by handled records: more received means the client ran ahead. */
+  private long received;
+  private long consumed;
+  private long lastActivity;
+  private long dataStarted;
+  private long dataOctets;
 
-  SmtpConnection(Vertx vertx, NetSocket socket, Listener listener, InboundVerticle.InboundContext ctx) {
+  SmtpConnection(Vertx vertx, NetSocket socket, Listener listener, InboundContext ctx, ConnectionLimits limits) {
     this.vertx = vertx;
     this.socket = socket;
     this.listener = listener;
     this.ctx = ctx;
+    this.limits = limits;
     this.clientIp = socket.remoteAddress().hostAddress();
   }
 
-  void start() {
+  String clientIp() {
+    return clientIp;
+  }
+
+  /** Starts the session; returns false when a limit refused it (the socket is then closing). */
+  boolean start() {
+    String over = limits.admit(clientIp, ctx.clock().millis());
+    if (over != null) {
+      LOG.info(() -> "reject: connect from [" + clientIp + "]: " + over);
+      socket.write(Reply.of(421, "4.7.0", ctx.hostname() + " Error: " + over).toWire());
+      socket.close();
+      return false;
+    }
     LOG.fine(() -> "connect from [" + clientIp + "]");
     socket.closeHandler(v -> {
       closed = true;
-      vertx.cancelTimer(idleTimer);
+      limits.release(clientIp);
       LOG.fine(() -> "disconnect from [" + clientIp + "]");
     });
     socket.exceptionHandler(e -> LOG.fine(() -> "[" + clientIp + "]: " + e.getMessage()));
     installParser();
-    busy = true; // no command is processed before the greeting
+    pauseInput(); // no command is processed before the greeting
+    touch();
     Contracts.request(vertx, SessionCheck.ADDRESS,
             new SessionCheck(clientIp, listener.tls() == Listener.Tls.REQUIRED), ctx.policyTimeout(),
             SessionPolicy.class)
@@ -91,88 +116,147 @@ final class SmtpConnection {
         .onFailure(e -> {
           LOG.warning(() -> "policy unavailable at connect from [" + clientIp + "]: " + e.getMessage());
           write(Reply.of(421, "4.3.0", ctx.hostname() + " Service temporarily unavailable"));
-          socket.close();
+          close();
         });
+    return true;
   }
 
   private void open(SessionPolicy policy) {
+    if (closed) {
+      return;
+    }
     if (policy.decision() != Decision.ACCEPT) {
       LOG.info(() -> "reject: connect from [" + clientIp + "]: " + policy.reply() + "; rule=" + policy.rule());
       write(policy.reply());
-      socket.close();
+      close();
       return;
     }
-    boolean tlsOffered = listener.tls() != Listener.Tls.NONE;
+    if (received > 0) {
+      // RFC 5321 §4.3.1: the client must wait for the greeting. Talking first is what spambots do.
+      LOG.info(() -> "reject: [" + clientIp + "] sent commands before the greeting");
+      write(SYNC_ERROR);
+      close();
+      return;
+    }
+    boolean tlsOffered = listener.tls() != Listener.Tls.NONE && ctx.serverTls() != null;
     SessionSettings settings = new SessionSettings(ctx.hostname(), ctx.config().maxMessageSize(),
-        ctx.config().maxRecipients(), tlsOffered && ctx.serverTls() != null, policy.requireTls());
+        ctx.config().maxRecipients(), tlsOffered, policy.requireTls(), tlsOffered && ctx.authUsers() != null,
+        ctx.config().maxErrors());
     session = new SmtpSession(settings, false);
-    busy = false;
     run(session.greet());
+    resumeInput();
   }
 
   private void installParser() {
-    RecordParser parser = RecordParser.newDelimited("\r\n", this::line);
+    parser = RecordParser.newDelimited("\r\n");
     parser.maxRecordSize(MAX_RECORD);
+    parser.handler(this::record);
     parser.exceptionHandler(e -> {
       write(Reply.of(500, "5.5.2", "Error: line too long"));
-      socket.close();
+      close();
     });
-    socket.handler(parser);
-    touch();
+    RecordParser current = parser;
+    socket.handler(b -> {
+      received += b.length();
+      current.handle(b);
+    });
   }
 
-  private void line(Buffer line) {
-    if (discarding || closed) {
+  private void record(Buffer rec) {
+    if (closed || discarding) {
       return;
     }
     touch();
-    pending.add(line);
-    pump();
+    if (chunkRemaining > 0) {
+      consumed += rec.length();
+      chunk(rec);
+      return;
+    }
+    consumed += rec.length() + 2;
+    if (data != null) {
+      dataOctets += rec.length() + 2;
+      if (data.line(rec.getBytes())) {
+        DataReader finished = data;
+        data = null;
+        run(session.messageRead(finished));
+      }
+      return;
+    }
+    if (rec.length() > MAX_COMMAND_LINE) {
+      write(Reply.of(500, "5.5.2", "Error: line too long"));
+      return;
+    }
+    // Malformed UTF-8 becomes U+FFFD, which the parser refuses.
+    String line = rec.toString(StandardCharsets.UTF_8);
+    if (session.state() == SmtpSession.State.AUTH) {
+      run(session.authResponse(line));
+      return;
+    }
+    Command command = CommandParser.parse(line);
+    if ((command instanceof Command.Ehlo || command instanceof Command.Helo) && received > consumed) {
+      // RFC 2920 §3.1: EHLO ends a command group; a client that does not wait for its reply is
+      // not pipelining, it is ignoring the dialogue (Postfix's smtpd_forbid_unauth_pipelining).
+      LOG.info(() -> "reject: [" + clientIp + "] sent commands before the " + command.verb() + " reply");
+      write(SYNC_ERROR);
+      close();
+      return;
+    }
+    run(session.command(command));
   }
 
-  /** Processes queued lines until one needs an asynchronous answer. */
-  private void pump() {
-    while (!busy && !closed && !pending.isEmpty()) {
-      Buffer line = pending.poll();
-      if (data != null) {
-        if (data.line(line.getBytes())) {
-          DataReader finished = data;
-          data = null;
-          run(session.messageRead(finished));
-        }
-        continue;
-      }
-      if (line.length() > MAX_COMMAND_LINE) {
-        write(Reply.of(500, "5.5.2", "Error: line too long"));
-        continue;
-      }
-      Command command = CommandParser.parse(line.toString(StandardCharsets.ISO_8859_1));
-      run(session.command(command));
+  private void chunk(Buffer piece) {
+    chunkRemaining -= piece.length();
+    dataOctets += piece.length();
+    session.chunkData(piece.getBytes());
+    if (chunkRemaining > 0) {
+      parser.fixedSizeMode((int) Math.min(chunkRemaining, CHUNK_PIECE));
+      return;
     }
+    parser.delimitedMode("\r\n");
+    dataStarted = 0;
+    run(session.chunkEnd());
   }
 
   private void run(List<Effect> effects) {
     for (Effect e : effects) {
+      if (closed) {
+        return;
+      }
       if (e instanceof Effect.Send s) {
         write(s.reply());
       } else if (e instanceof Effect.ReadData r) {
         data = new DataReader(r.maxSize());
+        startDataClock();
+      } else if (e instanceof Effect.ReadChunk r) {
+        readChunk(r.size());
       } else if (e instanceof Effect.CheckRecipient c) {
         checkRecipient(c);
+      } else if (e instanceof Effect.CheckCredentials c) {
+        checkCredentials(c);
       } else if (e instanceof Effect.Enqueue q) {
         enqueue(q);
       } else if (e instanceof Effect.StartTls t) {
         startTls(t.ready());
       } else if (e instanceof Effect.Close) {
-        closed = true;
-        socket.end();
+        close();
       }
     }
   }
 
+  private void readChunk(long size) {
+    if (size == 0) {
+      run(session.chunkEnd());
+      return;
+    }
+    chunkRemaining = size;
+    startDataClock();
+    parser.fixedSizeMode((int) Math.min(size, CHUNK_PIECE));
+  }
+
   private void checkRecipient(Effect.CheckRecipient c) {
-    busy = true;
-    RelayCheck q = new RelayCheck(clientIp, session.helo(), session.tlsFacts(), c.sender(), c.recipient());
+    pauseInput();
+    RelayCheck q = new RelayCheck(clientIp, session.helo(), session.tlsFacts(), session.authUser(), c.sender(),
+        c.recipient());
     Contracts.request(vertx, RelayCheck.ADDRESS, q, ctx.policyTimeout(), RelayVerdict.class)
         .map(RelayVerdict::reply)
         .otherwise(e -> {
@@ -182,18 +266,31 @@ final class SmtpConnection {
         .onSuccess(reply -> resume(session.recipientDecided(c.recipient(), reply)));
   }
 
+  private void checkCredentials(Effect.CheckCredentials c) {
+    pauseInput();
+    vertx.executeBlocking(() -> ctx.authUsers().verify(c.user(), c.password()), false)
+        .otherwise(false)
+        .onSuccess(ok -> {
+          LOG.info(() -> "[" + clientIp + "]: AUTH " + c.mechanism() + " " + (ok ? "succeeded" : "failed")
+              + " for user=" + c.user());
+          resume(session.credentialsChecked(c.user(), ok));
+        });
+  }
+
   private void enqueue(Effect.Enqueue q) {
-    busy = true;
+    pauseInput();
     String queueId = QueueIds.next();
-    String header = ReceivedHeader.format(session.helo(), null, clientIp, session.tlsFacts(), false,
-        ctx.hostname(), session.protocol(), queueId, q.envelope().recipients(), ZonedDateTime.now(ctx.clock()));
+    String header = ReceivedHeader.format(session.helo(), null, clientIp, session.tlsFacts(),
+        listener.clientCerts() != Listener.ClientCerts.NONE, ctx.hostname(), session.protocol(), queueId,
+        q.envelope().recipients(), ZonedDateTime.now(ctx.clock()));
     Buffer body = Buffer.buffer(header).appendBytes(q.body());
     ClientInfo client = new ClientInfo(clientIp, session.helo(), session.protocol(), session.tlsFacts());
     EnqueueRequest req = new EnqueueRequest(queueId, q.envelope(), client, body);
     Contracts.request(vertx, EnqueueRequest.ADDRESS, req, ctx.config().queueTimeout(), EnqueueReceipt.class)
         .onSuccess(receipt -> {
           LOG.info(() -> queueId + ": client=[" + clientIp + "], from=" + q.envelope().sender()
-              + ", nrcpt=" + q.envelope().recipients().size() + ", size=" + body.length());
+              + ", nrcpt=" + q.envelope().recipients().size() + ", size=" + body.length()
+              + (session.authUser() == null ? "" : ", sasl_username=" + session.authUser()));
           resume(session.queued(receipt.queueId()));
         })
         .onFailure(e -> {
@@ -203,9 +300,7 @@ final class SmtpConnection {
   }
 
   private void startTls(Reply ready) {
-    busy = true;
     discarding = true;
-    pending.clear();
     // The 220 is written by upgradeToSsl once the TLS handler is in place, so the client's
     // ClientHello can never be read as plaintext.
     socket.upgradeToSsl(ctx.serverTls(), null, Buffer.buffer(ready.toWire()))
@@ -213,14 +308,16 @@ final class SmtpConnection {
           TlsFacts facts = SessionFacts.of(socket.sslSession(), Verify.NOT);
           LOG.info(() -> StartTlsLogLine.format(StartTlsLogLine.Role.SERVER, null, clientIp, facts));
           reportEngineOnce();
-          discarding = false;
+          // A fresh parser: whatever the old one held was sent before the handshake.
           installParser();
-          resume(session.tlsStarted(facts));
+          consumed = received;
+          discarding = false;
+          run(session.tlsStarted(facts));
         })
         .onFailure(e -> {
           LOG.info(() -> "STARTTLS=server, error: accept failed, relay=[" + clientIp + "]: " + e.getMessage());
           run(session.tlsFailed());
-          socket.close();
+          close();
         });
   }
 
@@ -235,8 +332,23 @@ final class SmtpConnection {
 
   private void resume(List<Effect> effects) {
     busy = false;
+    touch();
     run(effects);
-    pump();
+    if (!busy && !closed) {
+      resumeInput();
+    }
+  }
+
+  private void pauseInput() {
+    busy = true;
+    parser.pause();
+    socket.pause();
+  }
+
+  private void resumeInput() {
+    busy = false;
+    socket.resume();
+    parser.resume();
   }
 
   private void write(Reply reply) {
@@ -245,16 +357,51 @@ final class SmtpConnection {
     }
   }
 
-  /** Restarts the idle timer: RFC 5321 §4.5.3.2 gives a client 5 minutes per command. */
+  private void close() {
+    closed = true;
+    socket.end();
+  }
+
   private void touch() {
-    vertx.cancelTimer(idleTimer);
-    Duration timeout = data != null ? ctx.config().commandTimeout().multipliedBy(2) : ctx.config().commandTimeout();
-    idleTimer = vertx.setTimer(timeout.toMillis(), t -> {
-      if (!closed && !busy) {
-        write(Reply.of(421, "4.4.2", ctx.hostname() + " Error: timeout exceeded"));
-        closed = true;
-        socket.close();
-      }
-    });
+    lastActivity = ctx.clock().millis();
+  }
+
+  private void startDataClock() {
+    if (dataStarted == 0) {
+      dataStarted = ctx.clock().millis();
+      dataOctets = 0;
+    }
+  }
+
+  /**
+   * Called about once a second by the verticle's sweep: the idle timeout (RFC 5321 §4.5.3.2,
+   * shorter under stress) and the minimum data rate during DATA and BDAT.
+   */
+  void tick(long now, boolean stressed) {
+    if (closed || busy) {
+      return; // a paused session waits on us (policy, queue), not on the client
+    }
+    Duration timeout = stressed ? ctx.config().stressCommandTimeout() : ctx.config().commandTimeout();
+    if (now - lastActivity >= timeout.toMillis()) {
+      LOG.info(() -> "timeout after " + (session == null ? "CONNECT" : session.state()) + " from [" + clientIp + "]");
+      write(Reply.of(421, "4.4.2", ctx.hostname() + " Error: timeout exceeded"));
+      close();
+      return;
+    }
+    boolean inData = data != null || chunkRemaining > 0;
+    long elapsed = now - dataStarted;
+    if (inData && ctx.config().minDataRate() > 0 && elapsed > 1000
+        && dataOctets * 1000 / elapsed < ctx.config().minDataRate()) {
+      LOG.info(() -> "data rate too low from [" + clientIp + "]: " + dataOctets + " octets in " + elapsed + " ms");
+      write(Reply.of(421, "4.4.2", ctx.hostname() + " Error: data rate too low"));
+      close();
+    }
+    if (!inData) {
+      dataStarted = 0;
+    }
+  }
+
+  boolean isClosed() {
+    return closed;
   }
 }

@@ -30,6 +30,11 @@ public final class RelayRules {
     if (q.listenerRequiresTls()) {
       return new SessionPolicy(Decision.ACCEPT, null, true, "config:inbound.listeners (tls required)");
     }
+    for (Cidr net : config.tlsRequiredNetworks()) {
+      if (net.contains(q.clientIp())) {
+        return new SessionPolicy(Decision.ACCEPT, null, true, "config:policy.tls_required_networks " + net);
+      }
+    }
     return new SessionPolicy(Decision.ACCEPT, null, false, "default:tls-optional");
   }
 
@@ -38,6 +43,9 @@ public final class RelayRules {
       if (net.contains(q.clientIp())) {
         return new RelayVerdict(Decision.ACCEPT, RCPT_OK, "config:policy.trusted_networks " + net);
       }
+    }
+    if (q.authUser() != null && config.relayAuthenticated()) {
+      return new RelayVerdict(Decision.ACCEPT, RCPT_OK, "config:policy.relay_authenticated (user " + q.authUser() + ")");
     }
     String domain = q.recipient().domainKey();
     String match = matchDomain(domain, config.relayDomains());

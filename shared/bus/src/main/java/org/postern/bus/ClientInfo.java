@@ -15,7 +15,7 @@ public record ClientInfo(String ip, String helo, String protocol, TlsFacts tls) 
     if (ip == null || !IpLiterals.isLiteral(ip)) {
       throw new IllegalArgumentException("ip must be an IP literal: " + ip);
     }
-    if (helo == null || helo.length() > 255 || protocol == null || !protocol.matches("E?SMTPS?A?")) {
+    if (helo == null || helo.length() > 255 || protocol == null || !protocol.matches("(UTF8)?E?SMTPS?A?")) {
       throw new IllegalArgumentException("bad helo or protocol");
     }
   }

@@ -34,13 +34,15 @@ public record EnqueueRequest(String queueId, Envelope envelope, ClientInfo clien
     return new JsonObject().put("queueId", queueId)
         .put("sender", Json.path(envelope.sender()))
         .put("recipients", Json.paths(envelope.recipients()))
+        .put("rcptParams", Json.paramList(envelope.rcptParams()))
         .put("mailParams", Json.params(envelope.mailParams()))
         .put("client", client.toJson())
         .put("body", Base64.getEncoder().encodeToString(body.getBytes()));
   }
 
   public static EnqueueRequest fromJson(JsonObject o) {
-    Envelope env = new Envelope(Json.path(o, "sender"), Json.paths(o, "recipients"), Json.params(o, "mailParams"));
+    Envelope env = new Envelope(Json.path(o, "sender"), Json.paths(o, "recipients"), Json.paramList(o, "rcptParams"),
+        Json.params(o, "mailParams"));
     return new EnqueueRequest(Json.string(o, "queueId"), env, ClientInfo.fromJson(Json.object(o, "client")),
         Buffer.buffer(Base64.getDecoder().decode(Json.string(o, "body"))));
   }

@@ -108,6 +108,23 @@ final class Json {
     return out;
   }
 
+  static JsonArray paramList(List<Map<String, String>> list) {
+    JsonArray a = new JsonArray();
+    list.forEach(m -> a.add(params(m)));
+    return a;
+  }
+
+  static List<Map<String, String>> paramList(JsonObject o, String key) {
+    List<Map<String, String>> out = new ArrayList<>();
+    for (Object v : array(o, key)) {
+      if (!(v instanceof JsonObject j)) {
+        throw new IllegalArgumentException("field '" + key + "' must hold objects");
+      }
+      out.add(params(new JsonObject().put("p", j), "p"));
+    }
+    return out;
+  }
+
   static JsonObject reply(Reply r) {
     if (r == null) {
       return null;

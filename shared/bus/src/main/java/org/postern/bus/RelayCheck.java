@@ -9,8 +9,9 @@ import org.postern.smtp.TlsFacts;
  * Inbound asks policy at RCPT: may this client, in this session, send to this recipient?
  *
  * @param tls the session's TLS facts, or null in plaintext
+ * @param authUser the user the client authenticated as (AUTH), or null
  */
-public record RelayCheck(String clientIp, String helo, TlsFacts tls, Path sender, Path recipient) {
+public record RelayCheck(String clientIp, String helo, TlsFacts tls, String authUser, Path sender, Path recipient) {
 
   public static final String ADDRESS = "postern.policy.relay.v1";
 
@@ -21,6 +22,9 @@ public record RelayCheck(String clientIp, String helo, TlsFacts tls, Path sender
     if (helo == null || helo.length() > 255) {
       throw new IllegalArgumentException("bad helo");
     }
+    if (authUser != null && (authUser.isEmpty() || authUser.length() > 255)) {
+      throw new IllegalArgumentException("bad authUser");
+    }
     if (sender == null || recipient == null || recipient.isNull()) {
       throw new IllegalArgumentException("sender and a non-null recipient are required");
     }
@@ -28,12 +32,12 @@ public record RelayCheck(String clientIp, String helo, TlsFacts tls, Path sender
 
   public JsonObject toJson() {
     return new JsonObject().put("clientIp", clientIp).put("helo", helo).put("tls", Json.tls(tls))
-        .put("sender", Json.path(sender)).put("recipient", Json.path(recipient));
+        .put("authUser", authUser).put("sender", Json.path(sender)).put("recipient", Json.path(recipient));
   }
 
   public static RelayCheck fromJson(JsonObject o) {
     return new RelayCheck(Json.string(o, "clientIp"), Json.string(o, "helo"), Json.tls(o, "tls"),
-        Json.path(o, "sender"), Json.path(o, "recipient"));
+        Json.optString(o, "authUser"), Json.path(o, "sender"), Json.path(o, "recipient"));
   }
 
   public static final JsonCodec<RelayCheck> CODEC =

@@ -10,4 +10,11 @@ public record InboundConfig(
     int maxRecipients,
     Duration commandTimeout,
     Duration tlsHandshakeTimeout,
-    Duration queueTimeout) {}
+    Duration queueTimeout,
+    int maxConnections,
+    int maxConnectionsPerIp,
+    int connectionRatePerIp,
+    int maxErrors,
+    Duration stressCommandTimeout,
+    long minDataRate,
+    String authUsers) {}

@@ -6,4 +6,9 @@ import org.postern.smtp.TlsLevel;
 
 /** Relay and TLS policy settings ({@code policy.*}). */
 public record PolicyConfig(
-    List<Cidr> trustedNetworks, List<String> relayDomains, Duration timeout, TlsLevel destinationTlsLevel) {}
+    List<Cidr> trustedNetworks,
+    List<String> relayDomains,
+    List<Cidr> tlsRequiredNetworks,
+    boolean relayAuthenticated,
+    Duration timeout,
+    TlsLevel destinationTlsLevel) {}

@@ -52,6 +52,22 @@ public final class Settings {
       duration(Duration.ofSeconds(1), Duration.ofMinutes(30)),
       "Deadline for the queue to confirm a message is stored; past it the client gets 451 4.3.0.");
 
+  public static final Setting<Integer> INBOUND_MAX_CONNECTIONS = add("inbound.max_connections", "20000",
+      integer(1, 1_000_000), "Concurrent SMTP sessions per listener; one more gets 421 4.7.0 and is closed.");
+  public static final Setting<Integer> INBOUND_MAX_CONNECTIONS_PER_IP = add("inbound.max_connections_per_ip", "50",
+      integer(1, 1_000_000), "Concurrent sessions from one client address (Postfix's smtpd_client_connection_count_limit).");
+  public static final Setting<Integer> INBOUND_CONNECTION_RATE_PER_IP = add("inbound.connection_rate_per_ip", "0",
+      integer(0, 1_000_000), "New sessions per client address per minute; 0 means no limit (Postfix's smtpd_client_connection_rate_limit).");
+  public static final Setting<Integer> INBOUND_MAX_ERRORS = add("inbound.max_errors", "20",
+      integer(1, 1000), "Error replies in one session before 421 4.7.0 and disconnect (Postfix's smtpd_hard_error_limit).");
+  public static final Setting<Duration> INBOUND_STRESS_COMMAND_TIMEOUT = add("inbound.stress_command_timeout", "10s",
+      duration(Duration.ofSeconds(1), Duration.ofHours(1)),
+      "The shorter command timeout used while a listener holds more than 80% of inbound.max_connections.");
+  public static final Setting<Long> INBOUND_MIN_DATA_RATE = add("inbound.min_data_rate", "500",
+      size(0, 1L << 30), "Octets per second a client must sustain during DATA (after its first second); 0 disables.");
+  public static final Setting<String> INBOUND_AUTH_USERS = add("inbound.auth_users", "", text(),
+      "File of 'user:bcrypt-hash' lines for AUTH PLAIN/LOGIN (offered only inside TLS); empty: no AUTH.");
+
   // tls: certificates and engine, shared by inbound and outbound
   public static final Setting<String> TLS_ENGINE = add("tls.engine", "openssl", oneOf("openssl", "jdk"),
       "TLS implementation: openssl (BoringSSL via netty-tcnative) or jdk; openssl falls back to jdk if unavailable.");
@@ -59,6 +75,25 @@ public final class Settings {
       "PEM file with the server certificate followed by its chain; empty generates a self-signed one.");
   public static final Setting<String> TLS_KEY = add("tls.key", "", text(),
       "PEM file with the private key of tls.cert_chain (must not be readable by group or others).");
+  public static final Setting<String> TLS_MORE_CERTIFICATES = add("tls.more_certificates", "", text(),
+      "More 'chain.pem key.pem' pairs, comma-separated (e.g. an RSA pair beside an ECDSA one, or other names for SNI).");
+  public static final Setting<String> TLS_CA_FILE = add("tls.ca_file", "", text(),
+      "PEM bundle of CAs trusted to sign client certificates (sendmail's CACertFile).");
+  public static final Setting<String> TLS_CA_PATH = add("tls.ca_path", "", text(),
+      "Directory of PEM CA certificates trusted to sign client certificates (sendmail's CACertPath).");
+  public static final Setting<String> TLS_CRL_FILE = add("tls.crl_file", "", text(),
+      "PEM or DER CRL checked for client certificates (sendmail's CRLFile); empty: no revocation check.");
+  public static final Setting<List<String>> TLS_CIPHERS = add("tls.ciphers",
+      "TLS_AES_256_GCM_SHA384, TLS_AES_128_GCM_SHA256, TLS_CHACHA20_POLY1305_SHA256, "
+          + "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "
+          + "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, "
+          + "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+      nonEmpty(list(s -> {
+        if (!s.matches("TLS_[A-Z0-9_]+")) {
+          throw new IllegalArgumentException("expected IANA cipher suite names such as TLS_AES_128_GCM_SHA256, got '" + s + "'");
+        }
+        return s;
+      })), "Cipher suites the server accepts, IANA names; the default is forward-secret AEAD only.");
   public static final Setting<List<String>> TLS_PROTOCOLS = add("tls.protocols", "TLSv1.2, TLSv1.3",
       nonEmpty(list(oneOfExact("TLSv1.2", "TLSv1.3"))), "TLS versions allowed; nothing older than TLSv1.2.");
 
@@ -68,6 +103,10 @@ public final class Settings {
       "Client networks that may relay to any destination (Postfix's mynetworks).");
   public static final Setting<List<String>> POLICY_RELAY_DOMAINS = add("policy.relay_domains", "",
       list(Values.domain()), "Domains that anyone may send to; '.example.net' also matches subdomains.");
+  public static final Setting<List<Cidr>> POLICY_TLS_REQUIRED_NETWORKS = add("policy.tls_required_networks", "",
+      list(Cidr::parse), "Client networks that must STARTTLS before anything but EHLO, HELO, NOOP, RSET and QUIT.");
+  public static final Setting<String> POLICY_RELAY_AUTHENTICATED = add("policy.relay_authenticated", "yes",
+      oneOf("yes", "no"), "Whether a client that passed AUTH may relay to any destination (Postfix's permit_sasl_authenticated).");
   public static final Setting<Duration> POLICY_TIMEOUT = add("policy.timeout", "5s",
       duration(Duration.ofSeconds(1), Duration.ofMinutes(1)),
       "Deadline of one policy question; on timeout the answer is a temporary failure, never accept.");

@@ -2,8 +2,20 @@ package org.postern.config;
 
 import java.util.List;
 
-/** TLS engine and certificate settings ({@code tls.*}); empty paths mean "generate self-signed". */
-public record TlsConfig(String engine, String certChain, String key, List<String> protocols) {
+/**
+ * TLS engine and certificate settings ({@code tls.*}); an empty {@code certChain} means "generate
+ * self-signed". Empty CA and CRL paths mean "not configured".
+ */
+public record TlsConfig(
+    String engine,
+    String certChain,
+    String key,
+    String moreCertificates,
+    String caFile,
+    String caPath,
+    String crlFile,
+    List<String> ciphers,
+    List<String> protocols) {
 
   public boolean selfSigned() {
     return certChain.isEmpty();

@@ -87,6 +87,23 @@ public sealed interface Command {
     }
   }
 
+  /**
+   * AUTH (RFC 4954) with its mechanism, upper-cased, and the optional initial response (base64,
+   * {@code =} for an empty one), or null when absent.
+   */
+  record Auth(String mechanism, String initialResponse) implements Command {
+    public String verb() {
+      return "AUTH";
+    }
+  }
+
+  /** BDAT (RFC 3030): a chunk of {@code size} octets follows the command line; LAST ends the message. */
+  record Bdat(long size, boolean last) implements Command {
+    public String verb() {
+      return "BDAT";
+    }
+  }
+
   /** A verb we do not implement. */
   record Unknown(String verb) implements Command {}
 

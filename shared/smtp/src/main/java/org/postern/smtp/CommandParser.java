@@ -19,10 +19,25 @@ public final class CommandParser {
 
   private CommandParser() {}
 
+  /**
+   * Parses a command line decoded as UTF-8 (a line that is not valid UTF-8 must be passed with
+   * U+FFFD in place of the bad bytes, which is refused here). Non-ASCII is accepted only inside the
+   * angle brackets of MAIL and RCPT; whether the transaction allows it (SMTPUTF8) is the session's
+   * decision.
+   */
   public static Command parse(String line) {
+    int pathStart = -1;
+    int pathEnd = -1;
+    String upper = line.length() >= 4 ? line.substring(0, 4).toUpperCase(Locale.ROOT) : "";
+    if (upper.equals("MAIL") || upper.equals("RCPT")) {
+      pathStart = line.indexOf('<');
+      pathEnd = line.indexOf('>', Math.max(pathStart, 0));
+    }
     for (int i = 0; i < line.length(); i++) {
       char c = line.charAt(i);
-      if (c == 0 || c == '\r' || c == '\n' || c > 0x7e || (c < 0x20 && c != '\t')) {
+      boolean inPath = i > pathStart && i < pathEnd;
+      if (c == 0 || c == '\r' || c == '\n' || c == '\ufffd' || c == 0x7f || (c < 0x20 && c != '\t')
+          || (c > 0x7e && !inPath)) {
         return new Command.Invalid(verbOf(line), SYNTAX_BAD_CHAR);
       }
     }
@@ -56,9 +71,31 @@ public final class CommandParser {
             : new Command.Vrfy(arg);
       case "STARTTLS":
         return new Command.StartTls(!arg.isEmpty());
+      case "AUTH":
+        return parseAuth(arg);
+      case "BDAT":
+        return parseBdat(arg);
       default:
         return new Command.Unknown(verb);
     }
+  }
+
+  private static Command parseAuth(String arg) {
+    String[] parts = arg.split(" ");
+    if (arg.isEmpty() || parts.length > 2 || !parts[0].matches("[A-Za-z0-9_-]{1,20}")) {
+      return new Command.Invalid("AUTH", Reply.of(501, "5.5.4", "Syntax: AUTH mechanism [initial-response]"));
+    }
+    return new Command.Auth(parts[0].toUpperCase(Locale.ROOT), parts.length == 2 ? parts[1] : null);
+  }
+
+  private static Command parseBdat(String arg) {
+    String[] parts = arg.split(" ");
+    boolean last = parts.length == 2 && parts[1].equalsIgnoreCase("LAST");
+    if (arg.isEmpty() || parts.length > 2 || (parts.length == 2 && !last)
+        || !parts[0].matches("\\d{1,18}")) {
+      return new Command.Invalid("BDAT", Reply.of(501, "5.5.4", "Syntax: BDAT chunk-size [LAST]"));
+    }
+    return new Command.Bdat(Long.parseLong(parts[0]), last);
   }
 
   private static Command noArguments(String verb) {

@@ -3,7 +3,8 @@ package org.postern.smtp;
 /**
  * What the session asks its adapter to do. The session never performs I/O itself: it returns
  * effects, and the adapter reports their results back ({@link SmtpSession#recipientDecided},
- * {@link SmtpSession#messageRead}, {@link SmtpSession#queued}, {@link SmtpSession#tlsStarted}).
+ * {@link SmtpSession#messageRead}, {@link SmtpSession#chunkData}, {@link SmtpSession#chunkEnd},
+ * {@link SmtpSession#credentialsChecked}, {@link SmtpSession#queued}, {@link SmtpSession#tlsStarted}).
  */
 public sealed interface Effect {
 
@@ -12,7 +13,7 @@ public sealed interface Effect {
 
   /**
    * Ask policy whether this recipient is acceptable; answer with
-   * {@link SmtpSession#recipientDecided}. No further command is processed until then.
+   * {@link SmtpSession#recipientDecided}. No further input is processed until then.
    */
   record CheckRecipient(Path sender, Path recipient) implements Effect {}
 
@@ -24,6 +25,16 @@ public sealed interface Effect {
 
   /** Switch the input to DATA mode: lines go to a {@link DataReader} until the lone dot. */
   record ReadData(long maxSize) implements Effect {}
+
+  /**
+   * Read exactly {@code size} octets of BDAT chunk (RFC 3030), pass them to
+   * {@link SmtpSession#chunkData} in pieces, then call {@link SmtpSession#chunkEnd}. The octets
+   * are read even when the chunk will be refused, so the session stays in step with the client.
+   */
+  record ReadChunk(long size) implements Effect {}
+
+  /** Verify a user's password (slow on purpose: off the event loop); answer with {@link SmtpSession#credentialsChecked}. */
+  record CheckCredentials(String mechanism, String user, String password) implements Effect {}
 
   /** Hand the message to the queue; answer with {@link SmtpSession#queued} or {@link SmtpSession#queueFailed}. */
   record Enqueue(Envelope envelope, byte[] body) implements Effect {}

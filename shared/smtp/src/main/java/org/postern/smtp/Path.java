@@ -59,6 +59,11 @@ public record Path(String localPart, String domain) {
     return isNull() ? "" : domain.isEmpty() ? localPart : localPart + "@" + domain;
   }
 
+  /** True when the mailbox needs SMTPUTF8 (RFC 6531) to be transmitted. */
+  public boolean isAscii() {
+    return Addresses.isAscii(localPart) && Addresses.isAscii(domain);
+  }
+
   /** The domain in lower case, for routing and table lookups. */
   public String domainKey() {
     return domain.toLowerCase(Locale.ROOT);

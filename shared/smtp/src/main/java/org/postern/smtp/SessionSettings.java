@@ -9,16 +9,30 @@ package org.postern.smtp;
  * @param tlsAvailable whether a usable TLS context exists (if not, STARTTLS gets 454)
  * @param tlsRequired whether commands other than EHLO, HELO, NOOP, RSET, QUIT and STARTTLS are
  *     refused until TLS is active
+ * @param authAvailable whether AUTH is configured; it is still offered only inside TLS
+ * @param maxErrors error replies after which the session ends with 421
  */
 public record SessionSettings(
-    String hostname, long maxMessageSize, int maxRecipients, boolean tlsAvailable, boolean tlsRequired) {
+    String hostname,
+    long maxMessageSize,
+    int maxRecipients,
+    boolean tlsAvailable,
+    boolean tlsRequired,
+    boolean authAvailable,
+    int maxErrors) {
 
   public SessionSettings {
     if (hostname == null || hostname.isBlank()) {
       throw new IllegalArgumentException("hostname must be set");
     }
-    if (maxMessageSize <= 0 || maxRecipients <= 0) {
+    if (maxMessageSize <= 0 || maxRecipients <= 0 || maxErrors <= 0) {
       throw new IllegalArgumentException("limits must be positive");
     }
+  }
+
+  /** Settings without AUTH and with Postfix's default error limit of 20. */
+  public SessionSettings(String hostname, long maxMessageSize, int maxRecipients, boolean tlsAvailable,
+      boolean tlsRequired) {
+    this(hostname, maxMessageSize, maxRecipients, tlsAvailable, tlsRequired, false, 20);
   }
 }

@@ -1,6 +1,9 @@
 package org.postern.smtp;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -9,11 +12,11 @@ import java.util.Map;
 /**
  * The server side of one SMTP session as a pure state machine: each input returns the effects the
  * adapter must carry out, in order. It holds no sockets and no timers, so every dialogue of RFC
- * 5321 and RFC 3207 can be tested as a table.
+ * 5321, RFC 3207, RFC 3030, RFC 3461, RFC 4954 and RFC 6531 can be tested as a table.
  *
- * <p>While an effect that needs an answer is outstanding (a recipient check, the DATA section, the
- * enqueue, the TLS handshake) the adapter must not feed further commands; pipelined commands wait
- * in order, as RFC 2920 requires.
+ * <p>While an effect that needs an answer is outstanding (a recipient check, the DATA section, a
+ * BDAT chunk, a password check, the enqueue, the TLS handshake) the adapter must not feed further
+ * commands; pipelined commands wait, in order, as RFC 2920 requires.
  */
 public final class SmtpSession {
 
@@ -27,8 +30,14 @@ public final class SmtpSession {
     MAIL,
     /** Waiting for the policy answer on a recipient. */
     CHECKING_RECIPIENT,
-    /** Receiving the message text. */
+    /** Receiving the message text after DATA. */
     DATA,
+    /** Receiving the octets of a BDAT chunk. */
+    CHUNK,
+    /** Waiting for the client's next AUTH response line (after a 334). */
+    AUTH,
+    /** Waiting for a password check. */
+    CHECKING_CREDENTIALS,
     /** Waiting for the queue to confirm the message is durable. */
     QUEUEING,
     /** 220 sent for STARTTLS; waiting for the handshake. */
@@ -44,6 +53,7 @@ public final class SmtpSession {
   static final Reply NEED_RCPT = Reply.of(503, "5.5.1", "Error: need RCPT command");
   static final Reply NESTED_MAIL = Reply.of(503, "5.5.1", "Error: nested MAIL command");
   static final Reply IN_TRANSACTION = Reply.of(503, "5.5.1", "Error: MAIL transaction in progress");
+  static final Reply MIXED_DATA = Reply.of(503, "5.5.1", "Error: DATA and BDAT cannot be mixed in one message");
   static final Reply UNKNOWN = Reply.of(500, "5.5.1", "Error: command not recognized");
   static final Reply MUST_STARTTLS = Reply.of(530, "5.7.0", "Must issue a STARTTLS command first");
   static final Reply TLS_READY = Reply.of(220, "2.0.0", "Ready to start TLS");
@@ -59,6 +69,15 @@ public final class SmtpSession {
   static final Reply VRFY = Reply.of(252, "2.0.0", "Cannot VRFY user, but will accept message and attempt delivery");
   static final Reply HELP = Reply.of(214, "2.0.0", "See RFC 5321: https://www.rfc-editor.org/rfc/rfc5321");
   static final Reply BYE = Reply.of(221, "2.0.0", "Bye");
+  static final Reply NEED_SMTPUTF8 = Reply.of(553, "5.6.7", "Must declare SMTPUTF8 to send unicode address");
+  static final Reply AUTH_DISABLED = Reply.of(503, "5.5.1", "Error: authentication not enabled");
+  static final Reply AUTH_NEEDS_TLS = Reply.of(538, "5.7.11", "Encryption required for requested authentication mechanism");
+  static final Reply AUTH_DONE = Reply.of(503, "5.5.1", "Error: already authenticated");
+  static final Reply AUTH_MECHANISM = Reply.of(504, "5.5.4", "Unsupported authentication mechanism");
+  static final Reply AUTH_ABORTED = Reply.of(501, "5.0.0", "Authentication aborted");
+  static final Reply AUTH_BASE64 = Reply.of(501, "5.5.2", "Cannot decode response");
+  static final Reply AUTH_OK = Reply.of(235, "2.7.0", "Authentication successful");
+  static final Reply AUTH_FAILED = Reply.of(535, "5.7.8", "Error: authentication failed");
 
   private final SessionSettings settings;
   private State state = State.CONNECTED;
@@ -68,7 +87,19 @@ public final class SmtpSession {
   private Path sender;
   private Map<String, String> mailParams = Map.of();
   private final List<Path> recipients = new ArrayList<>();
+  private final List<Map<String, String>> rcptParams = new ArrayList<>();
+  private Map<String, String> pendingRcptParams = Map.of();
   private TlsFacts tlsFacts;
+  private Reply refusal;
+  private int errors;
+  private String authUser;
+  private String authMechanism;
+  private String authLoginUser;
+  // BDAT: the message assembled from chunks, and how the current chunk ends.
+  private ByteArrayOutputStream chunks;
+  private long chunkedSize;
+  private boolean chunkLast;
+  private Reply chunkRefusal;
 
   /**
    * @param settings the listener's settings
@@ -97,14 +128,28 @@ public final class SmtpSession {
     return helo;
   }
 
-  /** RFC 3848's "with" keyword for the Received header. */
+  /** The authenticated user, or null. */
+  public String authUser() {
+    return authUser;
+  }
+
+  /** Error replies so far. */
+  public int errors() {
+    return errors;
+  }
+
+  /** RFC 3848's and RFC 6531's "with" keyword for the Received header. */
   public String protocol() {
-    return esmtp ? (tls ? "ESMTPS" : "ESMTP") : "SMTP";
+    if (!esmtp) {
+      return "SMTP";
+    }
+    String p = "ESMTP" + (tls ? "S" : "") + (authUser != null ? "A" : "");
+    return mailParams.containsKey("SMTPUTF8") ? "UTF8" + p : p;
   }
 
   /** The 220 greeting. */
   public List<Effect> greet() {
-    return send(Reply.plain(220, settings.hostname() + " ESMTP Postern"));
+    return List.of(new Effect.Send(Reply.plain(220, settings.hostname() + " ESMTP Postern")));
   }
 
   /** Processes one command. Must not be called while an answer is outstanding. */
@@ -115,8 +160,11 @@ public final class SmtpSession {
     if (state != State.CONNECTED && state != State.GREETED && state != State.MAIL) {
       throw new IllegalStateException("command while waiting in state " + state);
     }
+    if (refusal != null && !(command instanceof Command.Quit)) {
+      return refuseConsuming(command, refusal);
+    }
     if (settings.tlsRequired() && !tls && !allowedBeforeTls(command)) {
-      return send(MUST_STARTTLS);
+      return refuseConsuming(command, MUST_STARTTLS);
     }
     if (command instanceof Command.Ehlo c) {
       return hello(c.domain(), true);
@@ -128,6 +176,8 @@ public final class SmtpSession {
       return rcpt(c);
     } else if (command instanceof Command.Data) {
       return data();
+    } else if (command instanceof Command.Bdat c) {
+      return bdat(c);
     } else if (command instanceof Command.Rset) {
       resetTransaction();
       return send(OK);
@@ -142,7 +192,14 @@ public final class SmtpSession {
       return send(VRFY);
     } else if (command instanceof Command.StartTls c) {
       return startTls(c);
+    } else if (command instanceof Command.Auth c) {
+      return auth(c);
     } else if (command instanceof Command.Invalid c) {
+      if (c.verb().equals("BDAT")) {
+        // The chunk size is unknown, so the rest of the input cannot be framed: stop here.
+        state = State.CLOSED;
+        return List.of(new Effect.Send(c.reply()), new Effect.Close());
+      }
       return send(c.reply());
     } else {
       return send(UNKNOWN);
@@ -155,6 +212,7 @@ public final class SmtpSession {
     state = State.MAIL;
     if (verdict.isPositive()) {
       recipients.add(recipient);
+      rcptParams.add(pendingRcptParams);
     }
     return send(verdict);
   }
@@ -165,7 +223,7 @@ public final class SmtpSession {
     switch (reader.outcome()) {
       case COMPLETE:
         state = State.QUEUEING;
-        return List.of(new Effect.Enqueue(new Envelope(sender, recipients, mailParams), reader.body()));
+        return List.of(new Effect.Enqueue(envelope(), reader.body()));
       case TOO_BIG:
         resetTransaction();
         return send(TOO_BIG);
@@ -176,6 +234,78 @@ public final class SmtpSession {
         resetTransaction();
         return send(BARE_LINE_END);
     }
+  }
+
+  /** Octets of the current BDAT chunk, in order; their sum is the size the command announced. */
+  public void chunkData(byte[] piece) {
+    expect(State.CHUNK);
+    if (chunkRefusal != null) {
+      return;
+    }
+    chunkedSize += piece.length;
+    if (chunkedSize > settings.maxMessageSize()) {
+      chunkRefusal = TOO_BIG;
+      chunks = null;
+      return;
+    }
+    chunks.write(piece, 0, piece.length);
+  }
+
+  /** The current BDAT chunk is complete. */
+  public List<Effect> chunkEnd() {
+    expect(State.CHUNK);
+    Reply refused = chunkRefusal;
+    chunkRefusal = null;
+    if (refused != null) {
+      // A refused chunk ends the message: RFC 3030 §2 lets the server fail the whole transaction.
+      resetTransaction();
+      state = restingState();
+      return send(refused);
+    }
+    if (!chunkLast) {
+      state = State.MAIL;
+      return send(Reply.of(250, "2.0.0", "Ok: " + chunkedSize + " octets received"));
+    }
+    state = State.QUEUEING;
+    byte[] body = chunks.toByteArray();
+    chunks = null;
+    return List.of(new Effect.Enqueue(envelope(), body));
+  }
+
+  /** The client's response to a 334 challenge. */
+  public List<Effect> authResponse(String line) {
+    expect(State.AUTH);
+    if (line.equals("*")) {
+      endAuth();
+      return send(AUTH_ABORTED);
+    }
+    byte[] decoded;
+    try {
+      decoded = line.equals("=") ? new byte[0] : Base64.getDecoder().decode(line);
+    } catch (IllegalArgumentException e) {
+      endAuth();
+      return send(AUTH_BASE64);
+    }
+    if (authMechanism.equals("PLAIN")) {
+      return plain(decoded);
+    }
+    if (authLoginUser == null) {
+      authLoginUser = new String(decoded, StandardCharsets.UTF_8);
+      return List.of(new Effect.Send(Reply.of(334, null, "UGFzc3dvcmQ6")));
+    }
+    state = State.CHECKING_CREDENTIALS;
+    return List.of(new Effect.CheckCredentials("LOGIN", authLoginUser, new String(decoded, StandardCharsets.UTF_8)));
+  }
+
+  /** The answer to {@link Effect.CheckCredentials}. */
+  public List<Effect> credentialsChecked(String user, boolean ok) {
+    expect(State.CHECKING_CREDENTIALS);
+    endAuth();
+    if (ok) {
+      authUser = user;
+      return send(AUTH_OK);
+    }
+    return send(AUTH_FAILED);
   }
 
   /** The queue confirmed the message is on stable storage. */
@@ -194,14 +324,24 @@ public final class SmtpSession {
 
   /**
    * The handshake completed. RFC 3207 §4.2: the client must discard what it knew, and so do we:
-   * the HELO name, the transaction; the client must send EHLO again.
+   * the HELO name, the transaction, any authentication; the client must send EHLO again.
    */
   public List<Effect> tlsStarted(TlsFacts facts) {
+    return tlsStarted(facts, null);
+  }
+
+  /**
+   * The handshake completed, but the TLS is not good enough for this client (weak cipher, missing
+   * or unverified certificate): every command but QUIT gets {@code refusal} (RFC 3207 §4.1).
+   */
+  public List<Effect> tlsStarted(TlsFacts facts, Reply refusal) {
     expect(State.TLS_HANDSHAKE);
     tls = true;
     tlsFacts = facts;
+    this.refusal = refusal;
     helo = null;
     esmtp = false;
+    authUser = null;
     resetTransaction();
     state = State.CONNECTED;
     return List.of();
@@ -223,8 +363,14 @@ public final class SmtpSession {
     if (settings.tlsAvailable() && !tls) {
       lines.add("STARTTLS");
     }
+    if (settings.authAvailable() && tls) {
+      lines.add("AUTH PLAIN LOGIN");
+    }
     lines.add("ENHANCEDSTATUSCODES");
     lines.add("8BITMIME");
+    lines.add("DSN");
+    lines.add("SMTPUTF8");
+    lines.add("CHUNKING");
     return lines;
   }
 
@@ -253,34 +399,48 @@ public final class SmtpSession {
         // HELO clients were offered no extension, so no parameter is valid, whatever its value.
         return send(Reply.of(555, "5.5.4", "Unsupported option: " + p.getKey()));
       }
-      switch (p.getKey()) {
-        case "SIZE": {
-          String v = p.getValue();
-          if (v.isEmpty() || v.length() > 20 || !v.chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
-            return send(Reply.of(501, "5.5.4", "Bad SIZE parameter"));
-          }
-          // RFC 1870 allows 20 digits, more than a long holds: anything that long is too big.
-          if (v.length() > 18 || Long.parseLong(v) > settings.maxMessageSize()) {
-            return send(SIZE_EXCEEDED);
-          }
-          break;
-        }
-        case "BODY": {
-          String body = p.getValue().toUpperCase(Locale.ROOT);
-          if (!body.equals("7BIT") && !body.equals("8BITMIME")) {
-            return send(Reply.of(501, "5.5.4", "Bad BODY parameter"));
-          }
-          break;
-        }
-        default:
-          return send(Reply.of(555, "5.5.4", "Unsupported option: " + p.getKey()));
+      Reply bad = checkMailParam(p.getKey(), p.getValue());
+      if (bad != null) {
+        return send(bad);
       }
-      params.put(p.getKey(), p.getValue());
+      if (!p.getKey().equals("AUTH")) {
+        params.put(p.getKey(), p.getKey().equals("BODY") || p.getKey().equals("RET")
+            ? p.getValue().toUpperCase(Locale.ROOT) : p.getValue());
+      }
+    }
+    if (!c.sender().isAscii() && !params.containsKey("SMTPUTF8")) {
+      return send(NEED_SMTPUTF8);
     }
     sender = c.sender();
     mailParams = params;
     state = State.MAIL;
     return send(Reply.of(250, "2.1.0", "Ok"));
+  }
+
+  private Reply checkMailParam(String key, String value) {
+    switch (key) {
+      case "SIZE":
+        if (value.isEmpty() || value.length() > 20 || !value.chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
+          return Reply.of(501, "5.5.4", "Bad SIZE parameter");
+        }
+        // RFC 1870 allows 20 digits, more than a long holds: anything that long is too big.
+        return value.length() > 18 || Long.parseLong(value) > settings.maxMessageSize() ? SIZE_EXCEEDED : null;
+      case "BODY": {
+        String body = value.toUpperCase(Locale.ROOT);
+        return body.equals("7BIT") || body.equals("8BITMIME") ? null : Reply.of(501, "5.5.4", "Bad BODY parameter");
+      }
+      case "SMTPUTF8":
+        return value.isEmpty() ? null : Reply.of(501, "5.5.4", "SMTPUTF8 takes no value");
+      case "RET":
+        return Dsn.checkRet(value);
+      case "ENVID":
+        return Dsn.checkEnvid(value);
+      case "AUTH":
+        // RFC 4954 §5: accepted and, since we do not trust other servers' AUTH claims, ignored.
+        return value.equals("<>") || Dsn.isXtext(value) ? null : Reply.of(501, "5.5.4", "Bad AUTH parameter");
+      default:
+        return Reply.of(555, "5.5.4", "Unsupported option: " + key);
+    }
   }
 
   private List<Effect> rcpt(Command.Rcpt c) {
@@ -290,8 +450,20 @@ public final class SmtpSession {
     if (state != State.MAIL) {
       return send(NEED_MAIL);
     }
-    if (!c.params().isEmpty()) {
-      return send(Reply.of(555, "5.5.4", "Unsupported option: " + c.params().keySet().iterator().next()));
+    Map<String, String> params = new LinkedHashMap<>();
+    for (Map.Entry<String, String> p : c.params().entrySet()) {
+      Reply bad = switch (p.getKey()) {
+        case "NOTIFY" -> Dsn.checkNotify(p.getValue());
+        case "ORCPT" -> Dsn.checkOrcpt(p.getValue());
+        default -> Reply.of(555, "5.5.4", "Unsupported option: " + p.getKey());
+      };
+      if (bad != null) {
+        return send(bad);
+      }
+      params.put(p.getKey(), p.getKey().equals("NOTIFY") ? p.getValue().toUpperCase(Locale.ROOT) : p.getValue());
+    }
+    if (!c.recipient().isAscii() && !mailParams.containsKey("SMTPUTF8")) {
+      return send(NEED_SMTPUTF8);
     }
     if (recipients.size() >= settings.maxRecipients()) {
       return send(TOO_MANY_RCPTS);
@@ -301,6 +473,7 @@ public final class SmtpSession {
       // RFC 5321 §4.5.1: <Postmaster> without a domain means our postmaster.
       recipient = new Path(recipient.localPart(), settings.hostname());
     }
+    pendingRcptParams = params;
     state = State.CHECKING_RECIPIENT;
     return List.of(new Effect.CheckRecipient(sender, recipient));
   }
@@ -312,11 +485,49 @@ public final class SmtpSession {
     if (state != State.MAIL) {
       return send(NEED_MAIL);
     }
+    if (chunks != null) {
+      return send(MIXED_DATA);
+    }
     if (recipients.isEmpty()) {
       return send(NEED_RCPT);
     }
     state = State.DATA;
     return List.of(new Effect.Send(START_DATA), new Effect.ReadData(settings.maxMessageSize()));
+  }
+
+  private List<Effect> bdat(Command.Bdat c) {
+    Reply refused = null;
+    if (state == State.CONNECTED) {
+      refused = NEED_HELO;
+    } else if (state != State.MAIL) {
+      refused = NEED_MAIL;
+    } else if (recipients.isEmpty()) {
+      refused = NEED_RCPT;
+    }
+    if (refused != null) {
+      return consume(c, refused);
+    }
+    if (chunks == null) {
+      chunks = new ByteArrayOutputStream(8192);
+      chunkedSize = 0;
+    }
+    chunkLast = c.last();
+    state = State.CHUNK;
+    return List.of(new Effect.ReadChunk(c.size()));
+  }
+
+  /** Refuses a command; a BDAT's chunk is still read (and dropped) so the input stays framed. */
+  private List<Effect> refuseConsuming(Command command, Reply reply) {
+    if (command instanceof Command.Bdat b) {
+      return consume(b, reply);
+    }
+    return send(reply);
+  }
+
+  private List<Effect> consume(Command.Bdat c, Reply reply) {
+    chunkRefusal = reply;
+    state = State.CHUNK;
+    return List.of(new Effect.ReadChunk(c.size()));
   }
 
   private List<Effect> startTls(Command.StartTls c) {
@@ -339,6 +550,56 @@ public final class SmtpSession {
     return List.of(new Effect.StartTls(TLS_READY));
   }
 
+  private List<Effect> auth(Command.Auth c) {
+    if (!settings.authAvailable()) {
+      return send(AUTH_DISABLED);
+    }
+    if (!tls) {
+      return send(AUTH_NEEDS_TLS);
+    }
+    if (state == State.CONNECTED || !esmtp) {
+      return send(NEED_EHLO);
+    }
+    if (authUser != null) {
+      return send(AUTH_DONE);
+    }
+    if (state == State.MAIL) {
+      return send(IN_TRANSACTION);
+    }
+    if (!c.mechanism().equals("PLAIN") && !c.mechanism().equals("LOGIN")) {
+      return send(AUTH_MECHANISM);
+    }
+    authMechanism = c.mechanism();
+    authLoginUser = null;
+    state = State.AUTH;
+    if (c.initialResponse() != null) {
+      return authResponse(c.initialResponse());
+    }
+    return List.of(new Effect.Send(Reply.of(334, null, c.mechanism().equals("PLAIN") ? " " : "VXNlcm5hbWU6")));
+  }
+
+  /** RFC 4616: [authzid] NUL authcid NUL passwd. A different authzid (acting as another user) is refused. */
+  private List<Effect> plain(byte[] decoded) {
+    String s = new String(decoded, StandardCharsets.UTF_8);
+    String[] parts = s.split("\0", -1);
+    if (parts.length != 3 || parts[1].isEmpty() || (!parts[0].isEmpty() && !parts[0].equals(parts[1]))) {
+      endAuth();
+      return send(AUTH_FAILED);
+    }
+    state = State.CHECKING_CREDENTIALS;
+    return List.of(new Effect.CheckCredentials("PLAIN", parts[1], parts[2]));
+  }
+
+  private void endAuth() {
+    authMechanism = null;
+    authLoginUser = null;
+    state = State.GREETED;
+  }
+
+  private Envelope envelope() {
+    return new Envelope(sender, recipients, rcptParams, mailParams);
+  }
+
   private static boolean allowedBeforeTls(Command c) {
     return c instanceof Command.Ehlo
         || c instanceof Command.Helo
@@ -348,12 +609,19 @@ public final class SmtpSession {
         || c instanceof Command.StartTls;
   }
 
+  private State restingState() {
+    return helo == null ? State.CONNECTED : State.GREETED;
+  }
+
   private void resetTransaction() {
     sender = null;
     mailParams = Map.of();
     recipients.clear();
+    rcptParams.clear();
+    chunks = null;
+    chunkedSize = 0;
     if (state != State.CONNECTED && state != State.CLOSED) {
-      state = helo == null ? State.CONNECTED : State.GREETED;
+      state = restingState();
     }
   }
 
@@ -363,7 +631,17 @@ public final class SmtpSession {
     }
   }
 
-  private static List<Effect> send(Reply reply) {
-    return List.of(new Effect.Send(reply));
+  /** One reply; an error reply counts towards the limit, and the one that reaches it ends the session. */
+  private List<Effect> send(Reply reply) {
+    if (reply.code() < 400) {
+      return List.of(new Effect.Send(reply));
+    }
+    errors++;
+    if (errors < settings.maxErrors()) {
+      return List.of(new Effect.Send(reply));
+    }
+    state = State.CLOSED;
+    return List.of(new Effect.Send(reply),
+        new Effect.Send(Reply.of(421, "4.7.0", settings.hostname() + " Error: too many errors")), new Effect.Close());
   }
 }

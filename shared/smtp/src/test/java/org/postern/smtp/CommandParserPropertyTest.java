@@ -77,8 +77,23 @@ class CommandParserPropertyTest {
   }
 
   /** NUL, CR, LF, other C0 controls except HTAB, DEL and anything beyond ASCII. */
+  /**
+   * Control characters are forbidden everywhere; non-ASCII only outside the angle brackets of
+   * MAIL and RCPT, where SMTPUTF8 (RFC 6531) allows UTF-8 addresses.
+   */
   static boolean hasForbiddenCharacter(String line) {
-    return line.chars().anyMatch(c -> (c < 0x20 && c != '\t') || c >= 0x7f);
+    if (line.chars().anyMatch(c -> (c < 0x20 && c != '\t') || c == 0x7f || c == 0xfffd)) {
+      return true;
+    }
+    String verb = line.length() >= 4 ? line.substring(0, 4).toUpperCase(Locale.ROOT) : "";
+    int open = verb.equals("MAIL") || verb.equals("RCPT") ? line.indexOf('<') : -1;
+    int close = open < 0 ? -1 : line.indexOf('>', open);
+    for (int i = 0; i < line.length(); i++) {
+      if (line.charAt(i) >= 0x80 && !(i > open && i < close)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String firstWord(String line) {

@@ -101,10 +101,10 @@ class StartTlsDialogueTest {
         "c: STARTTLS", "s: 220", "tls: ok",
         "c: EHLO client.example", "s: 250");
 
-    assertEquals(List.of("mx.example", "PIPELINING", "SIZE 10000", "STARTTLS", "ENHANCEDSTATUSCODES", "8BITMIME"),
-        d.replies().get(1).lines());
-    assertEquals(List.of("mx.example", "PIPELINING", "SIZE 10000", "ENHANCEDSTATUSCODES", "8BITMIME"),
-        d.lastReply().lines());
+    assertEquals(List.of("mx.example", "PIPELINING", "SIZE 10000", "STARTTLS", "ENHANCEDSTATUSCODES", "8BITMIME",
+        "DSN", "SMTPUTF8", "CHUNKING"), d.replies().get(1).lines());
+    assertEquals(List.of("mx.example", "PIPELINING", "SIZE 10000", "ENHANCEDSTATUSCODES", "8BITMIME",
+        "DSN", "SMTPUTF8", "CHUNKING"), d.lastReply().lines());
   }
 
   @Test
@@ -112,7 +112,8 @@ class StartTlsDialogueTest {
     Dialogue d = Dialogue.run(OFFERED, "s: 220", "c: EHLO client.example", "s: 250");
 
     assertEquals("250-mx.example\r\n250-PIPELINING\r\n250-SIZE 10000\r\n250-STARTTLS\r\n"
-        + "250-ENHANCEDSTATUSCODES\r\n250 8BITMIME\r\n", d.lastReply().toWire());
+        + "250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250-DSN\r\n250-SMTPUTF8\r\n250 CHUNKING\r\n",
+        d.lastReply().toWire());
   }
 
   @Test

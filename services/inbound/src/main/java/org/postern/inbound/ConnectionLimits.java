@@ -1,0 +1,70 @@
+package org.postern.inbound;
+
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import org.postern.config.InboundConfig;
+
+/**
+ * Per-listener admission: total sessions, sessions per client address, and new sessions per
+ * address per minute (what Postfix's anvil counts). Not thread-safe: used only on the listener's
+ * event loop.
+ */
+final class ConnectionLimits {
+
+  private final InboundConfig config;
+  private final Map<String, Integer> perIp = new HashMap<>();
+  private final Map<String, long[]> rate = new HashMap<>(); // ip -> {window start ms, count}
+  private int total;
+
+  ConnectionLimits(InboundConfig config) {
+    this.config = config;
+  }
+
+  /** Admits a new session, or says which limit it is over. */
+  String admit(String ip, long nowMillis) {
+    if (total >= config.maxConnections()) {
+      return "too many connections";
+    }
+    if (perIp.getOrDefault(ip, 0) >= config.maxConnectionsPerIp()) {
+      return "too many connections from " + ip;
+    }
+    if (config.connectionRatePerIp() > 0) {
+      long[] w = rate.computeIfAbsent(ip, k -> new long[] {nowMillis, 0});
+      if (nowMillis - w[0] >= 60_000) {
+        w[0] = nowMillis;
+        w[1] = 0;
+      }
+      if (w[1] >= config.connectionRatePerIp()) {
+        return "too many connections per minute from " + ip;
+      }
+      w[1]++;
+    }
+    total++;
+    perIp.merge(ip, 1, Integer::sum);
+    return null;
+  }
+
+  void release(String ip) {
+    total--;
+    perIp.computeIfPresent(ip, (k, n) -> n == 1 ? null : n - 1);
+  }
+
+  /** Postfix's stress mode: past 80% of the session limit, clients get shorter timeouts. */
+  boolean underStress() {
+    return total * 5L > config.maxConnections() * 4L;
+  }
+
+  int total() {
+    return total;
+  }
+
+  /** Forgets rate windows that have ended, so the map does not grow with every address ever seen. */
+  void prune(long nowMillis) {
+    for (Iterator<long[]> it = rate.values().iterator(); it.hasNext(); ) {
+      if (nowMillis - it.next()[0] >= 60_000) {
+        it.remove();
+      }
+    }
+  }
+}
