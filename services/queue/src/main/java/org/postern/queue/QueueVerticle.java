@@ -23,6 +23,7 @@ import org.postern.bus.EnqueueReceipt;
 import org.postern.bus.EnqueueRequest;
 import org.postern.bus.QueueIds;
 import org.postern.config.QueueConfig;
+import org.postern.smtp.Dsn;
 import org.postern.smtp.Envelope;
 import org.postern.smtp.Reply;
 
@@ -211,10 +212,17 @@ public final class QueueVerticle extends VerticleBase {
   }
 
   private Future<Void> bounceIfNeeded(Scheduled s) {
-    if (s.failures.isEmpty()) {
+    SpooledMessage m = s.message;
+    // RFC 3461 §4.1: a recipient with NOTIFY=NEVER or without FAILURE gets no failure report.
+    List<Bounce.Failure> wanted = s.failures.stream()
+        .filter(f -> Dsn.wants(m.envelope().paramsOf(f.recipient()), "FAILURE")).toList();
+    if (wanted.size() < s.failures.size()) {
+      LOG.info(() -> m.queueId() + ": " + (s.failures.size() - wanted.size())
+          + " failed recipient(s) asked for no failure notice (NOTIFY)");
+    }
+    if (wanted.isEmpty()) {
       return Future.succeededFuture();
     }
-    SpooledMessage m = s.message;
     if (m.envelope().sender().isNull()) {
       // RFC 3464 / RFC 5321 §6.1: a bounce is never bounced.
       LOG.info(() -> m.queueId() + ": undeliverable bounce discarded (null sender)");
@@ -224,7 +232,7 @@ public final class QueueVerticle extends VerticleBase {
     return vertx.executeBlocking(() -> {
       byte[] original = spool.body(m.queueId()).getBytes();
       byte[] report = Bounce.build(hostname, m.queueId(), m.envelope().sender(), Bounce.utc(m.arrival()),
-          s.failures, original, Bounce.utc(clock.instant()), bounceId);
+          wanted, original, Bounce.utc(clock.instant()), bounceId);
       Envelope env = new Envelope(org.postern.smtp.Path.NULL, List.of(m.envelope().sender()), Map.of());
       SpooledMessage bounce = new SpooledMessage(bounceId, env,
           new ClientInfo("127.0.0.1", hostname, "SMTP", null), clock.instant());

@@ -134,6 +134,25 @@ class QueueVerticleTest {
   }
 
   @Test
+  void notifyNeverSuppressesTheBounce(Vertx vertx, VertxTestContext ctx) throws Exception {
+    outbound(vertx, 0);
+    String id = QueueIds.next();
+    EnqueueRequest plain = request(id, "sender@example.org", "bounce1@example.net", "bounce2@example.net");
+    Envelope env = new Envelope(plain.envelope().sender(), plain.envelope().recipients(),
+        List.of(Map.of("NOTIFY", "NEVER"), Map.of("NOTIFY", "SUCCESS")), Map.of());
+    EnqueueRequest req = new EnqueueRequest(id, env, plain.client(), plain.body());
+    vertx.deployVerticle(new QueueVerticle(config(), "mx.test", Clock.systemUTC()))
+        .compose(d -> Contracts.request(vertx, EnqueueRequest.ADDRESS, req, java.time.Duration.ofSeconds(10),
+            EnqueueReceipt.class))
+        .onComplete(ctx.succeedingThenComplete());
+    awaitCondition(ctx, () -> !requests.isEmpty() && !Files.exists(dir.resolve("active/" + id + ".msg")), 20);
+    try (var files = Files.list(dir.resolve("active"))) {
+      ctx.verify(() -> assertEquals(0, files.count(), "no bounce was queued"));
+    }
+    ctx.verify(() -> assertTrue(requests.stream().noneMatch(r -> r.sender().isNull())));
+  }
+
+  @Test
   void undeliveredMailSurvivesARestart(Vertx vertx, VertxTestContext ctx) throws Exception {
     String id = QueueIds.next();
     // First life: no outbound answers, so the message stays queued.

@@ -1,0 +1,131 @@
+package org.postern.bus;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.postern.smtp.Envelope;
+import org.postern.smtp.Path;
+import org.postern.smtp.Reply;
+import org.postern.smtp.TlsFacts;
+import org.postern.smtp.TlsLevel;
+import org.postern.smtp.Verify;
+
+/** Every contract survives the wire, and nothing malformed gets past decoding. */
+@ExtendWith(VertxExtension.class)
+class ContractsTest {
+
+  static final TlsFacts TLS = new TlsFacts("TLSv1.3", "TLS_AES_256_GCM_SHA384", 256, 256, Verify.OK,
+      "CN=client,O=Example", "CN=CA,O=Example", "client", "CA");
+  static final String ID = QueueIds.next();
+
+  static EnqueueRequest enqueue() {
+    Envelope env = new Envelope(Path.parseMailbox("j\u00f6rg@example.org"),
+        List.of(Path.parseMailbox("b@example.net"), Path.parseMailbox("c@example.net")),
+        List.of(Map.of("NOTIFY", "SUCCESS", "ORCPT", "rfc822;b@example.net"), Map.of()),
+        Map.of("SMTPUTF8", "", "RET", "HDRS"));
+    return new EnqueueRequest(ID, env, new ClientInfo("::1", "client.test", "UTF8ESMTPSA", TLS),
+        Buffer.buffer(new byte[] {'a', 0, (byte) 0xff, '\r', '\n'}));
+  }
+
+  @Test
+  void everyContractRoundTripsThroughTheWireFormat() {
+    List<Object> samples = List.of(
+        new SessionCheck("192.0.2.1", true),
+        new SessionPolicy(Decision.TEMPFAIL, Reply.of(421, "4.3.0", "later"), false, "test:1"),
+        new RelayCheck("2001:db8::1", "client.test", TLS, "alice", Path.NULL, Path.parseMailbox("b@example.net")),
+        new RelayVerdict(Decision.REJECT, Reply.of(554, "5.7.1", "<b@example.net>: Relay access denied"), "default"),
+        new DestinationTlsCheck("example.net"),
+        new DestinationTls(TlsLevel.VERIFY, "test"),
+        new EnqueueReceipt(ID),
+        new DeliveryReport(ID, List.of(new DeliveryReport.RecipientResult(Path.parseMailbox("b@example.net"),
+            DeliveryReport.Status.DEFERRED, Reply.of(451, "4.4.1", "no route"), "none"))));
+    for (Object sample : samples) {
+      assertEquals(sample, roundTrip(sample), sample.getClass().getSimpleName());
+    }
+    EnqueueRequest e = enqueue();
+    EnqueueRequest back = EnqueueRequest.CODEC.roundTrip(e);
+    assertEquals(e.envelope(), back.envelope());
+    assertEquals(e.client(), back.client());
+    assertEquals(e.body(), back.body(), "bodies are binary-safe");
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> T roundTrip(T value) {
+    for (JsonCodec<?> c : Contracts.CODECS) {
+      if (c.type() == value.getClass()) {
+        return ((JsonCodec<T>) c).roundTrip(value);
+      }
+    }
+    throw new AssertionError("no codec for " + value.getClass());
+  }
+
+  @Test
+  void hostileOrMalformedInputIsRefusedWhenDecoded() {
+    JsonObject ok = enqueue().toJson();
+    assertThrows(IllegalArgumentException.class,
+        () -> EnqueueRequest.fromJson(ok.copy().put("queueId", "../../etc/passwd")), "queue ids become file names");
+    assertThrows(IllegalArgumentException.class,
+        () -> EnqueueRequest.fromJson(ok.copy().put("recipients", List.of())));
+    assertThrows(IllegalArgumentException.class,
+        () -> EnqueueRequest.fromJson(ok.copy().put("recipients", List.of("not an address"))));
+    assertThrows(IllegalArgumentException.class,
+        () -> EnqueueRequest.fromJson(ok.copy().put("client", ok.getJsonObject("client").copy().put("ip", "mail.example"))),
+        "only IP literals: no DNS lookup hides in a decoder");
+    assertThrows(IllegalArgumentException.class, () -> RelayVerdict.fromJson(new JsonObject()
+        .put("decision", "ACCEPT").put("reply", new JsonObject().put("code", 554).put("enhanced", "5.7.1")
+            .put("lines", List.of("x"))).put("rule", "r")), "an accept cannot carry a refusal");
+    assertThrows(IllegalArgumentException.class, () -> RelayVerdict.fromJson(new JsonObject()
+        .put("decision", "REJECT").put("reply", new JsonObject().put("code", 451).put("enhanced", "4.3.0")
+            .put("lines", List.of("x"))).put("rule", "r")), "a reject needs a 5xx");
+    assertThrows(IllegalArgumentException.class, () -> DestinationTls.fromJson(new JsonObject().put("level", "SUPER")
+        .put("rule", "r")));
+    assertThrows(IllegalArgumentException.class, () -> DestinationTlsCheck.fromJson(new JsonObject().put("domain", 42)));
+    Buffer truncated = Buffer.buffer().appendInt(1000).appendString("{}");
+    assertThrows(IllegalArgumentException.class, () -> EnqueueReceipt.CODEC.decodeFromWire(0, truncated));
+  }
+
+  @Test
+  void aDeliveryRequestCarriesOneDomainOnly() {
+    assertThrows(IllegalArgumentException.class, () -> new DeliveryRequest(ID, Path.NULL,
+        List.of(Path.parseMailbox("a@one.example"), Path.parseMailbox("b@two.example")), Map.of(),
+        Buffer.buffer("x"), 1));
+  }
+
+  @Test
+  void queueIdsAreUniqueAndOrdered() {
+    String a = QueueIds.next();
+    String b = QueueIds.next();
+    assertTrue(a.compareTo(b) < 0, a + " < " + b);
+    assertEquals(a, QueueIds.check(a));
+  }
+
+  @Test
+  void anAnswerOfTheWrongTypeFailsTheRequest(Vertx vertx, VertxTestContext ctx) {
+    Contracts.register(vertx);
+    vertx.eventBus().consumer(DestinationTlsCheck.ADDRESS, m -> m.reply(new EnqueueReceipt(ID)));
+    Contracts.request(vertx, DestinationTlsCheck.ADDRESS, new DestinationTlsCheck("example.net"), Duration.ofSeconds(5),
+        DestinationTls.class).onComplete(ctx.failing(e -> ctx.verify(() -> {
+          assertTrue(e.getMessage().contains("answered EnqueueReceipt instead of DestinationTls"), e.getMessage());
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  void noAnswerWithinTheDeadlineFailsTheRequest(Vertx vertx, VertxTestContext ctx) {
+    Contracts.register(vertx);
+    vertx.eventBus().consumer(DestinationTlsCheck.ADDRESS, m -> { /* never answers */ });
+    Contracts.request(vertx, DestinationTlsCheck.ADDRESS, new DestinationTlsCheck("example.net"),
+        Duration.ofMillis(200), DestinationTls.class).onComplete(ctx.failingThenComplete());
+  }
+}
