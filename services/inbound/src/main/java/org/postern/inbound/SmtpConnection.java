@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 import org.postern.bus.ClientInfo;
+import org.postern.bus.ClientTlsCheck;
 import org.postern.bus.Contracts;
 import org.postern.bus.Decision;
 import org.postern.bus.EnqueueReceipt;
@@ -21,6 +22,7 @@ import org.postern.bus.RelayCheck;
 import org.postern.bus.RelayVerdict;
 import org.postern.bus.SessionCheck;
 import org.postern.bus.SessionPolicy;
+import org.postern.bus.TlsVerdict;
 import org.postern.config.Listener;
 import org.postern.smtp.Command;
 import org.postern.smtp.CommandParser;
@@ -308,17 +310,31 @@ final class SmtpConnection {
           TlsFacts facts = SessionFacts.of(socket.sslSession(), Verify.NOT);
           LOG.info(() -> StartTlsLogLine.format(StartTlsLogLine.Role.SERVER, null, clientIp, facts));
           reportEngineOnce();
-          // A fresh parser: whatever the old one held was sent before the handshake.
+          // A fresh parser: whatever the old one held was sent before the handshake. Input stays
+          // paused until policy has judged the TLS.
           installParser();
           consumed = received;
           discarding = false;
-          run(session.tlsStarted(facts));
+          pauseInput();
+          judgeTls(facts);
         })
         .onFailure(e -> {
           LOG.info(() -> "STARTTLS=server, error: accept failed, relay=[" + clientIp + "]: " + e.getMessage());
           run(session.tlsFailed());
           close();
         });
+  }
+
+  /** sendmail's tls_client check: a session weaker than the client's requirement is refused. */
+  private void judgeTls(TlsFacts facts) {
+    Contracts.request(vertx, ClientTlsCheck.ADDRESS, new ClientTlsCheck(clientIp, facts), ctx.policyTimeout(),
+            TlsVerdict.class)
+        .map(v -> v.decision() == Decision.ACCEPT ? null : v.reply())
+        .otherwise(e -> {
+          LOG.warning(() -> "policy unavailable after STARTTLS from [" + clientIp + "]: " + e.getMessage());
+          return Reply.of(451, "4.3.0", "Temporary policy failure");
+        })
+        .onSuccess(refusal -> resume(session.tlsStarted(facts, refusal)));
   }
 
   /** Proves at run time, once, which engine performs the handshakes (not just which was asked for). */

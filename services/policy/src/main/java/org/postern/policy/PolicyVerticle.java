@@ -5,7 +5,10 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import java.util.function.Function;
 import java.util.logging.Logger;
+import java.nio.file.Path;
+import org.postern.bus.ClientTlsCheck;
 import org.postern.bus.Decision;
+import org.postern.bus.TlsVerdict;
 import org.postern.bus.DestinationTlsCheck;
 import org.postern.bus.RelayCheck;
 import org.postern.bus.RelayVerdict;
@@ -17,21 +20,46 @@ public final class PolicyVerticle extends VerticleBase {
 
   private static final Logger LOG = Logger.getLogger("postern.policy");
 
+  private final PolicyConfig config;
   private volatile RelayRules rules;
 
   public PolicyVerticle(PolicyConfig config) {
-    this.rules = new RelayRules(config);
+    this.config = config;
   }
 
   @Override
   public Future<?> start() {
+    return loadAccessMap().compose(access -> {
+      rules = new RelayRules(config, access);
+      return listen();
+    });
+  }
+
+  private Future<AccessMap> loadAccessMap() {
+    if (config.accessMap().isEmpty()) {
+      return Future.succeededFuture(AccessMap.empty());
+    }
+    return vertx.executeBlocking(() -> {
+      try {
+        return AccessMap.load(Path.of(config.accessMap()));
+      } catch (AccessMap.AccessMapException e) {
+        throw new IllegalStateException("policy.access_map is unusable:\n" + String.join("\n", e.problems()));
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException("policy.access_map: cannot read " + config.accessMap() + ": " + e.getMessage());
+      }
+    });
+  }
+
+  private Future<?> listen() {
     var bus = vertx.eventBus();
     return Future.all(
         bus.<SessionCheck>consumer(SessionCheck.ADDRESS, m -> answer(m, SessionCheck.class, q -> rules.session(q)))
             .completion(),
         bus.<RelayCheck>consumer(RelayCheck.ADDRESS, m -> answer(m, RelayCheck.class, this::relay)).completion(),
         bus.<DestinationTlsCheck>consumer(DestinationTlsCheck.ADDRESS,
-            m -> answer(m, DestinationTlsCheck.class, q -> rules.destinationTls(q))).completion());
+            m -> answer(m, DestinationTlsCheck.class, q -> rules.destinationTls(q))).completion(),
+        bus.<ClientTlsCheck>consumer(ClientTlsCheck.ADDRESS, m -> answer(m, ClientTlsCheck.class, this::clientTls))
+            .completion());
   }
 
   private RelayVerdict relay(RelayCheck q) {
@@ -39,6 +67,15 @@ public final class PolicyVerticle extends VerticleBase {
     if (v.decision() != Decision.ACCEPT) {
       LOG.info(() -> "reject: RCPT from [" + q.clientIp() + "]: " + v.reply() + "; from=" + q.sender()
           + " to=" + q.recipient() + " helo=<" + q.helo() + "> rule=" + v.rule());
+    }
+    return v;
+  }
+
+  private TlsVerdict clientTls(ClientTlsCheck q) {
+    TlsVerdict v = rules.clientTls(q);
+    if (v.decision() != Decision.ACCEPT) {
+      LOG.info(() -> "reject: STARTTLS from [" + q.clientIp() + "]: " + v.reply() + "; version=" + q.tls().version()
+          + " verify=" + q.tls().verify() + " bits=" + q.tls().bits() + " rule=" + v.rule());
     }
     return v;
   }

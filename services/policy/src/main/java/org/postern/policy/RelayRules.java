@@ -1,7 +1,9 @@
 package org.postern.policy;
 
 import java.util.List;
+import org.postern.bus.ClientTlsCheck;
 import org.postern.bus.Decision;
+import org.postern.bus.TlsVerdict;
 import org.postern.bus.DestinationTls;
 import org.postern.bus.DestinationTlsCheck;
 import org.postern.bus.RelayCheck;
@@ -21,14 +23,21 @@ public final class RelayRules {
   static final Reply RCPT_OK = Reply.of(250, "2.1.5", "Ok");
 
   private final PolicyConfig config;
+  private final AccessMap access;
 
-  public RelayRules(PolicyConfig config) {
+  public RelayRules(PolicyConfig config, AccessMap access) {
     this.config = config;
+    this.access = access;
   }
 
   public SessionPolicy session(SessionCheck q) {
     if (q.listenerRequiresTls()) {
       return new SessionPolicy(Decision.ACCEPT, null, true, "config:inbound.listeners (tls required)");
+    }
+    AccessMap.ClientTlsRule rule = access.clientTls(q.clientIp());
+    if (rule != null) {
+      // Any TLS_Clt requirement needs TLS: without STARTTLS nothing can satisfy it.
+      return new SessionPolicy(Decision.ACCEPT, null, true, rule.where() + " TLS_Clt " + rule.requirement());
     }
     for (Cidr net : config.tlsRequiredNetworks()) {
       if (net.contains(q.clientIp())) {
@@ -54,6 +63,20 @@ public final class RelayRules {
     }
     return new RelayVerdict(Decision.REJECT,
         Reply.of(554, "5.7.1", q.recipient() + ": Relay access denied"), "default:no-open-relay");
+  }
+
+  /** sendmail's tls_client: the negotiated TLS against the client's TLS_Clt requirement. */
+  public TlsVerdict clientTls(ClientTlsCheck q) {
+    AccessMap.ClientTlsRule rule = access.clientTls(q.clientIp());
+    if (rule == null) {
+      return new TlsVerdict(Decision.ACCEPT, null, "default:no-requirement");
+    }
+    Reply refusal = rule.requirement().check(q.tls());
+    if (refusal == null) {
+      return new TlsVerdict(Decision.ACCEPT, null, rule.where() + " TLS_Clt " + rule.requirement());
+    }
+    return new TlsVerdict(refusal.isPermanent() ? Decision.REJECT : Decision.TEMPFAIL, refusal,
+        rule.where() + " TLS_Clt " + rule.requirement());
   }
 
   public DestinationTls destinationTls(DestinationTlsCheck q) {

@@ -13,7 +13,7 @@ public final class Contracts {
   /** Every contract's codec. */
   public static final List<JsonCodec<?>> CODECS = List.of(
       SessionCheck.CODEC, SessionPolicy.CODEC, RelayCheck.CODEC, RelayVerdict.CODEC,
-      DestinationTlsCheck.CODEC, DestinationTls.CODEC, EnqueueRequest.CODEC, EnqueueReceipt.CODEC,
+      ClientTlsCheck.CODEC, TlsVerdict.CODEC, DestinationTlsCheck.CODEC, DestinationTls.CODEC, EnqueueRequest.CODEC, EnqueueReceipt.CODEC,
       DeliveryRequest.CODEC, DeliveryReport.CODEC);
 
   private Contracts() {}

@@ -45,6 +45,8 @@ class ContractsTest {
         new SessionPolicy(Decision.TEMPFAIL, Reply.of(421, "4.3.0", "later"), false, "test:1"),
         new RelayCheck("2001:db8::1", "client.test", TLS, "alice", Path.NULL, Path.parseMailbox("b@example.net")),
         new RelayVerdict(Decision.REJECT, Reply.of(554, "5.7.1", "<b@example.net>: Relay access denied"), "default"),
+        new ClientTlsCheck("192.0.2.1", TLS),
+        new TlsVerdict(Decision.REJECT, Reply.of(503, "5.7.0", "encryption too weak 128 less than 256"), "access:3"),
         new DestinationTlsCheck("example.net"),
         new DestinationTls(TlsLevel.VERIFY, "test"),
         new EnqueueReceipt(ID),

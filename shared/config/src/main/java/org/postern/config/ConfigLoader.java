@@ -178,6 +178,7 @@ public final class ConfigLoader {
             get(v, Settings.TLS_CRL_FILE), get(v, Settings.TLS_CIPHERS), get(v, Settings.TLS_PROTOCOLS)),
         new PolicyConfig(get(v, Settings.POLICY_TRUSTED_NETWORKS), get(v, Settings.POLICY_RELAY_DOMAINS),
             get(v, Settings.POLICY_TLS_REQUIRED_NETWORKS), get(v, Settings.POLICY_RELAY_AUTHENTICATED).equals("yes"),
+            get(v, Settings.POLICY_ACCESS_MAP),
             get(v, Settings.POLICY_TIMEOUT), get(v, Settings.POLICY_DESTINATION_TLS_LEVEL)),
         new QueueConfig(get(v, Settings.QUEUE_SPOOL_DIR), get(v, Settings.QUEUE_MIN_BACKOFF),
             get(v, Settings.QUEUE_MAX_BACKOFF), get(v, Settings.QUEUE_MAX_LIFETIME),

@@ -10,5 +10,6 @@ public record PolicyConfig(
     List<String> relayDomains,
     List<Cidr> tlsRequiredNetworks,
     boolean relayAuthenticated,
+    String accessMap,
     Duration timeout,
     TlsLevel destinationTlsLevel) {}

@@ -107,6 +107,8 @@ public final class Settings {
       list(Cidr::parse), "Client networks that must STARTTLS before anything but EHLO, HELO, NOOP, RSET and QUIT.");
   public static final Setting<String> POLICY_RELAY_AUTHENTICATED = add("policy.relay_authenticated", "yes",
       oneOf("yes", "no"), "Whether a client that passed AUTH may relay to any destination (Postfix's permit_sasl_authenticated).");
+  public static final Setting<String> POLICY_ACCESS_MAP = add("policy.access_map", "", text(),
+      "sendmail-style access map file (TLS_Clt: entries for now); empty: none.");
   public static final Setting<Duration> POLICY_TIMEOUT = add("policy.timeout", "5s",
       duration(Duration.ofSeconds(1), Duration.ofMinutes(1)),
       "Deadline of one policy question; on timeout the answer is a temporary failure, never accept.");

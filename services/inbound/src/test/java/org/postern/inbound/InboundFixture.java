@@ -1,0 +1,282 @@
+package org.postern.inbound;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.ServerSSLOptions;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.postern.bus.Contracts;
+import org.postern.bus.RelayCheck;
+import org.postern.bus.SessionCheck;
+import org.postern.config.ConfigLoader;
+import org.postern.config.PosternConfig;
+import org.postern.policy.PolicyVerticle;
+import org.postern.policy.RelayRules;
+import org.postern.queue.QueueVerticle;
+import org.postern.tls.ServerCredentials;
+import org.postern.tls.ServerTls;
+import org.postern.tls.TlsEngine;
+
+/**
+ * A running listener with a real policy and queue beside it, as a node with the inbound, policy
+ * and queue roles deploys them (no outbound: accepted mail stays in the spool, where tests read
+ * it). Settings come from {@link ConfigLoader} exactly as {@code --set} would give them.
+ */
+final class InboundFixture implements AutoCloseable {
+
+  static final String HOSTNAME = "mx.postern.test";
+
+  final Vertx vertx;
+  final PosternConfig config;
+  final InboundVerticle inbound;
+  final int port;
+  final Path spoolDir;
+  /** Session checks held back by {@link Builder#holdGreeting()}, answered by {@link #releaseGreeting()}. */
+  private final BlockingQueue<Message<SessionCheck>> heldSessions;
+  private final RelayRules rules;
+  private final LogCapture log;
+
+  private InboundFixture(Vertx vertx, PosternConfig config, InboundVerticle inbound, Path spoolDir,
+      BlockingQueue<Message<SessionCheck>> heldSessions, LogCapture log) {
+    this.vertx = vertx;
+    this.config = config;
+    this.inbound = inbound;
+    this.port = inbound.ports().get(0);
+    this.spoolDir = spoolDir;
+    this.heldSessions = heldSessions;
+    this.rules = new RelayRules(config.policy());
+    this.log = log;
+  }
+
+  static Builder in(Path dir) {
+    return new Builder(dir);
+  }
+
+  static final class Builder {
+    private final Path dir;
+    private final List<String> sets = new ArrayList<>();
+    private boolean holdGreeting;
+
+    private Builder(Path dir) {
+      this.dir = dir;
+      sets.add("inbound.listeners=127.0.0.1:0 may");
+      sets.add("node.hostname=" + HOSTNAME);
+      sets.add("node.data_dir=" + dir.resolve("data"));
+      sets.add("queue.spool_dir=" + dir.resolve("spool"));
+    }
+
+    /** {@code key=value} overrides, applied after the defaults above (later ones win). */
+    Builder set(String... keyValues) {
+      sets.addAll(Arrays.asList(keyValues));
+      return this;
+    }
+
+    /**
+     * Replaces the policy service by one that answers relay checks at once (same rules) but holds
+     * every session check until the test calls {@link InboundFixture#releaseGreeting()}: the
+     * greeting cannot be sent before then, so "the client talked first" is not a race.
+     */
+    Builder holdGreeting() {
+      holdGreeting = true;
+      return this;
+    }
+
+    InboundFixture start() throws Exception {
+      PosternConfig cfg = ConfigLoader.load(null, sets);
+      LogCapture log = LogCapture.install();
+      Vertx vertx = Vertx.vertx();
+      try {
+        Contracts.register(vertx);
+        TlsEngine engine = TlsEngine.choose(cfg.tls().engine());
+        ServerSSLOptions tls = loadServerTls(cfg);
+        BlockingQueue<Message<SessionCheck>> held = new LinkedBlockingQueue<>();
+        if (holdGreeting) {
+          RelayRules rules = new RelayRules(cfg.policy());
+          await(Future.all(
+              vertx.eventBus().<SessionCheck>consumer(SessionCheck.ADDRESS, held::add).completion(),
+              vertx.eventBus().<RelayCheck>consumer(RelayCheck.ADDRESS, m -> m.reply(rules.relay(m.body())))
+                  .completion()));
+        } else {
+          await(deploy(vertx, new PolicyVerticle(cfg.policy())));
+        }
+        await(deploy(vertx, new QueueVerticle(cfg.queue(), HOSTNAME, Clock.systemUTC())));
+        InboundVerticle inbound = new InboundVerticle(cfg.inbound(), HOSTNAME, engine, tls, cfg.policy().timeout(),
+            Clock.systemUTC());
+        await(deploy(vertx, inbound));
+        return new InboundFixture(vertx, cfg, inbound, Path.of(cfg.queue().spoolDir()), held, log);
+      } catch (Exception | Error e) {
+        log.close();
+        vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        throw e;
+      }
+    }
+
+    /** Starts a fixture that must fail to deploy, and returns why. */
+    Throwable startFailure() throws Exception {
+      try (InboundFixture f = start()) {
+        throw new AssertionError("deployment succeeded on port " + f.port + " but should have failed");
+      } catch (ExecutionException e) {
+        return e.getCause();
+      }
+    }
+  }
+
+  /** As {@code Node.loadServerTls}: a certificate that cannot be used leaves STARTTLS answering 454. */
+  private static ServerSSLOptions loadServerTls(PosternConfig cfg) {
+    try {
+      ServerCredentials creds = ServerCredentials.loadOrCreate(cfg.tls(), Path.of(cfg.node().dataDir()), HOSTNAME);
+      return ServerTls.options(creds, cfg.tls().protocols(), cfg.inbound().tlsHandshakeTimeout());
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static Future<String> deploy(Vertx vertx, io.vertx.core.Deployable verticle) {
+    return vertx.deployVerticle(verticle, new DeploymentOptions().setThreadingModel(ThreadingModel.EVENT_LOOP));
+  }
+
+  private static <T> T await(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  /** A raw client connected to the listener (not yet greeted). */
+  SmtpClient connect() throws IOException {
+    return new SmtpClient(port);
+  }
+
+  /** A client that has read the greeting and sent EHLO; returns it after reading the EHLO reply. */
+  SmtpClient greeted() throws IOException {
+    SmtpClient c = connect();
+    c.expect(220);
+    c.send("EHLO client.test\r\n");
+    c.expect(250);
+    return c;
+  }
+
+  /** Answers the oldest held session check (waiting up to 10 s for it to arrive). */
+  void releaseGreeting() throws InterruptedException {
+    Message<SessionCheck> m = heldSessions.poll(10, TimeUnit.SECONDS);
+    assertNotNull(m, "no session check arrived at the policy");
+    m.reply(rules.session(m.body()));
+  }
+
+  /** Waits (bounded) until a log line of the inbound/policy/queue loggers contains {@code text}. */
+  String awaitLog(String text) throws InterruptedException {
+    return log.await(text, 10_000);
+  }
+
+  /** One message in {@code active/}: the envelope JSON and the body, as stored. */
+  record Spooled(String file, JsonObject envelope, byte[] body) {
+    String bodyText() {
+      return new String(body, StandardCharsets.UTF_8);
+    }
+  }
+
+  /** Every message stored in the spool, parsed from {@code POSTERN-QUEUE-1 <jsonLen> <bodyLen>\n<json><body>}. */
+  List<Spooled> spool() throws IOException {
+    List<Spooled> out = new ArrayList<>();
+    Path active = spoolDir.resolve("active");
+    if (!Files.isDirectory(active)) {
+      return out;
+    }
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(active, "*.msg")) {
+      for (Path p : files) {
+        byte[] all = Files.readAllBytes(p);
+        int nl = 0;
+        while (all[nl] != '\n') {
+          nl++;
+        }
+        String[] header = new String(all, 0, nl, StandardCharsets.US_ASCII).split(" ");
+        assertEquals(3, header.length, p + ": header line");
+        assertEquals("POSTERN-QUEUE-1", header[0], p + ": magic");
+        int jsonLen = Integer.parseInt(header[1]);
+        int bodyLen = Integer.parseInt(header[2]);
+        assertEquals(all.length, nl + 1 + jsonLen + bodyLen, p + ": lengths in the header line");
+        JsonObject json = new JsonObject(new String(all, nl + 1, jsonLen, StandardCharsets.UTF_8));
+        byte[] body = Arrays.copyOfRange(all, nl + 1 + jsonLen, all.length);
+        out.add(new Spooled(p.getFileName().toString(), json, body));
+      }
+    }
+    return out;
+  }
+
+  /** The only message in the spool. */
+  Spooled onlySpooled() throws IOException {
+    List<Spooled> all = spool();
+    assertEquals(1, all.size(), "messages in the spool: " + all);
+    return all.get(0);
+  }
+
+  @Override
+  public void close() throws Exception {
+    try {
+      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } finally {
+      log.close();
+    }
+  }
+
+  /** Collects the service loggers' records so tests can wait on a log line instead of sleeping. */
+  static final class LogCapture extends Handler implements AutoCloseable {
+    private static final List<String> NAMES = List.of("postern.inbound", "postern.policy", "postern.queue");
+    private final List<String> lines = new ArrayList<>();
+
+    static LogCapture install() {
+      LogCapture c = new LogCapture();
+      NAMES.forEach(n -> Logger.getLogger(n).addHandler(c));
+      return c;
+    }
+
+    @Override
+    public synchronized void publish(LogRecord record) {
+      String msg = record.getMessage();
+      lines.add(msg == null ? "" : msg);
+      notifyAll();
+    }
+
+    synchronized String await(String text, long millis) throws InterruptedException {
+      long deadline = System.currentTimeMillis() + millis;
+      while (true) {
+        for (String l : lines) {
+          if (l.contains(text)) {
+            return l;
+          }
+        }
+        long left = deadline - System.currentTimeMillis();
+        if (left <= 0) {
+          throw new AssertionError("no log line containing '" + text + "' within " + millis + " ms; got " + lines);
+        }
+        wait(left);
+      }
+    }
+
+    @Override
+    public void flush() {}
+
+    @Override
+    public void close() {
+      NAMES.forEach(n -> Logger.getLogger(n).removeHandler(this));
+    }
+  }
+}
