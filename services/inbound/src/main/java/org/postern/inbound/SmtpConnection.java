@@ -297,7 +297,7 @@ final class SmtpConnection {
         })
         .onFailure(e -> {
           LOG.warning(() -> queueId + ": queue did not confirm: " + e.getMessage());
-          resume(session.queueFailed(Reply.of(451, "4.3.0", "Error: queue file write error")));
+          resume(session.queueFailed(Contracts.replyOf(e, Reply.of(451, "4.3.0", "Error: queue file write error"))));
         });
   }
 

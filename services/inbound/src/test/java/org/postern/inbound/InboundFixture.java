@@ -7,7 +7,6 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.ServerSSLOptions;
 import java.io.IOException;
@@ -27,12 +26,11 @@ import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.postern.bus.Contracts;
-import org.postern.bus.RelayCheck;
 import org.postern.bus.SessionCheck;
 import org.postern.config.ConfigLoader;
+import org.postern.config.Listener;
 import org.postern.config.PosternConfig;
 import org.postern.policy.PolicyVerticle;
-import org.postern.policy.RelayRules;
 import org.postern.queue.QueueVerticle;
 import org.postern.tls.ServerCredentials;
 import org.postern.tls.ServerTls;
@@ -52,20 +50,18 @@ final class InboundFixture implements AutoCloseable {
   final InboundVerticle inbound;
   final int port;
   final Path spoolDir;
-  /** Session checks held back by {@link Builder#holdGreeting()}, answered by {@link #releaseGreeting()}. */
-  private final BlockingQueue<Message<SessionCheck>> heldSessions;
-  private final RelayRules rules;
+  /** Session checks held back by {@link Builder#holdGreeting()}, delivered by {@link #releaseGreeting()}. */
+  private final BlockingQueue<Runnable> heldSessions;
   private final LogCapture log;
 
   private InboundFixture(Vertx vertx, PosternConfig config, InboundVerticle inbound, Path spoolDir,
-      BlockingQueue<Message<SessionCheck>> heldSessions, LogCapture log) {
+      BlockingQueue<Runnable> heldSessions, LogCapture log) {
     this.vertx = vertx;
     this.config = config;
     this.inbound = inbound;
     this.port = inbound.ports().get(0);
     this.spoolDir = spoolDir;
     this.heldSessions = heldSessions;
-    this.rules = new RelayRules(config.policy());
     this.log = log;
   }
 
@@ -93,9 +89,9 @@ final class InboundFixture implements AutoCloseable {
     }
 
     /**
-     * Replaces the policy service by one that answers relay checks at once (same rules) but holds
-     * every session check until the test calls {@link InboundFixture#releaseGreeting()}: the
-     * greeting cannot be sent before then, so "the client talked first" is not a race.
+     * Holds every connection's session check (the question whose answer lets the greeting go out)
+     * until the test calls {@link InboundFixture#releaseGreeting()}: the greeting cannot be sent
+     * before then, so "the client talked first" is not a race.
      */
     Builder holdGreeting() {
       holdGreeting = true;
@@ -110,16 +106,19 @@ final class InboundFixture implements AutoCloseable {
         Contracts.register(vertx);
         TlsEngine engine = TlsEngine.choose(cfg.tls().engine());
         ServerSSLOptions tls = loadServerTls(cfg);
-        BlockingQueue<Message<SessionCheck>> held = new LinkedBlockingQueue<>();
+        BlockingQueue<Runnable> held = new LinkedBlockingQueue<>();
         if (holdGreeting) {
-          RelayRules rules = new RelayRules(cfg.policy());
-          await(Future.all(
-              vertx.eventBus().<SessionCheck>consumer(SessionCheck.ADDRESS, held::add).completion(),
-              vertx.eventBus().<RelayCheck>consumer(RelayCheck.ADDRESS, m -> m.reply(rules.relay(m.body())))
-                  .completion()));
-        } else {
-          await(deploy(vertx, new PolicyVerticle(cfg.policy())));
+          // The real policy answers, but its question is only delivered when the test says so.
+          vertx.eventBus().addOutboundInterceptor(dc -> {
+            if (dc.message().address().equals(SessionCheck.ADDRESS)) {
+              io.vertx.core.Context context = Vertx.currentContext();
+              held.add(() -> context.runOnContext(v -> dc.next()));
+            } else {
+              dc.next();
+            }
+          });
         }
+        await(deploy(vertx, new PolicyVerticle(cfg.policy())));
         await(deploy(vertx, new QueueVerticle(cfg.queue(), HOSTNAME, Clock.systemUTC())));
         InboundVerticle inbound = new InboundVerticle(cfg.inbound(), HOSTNAME, engine, tls, cfg.policy().timeout(),
             Clock.systemUTC());
@@ -145,8 +144,8 @@ final class InboundFixture implements AutoCloseable {
   /** As {@code Node.loadServerTls}: a certificate that cannot be used leaves STARTTLS answering 454. */
   private static ServerSSLOptions loadServerTls(PosternConfig cfg) {
     try {
-      ServerCredentials creds = ServerCredentials.loadOrCreate(cfg.tls(), Path.of(cfg.node().dataDir()), HOSTNAME);
-      return ServerTls.options(creds, cfg.tls().protocols(), cfg.inbound().tlsHandshakeTimeout());
+      List<ServerCredentials> all = ServerCredentials.loadAll(cfg.tls(), Path.of(cfg.node().dataDir()), HOSTNAME);
+      return ServerTls.options(all, cfg.tls(), Listener.ClientCerts.NONE, cfg.inbound().tlsHandshakeTimeout());
     } catch (IOException | RuntimeException e) {
       return null;
     }
@@ -174,11 +173,11 @@ final class InboundFixture implements AutoCloseable {
     return c;
   }
 
-  /** Answers the oldest held session check (waiting up to 10 s for it to arrive). */
+  /** Delivers the oldest held session check to the policy (waiting up to 10 s for it to be sent). */
   void releaseGreeting() throws InterruptedException {
-    Message<SessionCheck> m = heldSessions.poll(10, TimeUnit.SECONDS);
-    assertNotNull(m, "no session check arrived at the policy");
-    m.reply(rules.session(m.body()));
+    Runnable deliver = heldSessions.poll(10, TimeUnit.SECONDS);
+    assertNotNull(deliver, "the listener sent no session check to the policy");
+    deliver.run();
   }
 
   /** Waits (bounded) until a log line of the inbound/policy/queue loggers contains {@code text}. */

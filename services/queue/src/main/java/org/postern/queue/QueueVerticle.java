@@ -45,6 +45,9 @@ public final class QueueVerticle extends VerticleBase {
   /** Writes in progress, so that a retried request joins the first write instead of racing it. */
   private final Map<String, Future<Void>> storing = new HashMap<>();
   private Spool spool;
+  private GroupCommitter committer;
+  /** Last measured free space; refreshed every second on a worker, never on the event loop. */
+  private volatile long freeSpace = Long.MAX_VALUE;
 
   public QueueVerticle(QueueConfig config, String hostname, Clock clock) {
     this.config = config;
@@ -60,6 +63,9 @@ public final class QueueVerticle extends VerticleBase {
       return new Object[] {s, s.recover()};
     }, false).compose(r -> {
       spool = (Spool) r[0];
+      committer = new GroupCommitter(vertx, spool, config.maxCommitBatch());
+      measureFreeSpace();
+      vertx.setPeriodic(1000, t -> measureFreeSpace());
       @SuppressWarnings("unchecked")
       List<Spool.Loaded> loaded = (List<Spool.Loaded>) r[1];
       for (Spool.Loaded l : loaded) {
@@ -91,14 +97,17 @@ public final class QueueVerticle extends VerticleBase {
     Future<Void> inProgress = storing.get(req.queueId());
     if (inProgress != null) {
       inProgress.onSuccess(v -> m.reply(new EnqueueReceipt(req.queueId())))
-          .onFailure(e -> m.fail(451, "queue file write error"));
+          .onFailure(e -> m.fail(451, "4.3.0 Error: queue file write error"));
+      return;
+    }
+    if (freeSpace < config.minFreeSpace()) {
+      LOG.warning(() -> req.queueId() + ": refused: " + freeSpace + " octets free in " + config.spoolDir()
+          + ", below queue.min_free_space " + config.minFreeSpace());
+      m.fail(452, "4.3.1 Insufficient system storage");
       return;
     }
     SpooledMessage sm = SpooledMessage.of(req, clock.instant());
-    Future<Void> write = vertx.<Void>executeBlocking(() -> {
-      spool.store(sm, req.body());
-      return null;
-    }, false).eventually(() -> {
+    Future<Void> write = committer.store(sm, req.body()).eventually(() -> {
       storing.remove(sm.queueId());
       return Future.succeededFuture();
     });
@@ -111,8 +120,14 @@ public final class QueueVerticle extends VerticleBase {
       schedule(s, Duration.ZERO);
     }).onFailure(e -> {
       LOG.severe(() -> sm.queueId() + ": cannot store message: " + e);
-      m.fail(451, "queue file write error");
+      m.fail(451, "4.3.0 Error: queue file write error");
     });
+  }
+
+  private void measureFreeSpace() {
+    vertx.executeBlocking(spool::usableSpace, false)
+        .onSuccess(free -> freeSpace = free)
+        .onFailure(e -> LOG.warning(() -> "cannot measure free space in " + config.spoolDir() + ": " + e.getMessage()));
   }
 
   private void schedule(Scheduled s, Duration delay) {
@@ -260,6 +275,11 @@ public final class QueueVerticle extends VerticleBase {
     Scheduled(SpooledMessage message) {
       this.message = message;
     }
+  }
+
+  /** Messages per round of fsyncs so far (1.0: no sharing). */
+  public double averageCommitBatch() {
+    return committer == null ? 0 : committer.averageBatch();
   }
 
   /** For tests and the admin view: how many messages are queued. */

@@ -49,27 +49,114 @@ public final class Spool {
   /** A message as found on disk at recovery. */
   public record Loaded(SpooledMessage message, Set<String> doneRecipients) {}
 
+  /** A message to store, with its body. */
+  public record Write(SpooledMessage message, Buffer body) {}
+
   /**
    * Stores a message durably. Idempotent: if the id is already stored, nothing is written and the
    * call succeeds, because the earlier write was durable before it was acknowledged.
    */
   public void store(SpooledMessage m, Buffer body) throws IOException {
-    Path target = active.resolve(QueueIds.check(m.queueId()) + ".msg");
-    if (Files.exists(target)) {
-      return;
+    List<IOException> r = storeAll(List.of(new Write(m, body)));
+    if (r.get(0) != null) {
+      throw r.get(0);
     }
-    byte[] json = m.toJson().encode().getBytes(StandardCharsets.UTF_8);
-    byte[] header = (MAGIC + " " + json.length + " " + body.length() + "\n").getBytes(StandardCharsets.US_ASCII);
-    Path part = tmp.resolve(m.queueId());
-    try (FileChannel ch = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING)) {
-      writeFully(ch, ByteBuffer.wrap(header));
-      writeFully(ch, ByteBuffer.wrap(json));
-      writeFully(ch, ByteBuffer.wrap(body.getBytes()));
-      ch.force(true);
+  }
+
+  /**
+   * Stores several messages with shared syncs: every file is written, then every file is
+   * fsync'd (after the first, the journal commit has usually taken the others' data along, so
+   * the rest are cheap), then all are renamed and the directory is fsync'd once. Each message is
+   * still individually durable before this returns; a failure affects only its own message.
+   *
+   * @return per write, null on success or the failure
+   */
+  public List<IOException> storeAll(List<Write> writes) {
+    List<IOException> results = new ArrayList<>();
+    List<FileChannel> channels = new ArrayList<>();
+    for (Write w : writes) {
+      results.add(null);
+      channels.add(null);
     }
-    Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
-    syncDirectory(active);
+    boolean anyRenamed = false;
+    try {
+      for (int i = 0; i < writes.size(); i++) {
+        Write w = writes.get(i);
+        try {
+          if (Files.exists(target(w))) {
+            continue;
+          }
+          channels.set(i, open(tmp.resolve(w.message().queueId())));
+          writeMessage(channels.get(i), w);
+        } catch (IOException | RuntimeException e) {
+          results.set(i, asIo(e));
+        }
+      }
+      for (int i = 0; i < writes.size(); i++) {
+        FileChannel ch = channels.get(i);
+        if (ch == null || results.get(i) != null) {
+          continue;
+        }
+        try {
+          ch.force(true);
+          ch.close();
+          Files.move(tmp.resolve(writes.get(i).message().queueId()), target(writes.get(i)), StandardCopyOption.ATOMIC_MOVE);
+          anyRenamed = true;
+        } catch (IOException e) {
+          results.set(i, e);
+        }
+      }
+      if (anyRenamed) {
+        syncDirectory(active);
+      }
+    } catch (IOException e) {
+      // The directory sync failed: none of the renames is known to be durable.
+      for (int i = 0; i < results.size(); i++) {
+        if (results.get(i) == null) {
+          results.set(i, e);
+        }
+      }
+    } finally {
+      for (FileChannel ch : channels) {
+        closeQuietly(ch);
+      }
+    }
+    return results;
+  }
+
+  /** Free space where the spool lives, in octets. */
+  public long usableSpace() throws IOException {
+    return Files.getFileStore(active).getUsableSpace();
+  }
+
+  private Path target(Write w) {
+    return active.resolve(QueueIds.check(w.message().queueId()) + ".msg");
+  }
+
+  private static FileChannel open(Path p) throws IOException {
+    return FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+  }
+
+  private static void writeMessage(FileChannel ch, Write w) throws IOException {
+    byte[] json = w.message().toJson().encode().getBytes(StandardCharsets.UTF_8);
+    byte[] header = (MAGIC + " " + json.length + " " + w.body().length() + "\n").getBytes(StandardCharsets.US_ASCII);
+    writeFully(ch, ByteBuffer.wrap(header));
+    writeFully(ch, ByteBuffer.wrap(json));
+    writeFully(ch, ByteBuffer.wrap(w.body().getBytes()));
+  }
+
+  private static IOException asIo(Exception e) {
+    return e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+  }
+
+  private static void closeQuietly(FileChannel ch) {
+    if (ch != null && ch.isOpen()) {
+      try {
+        ch.close();
+      } catch (IOException e) {
+        LOG.fine(() -> "close: " + e);
+      }
+    }
   }
 
   /** Reads a stored message's body. */

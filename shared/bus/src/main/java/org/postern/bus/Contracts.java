@@ -31,6 +31,28 @@ public final class Contracts {
   }
 
   /**
+   * The SMTP reply a service's failure stands for, when it failed with a code in 400..599 and a
+   * message {@code "x.y.z text"} whose class agrees; otherwise {@code fallback}. A malformed
+   * failure from the bus is never passed on to a client.
+   */
+  public static org.postern.smtp.Reply replyOf(Throwable failure, org.postern.smtp.Reply fallback) {
+    if (failure instanceof io.vertx.core.eventbus.ReplyException re
+        && re.failureType() == io.vertx.core.eventbus.ReplyFailure.RECIPIENT_FAILURE
+        && re.failureCode() >= 400 && re.failureCode() < 600 && re.getMessage() != null) {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("([245]\\.\\d{1,3}\\.\\d{1,3}) ([\\x20-\\x7e]{1,200})")
+          .matcher(re.getMessage());
+      if (m.matches()) {
+        try {
+          return org.postern.smtp.Reply.of(re.failureCode(), m.group(1), m.group(2));
+        } catch (IllegalArgumentException e) {
+          return fallback;
+        }
+      }
+    }
+    return fallback;
+  }
+
+  /**
    * Sends {@code request} to {@code address} and expects an answer of type {@code answerType}
    * within {@code deadline}. A timeout, a failure reply, or an answer of the wrong type fails the
    * future: the caller turns that into a temporary failure, never into an accept.

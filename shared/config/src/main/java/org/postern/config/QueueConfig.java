@@ -4,4 +4,10 @@ import java.time.Duration;
 
 /** Spool and retry settings ({@code queue.*}). */
 public record QueueConfig(
-    String spoolDir, Duration minBackoff, Duration maxBackoff, Duration maxLifetime, Duration deliveryTimeout) {}
+    String spoolDir,
+    Duration minBackoff,
+    Duration maxBackoff,
+    Duration maxLifetime,
+    Duration deliveryTimeout,
+    int maxCommitBatch,
+    long minFreeSpace) {}

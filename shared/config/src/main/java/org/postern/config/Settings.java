@@ -128,6 +128,11 @@ public final class Settings {
       duration(Duration.ofSeconds(5), Duration.ofHours(24)),
       "Deadline of one delivery attempt; past it the attempt counts as a temporary failure.");
 
+  public static final Setting<Integer> QUEUE_MAX_COMMIT_BATCH = add("queue.max_commit_batch", "256",
+      integer(1, 10_000), "Most messages that share one round of fsyncs (group commit); 1 syncs every message alone.");
+  public static final Setting<Long> QUEUE_MIN_FREE_SPACE = add("queue.min_free_space", "100m",
+      size(0, 1L << 50), "Free space below which new mail gets 452 4.3.1; mail already queued is not touched.");
+
   // outbound: delivery
   public static final Setting<TransportTable> OUTBOUND_TRANSPORT = add("outbound.transport", "",
       TransportTable::parse, "Routes that bypass MX lookup: 'domain=[host]:port', '.domain=...', '*=[host]:port'.");

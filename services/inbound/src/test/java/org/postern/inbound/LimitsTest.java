@@ -1,0 +1,174 @@
+package org.postern.inbound;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Admission and session limits on the wire. Waits are bounded by socket read timeouts, never by
+ * sleeping: a test that expects the server to act reads until it does, or until the timeout fails
+ * the test.
+ */
+class LimitsTest {
+
+  @TempDir
+  Path dir;
+
+  private static final String HOST = InboundFixture.HOSTNAME;
+
+  @Test
+  void thirdConcurrentConnectionFromOneAddressIsRefused() throws Exception {
+    try (InboundFixture f = InboundFixture.in(dir).set("inbound.max_connections_per_ip=2").start();
+        SmtpClient one = f.connect(); SmtpClient two = f.connect()) {
+      one.expect(220);
+      two.expect(220);
+      try (SmtpClient three = f.connect()) {
+        assertEquals("421 4.7.0 " + HOST + " Error: too many connections from 127.0.0.1\r\n", three.readUntilClosed());
+      }
+      // The first two are unaffected.
+      assertEquals("250 2.0.0 Ok", one.command("NOOP").text());
+      assertEquals("250 2.0.0 Ok", two.command("NOOP").text());
+    }
+  }
+
+  @Test
+  void slotIsFreedWhenAConnectionCloses() throws Exception {
+    try (InboundFixture f = InboundFixture.in(dir).set("inbound.max_connections_per_ip=1").start()) {
+      try (SmtpClient one = f.connect()) {
+        one.expect(220);
+        assertEquals("221 2.0.0 Bye", one.command("QUIT").text());
+        one.readUntilClosed();
+      }
+      // The server may see the close a moment after the client does: retry until admitted (bounded).
+      long deadline = System.currentTimeMillis() + 5_000;
+      while (true) {
+        try (SmtpClient two = f.connect()) {
+          SmtpClient.Reply r = two.readReply();
+          if (r.code() == 220) {
+            break;
+          }
+          assertTrue(System.currentTimeMillis() < deadline, "slot never freed: " + r);
+        }
+      }
+    }
+  }
+
+  @Test
+  void connectionRatePerAddressIsLimited() throws Exception {
+    try (InboundFixture f = InboundFixture.in(dir).set("inbound.connection_rate_per_ip=2").start()) {
+      for (int i = 0; i < 2; i++) {
+        try (SmtpClient c = f.connect()) {
+          c.expect(220);
+          assertEquals("221 2.0.0 Bye", c.command("QUIT").text());
+        }
+      }
+      try (SmtpClient third = f.connect()) {
+        assertEquals("421 4.7.0 " + HOST + " Error: too many connections per minute from 127.0.0.1\r\n",
+            third.readUntilClosed());
+      }
+    }
+  }
+
+  @Test
+  void secondConnectionOverListenerLimitIsRefused() throws Exception {
+    try (InboundFixture f = InboundFixture.in(dir).set("inbound.max_connections=1").start();
+        SmtpClient one = f.connect()) {
+      one.expect(220);
+      try (SmtpClient two = f.connect()) {
+        assertEquals("421 4.7.0 " + HOST + " Error: too many connections\r\n", two.readUntilClosed());
+      }
+      assertEquals("250 2.0.0 Ok", one.command("NOOP").text());
+    }
+  }
+
+  @Test
+  void tooManyErrorsEndTheSession() throws Exception {
+    try (InboundFixture f = InboundFixture.in(dir).set("inbound.max_errors=3").start(); SmtpClient c = f.greeted()) {
+      assertEquals("500 5.5.1 Error: command not recognized", c.command("ONE").text());
+      assertEquals("503 5.5.1 Error: need MAIL command", c.command("DATA").text());
+      c.send("THREE\r\n");
+      assertEquals("500 5.5.1 Error: command not recognized\r\n421 4.7.0 " + HOST + " Error: too many errors\r\n",
+          c.readUntilClosed());
+    }
+  }
+
+  @Test
+  void overlongCommandLinesCountAsErrors() throws Exception {
+    // "500 5.5.2 Error: line too long" is an error reply like any other (README: inbound.max_errors
+    // counts 4xx/5xx replies); a client must not be able to send them without limit.
+    try (InboundFixture f = InboundFixture.in(dir).set("inbound.max_errors=3").start(); SmtpClient c = f.greeted()) {
+      String longLine = "NOOP " + "x".repeat(600);
+      assertEquals("500 5.5.2 Error: line too long", c.command(longLine).text());
+      assertEquals("500 5.5.2 Error: line too long", c.command(longLine).text());
+      c.send(longLine + "\r\n");
+      assertEquals("500 5.5.2 Error: line too long\r\n421 4.7.0 " + HOST + " Error: too many errors\r\n",
+          c.readUntilClosed());
+    }
+  }
+
+  @Test
+  void idleClientIsDisconnected() throws Exception {
+    try (InboundFixture f = InboundFixture.in(dir).set("inbound.command_timeout=2s").start(); SmtpClient c = f.greeted()) {
+      long t0 = System.nanoTime();
+      c.timeout(6_000);
+      assertEquals("421 4.4.2 " + HOST + " Error: timeout exceeded\r\n", c.readUntilClosed());
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      assertTrue(ms >= 1_500 && ms < 3_500, "timed out after " + ms + " ms, expected 2-3 s");
+    }
+  }
+
+  @Test
+  void activeClientIsNotDisconnected() throws Exception {
+    // The control: a client that keeps talking outlives the command timeout.
+    try (InboundFixture f = InboundFixture.in(dir).set("inbound.command_timeout=1s").start(); SmtpClient c = f.greeted()) {
+      long end = System.nanoTime() + 2_500_000_000L;
+      while (System.nanoTime() < end) {
+        assertEquals("250 2.0.0 Ok", c.command("NOOP").text());
+        // Pace by waiting on the socket for 300 ms: there is nothing to read, so this times out.
+        c.timeout(300);
+        try {
+          c.readReply();
+          throw new AssertionError("unexpected reply while idle");
+        } catch (java.net.SocketTimeoutException expected) {
+          // paced
+        }
+        c.timeout(10_000);
+      }
+      assertEquals("250 2.0.0 Ok", c.command("NOOP").text());
+    }
+  }
+
+  @Test
+  void slowDataIsDisconnected() throws Exception {
+    try (InboundFixture f = InboundFixture.in(dir).set("inbound.min_data_rate=100000").start();
+        SmtpClient c = f.greeted()) {
+      c.send("MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n");
+      c.expect(250);
+      c.expect(250);
+      c.expect(354);
+      c.send("Subject: slow\r\n\r\nabc\r\n");
+      long t0 = System.nanoTime();
+      c.timeout(4_000);
+      assertEquals("421 4.4.2 " + HOST + " Error: data rate too low\r\n", c.readUntilClosed());
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      assertTrue(ms < 3_500, "closed after " + ms + " ms");
+      assertEquals(0, f.spool().size());
+    }
+  }
+
+  @Test
+  void fastDataPassesTheRateCheck() throws Exception {
+    try (InboundFixture f = InboundFixture.in(dir).set("inbound.min_data_rate=100000").start();
+        SmtpClient c = f.greeted()) {
+      c.send("MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n");
+      c.expect(250);
+      c.expect(250);
+      c.expect(354);
+      c.send("Subject: fast\r\n\r\nabc\r\n.\r\n");
+      c.expect("250 2.0.0 Ok: queued as ");
+    }
+  }
+}
