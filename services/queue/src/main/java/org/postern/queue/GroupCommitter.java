@@ -67,6 +67,14 @@ final class GroupCommitter {
     });
   }
 
+  long batches() {
+    return batches;
+  }
+
+  long messages() {
+    return messages;
+  }
+
   /** Average messages per sync so far: 1.0 means no sharing happened. */
   double averageBatch() {
     return batches == 0 ? 0 : (double) messages / batches;

@@ -124,6 +124,15 @@ public final class QueueVerticle extends VerticleBase {
     });
   }
 
+  @Override
+  public Future<?> stop() {
+    if (committer != null && committer.messages() > 0) {
+      LOG.info(String.format("group commit: %d messages in %d batches (%.1f per batch), %.0f ms in fsync",
+          committer.messages(), committer.batches(), committer.averageBatch(), spool.syncNanos() / 1e6));
+    }
+    return Future.succeededFuture();
+  }
+
   private void measureFreeSpace() {
     vertx.executeBlocking(spool::usableSpace, false)
         .onSuccess(free -> freeSpace = free)

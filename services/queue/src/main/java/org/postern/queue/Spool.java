@@ -38,6 +38,8 @@ public final class Spool {
 
   private final Path active;
   private final Path tmp;
+  /** Time spent in fsync (files and directory), for the benchmark's "share of time in fsync". */
+  private final java.util.concurrent.atomic.LongAdder syncNanos = new java.util.concurrent.atomic.LongAdder();
 
   public Spool(Path dir) throws IOException {
     this.active = dir.resolve("active");
@@ -98,7 +100,9 @@ public final class Spool {
           continue;
         }
         try {
+          long t0 = System.nanoTime();
           ch.force(true);
+          syncNanos.add(System.nanoTime() - t0);
           ch.close();
           Files.move(tmp.resolve(writes.get(i).message().queueId()), target(writes.get(i)), StandardCopyOption.ATOMIC_MOVE);
           anyRenamed = true;
@@ -107,7 +111,9 @@ public final class Spool {
         }
       }
       if (anyRenamed) {
+        long t0 = System.nanoTime();
         syncDirectory(active);
+        syncNanos.add(System.nanoTime() - t0);
       }
     } catch (IOException e) {
       // The directory sync failed: none of the renames is known to be durable.
@@ -122,6 +128,11 @@ public final class Spool {
       }
     }
     return results;
+  }
+
+  /** Nanoseconds spent in fsync so far. */
+  public long syncNanos() {
+    return syncNanos.sum();
   }
 
   /** Free space where the spool lives, in octets. */
