@@ -109,7 +109,11 @@ final class SmtpConnection {
     });
     socket.exceptionHandler(e -> LOG.fine(() -> "[" + clientIp + "]: " + e.getMessage()));
     installParser();
-    pauseInput(); // no command is processed before the greeting
+    // No command is processed before the greeting. Only the parser waits: the socket keeps
+    // reading, so that a client talking before the greeting is seen (and bounded by the
+    // policy deadline, a few seconds at most).
+    busy = true;
+    parser.pause();
     touch();
     Contracts.request(vertx, SessionCheck.ADDRESS,
             new SessionCheck(clientIp, listener.tls() == Listener.Tls.REQUIRED), ctx.policyTimeout(),
@@ -185,7 +189,7 @@ final class SmtpConnection {
       return;
     }
     if (rec.length() > MAX_COMMAND_LINE) {
-      write(Reply.of(500, "5.5.2", "Error: line too long"));
+      run(session.reject(Reply.of(500, "5.5.2", "Error: line too long")));
       return;
     }
     // Malformed UTF-8 becomes U+FFFD, which the parser refuses.

@@ -25,6 +25,7 @@ class PipeliningTest {
     try (InboundFixture f = InboundFixture.in(dir).holdGreeting().start(); SmtpClient c = f.connect()) {
       c.send("EHLO x\r\n");
       f.releaseGreeting();
+      c.timeout(5_000);
       String all = c.readUntilClosed();
       assertEquals("554 5.5.0 Error: SMTP protocol synchronization\r\n", all,
           "a client that talks first gets no greeting, only the refusal");
@@ -39,17 +40,6 @@ class PipeliningTest {
       f.releaseGreeting();
       c.expect("220 " + InboundFixture.HOSTNAME + " ESMTP Postern");
       assertEquals(250, c.command("EHLO x").code());
-    }
-  }
-
-  @Test
-  void commandBeforeGreetingWithoutHoldIsRefused() throws Exception {
-    // Without holding: the client writes immediately after connect; on loopback this reaches the
-    // server before the policy round trip that precedes the greeting has completed.
-    try (InboundFixture f = InboundFixture.in(dir).start(); SmtpClient c = f.connect()) {
-      c.send("EHLO x\r\n");
-      String all = c.readUntilClosed();
-      assertEquals("554 5.5.0 Error: SMTP protocol synchronization\r\n", all);
     }
   }
 

@@ -136,8 +136,10 @@ public final class CommandParser {
       int eq = p.indexOf('=');
       String key = (eq < 0 ? p : p.substring(0, eq)).toUpperCase(Locale.ROOT);
       String value = eq < 0 ? "" : p.substring(eq + 1);
+      // An identical repeat is harmless and some clients send one (Python's smtplib repeats
+      // SMTPUTF8); a repeat with another value is ambiguous and refused.
       if (key.isEmpty() || !key.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '-')
-          || params.containsKey(key)) {
+          || params.containsKey(key) && !params.get(key).equals(value)) {
         return new Command.Invalid(verb, Reply.of(501, "5.5.4", "Bad parameter syntax: " + p));
       }
       params.put(key, value);

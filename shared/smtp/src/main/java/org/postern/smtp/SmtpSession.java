@@ -206,6 +206,17 @@ public final class SmtpSession {
     }
   }
 
+  /**
+   * A protocol error found before a command could be parsed (e.g. a line over 512 octets): the
+   * reply counts towards the error limit like any other.
+   */
+  public List<Effect> reject(Reply reply) {
+    if (!reply.isTransient() && !reply.isPermanent()) {
+      throw new IllegalArgumentException("reject needs a 4xx or 5xx reply");
+    }
+    return send(reply);
+  }
+
   /** The policy's answer to {@link Effect.CheckRecipient}: a 2xx accepts the recipient. */
   public List<Effect> recipientDecided(Path recipient, Reply verdict) {
     expect(State.CHECKING_RECIPIENT);

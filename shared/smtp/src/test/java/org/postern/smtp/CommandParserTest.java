@@ -33,6 +33,8 @@ class CommandParserTest {
         row("MAIL FROM:<a@b.example> SIZE=100 BODY=8BITMIME", mail("a@b.example", "SIZE", "100", "BODY", "8BITMIME")),
         row("MAIL FROM:<a@b.example>  SIZE=100", mail("a@b.example", "SIZE", "100")),
         row("MAIL FROM:<a@b.example> size=100 body=8bitmime", mail("a@b.example", "SIZE", "100", "BODY", "8bitmime")),
+        row("MAIL FROM:<a@b.example> SMTPUTF8 SMTPUTF8 BODY=8BITMIME",
+            new Command.Mail(new Path("a", "b.example"), Map.of("SMTPUTF8", "", "BODY", "8BITMIME"))),
         row("MAIL FROM:<a@b.example> SMTPUTF8", mail("a@b.example", "SMTPUTF8", "")),
         row("MAIL FROM:<\"john doe\"@b.example>", new Command.Mail(new Path("\"john doe\"", "b.example"), Map.of())),
         row("MAIL FROM:<\"a>b\"@b.example>", new Command.Mail(new Path("\"a>b\"", "b.example"), Map.of())),
