@@ -80,6 +80,12 @@ final class NodeProcess implements AutoCloseable {
     }
   }
 
+  /** kill -9: the process gets no chance to flush, close or clean up. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(10, TimeUnit.SECONDS);
+  }
+
   boolean isAlive() {
     return process.isAlive();
   }

@@ -75,7 +75,11 @@ public final class QueueVerticle extends VerticleBase {
         schedule(s, Duration.ZERO);
       }
       if (!loaded.isEmpty()) {
-        LOG.info("recovered " + loaded.size() + " queued message(s) from " + config.spoolDir());
+        long interrupted = loaded.stream().filter(Spool.Loaded::wasInFlight).count();
+        LOG.info("recovered " + loaded.size() + " queued message(s) from " + config.spoolDir()
+            + "; " + interrupted + " were being delivered when the node stopped (possible duplicates)");
+        loaded.stream().filter(Spool.Loaded::wasInFlight).forEach(l ->
+            LOG.info(() -> l.message().queueId() + ": possible duplicate: delivery was interrupted"));
       }
       return vertx.eventBus().<EnqueueRequest>consumer(EnqueueRequest.ADDRESS, this::enqueue).completion();
     });
@@ -162,11 +166,18 @@ public final class QueueVerticle extends VerticleBase {
         byDomain.computeIfAbsent(r.domainKey(), d -> new ArrayList<>()).add(r);
       }
     }
-    vertx.executeBlocking(() -> spool.body(s.message.queueId()), false)
+    String id = s.message.queueId();
+    vertx.executeBlocking(() -> {
+      spool.markInFlight(id, true);
+      return spool.body(id);
+    }, false)
         .compose(body -> Future.join(byDomain.values().stream().map(rcpts -> deliver(s, rcpts, body)).toList()))
         .eventually(() -> {
           s.inFlight = false;
-          return finishAttempt(s);
+          return finishAttempt(s).eventually(() -> vertx.executeBlocking(() -> {
+            spool.markInFlight(id, false);
+            return null;
+          }, false));
         });
   }
 

@@ -48,8 +48,13 @@ public final class Spool {
     Files.createDirectories(tmp);
   }
 
-  /** A message as found on disk at recovery. */
-  public record Loaded(SpooledMessage message, Set<String> doneRecipients) {}
+  /**
+   * A message as found on disk at recovery.
+   *
+   * @param wasInFlight a delivery attempt was under way when the process stopped: the next hop
+   *     may already have it, so delivering it again may duplicate it
+   */
+  public record Loaded(SpooledMessage message, Set<String> doneRecipients, boolean wasInFlight) {}
 
   /** A message to store, with its body. */
   public record Write(SpooledMessage message, Buffer body) {}
@@ -192,6 +197,19 @@ public final class Spool {
     syncDirectory(active);
   }
 
+  /**
+   * Marks a delivery attempt as under way, or ended. The marker is advisory and not synced: it
+   * only lets recovery count the deliveries that may be repeated after a crash.
+   */
+  public void markInFlight(String queueId, boolean inFlight) throws IOException {
+    Path marker = active.resolve(QueueIds.check(queueId) + ".inflight");
+    if (inFlight) {
+      Files.write(marker, new byte[0]);
+    } else {
+      Files.deleteIfExists(marker);
+    }
+  }
+
   /** Removes a finished message. Idempotent. */
   public void delete(String queueId) throws IOException {
     QueueIds.check(queueId);
@@ -199,6 +217,7 @@ public final class Spool {
     // which is re-delivered (a counted duplicate), never a progress file without its message.
     Files.deleteIfExists(active.resolve(queueId + ".rcpt"));
     Files.deleteIfExists(active.resolve(queueId + ".msg"));
+    Files.deleteIfExists(active.resolve(queueId + ".inflight"));
     syncDirectory(active);
   }
 
@@ -242,7 +261,9 @@ public final class Spool {
     } catch (NoSuchFileException e) {
       // no recipient finished yet
     }
-    return new Loaded(m, done);
+    boolean inFlight = Files.exists(active.resolve(expected + ".inflight"));
+    Files.deleteIfExists(active.resolve(expected + ".inflight"));
+    return new Loaded(m, done, inFlight);
   }
 
   private record Header(int jsonOffset, int bodyOffset) {
