@@ -81,10 +81,15 @@ public final class Node {
    */
   private static ServerSSLOptions loadServerTls(PosternConfig config, String hostname) {
     try {
-      ServerCredentials creds = ServerCredentials.loadOrCreate(config.tls(), Path.of(config.node().dataDir()), hostname);
-      LOG.info("server certificate: " + creds.source() + ", subject " + creds.leaf().getSubjectX500Principal().getName()
-          + ", SHA-256 fingerprint " + creds.fingerprint());
-      return ServerTls.options(creds, config.tls().protocols(), config.inbound().tlsHandshakeTimeout());
+      List<ServerCredentials> all = ServerCredentials.loadAll(config.tls(), Path.of(config.node().dataDir()), hostname);
+      for (ServerCredentials creds : all) {
+        LOG.info("server certificate: " + creds.source() + ", subject " + creds.leaf().getSubjectX500Principal().getName()
+            + ", " + creds.keyAlgorithm() + " key, SHA-256 fingerprint " + creds.fingerprint());
+      }
+      // Client certificates are asked for per listener once InboundVerticle builds its own options;
+      // until then no listener requests one (verify=NOT).
+      return ServerTls.options(all, config.tls(), org.postern.config.Listener.ClientCerts.NONE,
+          config.inbound().tlsHandshakeTimeout());
     } catch (IOException | RuntimeException e) {
       LOG.severe("STARTTLS=server, error: cannot use the server certificate: " + e.getMessage()
           + "; STARTTLS will answer 454 until this is fixed");

@@ -9,8 +9,9 @@ import org.postern.smtp.TlsFacts;
  * request's order.
  *
  * @param tls the session's TLS facts, or null in plaintext
+ * @param dsn whether the server advertised DSN, so the recipients' DSN parameters went with them
  */
-record AttemptResult(Target target, TlsFacts tls, List<Reply> replies) {
+record AttemptResult(Target target, TlsFacts tls, List<Reply> replies, boolean dsn) {
 
   AttemptResult {
     replies = List.copyOf(replies);

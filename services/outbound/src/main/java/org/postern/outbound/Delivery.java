@@ -95,7 +95,8 @@ final class Delivery {
     List<RecipientResult> results = new ArrayList<>();
     for (int i = 0; i < request.recipients().size(); i++) {
       Reply r = result.replies().get(i);
-      results.add(new RecipientResult(request.recipients().get(i), Replies.status(r), r, result.target().relay()));
+      results.add(new RecipientResult(request.recipients().get(i), Replies.status(r), r, result.target().relay(),
+          result.dsn() && r.isPositive()));
     }
     return new Outcome(results, result.tls());
   }

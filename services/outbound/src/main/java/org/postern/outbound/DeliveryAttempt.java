@@ -198,7 +198,7 @@ final class DeliveryAttempt {
         })
         .map(v -> {
           conn.quit();
-          return new AttemptResult(target, tls, List.of(replies));
+          return new AttemptResult(target, tls, List.of(replies), capabilities.contains("DSN"));
         });
   }
 
@@ -208,7 +208,7 @@ final class DeliveryAttempt {
     }
     Path rcpt = request.recipients().get(i);
     stage = "sending RCPT TO";
-    return conn.command("RCPT TO:" + rcpt).compose(reply -> {
+    return conn.command("RCPT TO:" + rcpt + rcptParameters(i)).compose(reply -> {
       if (reply.code() / 100 == 2) {
         accepted.add(i);
       } else {
@@ -237,13 +237,43 @@ final class DeliveryAttempt {
     });
   }
 
-  /** BODY=8BITMIME travels on only when the message had it and this server understands it. */
+  /**
+   * MAIL parameters travel on only when the message had them and this server understands them:
+   * BODY=8BITMIME, SMTPUTF8, and DSN's RET and ENVID (RFC 3461 §5.2).
+   */
   private String mailParameters() {
+    StringBuilder sb = new StringBuilder();
     String body = request.mailParams().get("BODY");
     if (body != null && body.equalsIgnoreCase("8BITMIME") && capabilities.contains("8BITMIME")) {
-      return " BODY=8BITMIME";
+      sb.append(" BODY=8BITMIME");
     }
-    return "";
+    if (request.mailParams().containsKey("SMTPUTF8") && capabilities.contains("SMTPUTF8")) {
+      sb.append(" SMTPUTF8");
+    }
+    if (capabilities.contains("DSN")) {
+      for (String key : List.of("RET", "ENVID")) {
+        String v = request.mailParams().get(key);
+        if (v != null) {
+          sb.append(' ').append(key).append('=').append(v);
+        }
+      }
+    }
+    return sb.toString();
+  }
+
+  /** DSN's NOTIFY and ORCPT for recipient {@code i}, to a server that advertised DSN. */
+  private String rcptParameters(int i) {
+    if (!capabilities.contains("DSN")) {
+      return "";
+    }
+    StringBuilder sb = new StringBuilder();
+    for (String key : List.of("NOTIFY", "ORCPT")) {
+      String v = request.rcptParams().get(i).get(key);
+      if (v != null) {
+        sb.append(' ').append(key).append('=').append(v);
+      }
+    }
+    return sb.toString();
   }
 
   private Future<Void> refused(Reply reply, String stage) {

@@ -31,7 +31,11 @@ final class ScriptedSmtpServer {
    * @param afterStarttls sent in the same write right after {@code 220} to STARTTLS, before the
    *     handshake (empty for none)
    */
-  record Script(String greeting, String afterStarttls) {}
+  record Script(String greeting, String afterStarttls, List<String> extensions) {
+    Script(String greeting, String afterStarttls) {
+      this(greeting, afterStarttls, List.of());
+    }
+  }
 
   private final List<String> commands = Collections.synchronizedList(new ArrayList<>());
   private final Script script;
@@ -83,9 +87,12 @@ final class ScriptedSmtpServer {
       commands.add(line);
       String verb = line.split(" ", 2)[0].toUpperCase(Locale.ROOT);
       switch (verb) {
-        case "EHLO" -> socket.write(tlsActive[0]
-            ? "250-scripted.test\r\n250 8BITMIME\r\n"
-            : "250-scripted.test\r\n250-8BITMIME\r\n250 STARTTLS\r\n");
+        case "EHLO" -> {
+          StringBuilder ehlo = new StringBuilder("250-scripted.test\r\n");
+          script.extensions().forEach(x -> ehlo.append("250-").append(x).append("\r\n"));
+          ehlo.append(tlsActive[0] ? "250 8BITMIME\r\n" : "250-8BITMIME\r\n250 STARTTLS\r\n");
+          socket.write(ehlo.toString());
+        }
         case "STARTTLS" -> {
           socket.write("220 2.0.0 go ahead\r\n" + script.afterStarttls());
           tlsActive[0] = true;

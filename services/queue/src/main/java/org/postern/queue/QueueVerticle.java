@@ -183,8 +183,8 @@ public final class QueueVerticle extends VerticleBase {
 
   private Future<Void> deliver(Scheduled s, List<org.postern.smtp.Path> rcpts, Buffer body) {
     Envelope env = s.message.envelope();
-    DeliveryRequest req = new DeliveryRequest(s.message.queueId(), env.sender(), rcpts, env.mailParams(), body,
-        s.attempts);
+    DeliveryRequest req = new DeliveryRequest(s.message.queueId(), env.sender(), rcpts,
+        rcpts.stream().map(env::paramsOf).toList(), env.mailParams(), body, s.attempts);
     return Contracts.request(vertx, DeliveryRequest.ADDRESS, req, config.deliveryTimeout(), DeliveryReport.class)
         .recover(e -> {
           Reply why = Reply.of(451, "4.3.0", "delivery service unavailable: " + e.getMessage());
@@ -198,11 +198,18 @@ public final class QueueVerticle extends VerticleBase {
             if (!rcpts.contains(r.recipient())) {
               continue; // outbound answered for a recipient it was not asked about: ignore it
             }
+            Map<String, String> params = env.paramsOf(r.recipient());
             switch (r.status()) {
-              case SENT -> s.done.add(r.recipient().mailbox());
+              case SENT -> {
+                s.done.add(r.recipient().mailbox());
+                // RFC 3461 §4.1: with NOTIFY=SUCCESS and a next hop that cannot report, we report "relayed".
+                if (!r.dsnPassedOn() && Dsn.wants(params, "SUCCESS")) {
+                  s.relayed.add(new Bounce.Failure(r.recipient(), r.reply(), r.relay(), params));
+                }
+              }
               case BOUNCED -> {
                 s.done.add(r.recipient().mailbox());
-                s.failures.add(new Bounce.Failure(r.recipient(), r.reply(), r.relay()));
+                s.failures.add(new Bounce.Failure(r.recipient(), r.reply(), r.relay(), params));
               }
               case DEFERRED -> s.lastDeferral.put(r.recipient().mailbox(), r);
             }
@@ -220,14 +227,28 @@ public final class QueueVerticle extends VerticleBase {
       for (org.postern.smtp.Path r : pending) {
         DeliveryReport.RecipientResult last = s.lastDeferral.get(r.mailbox());
         Reply why = last == null ? Reply.of(451, "4.4.7", "message expired") : last.reply();
-        s.failures.add(new Bounce.Failure(r, why, last == null ? "none" : last.relay()));
+        s.failures.add(new Bounce.Failure(r, why, last == null ? "none" : last.relay(), s.message.envelope().paramsOf(r)));
         s.done.add(r.mailbox());
       }
       LOG.info(() -> id + ": message expired after " + config.maxLifetime().toSeconds() + "s in the queue");
       pending = List.of();
     }
+    Future<Void> notices = notice(s, Bounce.Kind.RELAYED, drain(s.relayed));
+    if (!pending.isEmpty() && !s.delayWarned && !config.delayWarningTime().isZero()
+        && Duration.between(s.message.arrival(), clock.instant()).compareTo(config.delayWarningTime()) >= 0) {
+      s.delayWarned = true;
+      List<Bounce.Failure> late = new ArrayList<>();
+      for (org.postern.smtp.Path r : pending) {
+        DeliveryReport.RecipientResult last = s.lastDeferral.get(r.mailbox());
+        Map<String, String> params = s.message.envelope().paramsOf(r);
+        if (last != null && Dsn.wants(params, "DELAY")) {
+          late.add(new Bounce.Failure(r, last.reply(), last.relay(), params));
+        }
+      }
+      notices = notices.compose(v -> notice(s, Bounce.Kind.DELAYED, late));
+    }
     if (pending.isEmpty()) {
-      return bounceIfNeeded(s).compose(v -> vertx.executeBlocking(() -> {
+      return notices.compose(v -> bounceIfNeeded(s)).compose(v -> vertx.executeBlocking(() -> {
         spool.delete(id);
         return null;
       }, false)).<Void>mapEmpty().onSuccess(v -> {
@@ -240,43 +261,60 @@ public final class QueueVerticle extends VerticleBase {
     }
     Duration delay = backoff.after(s.attempts);
     java.util.Set<String> done = java.util.Set.copyOf(s.done);
-    return vertx.executeBlocking(() -> {
+    return notices.compose(v -> vertx.executeBlocking(() -> {
       spool.markDone(id, done);
       return null;
-    }, false).<Void>mapEmpty().onComplete(ar -> schedule(s, delay));
+    }, false)).<Void>mapEmpty().onComplete(ar -> schedule(s, delay));
   }
 
   private Future<Void> bounceIfNeeded(Scheduled s) {
     SpooledMessage m = s.message;
     // RFC 3461 §4.1: a recipient with NOTIFY=NEVER or without FAILURE gets no failure report.
-    List<Bounce.Failure> wanted = s.failures.stream()
-        .filter(f -> Dsn.wants(m.envelope().paramsOf(f.recipient()), "FAILURE")).toList();
+    List<Bounce.Failure> wanted = s.failures.stream().filter(f -> Dsn.wants(f.rcptParams(), "FAILURE")).toList();
     if (wanted.size() < s.failures.size()) {
       LOG.info(() -> m.queueId() + ": " + (s.failures.size() - wanted.size())
           + " failed recipient(s) asked for no failure notice (NOTIFY)");
     }
-    if (wanted.isEmpty()) {
+    return notice(s, Bounce.Kind.FAILED, wanted);
+  }
+
+  private static List<Bounce.Failure> drain(List<Bounce.Failure> list) {
+    List<Bounce.Failure> out = List.copyOf(list);
+    list.clear();
+    return out;
+  }
+
+  /** Queues a delivery status notification to the sender, from the null sender. */
+  private Future<Void> notice(Scheduled s, Bounce.Kind kind, List<Bounce.Failure> about) {
+    SpooledMessage m = s.message;
+    if (about.isEmpty()) {
       return Future.succeededFuture();
     }
     if (m.envelope().sender().isNull()) {
-      // RFC 3464 / RFC 5321 §6.1: a bounce is never bounced.
-      LOG.info(() -> m.queueId() + ": undeliverable bounce discarded (null sender)");
+      // RFC 5321 §6.1: a notification is never sent about a notification.
+      LOG.info(() -> m.queueId() + ": no " + kind.name().toLowerCase() + " notice for a message with a null sender");
       return Future.succeededFuture();
     }
-    String bounceId = QueueIds.next();
+    String noticeId = QueueIds.next();
+    java.time.ZonedDateTime until = Bounce.utc(m.arrival().plus(config.maxLifetime()));
     return vertx.executeBlocking(() -> {
       byte[] original = spool.body(m.queueId()).getBytes();
-      byte[] report = Bounce.build(hostname, m.queueId(), m.envelope().sender(), Bounce.utc(m.arrival()),
-          wanted, original, Bounce.utc(clock.instant()), bounceId);
+      Bounce.Report report = new Bounce.Report(kind, hostname, m.queueId(), m.envelope().sender(),
+          Bounce.utc(m.arrival()), until, about, m.envelope().mailParams(), original, config.bounceSizeLimit());
+      byte[] text = Bounce.build(report, Bounce.utc(clock.instant()), noticeId);
       Envelope env = new Envelope(org.postern.smtp.Path.NULL, List.of(m.envelope().sender()), Map.of());
-      SpooledMessage bounce = new SpooledMessage(bounceId, env,
+      SpooledMessage notice = new SpooledMessage(noticeId, env,
           new ClientInfo("127.0.0.1", hostname, "SMTP", null), clock.instant());
-      spool.store(bounce, Buffer.buffer(report));
-      return bounce;
-    }, false).map(bounce -> {
-      LOG.info(() -> m.queueId() + ": sender non-delivery notification: " + bounceId);
-      Scheduled b = new Scheduled(bounce);
-      messages.put(bounceId, b);
+      spool.store(notice, Buffer.buffer(text));
+      return notice;
+    }, false).map(notice -> {
+      LOG.info(() -> m.queueId() + ": sender " + switch (kind) {
+        case FAILED -> "non-delivery notification";
+        case DELAYED -> "delay notification";
+        case RELAYED -> "delivery status notification (relayed)";
+      } + ": " + noticeId);
+      Scheduled b = new Scheduled(notice);
+      messages.put(noticeId, b);
       schedule(b, Duration.ZERO);
       return null;
     });
@@ -287,6 +325,8 @@ public final class QueueVerticle extends VerticleBase {
     final SpooledMessage message;
     final java.util.Set<String> done = new java.util.HashSet<>();
     final List<Bounce.Failure> failures = new ArrayList<>();
+    final List<Bounce.Failure> relayed = new ArrayList<>();
+    boolean delayWarned;
     final Map<String, DeliveryReport.RecipientResult> lastDeferral = new HashMap<>();
     int attempts;
     boolean inFlight;

@@ -153,6 +153,45 @@ class QueueVerticleTest {
   }
 
   @Test
+  void notifySuccessToANextHopWithoutDsnGetsARelayedNotice(Vertx vertx, VertxTestContext ctx) throws Exception {
+    outbound(vertx, 0);
+    String id = QueueIds.next();
+    EnqueueRequest plain = request(id, "sender@example.org", "ok@example.net");
+    Envelope env = new Envelope(plain.envelope().sender(), plain.envelope().recipients(),
+        List.of(Map.of("NOTIFY", "SUCCESS")), Map.of());
+    vertx.deployVerticle(new QueueVerticle(config(), "mx.test", Clock.systemUTC()))
+        .compose(d -> Contracts.request(vertx, EnqueueRequest.ADDRESS, new EnqueueRequest(id, env, plain.client(),
+            plain.body()), java.time.Duration.ofSeconds(10), EnqueueReceipt.class))
+        .onComplete(ctx.succeedingThenComplete());
+    awaitCondition(ctx, () -> requests.stream().anyMatch(r -> r.sender().isNull()), 20);
+    String text = requests.stream().filter(r -> r.sender().isNull()).findFirst().orElseThrow().body().toString();
+    ctx.verify(() -> {
+      assertTrue(text.contains("Subject: Successful Mail Delivery Report"), text);
+      assertTrue(text.contains("Action: relayed"), text);
+    });
+  }
+
+  @Test
+  void aDelayWarningIsSentOnceWhenAsked(Vertx vertx, VertxTestContext ctx) throws Exception {
+    outbound(vertx, 3);
+    String id = QueueIds.next();
+    QueueConfig cfg = ConfigLoader.load(null, List.of("queue.spool_dir=" + dir, "queue.min_backoff=1s",
+        "queue.max_backoff=1s", "queue.delay_warning_time=1s")).queue();
+    vertx.deployVerticle(new QueueVerticle(cfg, "mx.test", Clock.systemUTC()))
+        .compose(d -> Contracts.request(vertx, EnqueueRequest.ADDRESS, request(id, "sender@example.org", "b@example.net"),
+            java.time.Duration.ofSeconds(10), EnqueueReceipt.class))
+        .onComplete(ctx.succeedingThenComplete());
+    // Three deferrals, then success; the warning goes out once the message is a second old.
+    awaitCondition(ctx, () -> requests.stream().filter(r -> r.queueId().equals(id)).count() >= 4
+        && !Files.exists(dir.resolve("active/" + id + ".msg")), 20);
+    List<DeliveryRequest> notices = requests.stream().filter(r -> r.sender().isNull()).toList();
+    ctx.verify(() -> {
+      assertEquals(1, notices.size(), "exactly one delay warning");
+      assertTrue(notices.get(0).body().toString().contains("Action: delayed"));
+    });
+  }
+
+  @Test
   void undeliveredMailSurvivesARestart(Vertx vertx, VertxTestContext ctx) throws Exception {
     String id = QueueIds.next();
     // First life: no outbound answers, so the message stays queued.

@@ -23,8 +23,14 @@ public record DeliveryReport(String queueId, List<RecipientResult> results) {
   /**
    * @param reply the reply that decided, remote or our own (e.g. a DNS failure), never null
    * @param relay the next hop as {@code host[ip]:port}, or "none" when none was reached
+   * @param dsnPassedOn the next hop supports DSN and received the recipient's DSN parameters, so
+   *     it, not we, reports success or later failure (RFC 3461 §4.1)
    */
-  public record RecipientResult(Path recipient, Status status, Reply reply, String relay) {
+  public record RecipientResult(Path recipient, Status status, Reply reply, String relay, boolean dsnPassedOn) {
+    public RecipientResult(Path recipient, Status status, Reply reply, String relay) {
+      this(recipient, status, reply, relay, false);
+    }
+
     public RecipientResult {
       if (recipient == null || status == null || reply == null || relay == null) {
         throw new IllegalArgumentException("recipient, status, reply and relay are required");
@@ -47,7 +53,7 @@ public record DeliveryReport(String queueId, List<RecipientResult> results) {
     JsonArray a = new JsonArray();
     for (RecipientResult r : results) {
       a.add(new JsonObject().put("recipient", Json.path(r.recipient())).put("status", r.status().name())
-          .put("reply", Json.reply(r.reply())).put("relay", r.relay()));
+          .put("reply", Json.reply(r.reply())).put("relay", r.relay()).put("dsnPassedOn", r.dsnPassedOn()));
     }
     return new JsonObject().put("queueId", queueId).put("results", a);
   }
@@ -59,7 +65,7 @@ public record DeliveryReport(String queueId, List<RecipientResult> results) {
         throw new IllegalArgumentException("results must hold objects");
       }
       results.add(new RecipientResult(Json.path(r, "recipient"), Json.enumValue(r, "status", Status.class),
-          Json.reply(r, "reply"), Json.string(r, "relay")));
+          Json.reply(r, "reply"), Json.string(r, "relay"), Boolean.TRUE.equals(r.getBoolean("dsnPassedOn"))));
     }
     return new DeliveryReport(Json.string(o, "queueId"), results);
   }

@@ -12,7 +12,13 @@ import org.postern.smtp.Path;
  * or bounced), all in the same domain. Outbound answers with a {@link DeliveryReport}.
  */
 public record DeliveryRequest(
-    String queueId, Path sender, List<Path> recipients, Map<String, String> mailParams, Buffer body, int attempt) {
+    String queueId,
+    Path sender,
+    List<Path> recipients,
+    List<Map<String, String>> rcptParams,
+    Map<String, String> mailParams,
+    Buffer body,
+    int attempt) {
 
   public static final String ADDRESS = "postern.outbound.deliver.v1";
 
@@ -31,7 +37,20 @@ public record DeliveryRequest(
       throw new IllegalArgumentException("body too large: " + body.length());
     }
     recipients = List.copyOf(recipients);
+    if (rcptParams == null) {
+      rcptParams = recipients.stream().map(r -> Map.<String, String>of()).toList();
+    }
+    if (rcptParams.size() != recipients.size()) {
+      throw new IllegalArgumentException("one parameter map per recipient");
+    }
+    rcptParams = rcptParams.stream().map(Map::copyOf).toList();
     mailParams = Map.copyOf(mailParams);
+  }
+
+  /** A request whose recipients carry no DSN parameters. */
+  public DeliveryRequest(String queueId, Path sender, List<Path> recipients, Map<String, String> mailParams,
+      Buffer body, int attempt) {
+    this(queueId, sender, recipients, null, mailParams, body, attempt);
   }
 
   public String domain() {
@@ -40,13 +59,14 @@ public record DeliveryRequest(
 
   public JsonObject toJson() {
     return new JsonObject().put("queueId", queueId).put("sender", Json.path(sender))
-        .put("recipients", Json.paths(recipients)).put("mailParams", Json.params(mailParams))
+        .put("recipients", Json.paths(recipients)).put("rcptParams", Json.paramList(rcptParams))
+        .put("mailParams", Json.params(mailParams))
         .put("body", Base64.getEncoder().encodeToString(body.getBytes())).put("attempt", attempt);
   }
 
   public static DeliveryRequest fromJson(JsonObject o) {
     return new DeliveryRequest(Json.string(o, "queueId"), Json.path(o, "sender"), Json.paths(o, "recipients"),
-        Json.params(o, "mailParams"), Buffer.buffer(Base64.getDecoder().decode(Json.string(o, "body"))),
+        Json.paramList(o, "rcptParams"), Json.params(o, "mailParams"), Buffer.buffer(Base64.getDecoder().decode(Json.string(o, "body"))),
         (int) Json.number(o, "attempt"));
   }
 

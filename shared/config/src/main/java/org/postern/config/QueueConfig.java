@@ -9,5 +9,7 @@ public record QueueConfig(
     Duration maxBackoff,
     Duration maxLifetime,
     Duration deliveryTimeout,
+    Duration delayWarningTime,
+    int bounceSizeLimit,
     int maxCommitBatch,
     long minFreeSpace) {}

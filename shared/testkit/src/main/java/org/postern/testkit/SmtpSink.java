@@ -26,8 +26,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assertions;
-import org.postern.tls.KeyFiles;
-import org.postern.tls.SelfSignedCertificate;
 
 /**
  * A real SMTP server (Python's aiosmtpd, run as a child process) on 127.0.0.1, for tests of code
@@ -143,12 +141,8 @@ public final class SmtpSink implements AutoCloseable {
       List<String> command = new ArrayList<>(List.of(python, script.toString(), "--out", out.toString()));
       X509Certificate certificate = null;
       if (options.starttls()) {
-        SelfSignedCertificate.Generated g = SelfSignedCertificate.generate(HOSTNAME, Duration.ofDays(1));
-        Path cert = dir.resolve("cert.pem");
-        Path key = dir.resolve("key.pem");
-        Files.writeString(cert, g.certificatePem(), StandardCharsets.US_ASCII);
-        KeyFiles.writePrivate(key, g.keyPem().getBytes(StandardCharsets.US_ASCII));
-        command.addAll(List.of("--cert", cert.toString(), "--key", key.toString()));
+        TestCa.Issued g = TestCa.selfSigned(dir.resolve("tls"), HOSTNAME);
+        command.addAll(List.of("--cert", g.chain().toString(), "--key", g.key().toString()));
         certificate = g.certificate();
       }
       if (options.tempfailData()) {

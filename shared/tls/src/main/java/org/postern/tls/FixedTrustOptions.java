@@ -34,9 +34,15 @@ final class FixedTrustOptions implements TrustOptions {
     return factory;
   }
 
+  /**
+   * No per-name trust: the same trust manager applies whatever name the client indicates. Null
+   * (rather than the same managers again) matters on an SNI server: Vert.x then uses its default
+   * context for a name no certificate covers, instead of building, and caching, a context for
+   * every name a client makes up.
+   */
   @Override
   public Function<String, TrustManager[]> trustManagerMapper(Vertx vertx) {
-    return serverName -> factory.getTrustManagers();
+    return serverName -> null;
   }
 
   private static final class Factory extends TrustManagerFactory {

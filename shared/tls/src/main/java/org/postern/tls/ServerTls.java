@@ -1,44 +1,54 @@
 package org.postern.tls;
 
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ClientAuth;
-import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.ServerSSLOptions;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.postern.config.Listener;
+import org.postern.config.TlsConfig;
 
-/** Builds the server side's SSL options for STARTTLS listeners. */
+/**
+ * Builds the server side's SSL options for STARTTLS listeners.
+ *
+ * <p>Certificate choice, on both engines: by SNI name first (the certificates whose names cover
+ * it), then by what the client supports (an RSA certificate for a client that offers only RSA
+ * suites or signature schemes); without SNI, from all certificates, primary first. When a client
+ * could use more than one, BoringSSL takes the configured order, while the JDK follows the
+ * client's preference (for TLS 1.3, its signature-scheme order). See {@link ServerKeyOptions}.
+ */
 public final class ServerTls {
 
-  /**
-   * Forward-secret AEAD suites only. TLS 1.3's suites all qualify; for TLS 1.2 this leaves ECDHE
-   * with AES-GCM or ChaCha20-Poly1305.
-   */
-  public static final List<String> DEFAULT_CIPHERS = List.of(
-      "TLS_AES_256_GCM_SHA384",
-      "TLS_AES_128_GCM_SHA256",
-      "TLS_CHACHA20_POLY1305_SHA256",
-      "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
-      "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
-      "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
-      "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-      "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-      "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
+  /** One instance for every listener, so Vert.x can share the SSL context built from it. */
+  private static final FixedTrustOptions RECORD_ONLY = new FixedTrustOptions(RecordOnlyClientTrust.INSTANCE);
 
   private ServerTls() {}
 
-  public static ServerSSLOptions options(ServerCredentials creds, List<String> protocols, Duration handshakeTimeout) {
+  /**
+   * @param creds the certificates, primary first, as {@link ServerCredentials#loadAll} returns them
+   * @param tls protocols ({@code tls.protocols}) and cipher suites ({@code tls.ciphers})
+   * @param mode whether clients are asked for a certificate. For REQUEST and REQUIRE alike the
+   *     handshake accepts any certificate, or none; {@link ClientCertVerifier} judges it afterwards
+   *     and REQUIRE is enforced in SMTP (530), as sendmail and Postfix do
+   * @param handshakeTimeout deadline for the client's handshake
+   */
+  public static ServerSSLOptions options(List<ServerCredentials> creds, TlsConfig tls, Listener.ClientCerts mode,
+      Duration handshakeTimeout) {
     ServerSSLOptions o = new ServerSSLOptions()
-        .setKeyCertOptions(new PemKeyCertOptions()
-            .addCertValue(Buffer.buffer(creds.chainPem()))
-            .addKeyValue(Buffer.buffer(creds.keyPem())))
-        .setClientAuth(ClientAuth.NONE)
-        .setEnabledSecureTransportProtocols(new LinkedHashSet<>(protocols))
+        .setKeyCertOptions(new ServerKeyOptions(creds))
+        // SNI lets Vert.x pick the context for the name the client asks for; it also makes
+        // NetSocket.indicatedServerName() report that name.
+        .setSni(true)
+        .setEnabledSecureTransportProtocols(new LinkedHashSet<>(tls.protocols()))
         .setSslHandshakeTimeout(handshakeTimeout.toMillis())
         .setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS);
-    DEFAULT_CIPHERS.forEach(o::addEnabledCipherSuite);
+    tls.ciphers().forEach(o::addEnabledCipherSuite);
+    if (mode == Listener.ClientCerts.NONE) {
+      o.setClientAuth(ClientAuth.NONE);
+    } else {
+      o.setClientAuth(ClientAuth.REQUEST).setTrustOptions(RECORD_ONLY);
+    }
     return o;
   }
 }

@@ -8,6 +8,7 @@ import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
+import org.postern.config.Listener;
 import org.postern.smtp.TlsFacts;
 import org.postern.smtp.Verify;
 
@@ -27,6 +28,16 @@ public final class SessionFacts {
     String issuer = peer == null ? "" : peer.getIssuerX500Principal().getName();
     return new TlsFacts(session.getProtocol(), session.getCipherSuite(), bits, bits, verify,
         subject, issuer, commonName(subject), commonName(issuer));
+  }
+
+  /**
+   * The facts of an inbound session: {@code verify} is NOT when the listener asks for no client
+   * certificate, else the verifier's verdict on what the client presented (OK, FAIL or NO); the
+   * certificate fields describe the client's certificate. CPU-only: fine on an event loop.
+   */
+  public static TlsFacts ofClient(SSLSession session, Listener.ClientCerts mode, ClientCertVerifier verifier) {
+    Verify verify = mode == Listener.ClientCerts.NONE ? Verify.NOT : verifier.verify(peerChain(session));
+    return of(session, verify);
   }
 
   /** The peer's leaf certificate, or null when none was presented or requested. */

@@ -23,7 +23,7 @@ public record TlsEngine(SSLEngineOptions options, String description, boolean fe
     if (requested.equals("openssl")) {
       if (OpenSSLEngineOptions.isAvailable()) {
         // The session cache lets returning clients resume instead of a full handshake.
-        return new TlsEngine(new OpenSSLEngineOptions().setSessionCacheEnabled(true),
+        return new TlsEngine(new MultiCertificateOpenSslOptions().setSessionCacheEnabled(true),
             "OpenSSL (" + OpenSsl.versionString() + ")", false);
       }
       Throwable cause = OpenSsl.unavailabilityCause();

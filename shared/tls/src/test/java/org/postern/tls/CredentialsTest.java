@@ -1,6 +1,7 @@
 package org.postern.tls;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postern.config.ConfigLoader;
 import org.postern.config.TlsConfig;
+import org.postern.testkit.TestCa;
 
 /** The generated credentials, checked by the JDK and by the openssl command line. */
 class CredentialsTest {
@@ -70,6 +72,87 @@ class CredentialsTest {
     Path nope = dir.resolve("nope.pem");
     Exception e = assertThrows(java.io.IOException.class, () -> ServerCredentials.load(nope, nope, "test"));
     assertEquals("certificate chain file " + nope + " does not exist", e.getMessage());
+  }
+
+  @Test
+  void loadAllReturnsThePrimaryThenEveryMorePairInOrder() throws Exception {
+    TestCa ca = TestCa.create(dir, "Credentials CA");
+    TestCa.Issued primary = ca.issueServer("mx.postern.test");
+    TestCa.Issued rsa = ca.issueRsaServer("mx.postern.test");
+    TestCa.Issued other = ca.issueServer("other.test");
+    TlsConfig tls = ConfigLoader.load(null, List.of("tls.cert_chain=" + primary.chain(), "tls.key=" + primary.key(),
+        "tls.more_certificates=" + rsa.chain() + "  " + rsa.key() + " ,\t" + other.chain() + " " + other.key() + ","))
+        .tls();
+    List<ServerCredentials> all = ServerCredentials.loadAll(tls, dir, "unused");
+    assertEquals(List.of(primary.certificate(), rsa.certificate(), other.certificate()),
+        all.stream().map(ServerCredentials::leaf).toList());
+    assertEquals(List.of("EC", "RSA", "EC"), all.stream().map(ServerCredentials::keyAlgorithm).toList());
+    assertEquals("tls.more_certificates " + rsa.chain(), all.get(1).source());
+    assertFalse(all.get(1).toString().contains("PRIVATE"), "toString must not print key material");
+  }
+
+  @Test
+  void loadAllWithoutMoreCertificatesIsTheSelfSignedOne() throws Exception {
+    List<ServerCredentials> all = ServerCredentials.loadAll(selfSigned(), dir, "mx.postern.test");
+    assertEquals(1, all.size());
+    assertTrue(all.get(0).source().startsWith("self-signed "), all.get(0).source());
+  }
+
+  @Test
+  void moreCertificatesKeyReadableByOthersIsRefused() throws Exception {
+    TestCa.Issued more = TestCa.create(dir, "Credentials CA").issueServer("other.test");
+    Files.setPosixFilePermissions(more.key(), PosixFilePermissions.fromString("rw-r-----"));
+    TlsConfig tls = ConfigLoader.load(null, List.of("tls.more_certificates=" + more.chain() + " " + more.key())).tls();
+    KeyFiles.InsecureKeyFileException e = assertThrows(KeyFiles.InsecureKeyFileException.class,
+        () -> ServerCredentials.loadAll(tls, dir, "mx.postern.test"));
+    assertTrue(e.getMessage().contains(more.key().toString()), e.getMessage());
+  }
+
+  @Test
+  void moreCertificatesEntryWithoutAKeyIsNamed() throws Exception {
+    TlsConfig tls = ConfigLoader.load(null, List.of("tls.more_certificates=/etc/only-a-chain.pem")).tls();
+    Exception e = assertThrows(java.io.IOException.class, () -> ServerCredentials.loadAll(tls, dir, "mx.postern.test"));
+    assertEquals("tls.more_certificates entry '/etc/only-a-chain.pem' must be two paths separated by a space: "
+        + "chain.pem key.pem", e.getMessage());
+  }
+
+  @Test
+  void missingMoreKeyFileIsNamed() throws Exception {
+    TestCa.Issued more = TestCa.create(dir, "Credentials CA").issueServer("other.test");
+    Path nope = dir.resolve("nope.key");
+    TlsConfig tls = ConfigLoader.load(null, List.of("tls.more_certificates=" + more.chain() + " " + nope)).tls();
+    Exception e = assertThrows(java.io.IOException.class, () -> ServerCredentials.loadAll(tls, dir, "mx.postern.test"));
+    assertEquals("private key file " + nope + " does not exist", e.getMessage());
+  }
+
+  @Test
+  void keyOfAnotherCertificateIsRefused() throws Exception {
+    TestCa ca = TestCa.create(dir, "Credentials CA");
+    TestCa.Issued one = ca.issueServer("one.test");
+    TestCa.Issued two = ca.issueServer("two.test");
+    Exception e = assertThrows(java.io.IOException.class, () -> ServerCredentials.load(one.chain(), two.key(), "test"));
+    assertTrue(e.getMessage().startsWith("private key " + two.key() + " does not belong to the first certificate in "
+        + one.chain()), e.getMessage());
+  }
+
+  @Test
+  void traditionalPemKeysAreRead() throws Exception {
+    TestCa.Issued rsa = TestCa.create(dir, "Credentials CA").issueRsaServer("mx.postern.test");
+    Path traditional = dir.resolve("traditional.key");
+    openssl("pkey", "-in", rsa.key().toString(), "-traditional", "-out", traditional.toString());
+    Files.setPosixFilePermissions(traditional, PosixFilePermissions.fromString("rw-------"));
+    assertTrue(Files.readString(traditional).startsWith("-----BEGIN RSA PRIVATE KEY-----"));
+    assertEquals("RSA", ServerCredentials.load(rsa.chain(), traditional, "test").keyAlgorithm());
+  }
+
+  @Test
+  void encryptedKeyIsRefusedWithTheFix() throws Exception {
+    TestCa.Issued issued = TestCa.create(dir, "Credentials CA").issueServer("mx.postern.test");
+    Path encrypted = dir.resolve("encrypted.key");
+    openssl("pkey", "-in", issued.key().toString(), "-aes256", "-passout", "pass:secret", "-out", encrypted.toString());
+    Files.setPosixFilePermissions(encrypted, PosixFilePermissions.fromString("rw-------"));
+    Exception e = assertThrows(java.io.IOException.class, () -> ServerCredentials.load(issued.chain(), encrypted, "t"));
+    assertTrue(e.getMessage().startsWith(encrypted + ": the private key is encrypted"), e.getMessage());
   }
 
   @Test

@@ -9,7 +9,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
 import io.vertx.junit5.VertxExtension;
@@ -22,6 +24,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.postern.config.ConfigLoader;
+import org.postern.config.Listener;
+import org.postern.config.TlsConfig;
 import org.postern.smtp.TlsFacts;
 import org.postern.smtp.Verify;
 
@@ -34,6 +38,13 @@ class TlsEngineHandshakeTest {
 
   @TempDir
   Path dir;
+
+  /**
+   * Held for the test's duration: Vert.x closes a server or client that becomes unreachable (a
+   * Cleaner), which a GC during the handshake would otherwise do.
+   */
+  private NetServer server;
+  private NetClient client;
 
   @Test
   void openSslEngineIsAvailableAndChosen() {
@@ -64,27 +75,38 @@ class TlsEngineHandshakeTest {
     })));
   }
 
-  /** Connects in plaintext, then both sides upgrade; returns the server's SSL session. */
+  /**
+   * Connects in plaintext and upgrades both sides as STARTTLS does: the client asks, the server
+   * answers "220" and upgrades. The client speaks first, so its handler is in place before the
+   * server's reply can arrive (a NetSocket drops data that arrives before it has a handler).
+   * Returns the server's SSL session.
+   */
   private Future<SSLSession> handshake(Vertx vertx, TlsEngine engine) throws Exception {
-    ServerCredentials creds = ServerCredentials.loadOrCreate(
-        ConfigLoader.load(null, List.of()).tls(), dir, "mx.postern.test");
-    var serverTls = ServerTls.options(creds, List.of("TLSv1.2", "TLSv1.3"), Duration.ofSeconds(10));
+    TlsConfig tls = ConfigLoader.load(null, List.of()).tls();
+    var serverTls = ServerTls.options(ServerCredentials.loadAll(tls, dir, "mx.postern.test"), tls,
+        Listener.ClientCerts.NONE, Duration.ofSeconds(10));
     Promise<SSLSession> serverSession = Promise.promise();
-    return vertx.createNetServer(new NetServerOptions().setHost("127.0.0.1").setPort(0).setSslEngineOptions(engine.options()))
-        .connectHandler(s -> s.upgradeToSsl(serverTls, null, Buffer.buffer("220 go\r\n"))
-            .onSuccess(v -> serverSession.tryComplete(s.sslSession()))
-            .onFailure(serverSession::tryFail))
+    server = vertx.createNetServer(new NetServerOptions().setHost("127.0.0.1").setPort(0)
+        .setSslEngineOptions(engine.options()));
+    client = vertx.createNetClient(new NetClientOptions().setSslEngineOptions(engine.options()));
+    return server
+        .connectHandler(s -> s.handler(command -> {
+          s.handler(null);
+          s.upgradeToSsl(serverTls, null, Buffer.buffer("220 go\r\n"))
+              .onSuccess(v -> serverSession.tryComplete(s.sslSession()))
+              .onFailure(serverSession::tryFail);
+        }))
         .listen()
-        .compose(server -> vertx.createNetClient(new NetClientOptions().setSslEngineOptions(engine.options()))
-            .connect(server.actualPort(), "127.0.0.1"))
-        .compose(client -> awaitLine(client).compose(v -> client.upgradeToSsl(
+        .compose(listening -> client.connect(listening.actualPort(), "127.0.0.1"))
+        .compose(socket -> starttls(socket).compose(v -> socket.upgradeToSsl(
             ClientTls.opportunistic(List.of("TLSv1.2", "TLSv1.3"), Duration.ofSeconds(10)), "mx.postern.test")))
         .compose(v -> serverSession.future());
   }
 
-  private static Future<Void> awaitLine(NetSocket client) {
-    Promise<Void> p = Promise.promise();
-    client.handler(b -> p.tryComplete());
-    return p.future();
+  /** Sends the command and completes when the server's reply arrives. */
+  private static Future<Void> starttls(NetSocket client) {
+    Promise<Void> reply = Promise.promise();
+    client.handler(b -> reply.tryComplete());
+    return client.write("STARTTLS\r\n").compose(v -> reply.future());
   }
 }
