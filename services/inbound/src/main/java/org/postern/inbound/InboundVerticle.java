@@ -15,6 +15,10 @@ import java.util.Set;
 import java.util.logging.Logger;
 import org.postern.config.InboundConfig;
 import org.postern.config.Listener;
+import org.postern.config.TlsConfig;
+import org.postern.tls.ClientCertVerifier;
+import org.postern.tls.ServerCredentials;
+import org.postern.tls.ServerTls;
 import org.postern.tls.TlsEngine;
 
 /**
@@ -26,9 +30,10 @@ public final class InboundVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger("postern.inbound");
 
   private final InboundConfig config;
+  private final TlsConfig tls;
   private final String hostname;
   private final TlsEngine engine;
-  private final ServerSSLOptions serverTls;
+  private final List<ServerCredentials> credentials;
   private final Duration policyTimeout;
   private final Clock clock;
   private final List<NetServer> servers = new ArrayList<>();
@@ -38,23 +43,25 @@ public final class InboundVerticle extends VerticleBase {
   private long sweeps;
 
   /**
-   * @param serverTls the TLS options for STARTTLS, or null when no usable certificate could be
-   *     loaded: STARTTLS is then answered with 454, as the seeds describe
+   * @param credentials the server certificates for STARTTLS, or null when none could be loaded:
+   *     STARTTLS is then answered with 454, as the seeds describe
    */
-  public InboundVerticle(InboundConfig config, String hostname, TlsEngine engine, ServerSSLOptions serverTls,
-      Duration policyTimeout, Clock clock) {
+  public InboundVerticle(InboundConfig config, TlsConfig tls, String hostname, TlsEngine engine,
+      List<ServerCredentials> credentials, Duration policyTimeout, Clock clock) {
     this.config = config;
+    this.tls = tls;
     this.hostname = hostname;
     this.engine = engine;
-    this.serverTls = serverTls;
+    this.credentials = credentials;
     this.policyTimeout = policyTimeout;
     this.clock = clock;
   }
 
   @Override
   public Future<?> start() {
-    return loadAuthUsers().compose(users -> {
-      InboundContext ctx = new InboundContext(config, hostname, engine, serverTls, users, policyTimeout, clock);
+    return Future.all(loadAuthUsers(), loadClientCertVerifier()).compose(loaded -> {
+      InboundContext ctx = new InboundContext(config, hostname, engine, loaded.resultAt(1), loaded.resultAt(0),
+          policyTimeout, clock);
       List<Future<?>> listening = new ArrayList<>();
       for (Listener l : config.listeners()) {
         listening.add(listen(l, ctx));
@@ -75,7 +82,25 @@ public final class InboundVerticle extends VerticleBase {
         .recover(e -> Future.failedFuture(new IllegalStateException("inbound.auth_users: " + e.getMessage())));
   }
 
+  /** CA file, CA path and CRL for client certificates, read on a worker. */
+  private Future<ClientCertVerifier> loadClientCertVerifier() {
+    boolean asked = config.listeners().stream().anyMatch(l -> l.clientCerts() != Listener.ClientCerts.NONE);
+    if (!asked) {
+      return Future.succeededFuture(ClientCertVerifier.none());
+    }
+    return vertx.executeBlocking(() -> ClientCertVerifier.load(tls))
+        .onSuccess(v -> {
+          if (!v.configured()) {
+            LOG.warning("a listener asks for client certificates but neither tls.ca_file nor tls.ca_path is set:"
+                + " every client certificate will be verify=FAIL");
+          }
+        })
+        .recover(e -> Future.failedFuture(new IllegalStateException("client certificates: " + e.getMessage())));
+  }
+
   private Future<NetServer> listen(Listener l, InboundContext ctx) {
+    ServerSSLOptions serverTls = credentials == null || l.tls() == Listener.Tls.NONE ? null
+        : ServerTls.options(credentials, tls, l.clientCerts(), config.tlsHandshakeTimeout());
     ConnectionLimits lim = new ConnectionLimits(config);
     limits.add(lim);
     NetServerOptions options = new NetServerOptions()
@@ -85,7 +110,7 @@ public final class InboundVerticle extends VerticleBase {
         .setSsl(false)
         .setSslEngineOptions(engine.options());
     NetServer server = vertx.createNetServer(options).connectHandler(socket -> {
-      SmtpConnection c = new SmtpConnection(vertx, socket, l, ctx, lim);
+      SmtpConnection c = new SmtpConnection(vertx, socket, l, serverTls, ctx, lim);
       if (c.start()) {
         connections.add(c);
       }

@@ -4,6 +4,7 @@ import io.netty.handler.ssl.OpenSslSession;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.ServerSSLOptions;
 import io.vertx.core.parsetools.RecordParser;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -61,6 +62,8 @@ final class SmtpConnection {
   private final Vertx vertx;
   private final NetSocket socket;
   private final Listener listener;
+  /** This listener's STARTTLS options, or null when STARTTLS is off or no certificate is usable. */
+  private final ServerSSLOptions serverTls;
   private final InboundContext ctx;
   private final ConnectionLimits limits;
   private final String clientIp;
@@ -79,10 +82,12 @@ final class SmtpConnection {
   private long dataStarted;
   private long dataOctets;
 
-  SmtpConnection(Vertx vertx, NetSocket socket, Listener listener, InboundContext ctx, ConnectionLimits limits) {
+  SmtpConnection(Vertx vertx, NetSocket socket, Listener listener, ServerSSLOptions serverTls, InboundContext ctx,
+      ConnectionLimits limits) {
     this.vertx = vertx;
     this.socket = socket;
     this.listener = listener;
+    this.serverTls = serverTls;
     this.ctx = ctx;
     this.limits = limits;
     this.clientIp = socket.remoteAddress().hostAddress();
@@ -144,7 +149,7 @@ final class SmtpConnection {
       close();
       return;
     }
-    boolean tlsOffered = listener.tls() != Listener.Tls.NONE && ctx.serverTls() != null;
+    boolean tlsOffered = serverTls != null;
     SessionSettings settings = new SessionSettings(ctx.hostname(), ctx.config().maxMessageSize(),
         ctx.config().maxRecipients(), tlsOffered, policy.requireTls(), tlsOffered && ctx.authUsers() != null,
         ctx.config().maxErrors());
@@ -309,9 +314,9 @@ final class SmtpConnection {
     discarding = true;
     // The 220 is written by upgradeToSsl once the TLS handler is in place, so the client's
     // ClientHello can never be read as plaintext.
-    socket.upgradeToSsl(ctx.serverTls(), null, Buffer.buffer(ready.toWire()))
+    socket.upgradeToSsl(serverTls, null, Buffer.buffer(ready.toWire()))
         .onSuccess(v -> {
-          TlsFacts facts = SessionFacts.of(socket.sslSession(), Verify.NOT);
+          TlsFacts facts = SessionFacts.ofClient(socket.sslSession(), listener.clientCerts(), ctx.clientCerts());
           LOG.info(() -> StartTlsLogLine.format(StartTlsLogLine.Role.SERVER, null, clientIp, facts));
           reportEngineOnce();
           // A fresh parser: whatever the old one held was sent before the handshake. Input stays
@@ -329,8 +334,18 @@ final class SmtpConnection {
         });
   }
 
-  /** sendmail's tls_client check: a session weaker than the client's requirement is refused. */
+  /**
+   * A listener with {@code ccert=require} refuses a client without a verified certificate itself;
+   * otherwise sendmail's tls_client check asks policy whether the TLS is strong enough.
+   */
   private void judgeTls(TlsFacts facts) {
+    if (listener.clientCerts() == Listener.ClientCerts.REQUIRE && facts.verify() != Verify.OK) {
+      Reply refusal = Reply.of(530, "5.7.0", facts.verify() == Verify.NO
+          ? "Client certificate required" : "Client certificate not verified (verify=" + facts.verify() + ")");
+      LOG.info(() -> "reject: STARTTLS from [" + clientIp + "]: " + refusal + "; listener " + listener);
+      resume(session.tlsStarted(facts, refusal));
+      return;
+    }
     Contracts.request(vertx, ClientTlsCheck.ADDRESS, new ClientTlsCheck(clientIp, facts), ctx.policyTimeout(),
             TlsVerdict.class)
         .map(v -> v.decision() == Decision.ACCEPT ? null : v.reply())

@@ -105,7 +105,7 @@ final class InboundFixture implements AutoCloseable {
       try {
         Contracts.register(vertx);
         TlsEngine engine = TlsEngine.choose(cfg.tls().engine());
-        ServerSSLOptions tls = loadServerTls(cfg);
+        List<ServerCredentials> tls = loadServerTls(cfg);
         BlockingQueue<Runnable> held = new LinkedBlockingQueue<>();
         if (holdGreeting) {
           // The real policy answers, but its question is only delivered when the test says so.
@@ -120,8 +120,8 @@ final class InboundFixture implements AutoCloseable {
         }
         await(deploy(vertx, new PolicyVerticle(cfg.policy())));
         await(deploy(vertx, new QueueVerticle(cfg.queue(), HOSTNAME, Clock.systemUTC())));
-        InboundVerticle inbound = new InboundVerticle(cfg.inbound(), HOSTNAME, engine, tls, cfg.policy().timeout(),
-            Clock.systemUTC());
+        InboundVerticle inbound = new InboundVerticle(cfg.inbound(), cfg.tls(), HOSTNAME, engine, tls,
+            cfg.policy().timeout(), Clock.systemUTC());
         await(deploy(vertx, inbound));
         return new InboundFixture(vertx, cfg, inbound, Path.of(cfg.queue().spoolDir()), held, log);
       } catch (Exception | Error e) {
@@ -142,10 +142,9 @@ final class InboundFixture implements AutoCloseable {
   }
 
   /** As {@code Node.loadServerTls}: a certificate that cannot be used leaves STARTTLS answering 454. */
-  private static ServerSSLOptions loadServerTls(PosternConfig cfg) {
+  private static List<ServerCredentials> loadServerTls(PosternConfig cfg) {
     try {
-      List<ServerCredentials> all = ServerCredentials.loadAll(cfg.tls(), Path.of(cfg.node().dataDir()), HOSTNAME);
-      return ServerTls.options(all, cfg.tls(), Listener.ClientCerts.NONE, cfg.inbound().tlsHandshakeTimeout());
+      return ServerCredentials.loadAll(cfg.tls(), Path.of(cfg.node().dataDir()), HOSTNAME);
     } catch (IOException | RuntimeException e) {
       return null;
     }
@@ -239,11 +238,16 @@ final class InboundFixture implements AutoCloseable {
   /** Collects the service loggers' records so tests can wait on a log line instead of sleeping. */
   static final class LogCapture extends Handler implements AutoCloseable {
     private static final List<String> NAMES = List.of("postern.inbound", "postern.policy", "postern.queue");
+    /**
+     * The LogManager holds loggers weakly: one configured before the class that logs to it is
+     * loaded can be collected, handler and all. These strong references keep them.
+     */
+    private static final List<Logger> LOGGERS = NAMES.stream().map(Logger::getLogger).toList();
     private final List<String> lines = new ArrayList<>();
 
     static LogCapture install() {
       LogCapture c = new LogCapture();
-      NAMES.forEach(n -> Logger.getLogger(n).addHandler(c));
+      LOGGERS.forEach(l -> l.addHandler(c));
       return c;
     }
 
@@ -275,7 +279,7 @@ final class InboundFixture implements AutoCloseable {
 
     @Override
     public void close() {
-      NAMES.forEach(n -> Logger.getLogger(n).removeHandler(this));
+      LOGGERS.forEach(l -> l.removeHandler(this));
     }
   }
 }

@@ -52,9 +52,11 @@ class InteropTest {
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
     private final List<String> seen = new ArrayList<>();
 
-    SClient(Path workDir, int port) throws IOException {
-      p = new ProcessBuilder("openssl", "s_client", "-starttls", "smtp", "-connect", "127.0.0.1:" + port,
-          "-quiet", "-ign_eof")
+    SClient(Path workDir, int port, String... extraArgs) throws IOException {
+      List<String> cmd = new ArrayList<>(List.of("openssl", "s_client", "-starttls", "smtp", "-connect",
+          "127.0.0.1:" + port, "-quiet", "-ign_eof"));
+      cmd.addAll(List.of(extraArgs));
+      p = new ProcessBuilder(cmd)
           .redirectError(workDir.resolve("s_client.err").toFile())
           .start();
       in = p.getOutputStream();

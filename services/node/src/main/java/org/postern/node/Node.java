@@ -4,7 +4,6 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
-import io.vertx.core.net.ServerSSLOptions;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -18,7 +17,6 @@ import org.postern.outbound.OutboundVerticle;
 import org.postern.policy.PolicyVerticle;
 import org.postern.queue.QueueVerticle;
 import org.postern.tls.ServerCredentials;
-import org.postern.tls.ServerTls;
 import org.postern.tls.TlsEngine;
 
 /** A running node: the Vert.x instance and the verticles for its roles. */
@@ -47,7 +45,7 @@ public final class Node {
     }
     LOG.info("TLS engine: " + engine.description());
     String hostname = config.node().hostname();
-    Future<ServerSSLOptions> serverTls = roles.contains(Role.INBOUND)
+    Future<List<ServerCredentials>> serverTls = roles.contains(Role.INBOUND)
         ? vertx.executeBlocking(() -> loadServerTls(config, hostname))
         : Future.succeededFuture();
     InboundVerticle[] inbound = new InboundVerticle[1];
@@ -64,8 +62,8 @@ public final class Node {
         chain = chain.compose(v -> deploy(vertx, new OutboundVerticle(config.outbound(), config.tls(), hostname, engine)));
       }
       if (roles.contains(Role.INBOUND)) {
-        inbound[0] = new InboundVerticle(config.inbound(), hostname, engine, tlsOptions, config.policy().timeout(),
-            Clock.systemUTC());
+        inbound[0] = new InboundVerticle(config.inbound(), config.tls(), hostname, engine, tlsOptions,
+            config.policy().timeout(), Clock.systemUTC());
         chain = chain.compose(v -> deploy(vertx, inbound[0]));
       }
       return chain;
@@ -79,17 +77,14 @@ public final class Node {
    * Loads the server credentials; on failure STARTTLS stays advertised-off and answers 454, as the
    * seeds describe for a TLS context that cannot be used. Runs on a worker thread.
    */
-  private static ServerSSLOptions loadServerTls(PosternConfig config, String hostname) {
+  private static List<ServerCredentials> loadServerTls(PosternConfig config, String hostname) {
     try {
       List<ServerCredentials> all = ServerCredentials.loadAll(config.tls(), Path.of(config.node().dataDir()), hostname);
       for (ServerCredentials creds : all) {
         LOG.info("server certificate: " + creds.source() + ", subject " + creds.leaf().getSubjectX500Principal().getName()
             + ", " + creds.keyAlgorithm() + " key, SHA-256 fingerprint " + creds.fingerprint());
       }
-      // Client certificates are asked for per listener once InboundVerticle builds its own options;
-      // until then no listener requests one (verify=NOT).
-      return ServerTls.options(all, config.tls(), org.postern.config.Listener.ClientCerts.NONE,
-          config.inbound().tlsHandshakeTimeout());
+      return all;
     } catch (IOException | RuntimeException e) {
       LOG.severe("STARTTLS=server, error: cannot use the server certificate: " + e.getMessage()
           + "; STARTTLS will answer 454 until this is fixed");

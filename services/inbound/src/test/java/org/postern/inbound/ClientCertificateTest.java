@@ -1,0 +1,136 @@
+package org.postern.inbound;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.postern.testkit.TestCa;
+
+/**
+ * Client certificates in real STARTTLS sessions with {@code openssl s_client -cert}: verified
+ * against the CA file and the CRL, recorded as sendmail's {@code verify} in the log and in the
+ * Received header, enforced by {@code ccert=require}, and judged by a TLS_Clt requirement.
+ */
+class ClientCertificateTest {
+
+  @TempDir
+  Path dir;
+
+  TestCa ca;
+  TestCa.Issued good;
+  TestCa.Issued revoked;
+  TestCa.Issued stranger;
+  Path crl;
+
+  @BeforeEach
+  void pki() {
+    ca = TestCa.create(dir.resolve("ca"), "Example Mail CA");
+    good = ca.issueClient("desktop.example.net");
+    revoked = ca.issueClient("stolen-laptop.example.net");
+    ca.revoke(revoked.certificate());
+    crl = ca.writeCrl();
+    stranger = TestCa.create(dir.resolve("other"), "Unknown CA").issueClient("stranger.example.net");
+  }
+
+  private InboundFixture node(String ccert, String... more) throws Exception {
+    InboundFixture.Builder b = InboundFixture.in(dir)
+        .set("inbound.listeners=127.0.0.1:0 may ccert=" + ccert)
+        .set("tls.ca_file=" + ca.certificatePath())
+        .set("tls.crl_file=" + crl);
+    for (String s : more) {
+      b.set(s);
+    }
+    return b.start();
+  }
+
+  private static InteropTest.SClient client(Path dir, InboundFixture f, TestCa.Issued cert) throws Exception {
+    return cert == null ? new InteropTest.SClient(dir, f.port)
+        : new InteropTest.SClient(dir, f.port, "-cert", cert.chain().toString(), "-key", cert.key().toString());
+  }
+
+  /** Sends one message; returns the final reply line of the first refused step, or of the DATA end. */
+  private static String send(InteropTest.SClient c) throws Exception {
+    c.command("EHLO desktop.example.net");
+    String mail = c.command("MAIL FROM:<user@example.net>");
+    if (!mail.startsWith("250")) {
+      return mail;
+    }
+    String rcpt = c.command("RCPT TO:<someone@example.org>");
+    if (!rcpt.startsWith("250")) {
+      return rcpt;
+    }
+    c.command("DATA");
+    return c.command("Subject: cert test\r\n\r\nhi\r\n.");
+  }
+
+  @Test
+  void aCertificateFromTheTrustedCaIsVerifiedOkAndRecorded() throws Exception {
+    try (InboundFixture f = node("request"); InteropTest.SClient c = client(dir, f, good)) {
+      assertTrue(send(c).startsWith("250 2.0.0 Ok: queued as"));
+      f.awaitLog("verify=OK");
+      String received = new String(f.onlySpooled().body(), StandardCharsets.US_ASCII);
+      assertTrue(received.contains("(Client CN \"desktop.example.net\", Issuer \"Example Mail CA\" (verified OK))"),
+          received);
+    }
+  }
+
+  @Test
+  void aRevokedCertificateIsVerifyFail() throws Exception {
+    try (InboundFixture f = node("request"); InteropTest.SClient c = client(dir, f, revoked)) {
+      assertTrue(send(c).startsWith("250"), "ccert=request lets the session go on");
+      f.awaitLog("verify=FAIL");
+      assertTrue(new String(f.onlySpooled().body(), StandardCharsets.US_ASCII).contains("(not verified))"));
+    }
+  }
+
+  @Test
+  void anUnknownCaIsVerifyFailAndNoCertificateIsVerifyNo() throws Exception {
+    try (InboundFixture f = node("request")) {
+      try (InteropTest.SClient c = client(dir, f, stranger)) {
+        send(c);
+      }
+      f.awaitLog("verify=FAIL");
+      try (InteropTest.SClient c = client(dir, f, null)) {
+        send(c);
+      }
+      f.awaitLog("verify=NO");
+    }
+  }
+
+  @Test
+  void requireRefusesEverythingButQuitWithoutAVerifiedCertificate() throws Exception {
+    try (InboundFixture f = node("require")) {
+      try (InteropTest.SClient c = client(dir, f, revoked)) {
+        assertEquals("530 5.7.0 Client certificate not verified (verify=FAIL)", send(c));
+        assertTrue(c.command("QUIT").startsWith("221"));
+      }
+      try (InteropTest.SClient c = client(dir, f, null)) {
+        assertEquals("530 5.7.0 Client certificate required", send(c));
+      }
+      try (InteropTest.SClient c = client(dir, f, good)) {
+        assertTrue(send(c).startsWith("250 2.0.0 Ok: queued as"));
+      }
+    }
+  }
+
+  @Test
+  void aTlsCltRequirementFromTheSeedsIsEnforced() throws Exception {
+    Path access = dir.resolve("access");
+    // The seed's example, keyed by the address this client connects from.
+    Files.writeString(access, "TLS_Clt:127.0.0.1 VERIFY:128\n");
+    try (InboundFixture f = node("request", "policy.access_map=" + access)) {
+      try (InteropTest.SClient c = client(dir, f, null)) {
+        assertEquals("403 4.7.0 not authenticated", send(c));
+      }
+      try (InteropTest.SClient c = client(dir, f, good)) {
+        assertTrue(send(c).startsWith("250 2.0.0 Ok: queued as"));
+      }
+      f.awaitLog("access:1 TLS_Clt VERIFY:128");
+    }
+  }
+}
