@@ -46,6 +46,7 @@ public final class QueueVerticle extends VerticleBase {
   private final Map<String, Future<Void>> storing = new HashMap<>();
   private Spool spool;
   private GroupCommitter committer;
+  private ReadyQueues ready;
   /** Last measured free space; refreshed every second on a worker, never on the event loop. */
   private volatile long freeSpace = Long.MAX_VALUE;
 
@@ -64,6 +65,7 @@ public final class QueueVerticle extends VerticleBase {
     }, false).compose(r -> {
       spool = (Spool) r[0];
       committer = new GroupCommitter(vertx, spool, config.maxCommitBatch());
+      ready = new ReadyQueues(config.destinationConcurrency());
       measureFreeSpace();
       vertx.setPeriodic(1000, t -> measureFreeSpace());
       @SuppressWarnings("unchecked")
@@ -171,7 +173,8 @@ public final class QueueVerticle extends VerticleBase {
       spool.markInFlight(id, true);
       return spool.body(id);
     }, false)
-        .compose(body -> Future.join(byDomain.values().stream().map(rcpts -> deliver(s, rcpts, body)).toList()))
+        .compose(body -> Future.join(byDomain.entrySet().stream()
+            .map(e -> ready.submit(e.getKey(), () -> deliver(s, e.getValue(), body))).toList()))
         .eventually(() -> {
           s.inFlight = false;
           return finishAttempt(s).eventually(() -> vertx.executeBlocking(() -> {

@@ -192,6 +192,40 @@ class QueueVerticleTest {
   }
 
   @Test
+  void aSlowDestinationHoldsUpOnlyItself(Vertx vertx, VertxTestContext ctx) throws Exception {
+    // The next hop for slow.example takes a second per delivery; fast.example answers at once.
+    List<String> arrivals = new CopyOnWriteArrayList<>();
+    vertx.eventBus().<DeliveryRequest>consumer(DeliveryRequest.ADDRESS, m -> {
+      DeliveryRequest r = m.body();
+      arrivals.add(r.domain());
+      DeliveryReport report = new DeliveryReport(r.queueId(), r.recipients().stream().map(p ->
+          new RecipientResult(p, Status.SENT, Reply.of(250, "2.0.0", "ok"), "sink[127.0.0.1]:25")).toList());
+      if (r.domain().equals("slow.example")) {
+        vertx.setTimer(1000, t -> m.reply(report));
+      } else {
+        m.reply(report);
+      }
+    });
+    QueueConfig cfg = ConfigLoader.load(null, List.of("queue.spool_dir=" + dir, "queue.destination_concurrency=1"))
+        .queue();
+    vertx.deployVerticle(new QueueVerticle(cfg, "mx.test", Clock.systemUTC()))
+        .compose(d -> io.vertx.core.Future.all(List.of(
+            enqueue(vertx, request(QueueIds.next(), "a@example.org", "x@slow.example")),
+            enqueue(vertx, request(QueueIds.next(), "a@example.org", "y@slow.example")),
+            enqueue(vertx, request(QueueIds.next(), "a@example.org", "z@slow.example")))))
+        .compose(v -> enqueue(vertx, request(QueueIds.next(), "a@example.org", "w@fast.example")))
+        .onComplete(ctx.succeedingThenComplete());
+    awaitCondition(ctx, () -> arrivals.contains("fast.example"), 20);
+    ctx.verify(() -> assertEquals(List.of("slow.example", "fast.example"), arrivals,
+        "fast.example went out while slow.example's first delivery was still under way, and no second"
+            + " slow.example delivery started before the first finished"));
+  }
+
+  private static io.vertx.core.Future<EnqueueReceipt> enqueue(Vertx vertx, EnqueueRequest r) {
+    return Contracts.request(vertx, EnqueueRequest.ADDRESS, r, java.time.Duration.ofSeconds(10), EnqueueReceipt.class);
+  }
+
+  @Test
   void undeliveredMailSurvivesARestart(Vertx vertx, VertxTestContext ctx) throws Exception {
     String id = QueueIds.next();
     // First life: no outbound answers, so the message stays queued.

@@ -11,5 +11,6 @@ public record QueueConfig(
     Duration deliveryTimeout,
     Duration delayWarningTime,
     int bounceSizeLimit,
+    int destinationConcurrency,
     int maxCommitBatch,
     long minFreeSpace) {}

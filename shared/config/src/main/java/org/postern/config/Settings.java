@@ -133,6 +133,8 @@ public final class Settings {
       "Age after which a sender is told, once, that delivery is delayed; 0 turns delay warnings off.");
   public static final Setting<Integer> QUEUE_BOUNCE_SIZE_LIMIT = add("queue.bounce_size_limit", "50000",
       integer(1000, 100_000_000), "Largest original message returned whole in a bounce; larger ones return their headers.");
+  public static final Setting<Integer> QUEUE_DESTINATION_CONCURRENCY = add("queue.destination_concurrency", "20",
+      integer(1, 1000), "Deliveries under way at once per destination domain (Postfix's default_destination_concurrency_limit).");
   public static final Setting<Integer> QUEUE_MAX_COMMIT_BATCH = add("queue.max_commit_batch", "256",
       integer(1, 10_000), "Most messages that share one round of fsyncs (group commit); 1 syncs every message alone.");
   public static final Setting<Long> QUEUE_MIN_FREE_SPACE = add("queue.min_free_space", "100m",
