@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -62,13 +61,15 @@ class QueueVerticleTest {
         Buffer.buffer("Subject: queued\r\nMessage-ID: <" + id + "@test>\r\n\r\nbody\r\n"));
   }
 
-  /** Answers deliveries: the first {@code deferrals} attempts defer, later ones succeed, "bounce" local parts bounce. */
+  /**
+   * Answers deliveries: each message's first {@code deferrals} attempts defer and later ones
+   * succeed; "bounce" local parts bounce; notices (null sender) are always delivered.
+   */
   private void outbound(Vertx vertx, int deferrals) {
-    AtomicInteger calls = new AtomicInteger();
     vertx.eventBus().<DeliveryRequest>consumer(DeliveryRequest.ADDRESS, m -> {
       DeliveryRequest r = m.body();
       requests.add(r);
-      boolean defer = calls.incrementAndGet() <= deferrals;
+      boolean defer = !r.sender().isNull() && r.attempt() <= deferrals;
       List<RecipientResult> results = r.recipients().stream().map(p -> p.localPart().startsWith("bounce")
           ? new RecipientResult(p, Status.BOUNCED, Reply.of(550, "5.1.1", "no such user"), "sink[127.0.0.1]:25")
           : defer ? new RecipientResult(p, Status.DEFERRED, Reply.of(451, "4.3.0", "try later"), "sink[127.0.0.1]:25")
