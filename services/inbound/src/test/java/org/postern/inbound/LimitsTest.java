@@ -1,6 +1,7 @@
 package org.postern.inbound;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -118,6 +119,40 @@ class LimitsTest {
       assertEquals("421 4.4.2 " + HOST + " Error: timeout exceeded\r\n", c.readUntilClosed());
       long ms = (System.nanoTime() - t0) / 1_000_000;
       assertTrue(ms >= 1_500 && ms < 4_500, "timed out after " + ms + " ms, expected 2-3 s");
+    }
+  }
+
+  @Test
+  void underStressTheShorterTimeoutApplies() throws Exception {
+    // With 5 sessions allowed, 5 open is past 80% of the limit: Postfix's stress mode.
+    try (InboundFixture f = InboundFixture.in(dir).set("inbound.max_connections=5", "inbound.command_timeout=60s",
+        "inbound.stress_command_timeout=2s").start()) {
+      java.util.List<SmtpClient> crowd = new java.util.ArrayList<>();
+      try {
+        for (int i = 0; i < 5; i++) {
+          crowd.add(f.greeted());
+        }
+        SmtpClient idle = crowd.get(0);
+        long t0 = System.nanoTime();
+        idle.timeout(8_000);
+        assertEquals("421 4.4.2 " + HOST + " Error: timeout exceeded\r\n", idle.readUntilClosed());
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(ms < 5_000, "under stress the idle client went after " + ms + " ms, not 60 s");
+      } finally {
+        for (SmtpClient c : crowd) {
+          c.close();
+        }
+      }
+    }
+  }
+
+  @Test
+  void withoutStressTheNormalTimeoutApplies() throws Exception {
+    // The control: 2 of 5 sessions is no stress, so a 2 s stress timeout must not apply.
+    try (InboundFixture f = InboundFixture.in(dir).set("inbound.max_connections=5", "inbound.command_timeout=5s",
+        "inbound.stress_command_timeout=1s").start(); SmtpClient a = f.greeted(); SmtpClient b = f.greeted()) {
+      a.timeout(3_000);
+      assertThrows(java.net.SocketTimeoutException.class, a::readReply, "no timeout within 3 s without stress");
     }
   }
 
