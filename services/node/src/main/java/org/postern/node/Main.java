@@ -16,7 +16,9 @@ import picocli.CommandLine.Option;
 
 /** The {@code postern} command line. Expected errors print one clear message, never a stack trace. */
 @Command(name = "postern", mixinStandardHelpOptions = true, version = "postern 0.1.0",
-    description = "A reactive mail relay cluster.", subcommands = {Main.Run.class, AuthCommand.class})
+    description = "A reactive mail relay cluster.", subcommands = {Main.Run.class, AuthCommand.class,
+        QueueCommand.class,
+        org.postern.loadgen.LoadgenCommand.class})
 public final class Main implements Callable<Integer> {
 
   public static void main(String[] args) {

@@ -26,10 +26,12 @@ public final class Node {
 
   private final Vertx vertx;
   private final InboundVerticle inbound;
+  private final AdminBridge admin;
 
-  private Node(Vertx vertx, InboundVerticle inbound) {
+  private Node(Vertx vertx, InboundVerticle inbound, AdminBridge admin) {
     this.vertx = vertx;
     this.inbound = inbound;
+    this.admin = admin;
   }
 
   /**
@@ -49,6 +51,7 @@ public final class Node {
         ? vertx.executeBlocking(() -> loadServerTls(config, hostname))
         : Future.succeededFuture();
     InboundVerticle[] inbound = new InboundVerticle[1];
+    AdminBridge[] admin = new AdminBridge[1];
     return serverTls.compose(tlsOptions -> {
       Future<?> chain = Future.succeededFuture();
       // Policy and queue come first, so the listener never accepts a client it cannot serve.
@@ -57,6 +60,13 @@ public final class Node {
       }
       if (roles.contains(Role.QUEUE)) {
         chain = chain.compose(v -> deploy(vertx, new QueueVerticle(config.queue(), hostname, Clock.systemUTC())));
+        // The admin API runs beside the queue it administers (postern queue); see deploy/README.md.
+        if (config.node().adminListen() != null) {
+          chain = chain.compose(v -> deployAdmin(vertx, config).map(a -> {
+            admin[0] = a;
+            return null;
+          }));
+        }
       }
       if (roles.contains(Role.OUTBOUND)) {
         chain = chain.compose(v -> deploy(vertx, new OutboundVerticle(config.outbound(), config.tls(), hostname, engine)));
@@ -69,7 +79,7 @@ public final class Node {
       return chain;
     }).map(v -> {
       LOG.info("node started with roles " + roles + " as " + hostname);
-      return new Node(vertx, inbound[0]);
+      return new Node(vertx, inbound[0], admin[0]);
     }).recover(e -> vertx.close().transform(ignored -> Future.failedFuture(e)));
   }
 
@@ -92,6 +102,20 @@ public final class Node {
     }
   }
 
+  /**
+   * Deploys the admin API. Its failure (the port is taken, the token cannot be written) does not
+   * stop the node: mail flows without it, and the error says what {@code postern queue} will miss.
+   */
+  private static Future<AdminBridge> deployAdmin(Vertx vertx, PosternConfig config) {
+    AdminBridge bridge = new AdminBridge(config.node().adminListen(), Path.of(config.node().dataDir()));
+    return deploy(vertx, bridge).map(id -> bridge).recover(e -> {
+      LOG.severe("admin API: cannot listen on " + AdminBridge.address(config.node().adminListen().host(),
+          config.node().adminListen().port()) + ": " + e.getMessage()
+          + "; the node runs without it, and postern queue cannot reach it (see node.admin_listen)");
+      return Future.succeededFuture(null);
+    });
+  }
+
   private static Future<String> deploy(Vertx vertx, io.vertx.core.Deployable verticle) {
     return vertx.deployVerticle(verticle, new DeploymentOptions().setThreadingModel(ThreadingModel.EVENT_LOOP));
   }
@@ -99,6 +123,11 @@ public final class Node {
   /** The inbound listeners' bound ports, or an empty list without the inbound role. */
   public List<Integer> inboundPorts() {
     return inbound == null ? List.of() : inbound.ports();
+  }
+
+  /** The admin API's port, or -1 when it is not running on this node. */
+  public int adminPort() {
+    return admin == null ? -1 : admin.port();
   }
 
   public Vertx vertx() {

@@ -4,6 +4,8 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -12,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.logging.Logger;
 import java.util.random.RandomGenerator;
@@ -21,6 +24,8 @@ import org.postern.bus.DeliveryReport;
 import org.postern.bus.DeliveryRequest;
 import org.postern.bus.EnqueueReceipt;
 import org.postern.bus.EnqueueRequest;
+import org.postern.bus.QueueAdminReply;
+import org.postern.bus.QueueAdminRequest;
 import org.postern.bus.QueueIds;
 import org.postern.config.QueueConfig;
 import org.postern.smtp.Dsn;
@@ -71,19 +76,25 @@ public final class QueueVerticle extends VerticleBase {
       @SuppressWarnings("unchecked")
       List<Spool.Loaded> loaded = (List<Spool.Loaded>) r[1];
       for (Spool.Loaded l : loaded) {
-        Scheduled s = new Scheduled(l.message());
+        Scheduled s = new Scheduled(l.message(), l.size());
         s.done.addAll(l.doneRecipients());
+        s.held = l.held();
         messages.put(l.message().queueId(), s);
         schedule(s, Duration.ZERO);
       }
       if (!loaded.isEmpty()) {
         long interrupted = loaded.stream().filter(Spool.Loaded::wasInFlight).count();
+        long held = loaded.stream().filter(Spool.Loaded::held).count();
         LOG.info("recovered " + loaded.size() + " queued message(s) from " + config.spoolDir()
-            + "; " + interrupted + " were being delivered when the node stopped (possible duplicates)");
+            + "; " + interrupted + " were being delivered when the node stopped (possible duplicates)"
+            + (held == 0 ? "" : "; " + held + " on hold"));
         loaded.stream().filter(Spool.Loaded::wasInFlight).forEach(l ->
             LOG.info(() -> l.message().queueId() + ": possible duplicate: delivery was interrupted"));
       }
-      return vertx.eventBus().<EnqueueRequest>consumer(EnqueueRequest.ADDRESS, this::enqueue).completion();
+      // The admin address is consumed locally: a node's admin API administers that node's spool.
+      return vertx.eventBus().<EnqueueRequest>consumer(EnqueueRequest.ADDRESS, this::enqueue).completion()
+          .compose(v -> vertx.eventBus().<QueueAdminRequest>localConsumer(QueueAdminRequest.ADDRESS, this::admin)
+              .completion());
     });
   }
 
@@ -119,7 +130,7 @@ public final class QueueVerticle extends VerticleBase {
     });
     storing.put(sm.queueId(), write);
     write.onSuccess(v -> {
-      Scheduled s = messages.computeIfAbsent(sm.queueId(), id -> new Scheduled(sm));
+      Scheduled s = messages.computeIfAbsent(sm.queueId(), id -> new Scheduled(sm, req.body().length()));
       m.reply(new EnqueueReceipt(sm.queueId()));
       LOG.info(() -> sm.queueId() + ": from=" + sm.envelope().sender() + ", size=" + req.body().length()
           + ", nrcpt=" + sm.envelope().recipients().size() + " (queue active)");
@@ -146,18 +157,29 @@ public final class QueueVerticle extends VerticleBase {
   }
 
   private void schedule(Scheduled s, Duration delay) {
-    if (s.timer != 0) {
-      vertx.cancelTimer(s.timer);
+    cancelTimer(s);
+    if (s.held || s.deleted) {
+      return; // an operator's release (or nothing, after a delete) schedules it again
     }
+    s.nextAttempt = clock.instant().plus(delay);
     s.timer = vertx.setTimer(Math.max(1, delay.toMillis()), t -> {
       s.timer = 0;
+      s.nextAttempt = null;
       attempt(s);
     });
   }
 
+  private void cancelTimer(Scheduled s) {
+    if (s.timer != 0) {
+      vertx.cancelTimer(s.timer);
+      s.timer = 0;
+    }
+    s.nextAttempt = null;
+  }
+
   /** One delivery attempt: a request per recipient domain still pending, all in parallel. */
   private void attempt(Scheduled s) {
-    if (s.inFlight) {
+    if (s.inFlight || s.held || s.deleted) {
       return;
     }
     s.inFlight = true;
@@ -223,6 +245,10 @@ public final class QueueVerticle extends VerticleBase {
 
   private Future<Void> finishAttempt(Scheduled s) {
     String id = s.message.queueId();
+    if (s.deleted) {
+      LOG.info(() -> id + ": delivery attempt ended after the message was removed by the operator");
+      return Future.succeededFuture();
+    }
     List<org.postern.smtp.Path> pending = s.message.envelope().recipients().stream()
         .filter(r -> !s.done.contains(r.mailbox())).toList();
     boolean expired = Duration.between(s.message.arrival(), clock.instant()).compareTo(config.maxLifetime()) >= 0;
@@ -262,9 +288,9 @@ public final class QueueVerticle extends VerticleBase {
         schedule(s, config.minBackoff());
       });
     }
-    Duration delay = backoff.after(s.attempts);
+    Duration delay = backoff.after(s.attempts - s.backoffBase);
     java.util.Set<String> done = java.util.Set.copyOf(s.done);
-    return notices.compose(v -> vertx.executeBlocking(() -> {
+    return notices.compose(v -> s.deleted ? Future.succeededFuture() : vertx.executeBlocking(() -> {
       spool.markDone(id, done);
       return null;
     }, false)).<Void>mapEmpty().onComplete(ar -> schedule(s, delay));
@@ -309,35 +335,201 @@ public final class QueueVerticle extends VerticleBase {
       SpooledMessage notice = new SpooledMessage(noticeId, env,
           new ClientInfo("127.0.0.1", hostname, "SMTP", null), clock.instant());
       spool.store(notice, Buffer.buffer(text));
-      return notice;
-    }, false).map(notice -> {
+      return new Scheduled(notice, text.length);
+    }, false).map(b -> {
       LOG.info(() -> m.queueId() + ": sender " + switch (kind) {
         case FAILED -> "non-delivery notification";
         case DELAYED -> "delay notification";
         case RELAYED -> "delivery status notification (relayed)";
       } + ": " + noticeId);
-      Scheduled b = new Scheduled(notice);
       messages.put(noticeId, b);
       schedule(b, Duration.ZERO);
       return null;
     });
   }
 
-  /** A message's schedule: what is done, what failed, and when to try again. */
-  private static final class Scheduled {
-    final SpooledMessage message;
-    final java.util.Set<String> done = new java.util.HashSet<>();
-    final List<Bounce.Failure> failures = new ArrayList<>();
-    final List<Bounce.Failure> relayed = new ArrayList<>();
-    boolean delayWarned;
-    final Map<String, DeliveryReport.RecipientResult> lastDeferral = new HashMap<>();
-    int attempts;
-    boolean inFlight;
-    long timer;
+  // ---- operator requests: postern queue list|show|flush|hold|release|delete|requeue ----------
 
-    Scheduled(SpooledMessage message) {
-      this.message = message;
+  /** Largest header section {@code show} returns; the rest is cut and flagged. */
+  static final int SHOW_HEADER_LIMIT = 64 * 1024;
+
+  private void admin(Message<QueueAdminRequest> m) {
+    Object body = m.body();
+    if (!(body instanceof QueueAdminRequest)) {
+      m.fail(400, "expected QueueAdminRequest");
+      return;
     }
+    QueueAdminRequest req = (QueueAdminRequest) body;
+    List<Scheduled> targets;
+    if (req.isQueueId()) {
+      Scheduled s = messages.get(req.target());
+      if (s == null || s.deleted) {
+        m.fail(404, "no message with queue id " + req.target() + " in the queue");
+        return;
+      }
+      targets = List.of(s);
+    } else {
+      String domain = req.domain();
+      targets = AdminViews.sorted(messages.values().stream()
+          .filter(s -> !s.deleted && (domain == null || s.pendingIn(domain))).toList());
+    }
+    Future<JsonObject> result = switch (req.action()) {
+      case LIST -> Future.succeededFuture(AdminViews.list(targets));
+      case SHOW -> show(targets.get(0));
+      case HOLD -> hold(targets);
+      case RELEASE -> release(targets);
+      case DELETE -> delete(targets);
+      case FLUSH, REQUEUE -> requeue(targets);
+    };
+    String what = req.action().name().toLowerCase(Locale.ROOT) + " " + req.target();
+    result.onSuccess(r -> {
+      if (req.action() == QueueAdminRequest.Action.LIST || req.action() == QueueAdminRequest.Action.SHOW) {
+        LOG.fine(() -> "operator: " + what);
+      } else {
+        LOG.info(() -> "operator: " + what + ": " + r.getJsonArray("changed").size() + " message(s) changed, "
+            + r.getJsonArray("skipped").size() + " skipped");
+      }
+      m.reply(new QueueAdminReply(r.put("action", req.action().name().toLowerCase(Locale.ROOT))
+          .put("target", req.target())));
+    }).onFailure(e -> {
+      LOG.severe(() -> "operator: " + what + ": failed: " + e.getMessage());
+      m.fail(500, what + " failed: " + e.getMessage());
+    });
+  }
+
+  private Future<JsonObject> show(Scheduled s) {
+    String id = s.message.queueId();
+    return vertx.executeBlocking(() -> spool.headerSection(id, SHOW_HEADER_LIMIT), false).map(h -> {
+      JsonObject envelope = s.message.toJson();
+      return new JsonObject().put("message", AdminViews.entry(s, true)
+          .put("envelope", envelope)
+          .put("headers", h.text())
+          .put("headersTruncated", h.truncated()));
+    });
+  }
+
+  /** {@code {"changed": [ids], "skipped": [{"queueId", "reason"}]}}. */
+  private static JsonObject outcome(List<Scheduled> changed, Map<String, String> skipped) {
+    JsonArray c = new JsonArray();
+    changed.forEach(s -> c.add(s.message.queueId()));
+    JsonArray k = new JsonArray();
+    skipped.forEach((id, why) -> k.add(new JsonObject().put("queueId", id).put("reason", why)));
+    return new JsonObject().put("changed", c).put("skipped", k);
+  }
+
+  /**
+   * Postfix's {@code postsuper -h}: no attempt starts until released. The hold takes effect at
+   * once in memory (an attempt already under way finishes) and is durable before the answer.
+   */
+  private Future<JsonObject> hold(List<Scheduled> targets) {
+    List<Scheduled> changed = new ArrayList<>();
+    Map<String, String> skipped = new LinkedHashMap<>();
+    for (Scheduled s : targets) {
+      if (s.held) {
+        skipped.put(s.message.queueId(), "already on hold");
+        continue;
+      }
+      s.held = true;
+      cancelTimer(s);
+      changed.add(s);
+    }
+    List<String> ids = changed.stream().map(s -> s.message.queueId()).toList();
+    return blocking(ids, () -> spool.setHeld(ids, true)).map(v -> {
+      changed.forEach(s -> LOG.info(() -> s.message.queueId() + ": placed on hold by operator"
+          + (s.inFlight ? " (the delivery attempt under way goes on)" : "")));
+      return outcome(changed, skipped);
+    });
+  }
+
+  /** Postfix's {@code postsuper -H}: the hold marker goes, then an attempt is scheduled now. */
+  private Future<JsonObject> release(List<Scheduled> targets) {
+    List<Scheduled> changed = new ArrayList<>();
+    Map<String, String> skipped = new LinkedHashMap<>();
+    for (Scheduled s : targets) {
+      if (s.held) {
+        changed.add(s);
+      } else {
+        skipped.put(s.message.queueId(), "not on hold");
+      }
+    }
+    List<String> ids = changed.stream().map(s -> s.message.queueId()).toList();
+    return blocking(ids, () -> spool.setHeld(ids, false)).map(v -> {
+      for (Scheduled s : changed) {
+        s.held = false;
+        s.backoffBase = s.attempts;
+        if (!s.deleted && messages.containsKey(s.message.queueId())) {
+          schedule(s, Duration.ZERO);
+        }
+        LOG.info(() -> s.message.queueId() + ": released from hold by operator");
+      }
+      return outcome(changed, skipped);
+    });
+  }
+
+  /**
+   * Postfix's {@code postsuper -d}: the message goes without a bounce. An attempt already under
+   * way ends without effect (its next hop may still have taken the mail).
+   */
+  private Future<JsonObject> delete(List<Scheduled> targets) {
+    List<Scheduled> changed = new ArrayList<>(targets);
+    for (Scheduled s : changed) {
+      s.deleted = true;
+      cancelTimer(s);
+    }
+    List<String> ids = changed.stream().map(s -> s.message.queueId()).toList();
+    return blocking(ids, () -> spool.deleteAll(ids)).map(v -> {
+      for (Scheduled s : changed) {
+        messages.remove(s.message.queueId());
+        LOG.info(() -> s.message.queueId() + ": removed by operator"
+            + (s.inFlight ? " (a delivery attempt was under way)" : ""));
+      }
+      return outcome(changed, Map.of());
+    }).onFailure(e -> {
+      // Still on disk, so still queued: back to the schedule.
+      for (Scheduled s : changed) {
+        s.deleted = false;
+        schedule(s, config.minBackoff());
+      }
+    });
+  }
+
+  /**
+   * Postfix's {@code postqueue -f} and {@code postsuper -r}: an attempt now, with the back-off
+   * starting again from {@code queue.min_backoff}. Held messages stay held (release them), and a
+   * message being delivered is left to its attempt.
+   */
+  private Future<JsonObject> requeue(List<Scheduled> targets) {
+    List<Scheduled> changed = new ArrayList<>();
+    Map<String, String> skipped = new LinkedHashMap<>();
+    for (Scheduled s : targets) {
+      if (s.held) {
+        skipped.put(s.message.queueId(), "on hold (release it instead)");
+      } else if (s.inFlight) {
+        skipped.put(s.message.queueId(), "a delivery attempt is under way");
+      } else {
+        s.backoffBase = s.attempts;
+        schedule(s, Duration.ZERO);
+        changed.add(s);
+        LOG.info(() -> s.message.queueId() + ": requeued by operator");
+      }
+    }
+    return Future.succeededFuture(outcome(changed, skipped));
+  }
+
+  /** Runs spool I/O for {@code ids} on a worker; nothing to do for none. */
+  private Future<Void> blocking(List<String> ids, SpoolTask task) {
+    if (ids.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return vertx.executeBlocking(() -> {
+      task.run();
+      return null;
+    }, false);
+  }
+
+  @FunctionalInterface
+  private interface SpoolTask {
+    void run() throws java.io.IOException;
   }
 
   /** Messages per round of fsyncs so far (1.0: no sharing). */

@@ -22,7 +22,8 @@ import org.postern.bus.QueueIds;
 
 /**
  * One file per message, as Postfix keeps its queue: {@code active/<id>.msg} holds a header line,
- * the envelope as JSON and the body; {@code active/<id>.rcpt} lists recipients already done.
+ * the envelope as JSON and the body; {@code active/<id>.rcpt} lists recipients already done;
+ * an empty {@code active/<id>.hold} marks a message an operator put on hold.
  *
  * <p>Durability: a message is written to {@code tmp/}, fsync'd, renamed into {@code active/}, and
  * {@code active/} itself is fsync'd, so after a crash a message is either wholly present or absent.
@@ -54,7 +55,14 @@ public final class Spool {
    * @param wasInFlight a delivery attempt was under way when the process stopped: the next hop
    *     may already have it, so delivering it again may duplicate it
    */
-  public record Loaded(SpooledMessage message, Set<String> doneRecipients, boolean wasInFlight) {}
+  public record Loaded(SpooledMessage message, Set<String> doneRecipients, boolean wasInFlight, boolean held,
+      long size) {
+
+    /** A message that is not on hold, of unknown size. */
+    public Loaded(SpooledMessage message, Set<String> doneRecipients, boolean wasInFlight) {
+      this(message, doneRecipients, wasInFlight, false, 0);
+    }
+  }
 
   /** A message to store, with its body. */
   public record Write(SpooledMessage message, Buffer body) {}
@@ -212,14 +220,74 @@ public final class Spool {
 
   /** Removes a finished message. Idempotent. */
   public void delete(String queueId) throws IOException {
-    QueueIds.check(queueId);
-    // The state file goes first: a crash in between leaves a message with no progress recorded,
-    // which is re-delivered (a counted duplicate), never a progress file without its message.
-    Files.deleteIfExists(active.resolve(queueId + ".rcpt"));
-    Files.deleteIfExists(active.resolve(queueId + ".msg"));
-    Files.deleteIfExists(active.resolve(queueId + ".inflight"));
+    deleteAll(List.of(queueId));
+  }
+
+  /** Removes messages, with one directory sync for all of them. Idempotent. */
+  public void deleteAll(List<String> queueIds) throws IOException {
+    queueIds.forEach(QueueIds::check);
+    for (String queueId : queueIds) {
+      // The state file goes first: a crash in between leaves a message with no progress recorded,
+      // which is re-delivered (a counted duplicate), never a progress file without its message.
+      // The hold marker goes last, so that a held message never becomes deliverable on the way out;
+      // a marker left alone by a crash is removed at the next recovery.
+      Files.deleteIfExists(active.resolve(queueId + ".rcpt"));
+      Files.deleteIfExists(active.resolve(queueId + ".msg"));
+      Files.deleteIfExists(active.resolve(queueId + ".inflight"));
+      Files.deleteIfExists(active.resolve(queueId + ".hold"));
+    }
     syncDirectory(active);
   }
+
+  /**
+   * Puts messages on hold, or releases them, durably: the marker {@code active/<id>.hold} is
+   * created or removed and the directory fsync'd once for all of them, so a hold survives a crash
+   * as soon as this returns.
+   */
+  public void setHeld(List<String> queueIds, boolean held) throws IOException {
+    queueIds.forEach(QueueIds::check);
+    for (String queueId : queueIds) {
+      Path marker = active.resolve(queueId + ".hold");
+      if (held) {
+        if (!Files.exists(active.resolve(queueId + ".msg"))) {
+          throw new NoSuchFileException(active.resolve(queueId + ".msg").toString());
+        }
+        try {
+          Files.createFile(marker);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+          // already held
+        }
+      } else {
+        Files.deleteIfExists(marker);
+      }
+    }
+    syncDirectory(active);
+  }
+
+  /**
+   * The header section of a stored message (up to the first empty line), at most {@code limit}
+   * octets, decoded as UTF-8 (SMTPUTF8 headers) with malformed octets replaced.
+   *
+   * @return the text, and whether it was cut at {@code limit}
+   */
+  public HeaderSection headerSection(String queueId, int limit) throws IOException {
+    Buffer body = body(queueId);
+    int n = Math.min(body.length(), limit);
+    int end = n;
+    boolean truncated = body.length() > limit;
+    for (int i = 0; i + 3 < body.length() && i < n; i++) {
+      if (body.getByte(i) == '\r' && body.getByte(i + 1) == '\n' && body.getByte(i + 2) == '\r'
+          && body.getByte(i + 3) == '\n') {
+        end = i + 2;
+        truncated = false;
+        break;
+      }
+    }
+    return new HeaderSection(new String(body.getBytes(0, end), StandardCharsets.UTF_8), truncated);
+  }
+
+  /** The header section of a message; {@code truncated} when it went on past the limit. */
+  public record HeaderSection(String text, boolean truncated) {}
 
   /** Loads every stored message, discarding half-written leftovers in {@code tmp/}. */
   public List<Loaded> recover() throws IOException {
@@ -227,6 +295,15 @@ public final class Spool {
       for (Path p : leftovers) {
         LOG.warning(() -> "discarding incomplete queue file " + p);
         Files.deleteIfExists(p);
+      }
+    }
+    try (DirectoryStream<Path> markers = Files.newDirectoryStream(active, "*.hold")) {
+      for (Path p : markers) {
+        String id = p.getFileName().toString().replace(".hold", "");
+        if (!Files.exists(active.resolve(id + ".msg"))) {
+          LOG.info(() -> "removing hold marker " + p + " of a message no longer queued");
+          Files.deleteIfExists(p);
+        }
       }
     }
     List<Loaded> out = new ArrayList<>();
@@ -263,7 +340,8 @@ public final class Spool {
     }
     boolean inFlight = Files.exists(active.resolve(expected + ".inflight"));
     Files.deleteIfExists(active.resolve(expected + ".inflight"));
-    return new Loaded(m, done, inFlight);
+    boolean held = Files.exists(active.resolve(expected + ".hold"));
+    return new Loaded(m, done, inFlight, held, all.length - h.bodyOffset());
   }
 
   private record Header(int jsonOffset, int bodyOffset) {

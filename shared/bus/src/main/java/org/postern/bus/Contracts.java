@@ -14,7 +14,7 @@ public final class Contracts {
   public static final List<JsonCodec<?>> CODECS = List.of(
       SessionCheck.CODEC, SessionPolicy.CODEC, RelayCheck.CODEC, RelayVerdict.CODEC,
       ClientTlsCheck.CODEC, TlsVerdict.CODEC, DestinationTlsCheck.CODEC, DestinationTls.CODEC, EnqueueRequest.CODEC, EnqueueReceipt.CODEC,
-      DeliveryRequest.CODEC, DeliveryReport.CODEC);
+      DeliveryRequest.CODEC, DeliveryReport.CODEC, QueueAdminRequest.CODEC, QueueAdminReply.CODEC);
 
   private Contracts() {}
 

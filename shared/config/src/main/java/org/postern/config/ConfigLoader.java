@@ -149,6 +149,12 @@ public final class ConfigLoader {
       String k = cert.isEmpty() ? Settings.TLS_KEY.key() : Settings.TLS_CERT_CHAIN.key();
       problems.add(where(raw, k) + ": " + k + ": tls.cert_chain and tls.key must be set together");
     }
+    HostPort admin = (HostPort) v.get(Settings.NODE_ADMIN_LISTEN.key());
+    if (admin != null && !Settings.isLoopback(admin.host()) && v.get(Settings.NODE_ADMIN_ALLOW_REMOTE.key()).equals("no")) {
+      String k = Settings.NODE_ADMIN_LISTEN.key();
+      problems.add(where(raw, k) + ": " + k + ": " + admin.host() + " is not a loopback address; the admin API"
+          + " controls the queue, so set node.admin_allow_remote = yes to listen there");
+    }
     if (((java.time.Duration) v.get(Settings.QUEUE_MIN_BACKOFF.key()))
         .compareTo((java.time.Duration) v.get(Settings.QUEUE_MAX_BACKOFF.key())) > 0) {
       String k = Settings.QUEUE_MIN_BACKOFF.key();
@@ -165,7 +171,8 @@ public final class ConfigLoader {
   private static PosternConfig assemble(Map<String, Object> v, Map<String, String> text) {
     return new PosternConfig(
         new NodeConfig(get(v, Settings.NODE_HOSTNAME), get(v, Settings.NODE_DATA_DIR),
-            get(v, Settings.NODE_LOG), get(v, Settings.NODE_LOG_LEVEL)),
+            get(v, Settings.NODE_LOG), get(v, Settings.NODE_LOG_LEVEL), get(v, Settings.NODE_ADMIN_LISTEN),
+            get(v, Settings.NODE_ADMIN_ALLOW_REMOTE).equals("yes")),
         new InboundConfig(get(v, Settings.INBOUND_LISTENERS), get(v, Settings.INBOUND_MAX_MESSAGE_SIZE),
             get(v, Settings.INBOUND_MAX_RECIPIENTS), get(v, Settings.INBOUND_COMMAND_TIMEOUT),
             get(v, Settings.INBOUND_TLS_HANDSHAKE_TIMEOUT), get(v, Settings.INBOUND_QUEUE_TIMEOUT),

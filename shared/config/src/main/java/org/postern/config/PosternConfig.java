@@ -22,7 +22,8 @@ public record PosternConfig(
 
   /** This configuration with a different host name (used when node.hostname is empty). */
   public PosternConfig withHostname(String hostname) {
-    return new PosternConfig(new NodeConfig(hostname, node.dataDir(), node.log(), node.logLevel()),
+    return new PosternConfig(new NodeConfig(hostname, node.dataDir(), node.log(), node.logLevel(),
+        node.adminListen(), node.adminAllowRemote()),
         inbound, tls, policy, queue, outbound, values);
   }
 }

@@ -32,6 +32,11 @@ public final class Settings {
       "Where the log goes: stderr, stdout, or a file path (appended).");
   public static final Setting<String> NODE_LOG_LEVEL = add("node.log_level", "info",
       oneOf("error", "warn", "info", "debug"), "Least severe level logged: error, warn, info or debug.");
+  public static final Setting<HostPort> NODE_ADMIN_LISTEN = add("node.admin_listen", "127.0.0.1:2580",
+      Settings::adminListen,
+      "Address:port of the admin API that 'postern queue' talks to (an IP literal); empty turns it off.");
+  public static final Setting<String> NODE_ADMIN_ALLOW_REMOTE = add("node.admin_allow_remote", "no",
+      oneOf("yes", "no"), "Whether node.admin_listen may be a non-loopback address.");
 
   // inbound: the SMTP listener
   public static final Setting<List<Listener>> INBOUND_LISTENERS = add("inbound.listeners",
@@ -185,6 +190,34 @@ public final class Settings {
       }
       throw new IllegalArgumentException("expected one of " + String.join(", ", words) + ", got '" + s + "'");
     };
+  }
+
+  /** {@code ip:port} or {@code [ipv6]:port}, an IP literal; the empty string (no admin API) is null. */
+  private static HostPort adminListen(String s) {
+    if (s.isEmpty()) {
+      return null;
+    }
+    HostPort hp = HostPort.parse(s, -1);
+    if (!IpLiterals.isLiteral(hp.host())) {
+      throw new IllegalArgumentException("expected an IP literal such as 127.0.0.1:2580 or [::1]:2580, got '" + s + "'");
+    }
+    return hp;
+  }
+
+  /** Whether an IP literal is a loopback address (127.0.0.0/8, ::1, or ::ffff:127.x.y.z). */
+  public static boolean isLoopback(String ipLiteral) {
+    byte[] b = IpLiterals.parse(ipLiteral);
+    if (b == null) {
+      return false;
+    }
+    if (b.length == 16 && IpLiterals.isV4Mapped(b)) {
+      return b[12] == 127;
+    }
+    try {
+      return java.net.InetAddress.getByAddress(b).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
   }
 
   private static java.util.function.Function<String, TlsLevel> tlsLevel() {

@@ -3,6 +3,7 @@ package org.postern.tls;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.OpenSslCachingX509KeyManagerFactory;
 import io.netty.handler.ssl.OpenSslCredential;
 import io.netty.handler.ssl.OpenSslCredentialBuilder;
 import io.netty.handler.ssl.OpenSslServerSessionContext;
@@ -109,7 +110,10 @@ final class CredentialContextFactory implements SslContextFactory {
       return delegate.create();
     }
     // What Vert.x's DefaultSslContextFactory does for an OpenSSL server, plus the credentials.
-    SslContextBuilder b = SslContextBuilder.forServer(kmf).sslProvider(SslProvider.OPENSSL);
+    // The caching wrapper keeps each alias's encoded key material: without it, the certificate
+    // callback re-encodes the chain and key on every handshake.
+    SslContextBuilder b = SslContextBuilder.forServer(new OpenSslCachingX509KeyManagerFactory(kmf))
+        .sslProvider(SslProvider.OPENSSL);
     if (tmf != null) {
       b.trustManager(tmf);
     }

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# deploy/bench/queue.sh: the durable queue's acceptance rate, group commit on and off. Not part of
+# `mvn verify`.
+#
+#   deploy/bench/queue.sh        about 2 minutes; writes deploy/bench/results/queue-<date>.md
+#
+# Messages accepted per second (250 only after message and envelope are fsync'd, file and
+# directory) at 1, 10 and 100 concurrent plaintext sessions with 4 KB messages, with group commit
+# (queue.max_commit_batch=256, the default) and without it (queue.max_commit_batch=1: one round
+# of fsyncs per message, the old way), in the same run on the same disk; plus the share of the
+# node's time spent in fsync, from the figures the queue logs when it stops.
+#
+# Loopback only; every load is bounded in time; a watchdog ends the script after 10 minutes.
+# Environment: RUN_SECONDS (12, of which 2 s warm-up), NODE_PORT (25350), SINK_PORT (25360),
+# SPOOL_PARENT (a directory on the disk to measure; default: a temp dir).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+jar="${POSTERN_JAR:-$root/services/node/target/postern.jar}"
+RUN_SECONDS="${RUN_SECONDS:-12}"
+NODE_PORT="${NODE_PORT:-25350}"
+SINK_PORT="${SINK_PORT:-25360}"
+out="$here/results/queue-$(date -u +%Y-%m-%d).md"
+log() { echo "[queue-bench] $*" >&2; }
+
+if [ ! -f "$jar" ] || ! java -jar "$jar" loadgen --help >/dev/null 2>&1; then
+  log "building $jar"
+  (cd "$root" && mvn -B -q -DskipTests package -pl services/node -am) >&2
+fi
+work="$(mktemp -d "${SPOOL_PARENT:-${TMPDIR:-/tmp}}/postern-queue-bench.XXXXXX")"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+( sleep 600; log "watchdog: 10 minutes reached, stopping"; kill -TERM $$ ) & pids+=($!)
+
+java -jar "$jar" loadgen sink --listen "127.0.0.1:$SINK_PORT" --duration 9m --interval 60s \
+  > "$work/sink.log" 2>&1 & pids+=($!)
+
+declare -A rate fsync_ms measured
+for batch in 256 1; do
+  spool="$work/spool-$batch"
+  java -Xmx1g -jar "$jar" run --set "inbound.listeners=127.0.0.1:$NODE_PORT may" \
+    --set "outbound.transport=*=[127.0.0.1]:$SINK_PORT" --set "node.data_dir=$work/data-$batch" \
+    --set "queue.spool_dir=$spool" --set "queue.max_commit_batch=$batch" \
+    --set "inbound.max_connections_per_ip=1000" --set "node.log=$work/node-$batch.log" &
+  node=$!
+  for _ in $(seq 1 100); do grep -q "node started" "$work/node-$batch.log" 2>/dev/null && break; sleep 0.3; done
+  grep -q "node started" "$work/node-$batch.log" || { log "node did not start"; cat "$work/node-$batch.log" >&2; exit 1; }
+  total=0
+  for n in 1 10 100; do
+    log "max_commit_batch=$batch, $n session(s), ${RUN_SECONDS}s"
+    java -Xmx512m -jar "$jar" loadgen --target "127.0.0.1:$NODE_PORT" --sessions "$n" --messages 10000000 \
+      --size 4096 --starttls never --duration "${RUN_SECONDS}s" --warmup 2s --quiet --json > "$work/run-$batch-$n.json"
+    rate[$batch,$n]=$(python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print('%.0f' % r['throughput']['messagesPerSecond'])" "$work/run-$batch-$n.json")
+    total=$((total + RUN_SECONDS))
+  done
+  kill -TERM "$node"; wait "$node" 2>/dev/null || true
+  line=$(grep "group commit:" "$work/node-$batch.log" | tail -1 || true)
+  fsync_ms[$batch]=$(echo "$line" | sed -n 's/.* \([0-9]*\) ms in fsync.*/\1/p')
+  measured[$batch]=$total
+  echo "$line" > "$work/commit-$batch.txt"
+done
+
+share() { python3 -c "import sys; ms=float(sys.argv[1] or 0); s=float(sys.argv[2]); print('%.0f%%' % (100*ms/1000/s))" "$1" "$2"; }
+ratio() { python3 -c "import sys; print('%.1fx' % (float(sys.argv[1])/max(1.0,float(sys.argv[2]))))" "$1" "$2"; }
+mkdir -p "$here/results"
+{
+  echo "# Queue acceptance rate, $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo
+  echo "Machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB;"
+  echo "spool on $(df -T "$work" | awk 'NR==2{print $2" ("$1")"}'); $(java -version 2>&1 | head -1)."
+  echo "Command: \`deploy/bench/queue.sh\` (RUN_SECONDS=$RUN_SECONDS). 4 KB messages, plaintext, 250 only after fsync."
+  echo
+  echo "| sessions | group commit (msg/s) | one sync per message (msg/s) | gain |"
+  echo "| ---: | ---: | ---: | ---: |"
+  for n in 1 10 100; do
+    echo "| $n | ${rate[256,$n]} | ${rate[1,$n]} | $(ratio "${rate[256,$n]}" "${rate[1,$n]}") |"
+  done
+  echo
+  echo "Scaling with group commit, 100 sessions against 1: $(ratio "${rate[256,100]}" "${rate[256,1]}");"
+  echo "without it: $(ratio "${rate[1,100]}" "${rate[1,1]}")."
+  echo
+  echo "Time in fsync over the measured runs: $(share "${fsync_ms[256]}" "${measured[256]}") with group commit"
+  echo "($(cat "$work/commit-256.txt" | sed 's/.*group commit: //')), $(share "${fsync_ms[1]}" "${measured[1]}") without"
+  echo "($(cat "$work/commit-1.txt" | sed 's/.*group commit: //'))."
+} > "$out"
+cat "$out"

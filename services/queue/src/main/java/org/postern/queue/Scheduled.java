@@ -1,0 +1,70 @@
+package org.postern.queue;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.postern.bus.DeliveryReport;
+
+/**
+ * A message's schedule: what is done, what failed, and when to try again. Lives on the queue
+ * verticle's event loop only.
+ */
+final class Scheduled {
+
+  /** What {@code postern queue list} shows, as Postfix's mailq marks its queues. */
+  enum State {
+    /** Never tried since the node started, or being delivered now. */
+    ACTIVE,
+    /** Tried, and waiting for its next attempt. */
+    DEFERRED,
+    /** Put on hold by an operator: no attempts until released. */
+    HELD
+  }
+
+  final SpooledMessage message;
+  /** Octets of the message body; 0 when unknown. */
+  final long size;
+  final Set<String> done = new HashSet<>();
+  final List<Bounce.Failure> failures = new ArrayList<>();
+  final List<Bounce.Failure> relayed = new ArrayList<>();
+  boolean delayWarned;
+  final Map<String, DeliveryReport.RecipientResult> lastDeferral = new HashMap<>();
+  /** Delivery attempts since the node started. */
+  int attempts;
+  /** {@link #attempts} when an operator last requeued it: the back-off counts from there. */
+  int backoffBase;
+  boolean inFlight;
+  long timer;
+  /** When the timer fires, or null when none is set. */
+  Instant nextAttempt;
+  /** On hold: no attempt starts, and no timer is set, until an operator releases it. */
+  boolean held;
+  /** Removed by an operator: an attempt under way ends without effect. */
+  boolean deleted;
+
+  Scheduled(SpooledMessage message, long size) {
+    this.message = message;
+    this.size = size;
+  }
+
+  State state() {
+    if (held) {
+      return State.HELD;
+    }
+    return inFlight || attempts == 0 ? State.ACTIVE : State.DEFERRED;
+  }
+
+  /** Recipients neither delivered nor bounced yet, in envelope order. */
+  List<org.postern.smtp.Path> pending() {
+    return message.envelope().recipients().stream().filter(r -> !done.contains(r.mailbox())).toList();
+  }
+
+  /** Whether a recipient not yet done is in {@code domain} (lower case). */
+  boolean pendingIn(String domain) {
+    return pending().stream().anyMatch(r -> r.domainKey().equals(domain));
+  }
+}
