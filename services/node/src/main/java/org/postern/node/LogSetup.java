@@ -26,7 +26,17 @@ import java.util.logging.Logger;
  */
 public final class LogSetup {
 
+  private static volatile AsyncLineHandler installed;
+
   private LogSetup() {}
+
+  /** Writes out every line logged so far; the node calls this last when it stops. */
+  public static void flush() {
+    AsyncLineHandler h = installed;
+    if (h != null) {
+      h.flush();
+    }
+  }
 
   /**
    * @param destination {@code stderr}, {@code stdout} or a file path (appended)
@@ -41,6 +51,7 @@ public final class LogSetup {
       default -> new FileOutputStream(destination, true);
     };
     AsyncLineHandler handler = new AsyncLineHandler(new PrintStream(out, true, StandardCharsets.UTF_8), hostname);
+    installed = handler;
     handler.setLevel(Level.ALL);
     root.addHandler(handler);
     Level l = switch (level) {
@@ -65,7 +76,8 @@ public final class LogSetup {
       Thread writer = new Thread(this::drain, "postern-log-writer");
       writer.setDaemon(true);
       writer.start();
-      Runtime.getRuntime().addShutdownHook(new Thread(this::flush, "postern-log-flush"));
+      // No shutdown hook of its own: the node flushes after it has stopped, so the lines its
+      // services log while stopping are not lost to a race between hooks.
     }
 
     @Override
@@ -105,11 +117,11 @@ public final class LogSetup {
       }
     }
 
+    /** Drains the queue on the calling thread; only at shutdown, never on an event loop. */
     @Override
     public void flush() {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-      while (!queue.isEmpty() && System.nanoTime() < deadline) {
-        Thread.onSpinWait();
+      for (String line; (line = queue.poll()) != null; ) {
+        out.println(line);
       }
       out.flush();
     }

@@ -78,7 +78,12 @@ public final class Main implements Callable<Integer> {
         return 1;
       }
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        node.stop().toCompletionStage().toCompletableFuture().join();
+        try {
+          node.stop().toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+          java.util.logging.Logger.getLogger("postern.node").warning("stop did not complete: " + e);
+        }
+        LogSetup.flush();
         stopped.countDown();
       }, "postern-shutdown"));
       stopped.await();

@@ -73,6 +73,18 @@ public final class QueueVerticle extends VerticleBase {
       ready = new ReadyQueues(config.destinationConcurrency());
       measureFreeSpace();
       vertx.setPeriodic(1000, t -> measureFreeSpace());
+      long started = System.nanoTime();
+      long[] logged = {0};
+      // Group-commit figures every 5 s while mail flows: how many messages shared each round of
+      // fsyncs, and the share of time spent in fsync (the benchmark reads these lines).
+      vertx.setPeriodic(5000, t -> {
+        if (committer.messages() != logged[0]) {
+          logged[0] = committer.messages();
+          LOG.info(String.format("group commit: %d messages in %d batches (%.1f per batch), %.0f ms in fsync"
+              + " over %.0f s", committer.messages(), committer.batches(), committer.averageBatch(),
+              spool.syncNanos() / 1e6, (System.nanoTime() - started) / 1e9));
+        }
+      });
       @SuppressWarnings("unchecked")
       List<Spool.Loaded> loaded = (List<Spool.Loaded>) r[1];
       for (Spool.Loaded l : loaded) {
