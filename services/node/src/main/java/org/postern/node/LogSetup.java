@@ -69,15 +69,18 @@ public final class LogSetup {
     private final AtomicLong dropped = new AtomicLong();
     private final PrintStream out;
     private final String prefix;
+    private final String pid;
 
     AsyncLineHandler(PrintStream out, String hostname) {
       this.out = out;
       this.prefix = " " + hostname + " postern/";
+      this.pid = "[" + ProcessHandle.current().pid() + "]: ";
       Thread writer = new Thread(this::drain, "postern-log-writer");
       writer.setDaemon(true);
       writer.start();
-      // No shutdown hook of its own: the node flushes after it has stopped, so the lines its
-      // services log while stopping are not lost to a race between hooks.
+      // No shutdown hook of its own: the node flushes after it has stopped. JUL's own shutdown
+      // hook may still reset the handlers first (it closes them, which flushes what is queued),
+      // so a line logged while stopping can be lost; figures that matter are logged periodically.
     }
 
     @Override
@@ -88,7 +91,7 @@ public final class LogSetup {
       String name = r.getLoggerName() == null ? "node" : r.getLoggerName();
       String component = name.startsWith("postern.") ? name.substring(8) : "lib:" + name;
       StringBuilder sb = new StringBuilder(160).append(Instant.ofEpochMilli(r.getMillis())).append(prefix)
-          .append(component).append('[').append(ProcessHandle.current().pid()).append("]: ");
+          .append(component).append(pid);
       if (r.getLevel().intValue() >= Level.SEVERE.intValue()) {
         sb.append("error: ");
       } else if (r.getLevel().intValue() >= Level.WARNING.intValue()) {

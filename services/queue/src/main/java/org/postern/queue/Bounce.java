@@ -43,13 +43,6 @@ public final class Bounce {
 
   private Bounce() {}
 
-  /** For the failure report of the walking skeleton's callers: full original, no DSN parameters. */
-  public static byte[] build(String hostname, String queueId, Path sender, ZonedDateTime arrival,
-      List<Failure> failures, byte[] original, ZonedDateTime now, String bounceId) {
-    return build(new Report(Kind.FAILED, hostname, queueId, sender, arrival, null, failures, Map.of(), original,
-        50_000), now, bounceId);
-  }
-
   /** The notice, with CRLF line ends, ready to be queued with the null sender. */
   public static byte[] build(Report r, ZonedDateTime now, String noticeId) {
     String boundary = r.queueId() + "/" + r.hostname();
