@@ -60,7 +60,7 @@ final class DnsServer implements AutoCloseable {
     }
     List<String> command = new ArrayList<>(List.of(BINARY, "--keep-in-foreground", "--no-resolv", "--no-hosts",
         "--port=" + port, "--listen-address=127.0.0.1", "--bind-interfaces",
-        "--pid-file=", "--local=/test/", "--log-queries", "--log-facility=-"));
+        "--pid-file=", "--local=/test/", "--local-ttl=60", "--log-queries", "--log-facility=-"));
     command.addAll(records);
     Process process;
     try {
