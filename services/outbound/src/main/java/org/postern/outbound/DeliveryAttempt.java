@@ -5,10 +5,12 @@ import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.util.Base64;
 import java.util.List;
+import java.util.Set;
 import java.util.logging.Logger;
 import javax.net.ssl.SSLSession;
 import org.postern.config.IpLiterals;
@@ -53,6 +55,7 @@ final class DeliveryAttempt {
   private Capabilities capabilities = Capabilities.NONE;
   private TlsFacts tls;
   private boolean resumed;
+  private Set<ByteBuffer> cachedSessions = Set.of();
   /** What we were doing, for the reply when the conversation breaks off. */
   private String stage = "connecting";
 
@@ -162,6 +165,7 @@ final class DeliveryAttempt {
         return Future.succeededFuture();
       }
       stage = "performing the TLS handshake";
+      cachedSessions = resumption.beforeHandshake();
       return conn.startTls(settings.tlsOptions(), serverName(), settings.starttlsTimeout())
           .recover(t -> Future.failedFuture(level.mandatory()
               ? new TargetFailure(Replies.ours(451, "4.7.5",
@@ -177,7 +181,7 @@ final class DeliveryAttempt {
     X509Certificate[] chain = SessionFacts.peerChain(session);
     Verify verify = settings.verification().verifyServer(chain);
     tls = SessionFacts.of(session, verify);
-    resumed = resumption.observe(session);
+    resumed = resumption.resumed(session, cachedSessions);
     LOG.info(StartTlsLogLine.format(StartTlsLogLine.Role.CLIENT, target.host(), target.ip(), tls)
         + (resumed ? ", resumed=yes" : ""));
     if (level.atLeast(TlsLevel.DANE) && verify != Verify.OK) {

@@ -1,7 +1,10 @@
 package org.postern.outbound;
 
-import io.netty.handler.ssl.OpenSslSessionContext;
+import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.Set;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSessionContext;
 
@@ -10,37 +13,39 @@ import javax.net.ssl.SSLSessionContext;
  * (keyed by peer host and port, so per destination) in the one SSL context all handshakes share;
  * this sets how long they live and tells whether a handshake resumed one.
  *
- * <p>Whether a handshake resumed is read from OpenSSL's own counter of reused sessions in that
- * context ({@code SSL_CTX_sess_hits}): a handshake that raised it resumed. The JDK engine has no
- * such counter, so with it resumption is not reported (it still happens). Used on one event loop,
- * where handshakes complete one at a time.
+ * <p>A handshake resumed when its session's ID was already in the context's cache before the
+ * handshake began: a full handshake gets an ID the cache has never held (or none, in TLS 1.3
+ * before the server's ticket arrives). Used on one event loop.
  */
 final class TlsResumption {
 
   private final int timeoutSeconds;
-  private SSLSessionContext configured;
-  private long hits;
+  private SSLSessionContext context;
 
   TlsResumption(Duration sessionTimeout) {
     this.timeoutSeconds = Math.toIntExact(sessionTimeout.toSeconds());
   }
 
-  /** Called once per completed handshake; true when it resumed an earlier session. */
-  boolean observe(SSLSession session) {
-    SSLSessionContext context = session.getSessionContext();
+  /** The IDs cached before a handshake; pass them to {@link #resumed} after it. */
+  Set<ByteBuffer> beforeHandshake() {
     if (context == null) {
-      return false;
+      return Set.of();
     }
-    if (context != configured) {
-      context.setSessionTimeout(timeoutSeconds);
-      configured = context;
+    Set<ByteBuffer> ids = new HashSet<>();
+    for (byte[] id : Collections.list(context.getIds())) {
+      ids.add(ByteBuffer.wrap(id));
     }
-    if (context instanceof OpenSslSessionContext openssl) {
-      long now = openssl.stats().hits();
-      boolean resumed = now > hits;
-      hits = now;
-      return resumed;
+    return ids;
+  }
+
+  /** Whether {@code session} resumed one of the sessions cached {@code before} its handshake. */
+  boolean resumed(SSLSession session, Set<ByteBuffer> before) {
+    SSLSessionContext c = session.getSessionContext();
+    if (c != null && c != context) {
+      c.setSessionTimeout(timeoutSeconds);
+      context = c;
     }
-    return false;
+    byte[] id = session.getId();
+    return id != null && id.length > 0 && before.contains(ByteBuffer.wrap(id));
   }
 }

@@ -37,6 +37,8 @@ final class Harness implements AutoCloseable {
   static final Duration WAIT = Duration.ofSeconds(30);
 
   private final Vertx vertx;
+  /** Held, so the logger (weakly kept by the LogManager) cannot be collected with our handler. */
+  private final Logger logger = Logger.getLogger(OutboundVerticle.LOGGER);
   private final List<String> log = Collections.synchronizedList(new ArrayList<>());
   private final Handler capture = new Handler() {
     @Override
@@ -54,7 +56,7 @@ final class Harness implements AutoCloseable {
   Harness(Vertx vertx, TlsLevel level) throws Exception {
     this.vertx = vertx;
     Contracts.register(vertx);
-    Logger.getLogger(OutboundVerticle.LOGGER).addHandler(capture);
+    logger.addHandler(capture);
     vertx.eventBus().<DestinationTlsCheck>consumer(DestinationTlsCheck.ADDRESS,
         m -> m.reply(new DestinationTls(level, "test"))).completion().await(10, TimeUnit.SECONDS);
   }
@@ -118,6 +120,6 @@ final class Harness implements AutoCloseable {
 
   @Override
   public void close() {
-    Logger.getLogger(OutboundVerticle.LOGGER).removeHandler(capture);
+    logger.removeHandler(capture);
   }
 }
