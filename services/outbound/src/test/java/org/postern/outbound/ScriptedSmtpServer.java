@@ -121,6 +121,8 @@ final class ScriptedSmtpServer {
   private final AtomicInteger open = new AtomicInteger();
   private final AtomicInteger maxOpen = new AtomicInteger();
   private final AtomicInteger reads = new AtomicInteger();
+  private final AtomicInteger transactions = new AtomicInteger();
+  private final AtomicInteger maxTransactions = new AtomicInteger();
   private final List<Long> connectTimes = Collections.synchronizedList(new ArrayList<>());
   private final Script script;
   private final ServerSSLOptions tls;
@@ -184,7 +186,12 @@ final class ScriptedSmtpServer {
     return connections.get();
   }
 
-  /** The most connections that were open at once. */
+  /** The most mail transactions (MAIL to the reply at the end of the content) under way at once. */
+  int maxTransactions() {
+    return maxTransactions.get();
+  }
+
+  /** The most connections that were open at once; one counts as closed from its QUIT on. */
   int maxOpen() {
     return maxOpen.get();
   }
@@ -212,7 +219,14 @@ final class ScriptedSmtpServer {
     connections.incrementAndGet();
     connectTimes.add(System.nanoTime());
     maxOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
-    socket.closeHandler(v -> open.decrementAndGet());
+    boolean[] counted = {true};
+    Runnable closed = () -> {
+      if (counted[0]) {
+        counted[0] = false;
+        open.decrementAndGet();
+      }
+    };
+    socket.closeHandler(v -> closed.run());
     boolean[] tlsActive = {false};
     boolean[] inData = {false};
     int[] authLogin = {0};
@@ -224,6 +238,7 @@ final class ScriptedSmtpServer {
       if (inChunk[0]) {
         inChunk[0] = false;
         messages.add(buffer.getBytes());
+        transactions.decrementAndGet();
         parser.delimitedMode("\r\n");
         socket.write(reply("BDAT", "250 2.0.0 accepted"));
         return;
@@ -234,6 +249,7 @@ final class ScriptedSmtpServer {
           inData[0] = false;
           messages.add(data[0].getBytes());
           data[0] = Buffer.buffer();
+          transactions.decrementAndGet();
           socket.write(reply("END", "250 2.0.0 accepted"));
         } else {
           data[0].appendString(line.startsWith(".") ? line.substring(1) : line).appendString("\r\n");
@@ -295,7 +311,13 @@ final class ScriptedSmtpServer {
             socket.write(reply("AUTH", "235 2.7.0 authenticated"));
           }
         }
-        case "MAIL" -> socket.write(reply("MAIL", "250 2.1.0 ok"));
+        case "MAIL" -> {
+          String r = reply("MAIL", "250 2.1.0 ok");
+          if (r.startsWith("250")) {
+            maxTransactions.accumulateAndGet(transactions.incrementAndGet(), Math::max);
+          }
+          socket.write(r);
+        }
         case "RCPT" -> socket.write(reply("RCPT", "250 2.1.5 ok"));
         case "RSET" -> socket.write(reply("RSET", "250 2.0.0 ok"));
         case "DATA" -> {
@@ -308,7 +330,10 @@ final class ScriptedSmtpServer {
           inChunk[0] = true;
           parser.fixedSizeMode(size);
         }
-        case "QUIT" -> socket.write("221 2.0.0 bye\r\n").onComplete(ignored -> socket.close());
+        case "QUIT" -> {
+          closed.run();
+          socket.write("221 2.0.0 bye\r\n").onComplete(ignored -> socket.close());
+        }
         default -> socket.write("500 5.5.1 unknown\r\n");
       }
     });

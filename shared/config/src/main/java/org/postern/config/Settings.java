@@ -176,7 +176,7 @@ public final class Settings {
   public static final Setting<Integer> OUTBOUND_CONNECTION_REUSE_LIMIT = add("outbound.connection_reuse_limit", "100",
       integer(1, 100_000), "Messages sent over one connection before it is closed; 1 turns connection reuse off.");
   public static final Setting<Duration> OUTBOUND_CONNECTION_IDLE_TIMEOUT = add("outbound.connection_idle_timeout", "2s",
-      duration(Duration.ofMillis(100), Duration.ofMinutes(5)),
+      duration(Duration.ofSeconds(1), Duration.ofMinutes(5)),
       "How long a connection waits unused for the next message to its destination before QUIT (Postfix's smtp_connection_cache_time_limit).");
   public static final Setting<Integer> OUTBOUND_DESTINATION_CONCURRENCY = add("outbound.destination_concurrency", "20",
       integer(1, 1000), "Connections open at once to one destination (a domain, or a transport next hop).");
