@@ -117,7 +117,7 @@ final class Delivery {
   /** A cached idle session to {@code target} at this level, else a new one in a free connection slot. */
   private Future<OpenSession> session(DeliveryRequest request, Target target, TlsLevel level,
       List<String> matchNames) {
-    return pool.take(OpenSession.poolKey(target, level)).compose(cached -> cached != null
+    return pool.take(OpenSession.poolKey(target, level, matchNames)).compose(cached -> cached != null
         ? Future.succeededFuture(cached)
         : limits.connection(pool::evictOne).compose(release -> new DeliveryAttempt(vertx, client, settings, target,
             level, request.queueId(), matchNames, brokenTls, resumption).open(release)));

@@ -90,7 +90,7 @@ final class DeliveryAttempt {
           .compose(v -> hello())
           .compose(v -> startTls())
           .compose(v -> authenticate())
-          .map(v -> new OpenSession(target, level, conn, capabilities, tls, resumed))
+          .map(v -> new OpenSession(target, level, matchNames, conn, capabilities, tls, resumed))
           .recover(t -> abandon(t, onClose));
     });
   }

@@ -2,7 +2,7 @@ package org.postern.outbound;
 
 import io.vertx.core.buffer.Buffer;
 
-/** Whether content or an address needs more than 7-bit ASCII (8BITMIME, SMTPUTF8). */
+/** Whether content needs more than 7-bit ASCII, and so 8BITMIME (RFC 6152). */
 final class EightBit {
 
   private EightBit() {}
@@ -14,14 +14,5 @@ final class EightBit {
       }
     }
     return false;
-  }
-
-  static boolean isAscii(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      if (s.charAt(i) > 0x7f) {
-        return false;
-      }
-    }
-    return true;
   }
 }

@@ -85,10 +85,7 @@ final class MailTransaction {
   }
 
   private boolean needsSmtputf8() {
-    if (!EightBit.isAscii(request.sender().toString())) {
-      return true;
-    }
-    return request.recipients().stream().anyMatch(r -> !EightBit.isAscii(r.toString()));
+    return !request.sender().isAscii() || request.recipients().stream().anyMatch(r -> !r.isAscii());
   }
 
   /**

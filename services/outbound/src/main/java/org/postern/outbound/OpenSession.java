@@ -1,5 +1,6 @@
 package org.postern.outbound;
 
+import java.util.List;
 import org.postern.smtp.TlsFacts;
 import org.postern.smtp.TlsLevel;
 
@@ -12,6 +13,8 @@ final class OpenSession {
 
   final Target target;
   final TlsLevel level;
+  /** The names the certificate was checked against at level secure. */
+  final List<String> matchNames;
   final SmtpClientConnection conn;
   final Capabilities capabilities;
   /** The session's TLS facts, or null in plaintext. */
@@ -20,10 +23,11 @@ final class OpenSession {
   final boolean resumed;
   int transactions;
 
-  OpenSession(Target target, TlsLevel level, SmtpClientConnection conn, Capabilities capabilities, TlsFacts tls,
-      boolean resumed) {
+  OpenSession(Target target, TlsLevel level, List<String> matchNames, SmtpClientConnection conn,
+      Capabilities capabilities, TlsFacts tls, boolean resumed) {
     this.target = target;
     this.level = level;
+    this.matchNames = List.copyOf(matchNames);
     this.conn = conn;
     this.capabilities = capabilities;
     this.tls = tls;
@@ -32,10 +36,14 @@ final class OpenSession {
 
   /** The key under which an idle session waits for its next message. */
   String poolKey() {
-    return poolKey(target, level);
+    return poolKey(target, level, matchNames);
   }
 
-  static String poolKey(Target target, TlsLevel level) {
-    return target.relay() + "|" + level.name();
+  /**
+   * Address, TLS level and, at level secure, the names checked: a session whose certificate was
+   * checked for one destination's names must not carry mail for another's.
+   */
+  static String poolKey(Target target, TlsLevel level, List<String> matchNames) {
+    return target.relay() + "|" + level.name() + (level == TlsLevel.SECURE ? "|" + String.join(",", matchNames) : "");
   }
 }

@@ -120,6 +120,17 @@ class ClientExtensionsTest {
   }
 
   @Test
+  void bouncesANonAsciiAddressToAServerWithoutSmtputf8(Vertx vertx) throws Exception {
+    ScriptedSmtpServer server = start(vertx, ScriptedSmtpServer.Script.standard());
+    RecipientResult r = harness.deliver(Harness.request(Buffer.buffer("x\r\n"), Map.of("SMTPUTF8", ""),
+        "j\u00f6ran@example.net")).results().get(0);
+
+    assertEquals(Status.BOUNCED, r.status(), r.toString());
+    assertEquals("5.6.7", r.reply().enhanced());
+    assertTrue(server.commands().stream().noneMatch(c -> c.startsWith("MAIL")), server.commands().toString());
+  }
+
+  @Test
   void sendsWithBdatWhenChunkingIsOffered(Vertx vertx) throws Exception {
     ScriptedSmtpServer server = start(vertx, ScriptedSmtpServer.Script.standard().withExtensions("CHUNKING"));
     byte[] body = "Subject: c\r\n\r\n.a leading dot stays single\r\n".getBytes(StandardCharsets.US_ASCII);
