@@ -259,7 +259,6 @@ final class DeliveryAttempt {
       long n = brokenTls.failed(target);
       LOG.warning(queueId + ": " + b.reply().text() + "; retrying in plaintext at level " + level.configName()
           + " (TLS handshake failures so far: " + n + ")");
-      // The slot of the broken connection is freed when it closes; the retry takes over a new one.
       return closed.compose(v -> new DeliveryAttempt(vertx, client, settings, target, level, queueId, matchNames,
           brokenTls, resumption, true).open(onClose));
     }
