@@ -10,8 +10,10 @@ import org.postern.smtp.TlsFacts;
  *
  * @param tls the session's TLS facts, or null in plaintext
  * @param dsn whether the server advertised DSN, so the recipients' DSN parameters went with them
+ * @param connUse which transaction of its connection this was: 1 on a new connection, more when
+ *     the connection was reused (Postfix's conn_use)
  */
-record AttemptResult(Target target, TlsFacts tls, List<Reply> replies, boolean dsn) {
+record AttemptResult(Target target, TlsFacts tls, List<Reply> replies, boolean dsn, int connUse) {
 
   AttemptResult {
     replies = List.copyOf(replies);

@@ -20,9 +20,11 @@ import org.postern.smtp.TlsFacts;
 import org.postern.smtp.TlsLevel;
 
 /**
- * Carries out one {@link DeliveryRequest}: asks policy for the destination's TLS level, routes,
- * tries the next-hop addresses in order until one holds a session, and reports one result per
- * recipient. The returned future never fails: whatever goes wrong becomes a reply.
+ * Carries out one {@link DeliveryRequest}: waits for a delivery slot of the destination, asks
+ * policy for the destination's TLS level, routes, tries the next-hop addresses in order until one
+ * holds a session (a cached idle one first, else a new connection within the node's connection
+ * limit), and reports one result per recipient. The returned future never fails: whatever goes
+ * wrong becomes a reply.
  */
 final class Delivery {
 
@@ -35,35 +37,46 @@ final class Delivery {
   private final NetClient client;
   private final Router router;
   private final SessionSettings settings;
+  private final SessionPool pool;
+  private final ConnectionLimits limits;
+  private final BrokenTlsPeers brokenTls;
+  private final TlsResumption resumption;
 
-  Delivery(Vertx vertx, NetClient client, Router router, SessionSettings settings) {
+  Delivery(Vertx vertx, NetClient client, Router router, SessionSettings settings, SessionPool pool,
+      ConnectionLimits limits, BrokenTlsPeers brokenTls, TlsResumption resumption) {
     this.vertx = vertx;
     this.client = client;
     this.router = router;
     this.settings = settings;
+    this.pool = pool;
+    this.limits = limits;
+    this.brokenTls = brokenTls;
+    this.resumption = resumption;
   }
 
   /** The outcome of one request, after logging one line per recipient. */
-  private record Outcome(List<RecipientResult> results, TlsFacts tls) {}
+  private record Outcome(List<RecipientResult> results, TlsFacts tls, int connUse) {}
 
   Future<DeliveryReport> deliver(DeliveryRequest request) {
     long started = System.nanoTime();
-    return Future.<Void>succeededFuture()
+    return limits.destination(request.domain()).compose(release -> Future.<Void>succeededFuture()
         // Inside compose, so that even an exception thrown while building a step ends up below.
         .compose(v -> policy(request.domain()))
         .compose(policy -> router.route(request.domain())
-            .compose(targets -> tryTargets(request, policy.level(), targets, 0, null)))
+            .compose(targets -> tryTargets(request, policy, targets, 0, null)))
         .map(result -> fromSession(request, result))
         .recover(t -> Future.succeededFuture(failedAll(request, t)))
+        .onComplete(ar -> release.run()))
         .map(outcome -> {
           double delay = (System.nanoTime() - started) / 1e9;
           for (RecipientResult r : outcome.results()) {
-            LOG.info(DeliveryLog.line(request.queueId(), r, delay, outcome.tls()));
+            LOG.info(DeliveryLog.line(request.queueId(), r, delay, outcome.tls(), outcome.connUse()));
           }
           return new DeliveryReport(request.queueId(), outcome.results());
         });
   }
 
+  /** The destination's TLS level: asked of policy before any connection. */
   private Future<DestinationTls> policy(String domain) {
     return Future.<Void>succeededFuture()
         .compose(v -> Contracts.request(vertx, DestinationTlsCheck.ADDRESS, new DestinationTlsCheck(domain),
@@ -75,20 +88,50 @@ final class Delivery {
         });
   }
 
-  private Future<AttemptResult> tryTargets(DeliveryRequest request, TlsLevel level, List<Target> targets, int i,
-      TargetFailure last) {
+  private Future<AttemptResult> tryTargets(DeliveryRequest request, DestinationTls policy, List<Target> targets,
+      int i, TargetFailure last) {
     if (i >= targets.size()) {
       return Future.failedFuture(last != null ? last
           : new DeliveryFailure(Replies.ours(451, "4.4.3", "no address to deliver to"), "none"));
     }
-    return new DeliveryAttempt(vertx, client, settings, targets.get(i), level, request).run()
+    Target target = targets.get(i);
+    TlsLevel level = policy.level();
+    return session(request, target, level, matchNames(request, target))
+        .compose(session -> new MailTransaction(session, request).run()
+            .onComplete(ar -> {
+              if (ar.succeeded()) {
+                pool.offer(session);
+              } else {
+                session.conn.quit();
+              }
+            }))
         .recover(t -> {
           if (!(t instanceof TargetFailure f)) {
             return Future.failedFuture(t);
           }
-          LOG.fine(() -> request.queueId() + ": " + targets.get(i).relay() + " failed: " + f.reply());
-          return tryTargets(request, level, targets, i + 1, f);
+          LOG.fine(() -> request.queueId() + ": " + target.relay() + " failed: " + f.reply());
+          return tryTargets(request, policy, targets, i + 1, f);
         });
+  }
+
+  /** A cached idle session to {@code target} at this level, else a new one in a free connection slot. */
+  private Future<OpenSession> session(DeliveryRequest request, Target target, TlsLevel level,
+      List<String> matchNames) {
+    return pool.take(OpenSession.poolKey(target, level, matchNames)).compose(cached -> cached != null
+        ? Future.succeededFuture(cached)
+        : limits.connection(pool::evictOne).compose(release -> new DeliveryAttempt(vertx, client, settings, target,
+            level, request.queueId(), matchNames, brokenTls, resumption).open(release)));
+  }
+
+  /**
+   * The names a certificate must match at level secure: the next-hop host (the MX name, or the
+   * transport table's host) and the recipient domain. Policy's answer will name them when it
+   * carries match= rules; until then these defaults apply.
+   */
+  private static List<String> matchNames(DeliveryRequest request, Target target) {
+    return target.host().equalsIgnoreCase(request.domain())
+        ? List.of(target.host())
+        : List.of(target.host(), request.domain());
   }
 
   private static Outcome fromSession(DeliveryRequest request, AttemptResult result) {
@@ -98,9 +141,8 @@ final class Delivery {
       results.add(new RecipientResult(request.recipients().get(i), Replies.status(r), r, result.target().relay(),
           result.dsn() && r.isPositive()));
     }
-    return new Outcome(results, result.tls());
+    return new Outcome(results, result.tls(), result.connUse());
   }
-
   private static Outcome failedAll(DeliveryRequest request, Throwable t) {
     Reply reply;
     String relay;
@@ -122,6 +164,6 @@ final class Delivery {
     for (Path rcpt : request.recipients()) {
       results.add(new RecipientResult(rcpt, Replies.status(reply), reply, relay));
     }
-    return new Outcome(results, null);
+    return new Outcome(results, null, 0);
   }
 }

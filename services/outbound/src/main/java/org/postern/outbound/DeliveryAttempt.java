@@ -5,34 +5,33 @@ import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashSet;
+import java.util.Base64;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.logging.Logger;
 import javax.net.ssl.SSLSession;
-import org.postern.bus.DeliveryRequest;
 import org.postern.config.IpLiterals;
-import org.postern.smtp.Path;
 import org.postern.smtp.Reply;
 import org.postern.smtp.StartTlsLogLine;
 import org.postern.smtp.TlsFacts;
 import org.postern.smtp.TlsLevel;
 import org.postern.smtp.Verify;
-import org.postern.tls.ClientTls;
+import org.postern.tls.PeerVerification;
 import org.postern.tls.SessionFacts;
 
 /**
- * One SMTP session with one next-hop address: greeting, EHLO, STARTTLS as the TLS level demands,
- * then one mail transaction.
+ * Opens one SMTP session with one next-hop address: connect, greeting, EHLO (HELO as a fallback),
+ * STARTTLS as the destination's TLS level demands, and AUTH when the next hop has credentials.
+ * The result is an {@link OpenSession} ready for {@link MailTransaction}s.
  *
- * <p>Until the transaction starts, anything that goes wrong is about this address and fails the
- * attempt with a {@link TargetFailure}, so the caller tries the next one. Once MAIL FROM is sent
- * the recipients' fates belong to this server: the attempt then always succeeds with one reply per
- * recipient, failures included.
+ * <p>Anything that goes wrong here is about this address and fails with a {@link TargetFailure},
+ * so the caller tries the next one. A TLS handshake that fails at level {@code may} is the one
+ * exception: the address is remembered as broken ({@link BrokenTlsPeers}) and tried again at once
+ * in plaintext, as opportunistic TLS prefers plaintext to no delivery (RFC 7435). At any level
+ * that demands TLS the failure stands, and nothing is sent in plaintext.
  */
 final class DeliveryAttempt {
 
@@ -42,33 +41,57 @@ final class DeliveryAttempt {
   private final NetClient client;
   private final SessionSettings settings;
   private final Target target;
+  /** The destination's TLS level, as policy answered it (see {@link Delivery}). */
   private final TlsLevel level;
-  private final DeliveryRequest request;
+  private final String queueId;
+  /** Names the certificate must match at level secure. */
+  private final List<String> matchNames;
+  private final BrokenTlsPeers brokenTls;
+  private final TlsResumption resumption;
+  /** True for the plaintext retry after a broken handshake. */
+  private final boolean skipTls;
 
   private SmtpClientConnection conn;
-  private Set<String> capabilities = Set.of();
+  private Capabilities capabilities = Capabilities.NONE;
   private TlsFacts tls;
+  private boolean resumed;
+  private Set<ByteBuffer> cachedSessions = Set.of();
   /** What we were doing, for the reply when the conversation breaks off. */
   private String stage = "connecting";
 
   DeliveryAttempt(Vertx vertx, NetClient client, SessionSettings settings, Target target, TlsLevel level,
-      DeliveryRequest request) {
+      String queueId, List<String> matchNames, BrokenTlsPeers brokenTls, TlsResumption resumption) {
+    this(vertx, client, settings, target, level, queueId, matchNames, brokenTls, resumption, false);
+  }
+
+  private DeliveryAttempt(Vertx vertx, NetClient client, SessionSettings settings, Target target, TlsLevel level,
+      String queueId, List<String> matchNames, BrokenTlsPeers brokenTls, TlsResumption resumption, boolean skipTls) {
     this.vertx = vertx;
     this.client = client;
     this.settings = settings;
     this.target = target;
     this.level = level;
-    this.request = request;
+    this.queueId = queueId;
+    this.matchNames = List.copyOf(matchNames);
+    this.brokenTls = brokenTls;
+    this.resumption = resumption;
+    this.skipTls = skipTls;
   }
 
-  Future<AttemptResult> run() {
-    return connect().compose(socket -> {
+  /**
+   * A session ready for MAIL FROM. {@code onClose} runs once when its connection closes (or at
+   * once when none was made), so the caller can free the connection slot.
+   */
+  Future<OpenSession> open(Runnable onClose) {
+    return connect().onFailure(t -> onClose.run()).compose(socket -> {
       conn = new SmtpClientConnection(vertx, socket, settings.commandTimeout());
+      conn.onClose(onClose);
       return greeting()
           .compose(v -> hello())
           .compose(v -> startTls())
-          .recover(this::abandon)
-          .compose(v -> transaction());
+          .compose(v -> authenticate())
+          .map(v -> new OpenSession(target, level, matchNames, conn, capabilities, tls, resumed))
+          .recover(t -> abandon(t, onClose));
     });
   }
 
@@ -94,7 +117,7 @@ final class DeliveryAttempt {
     stage = "performing the EHLO handshake";
     return conn.command("EHLO " + settings.hostname()).compose(reply -> {
       if (reply.code() == 250) {
-        capabilities = parseCapabilities(reply);
+        capabilities = Capabilities.parse(reply);
         return Future.succeededFuture();
       }
       if (!reply.isPermanent()) {
@@ -109,9 +132,21 @@ final class DeliveryAttempt {
 
   private Future<Void> startTls() {
     if (level == TlsLevel.NONE) {
+      if (settings.noteStarttlsOffer() && capabilities.has("STARTTLS")) {
+        // Postfix's smtp_tls_note_starttls_offer: tells the operator where TLS could be had.
+        LOG.info(queueId + ": host " + target.relay() + " offered STARTTLS, unused at TLS level none");
+      }
       return Future.succeededFuture();
     }
-    if (!capabilities.contains("STARTTLS")) {
+    if (skipTls) {
+      return Future.succeededFuture();
+    }
+    if (!level.mandatory() && brokenTls.isBroken(target)) {
+      LOG.info(queueId + ": host " + target.relay() + " failed a TLS handshake recently; plaintext at level "
+          + level.configName() + " without trying STARTTLS");
+      return Future.succeededFuture();
+    }
+    if (!capabilities.has("STARTTLS")) {
       return level.mandatory()
           ? Future.failedFuture(new TargetFailure(Replies.ours(450, "4.7.4",
               "TLS is required, but was not offered by host " + target.relay()), target.relay()))
@@ -125,155 +160,114 @@ final class DeliveryAttempt {
           return Future.failedFuture(new TargetFailure(Replies.ours(450, "4.7.4",
               "TLS is required, but host " + target.relay() + " refused to start TLS: " + reply), target.relay()));
         }
-        LOG.info(request.queueId() + ": host " + target.relay() + " refused to start TLS (" + reply
+        LOG.info(queueId + ": host " + target.relay() + " refused to start TLS (" + reply
             + "); continuing in plaintext at level " + level.configName());
         return Future.succeededFuture();
       }
       stage = "performing the TLS handshake";
-      return conn.startTls(ClientTls.opportunistic(settings.tlsProtocols(), settings.starttlsTimeout()),
-              serverName(), settings.starttlsTimeout())
-          .recover(t -> Future.failedFuture(new TargetFailure(Replies.ours(451, "4.7.5",
-              "TLS handshake with " + target.relay() + " failed: " + Replies.reason(t)), target.relay())))
+      cachedSessions = resumption.beforeHandshake();
+      return conn.startTls(settings.tlsOptions(), serverName(), settings.starttlsTimeout())
+          .recover(t -> Future.failedFuture(level.mandatory()
+              ? new TargetFailure(Replies.ours(451, "4.7.5",
+                  "TLS handshake with " + target.relay() + " failed: " + Replies.reason(t)), target.relay())
+              : new BrokenHandshake(Replies.ours(451, "4.7.5",
+                  "TLS handshake with " + target.relay() + " failed: " + Replies.reason(t)), target.relay())))
           .compose(this::afterHandshake);
     });
   }
 
+  /** Judges the peer after the handshake, as the level demands; then EHLO again. */
   private Future<Void> afterHandshake(SSLSession session) {
     X509Certificate[] chain = SessionFacts.peerChain(session);
     Verify verify = settings.verification().verifyServer(chain);
     tls = SessionFacts.of(session, verify);
-    LOG.info(StartTlsLogLine.format(StartTlsLogLine.Role.CLIENT, target.host(), target.ip(), tls));
+    resumed = resumption.resumed(session, cachedSessions);
+    LOG.info(StartTlsLogLine.format(StartTlsLogLine.Role.CLIENT, target.host(), target.ip(), tls)
+        + (resumed ? ", resumed=yes" : ""));
     if (level.atLeast(TlsLevel.DANE) && verify != Verify.OK) {
       return Future.failedFuture(new TargetFailure(Replies.ours(450, "4.7.5",
           "Server certificate not verified (verify=" + verify + ") for host " + target.relay()), target.relay()));
     }
+    if (level == TlsLevel.SECURE && !PeerVerification.certificateMatches(chain[0], matchNames)) {
+      return Future.failedFuture(new TargetFailure(Replies.ours(450, "4.7.5",
+          "Server certificate of host " + target.relay() + " matches none of " + String.join(", ", matchNames)),
+          target.relay()));
+    }
     // RFC 3207 §4.2: what the server said before TLS may have been forged; ask again.
-    capabilities = Set.of();
+    capabilities = Capabilities.NONE;
     stage = "performing the EHLO handshake after STARTTLS";
     return conn.command("EHLO " + settings.hostname()).compose(reply -> {
       if (reply.code() != 250) {
         return refused(reply, "EHLO");
       }
-      capabilities = parseCapabilities(reply);
+      capabilities = Capabilities.parse(reply);
       return Future.succeededFuture();
     });
   }
 
+  /**
+   * AUTH PLAIN or LOGIN to a next hop we hold credentials for, and only inside TLS: a password
+   * sent in plaintext is a password given away, so without TLS the delivery is deferred instead.
+   */
+  private Future<Void> authenticate() {
+    var login = settings.credentials().forHop(target.host(), target.port());
+    if (login.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    if (tls == null) {
+      LOG.warning(queueId + ": not sending AUTH to " + target.relay() + " without TLS; deferring");
+      return Future.failedFuture(new TargetFailure(Replies.ours(451, "4.7.0",
+          "credentials for " + target.relay() + " are sent only over TLS, and this session is plaintext"),
+          target.relay()));
+    }
+    if (!capabilities.has("AUTH")) {
+      // Postfix does the same: a relayhost that asks for no AUTH gets the mail without it.
+      LOG.info(queueId + ": host " + target.relay() + " offers no AUTH; sending without authentication");
+      return Future.succeededFuture();
+    }
+    String user = login.get().user();
+    String password = login.get().password();
+    stage = "authenticating";
+    if (capabilities.authMechanisms().contains("PLAIN")) {
+      String token = b64("\0" + user + "\0" + password);
+      return conn.command("AUTH PLAIN " + token).compose(this::authenticated);
+    }
+    if (capabilities.authMechanisms().contains("LOGIN")) {
+      return conn.command("AUTH LOGIN")
+          .compose(r -> r.code() == 334 ? conn.command(b64(user)) : Future.succeededFuture(r))
+          .compose(r -> r.code() == 334 ? conn.command(b64(password)) : Future.succeededFuture(r))
+          .compose(this::authenticated);
+    }
+    return Future.failedFuture(new TargetFailure(Replies.ours(451, "4.7.0",
+        "host " + target.relay() + " offers neither AUTH PLAIN nor LOGIN"), target.relay()));
+  }
+
+  private Future<Void> authenticated(Reply reply) {
+    if (reply.code() == 235) {
+      return Future.succeededFuture();
+    }
+    return Future.failedFuture(new TargetFailure(Replies.ours(451, "4.7.0",
+        "authentication to " + target.relay() + " failed: " + reply), target.relay()));
+  }
+
   /** Ends a session that failed before the transaction, and says why as a target failure. */
-  private Future<Void> abandon(Throwable t) {
+  private Future<OpenSession> abandon(Throwable t, Runnable onClose) {
+    if (t instanceof BrokenHandshake b) {
+      // The retry's connection takes over the slot: the broken one must not free it on closing.
+      conn.onClose(() -> {});
+      Future<Void> closed = conn.quit();
+      long n = brokenTls.failed(target);
+      LOG.warning(queueId + ": " + b.reply().text() + "; retrying in plaintext at level " + level.configName()
+          + " (TLS handshake failures so far: " + n + ")");
+      return closed.compose(v -> new DeliveryAttempt(vertx, client, settings, target, level, queueId, matchNames,
+          brokenTls, resumption, true).open(onClose));
+    }
     conn.quit();
     if (t instanceof TargetFailure) {
       return Future.failedFuture(t);
     }
     return Future.failedFuture(new TargetFailure(Replies.conversationFailed(t, target.relay(), stage),
         target.relay()));
-  }
-
-  private Future<AttemptResult> transaction() {
-    int n = request.recipients().size();
-    Reply[] replies = new Reply[n];
-    List<Integer> accepted = new ArrayList<>();
-    stage = "sending MAIL FROM";
-    return conn.command("MAIL FROM:" + request.sender() + mailParameters())
-        .compose(mail -> {
-          if (mail.code() / 100 != 2) {
-            Reply r = Replies.refusalOrProtocolError(mail, "MAIL FROM", target.relay());
-            Arrays.fill(replies, r);
-            return Future.<Void>succeededFuture();
-          }
-          return recipients(0, replies, accepted)
-              .compose(v -> accepted.isEmpty() ? Future.<Void>succeededFuture() : data(replies, accepted));
-        })
-        // A broken conversation leaves every undecided recipient (accepted ones included: their
-        // message was not confirmed) deferred. It may still have arrived: a duplicate is the
-        // lesser evil than a loss (RFC 5321 §6.1).
-        .recover(t -> {
-          Reply r = Replies.conversationFailed(t, target.relay(), stage);
-          for (int i = 0; i < n; i++) {
-            if (replies[i] == null) {
-              replies[i] = r;
-            }
-          }
-          return Future.succeededFuture();
-        })
-        .map(v -> {
-          conn.quit();
-          return new AttemptResult(target, tls, List.of(replies), capabilities.contains("DSN"));
-        });
-  }
-
-  private Future<Void> recipients(int i, Reply[] replies, List<Integer> accepted) {
-    if (i == replies.length) {
-      return Future.succeededFuture();
-    }
-    Path rcpt = request.recipients().get(i);
-    stage = "sending RCPT TO";
-    return conn.command("RCPT TO:" + rcpt + rcptParameters(i)).compose(reply -> {
-      if (reply.code() / 100 == 2) {
-        accepted.add(i);
-      } else {
-        replies[i] = Replies.refusalOrProtocolError(reply, "RCPT TO", target.relay());
-      }
-      return recipients(i + 1, replies, accepted);
-    });
-  }
-
-  private Future<Void> data(Reply[] replies, List<Integer> accepted) {
-    stage = "sending DATA";
-    return conn.command("DATA").compose(start -> {
-      if (start.code() != 354) {
-        Reply r = Replies.refusalOrProtocolError(start, "DATA", target.relay());
-        accepted.forEach(i -> replies[i] = r);
-        return Future.succeededFuture();
-      }
-      stage = "sending the message";
-      conn.write(DotStuffing.encode(request.body()));
-      return conn.read().map(end -> {
-        // The reply to the end of data decides for every recipient accepted at RCPT.
-        Reply r = end.code() / 100 == 2 ? end : Replies.refusalOrProtocolError(end, "end of DATA", target.relay());
-        accepted.forEach(i -> replies[i] = r);
-        return null;
-      });
-    });
-  }
-
-  /**
-   * MAIL parameters travel on only when the message had them and this server understands them:
-   * BODY=8BITMIME, SMTPUTF8, and DSN's RET and ENVID (RFC 3461 §5.2).
-   */
-  private String mailParameters() {
-    StringBuilder sb = new StringBuilder();
-    String body = request.mailParams().get("BODY");
-    if (body != null && body.equalsIgnoreCase("8BITMIME") && capabilities.contains("8BITMIME")) {
-      sb.append(" BODY=8BITMIME");
-    }
-    if (request.mailParams().containsKey("SMTPUTF8") && capabilities.contains("SMTPUTF8")) {
-      sb.append(" SMTPUTF8");
-    }
-    if (capabilities.contains("DSN")) {
-      for (String key : List.of("RET", "ENVID")) {
-        String v = request.mailParams().get(key);
-        if (v != null) {
-          sb.append(' ').append(key).append('=').append(v);
-        }
-      }
-    }
-    return sb.toString();
-  }
-
-  /** DSN's NOTIFY and ORCPT for recipient {@code i}, to a server that advertised DSN. */
-  private String rcptParameters(int i) {
-    if (!capabilities.contains("DSN")) {
-      return "";
-    }
-    StringBuilder sb = new StringBuilder();
-    for (String key : List.of("NOTIFY", "ORCPT")) {
-      String v = request.rcptParams().get(i).get(key);
-      if (v != null) {
-        sb.append(' ').append(key).append('=').append(v);
-      }
-    }
-    return sb.toString();
   }
 
   private Future<Void> refused(Reply reply, String stage) {
@@ -286,18 +280,14 @@ final class DeliveryAttempt {
     return IpLiterals.isLiteral(target.host()) ? null : target.host();
   }
 
-  /** The EHLO keywords (first word of every line after the first), upper-cased. */
-  static Set<String> parseCapabilities(Reply ehlo) {
-    Set<String> caps = new HashSet<>();
-    List<String> lines = ehlo.lines();
-    for (int i = 1; i < lines.size(); i++) {
-      String line = lines.get(i).strip();
-      int sp = line.indexOf(' ');
-      String keyword = sp < 0 ? line : line.substring(0, sp);
-      if (!keyword.isEmpty()) {
-        caps.add(keyword.toUpperCase(Locale.ROOT));
-      }
+  private static String b64(String s) {
+    return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** A handshake that failed at an opportunistic level: retried in plaintext, never reported. */
+  private static final class BrokenHandshake extends ReplyFailure {
+    BrokenHandshake(Reply reply, String relay) {
+      super(reply, relay);
     }
-    return Set.copyOf(caps);
   }
 }

@@ -18,7 +18,6 @@ import org.postern.config.OutboundConfig;
 import org.postern.config.TlsConfig;
 import org.postern.smtp.Path;
 import org.postern.smtp.Reply;
-import org.postern.tls.PeerVerification;
 import org.postern.tls.TlsEngine;
 
 /**
@@ -49,6 +48,7 @@ public final class OutboundVerticle extends VerticleBase {
 
   private NetClient client;
   private Dns dns;
+  private SessionPool pool;
   private Delivery delivery;
 
   /**
@@ -87,18 +87,23 @@ public final class OutboundVerticle extends VerticleBase {
     dns = dnsFactory.apply(vertx);
     // Spreading load over equal MX preferences needs no cryptographic randomness.
     Random random = new Random();
-    // Loading the JDK trust store reads a file: not on the event loop.
-    return vertx.executeBlocking(PeerVerification::jdkDefault).compose(verification -> {
+    pool = new SessionPool(vertx, config.connectionReuseLimit(), config.connectionIdleTimeout());
+    ConnectionLimits limits = new ConnectionLimits(vertx, config.destinationConcurrency(),
+        config.destinationRateDelay(), config.maxConnections());
+    // Trust stores, the client key and the credentials file are file reads: not on the event loop.
+    return vertx.executeBlocking(() -> OutboundFiles.load(config, tls)).compose(files -> {
+      files.notes().forEach(LOG::info);
       SessionSettings settings = new SessionSettings(hostname, config.commandTimeout(), config.starttlsTimeout(),
-          tls.protocols(), verification);
-      delivery = new Delivery(vertx, client, new Router(config.transport(), dns, random), settings);
+          files.tlsOptions(), files.verification(), config.noteStarttlsOffer(), files.credentials());
+      delivery = new Delivery(vertx, client, new Router(config.transport(), dns, random), settings, pool, limits,
+          new BrokenTlsPeers(config.brokenTlsPeerMemory()), new TlsResumption(config.tlsSessionCacheTimeout()));
       return vertx.eventBus().<Object>consumer(DeliveryRequest.ADDRESS, this::handle).completion();
     });
   }
 
   @Override
   public Future<?> stop() {
-    return Future.join(client.close(), dns.close());
+    return pool.close().transform(ar -> Future.join(client.close(), dns.close()));
   }
 
   private void handle(Message<Object> msg) {

@@ -76,7 +76,7 @@ final class Router {
       return false;
     }
     String host = records.get(0).host();
-    return host.isEmpty() || host.equals(".");
+    return host == null || host.isEmpty() || host.equals(".");
   }
 
   private Future<List<Target>> viaMx(String name, int port, boolean recipientDomain) {

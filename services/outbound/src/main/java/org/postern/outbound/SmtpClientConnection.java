@@ -10,6 +10,8 @@ import io.vertx.core.parsetools.RecordParser;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -41,13 +43,20 @@ final class SmtpClientConnection {
   private Promise<Reply> waiting;
   private long timer = -1;
   private Throwable broken;
+  /** Replies to pipelined commands not yet handed out: they may queue up beyond MAX_QUEUED. */
+  private int expected;
+  private Runnable onClose = () -> {};
 
   SmtpClientConnection(Vertx vertx, NetSocket socket, Duration commandTimeout) {
     this.vertx = vertx;
     this.socket = socket;
     this.timeoutMillis = commandTimeout.toMillis();
-    socket.closeHandler(v -> fail(new SmtpConnectionException(SmtpConnectionException.Kind.CLOSED,
-        "connection closed by the peer")));
+    socket.closeHandler(v -> {
+      fail(new SmtpConnectionException(SmtpConnectionException.Kind.CLOSED, "connection closed by the peer"));
+      Runnable r = onClose;
+      onClose = () -> {};
+      r.run();
+    });
     socket.exceptionHandler(t -> fail(new SmtpConnectionException(SmtpConnectionException.Kind.CLOSED,
         Replies.reason(t))));
     installParser();
@@ -65,6 +74,49 @@ final class SmtpClientConnection {
     }
     socket.write(Buffer.buffer(line + "\r\n", StandardCharsets.UTF_8.name())).onFailure(this::fail);
     return read(timeoutMillis, "the reply to " + verb(line));
+  }
+
+  /**
+   * Sends {@code lines} in one write (RFC 2920 PIPELINING) and returns their replies in order. The
+   * replies are still read one by one, each within the command timeout.
+   */
+  Future<List<Reply>> pipeline(List<String> lines) {
+    if (broken != null) {
+      return Future.failedFuture(broken);
+    }
+    StringBuilder sb = new StringBuilder();
+    lines.forEach(l -> sb.append(l).append("\r\n"));
+    expected += lines.size();
+    socket.write(Buffer.buffer(sb.toString(), StandardCharsets.UTF_8.name())).onFailure(this::fail);
+    List<Reply> replies = new ArrayList<>();
+    Future<Void> chain = Future.succeededFuture();
+    for (String line : lines) {
+      chain = chain.compose(v -> read(timeoutMillis, "the reply to " + verb(line)).map(r -> {
+        expected--;
+        replies.add(r);
+        return null;
+      }));
+    }
+    return chain.map(v -> replies);
+  }
+
+  /** Runs {@code r} once, when the socket has closed (for whatever reason). */
+  void onClose(Runnable r) {
+    this.onClose = r;
+  }
+
+  /** Whether the connection can still carry commands. */
+  boolean usable() {
+    return broken == null;
+  }
+
+  /** Sends {@code data} (a command line with its CRLF, and content) and returns the reply. */
+  Future<Reply> command(Buffer data, String verb) {
+    if (broken != null) {
+      return Future.failedFuture(broken);
+    }
+    socket.write(data).onFailure(this::fail);
+    return read(timeoutMillis, "the reply to " + verb);
   }
 
   /** Sends raw bytes (the DATA section); a failed write breaks the connection. */
@@ -170,7 +222,7 @@ final class SmtpClientConnection {
       waiting = null;
       vertx.cancelTimer(timer);
       p.complete(reply);
-    } else if (queued.size() >= MAX_QUEUED) {
+    } else if (queued.size() >= MAX_QUEUED + expected) {
       fail(new SmtpProtocolException("more than " + MAX_QUEUED + " replies nobody asked for"));
     } else {
       queued.add(reply);

@@ -7,6 +7,7 @@ import io.vertx.core.dns.DnsClientOptions;
 import io.vertx.core.dns.MxRecord;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.postern.config.HostPort;
 
@@ -16,6 +17,9 @@ import org.postern.config.HostPort;
  * failure, and is not asked again.
  */
 final class VertxDns implements Dns {
+
+  /** Links followed before a chain counts as a loop. */
+  static final int MAX_CNAME_CHAIN = 8;
 
   private final List<DnsClient> clients;
 
@@ -42,12 +46,39 @@ final class VertxDns implements Dns {
 
   @Override
   public Future<List<String>> a(String name) {
-    return ask(c -> c.resolveA(name), 0);
+    return following(name, DnsClient::resolveA, 0);
   }
 
   @Override
   public Future<List<String>> aaaa(String name) {
-    return ask(c -> c.resolveAAAA(name), 0);
+    return following(name, DnsClient::resolveAAAA, 0);
+  }
+
+  /**
+   * Addresses of {@code name}, following a CNAME chain when the address query finds none: the
+   * resolver below does not follow chains longer than one link, and MX targets behind CNAMEs,
+   * though RFC 2181 §10.3 frowns on them, are common.
+   */
+  private Future<List<String>> following(String name, BiFunction<DnsClient, String, Future<List<String>>> query,
+      int depth) {
+    return ask(c -> query.apply(c, name), 0).transform(ar -> {
+      if (ar.succeeded() && !ar.result().isEmpty()) {
+        return Future.succeededFuture(ar.result());
+      }
+      if (ar.failed() && Dns.isNameError(ar.cause())) {
+        return Future.failedFuture(ar.cause());
+      }
+      return ask(c -> c.resolveCNAME(name), 0).transform(cname -> {
+        if (cname.failed() || cname.result().isEmpty()) {
+          return ar.succeeded() ? Future.succeededFuture(ar.result()) : Future.<List<String>>failedFuture(ar.cause());
+        }
+        if (depth >= MAX_CNAME_CHAIN) {
+          return Future.failedFuture(new IllegalStateException("CNAME chain from " + name + " longer than "
+              + MAX_CNAME_CHAIN));
+        }
+        return following(cname.result().get(0), query, depth + 1);
+      });
+    });
   }
 
   @Override
@@ -65,7 +96,8 @@ final class VertxDns implements Dns {
   private static List<Mx> toMx(List<MxRecord> records) {
     List<Mx> out = new ArrayList<>(records.size());
     for (MxRecord r : records) {
-      out.add(new Mx(r.priority(), r.name()));
+      // Vert.x gives the root name of a null MX (RFC 7505) as null.
+      out.add(new Mx(r.priority(), r.name() == null ? "." : r.name()));
     }
     return out;
   }

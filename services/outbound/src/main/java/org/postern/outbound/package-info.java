@@ -1,6 +1,30 @@
 /**
- * Delivery to the next hop: routing (transport table, MX, A/AAAA), the client side of an SMTP
- * session with STARTTLS as the destination's TLS policy demands, and one result per recipient.
- * Everything runs on the verticle's event loop and is composed from futures.
+ * Delivery to the next hop, Postfix's {@code smtp} client: routing (transport table, MX records
+ * by preference with equal preferences shuffled, the implicit MX, RFC 7505's null MX, CNAME
+ * chains, IPv4 and IPv6, all through Vert.x's non-blocking DNS client), the client side of an
+ * SMTP session as a chain of small phases ({@link org.postern.outbound.DeliveryAttempt} opens a
+ * session: greeting, EHLO or HELO, STARTTLS as the destination's TLS policy level demands, AUTH to
+ * a relayhost; {@link org.postern.outbound.MailTransaction} runs MAIL, RCPT and DATA or BDAT over
+ * it), connection reuse and limits, and one result per recipient.
+ *
+ * <p><b>Talks to:</b> the queue (which sends {@code DeliveryRequest}s and gets
+ * {@code DeliveryReport}s), policy (the destination's TLS level, asked before any connection), DNS
+ * servers, and next-hop SMTP servers. It is the only part of Postern that opens SMTP connections.
+ *
+ * <p><b>Does not trust:</b> the bus (requests are validated in their record constructors, and an
+ * unexpected message gets a failure reply), DNS answers (a null MX is honoured, nothing else in
+ * an answer widens what is tried beyond {@link org.postern.outbound.Router#MAX_TARGETS}
+ * addresses), or the next hop: every reply code is checked against what its stage allows, a
+ * reply to STARTTLS other than 220 is no handshake, anything sent before the handshake is
+ * discarded (CVE-2021-38371), capabilities are asked again after it, and a reply of the wrong
+ * class defers rather than counts as success. Credentials never travel without TLS.
+ *
+ * <p><b>Standards:</b> RFC 5321 (SMTP), 3207 (STARTTLS), 2920 (PIPELINING), 1870 (SIZE), 6152
+ * (8BITMIME), 3030 (CHUNKING), 6531 (SMTPUTF8), 3461 (DSN parameters), 4954 with 4616 (AUTH PLAIN)
+ * and the LOGIN mechanism, 7505 (null MX), 7435 (opportunistic security), 6125 (certificate names).
+ *
+ * <p><b>Settings:</b> {@code outbound.*} in config/README.md, and {@code tls.protocols} and
+ * {@code tls.engine}. Everything runs on the verticle's event loop and is composed from futures;
+ * files (CAs, client key, credentials) are read once at start on a worker.
  */
 package org.postern.outbound;

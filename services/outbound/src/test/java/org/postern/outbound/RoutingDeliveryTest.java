@@ -34,8 +34,9 @@ import org.postern.testkit.SmtpSink.Options;
 import org.postern.tls.TlsEngine;
 
 /**
- * Several next-hop addresses, and peers that misbehave. MX answers are fixed (no DNS server on
- * this machine yet); the peers are real servers on 127.0.0.1 and 127.0.0.2 (both loopback).
+ * Several next-hop addresses, and peers that misbehave. MX answers are fixed here, as the subject
+ * is what happens per address (DnsRoutingTest routes through a real DNS server); the peers are
+ * real servers on 127.0.0.1 and 127.0.0.2 (both loopback).
  */
 @ExtendWith(VertxExtension.class)
 class RoutingDeliveryTest {

@@ -149,6 +149,12 @@ public final class ConfigLoader {
       String k = cert.isEmpty() ? Settings.TLS_KEY.key() : Settings.TLS_CERT_CHAIN.key();
       problems.add(where(raw, k) + ": " + k + ": tls.cert_chain and tls.key must be set together");
     }
+    String clientCert = (String) v.get(Settings.OUTBOUND_TLS_CERT_CHAIN.key());
+    String clientKey = (String) v.get(Settings.OUTBOUND_TLS_KEY.key());
+    if (clientCert.isEmpty() != clientKey.isEmpty()) {
+      String k = clientCert.isEmpty() ? Settings.OUTBOUND_TLS_KEY.key() : Settings.OUTBOUND_TLS_CERT_CHAIN.key();
+      problems.add(where(raw, k) + ": " + k + ": outbound.tls_cert_chain and outbound.tls_key must be set together");
+    }
     HostPort admin = (HostPort) v.get(Settings.NODE_ADMIN_LISTEN.key());
     if (admin != null && !Settings.isLoopback(admin.host()) && v.get(Settings.NODE_ADMIN_ALLOW_REMOTE.key()).equals("no")) {
       String k = Settings.NODE_ADMIN_LISTEN.key();
@@ -195,7 +201,14 @@ public final class ConfigLoader {
             get(v, Settings.QUEUE_MIN_FREE_SPACE)),
         new OutboundConfig(get(v, Settings.OUTBOUND_TRANSPORT), get(v, Settings.OUTBOUND_DNS_SERVERS),
             get(v, Settings.OUTBOUND_CONNECT_TIMEOUT), get(v, Settings.OUTBOUND_COMMAND_TIMEOUT),
-            get(v, Settings.OUTBOUND_STARTTLS_TIMEOUT)),
+            get(v, Settings.OUTBOUND_STARTTLS_TIMEOUT), get(v, Settings.OUTBOUND_TLS_CERT_CHAIN),
+            get(v, Settings.OUTBOUND_TLS_KEY), get(v, Settings.OUTBOUND_TLS_CA_FILE),
+            get(v, Settings.OUTBOUND_TLS_CA_PATH), get(v, Settings.OUTBOUND_TLS_SESSION_CACHE_TIMEOUT),
+            get(v, Settings.OUTBOUND_TLS_BROKEN_PEER_MEMORY),
+            get(v, Settings.OUTBOUND_TLS_NOTE_STARTTLS_OFFER).equals("yes"),
+            get(v, Settings.OUTBOUND_CONNECTION_REUSE_LIMIT), get(v, Settings.OUTBOUND_CONNECTION_IDLE_TIMEOUT),
+            get(v, Settings.OUTBOUND_DESTINATION_CONCURRENCY), get(v, Settings.OUTBOUND_DESTINATION_RATE_DELAY),
+            get(v, Settings.OUTBOUND_MAX_CONNECTIONS), get(v, Settings.OUTBOUND_RELAY_CREDENTIALS)),
         text);
   }
 

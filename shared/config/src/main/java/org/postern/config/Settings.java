@@ -157,6 +157,36 @@ public final class Settings {
   public static final Setting<Duration> OUTBOUND_STARTTLS_TIMEOUT = add("outbound.starttls_timeout", "300s",
       duration(Duration.ofSeconds(1), Duration.ofHours(1)),
       "Deadline for the reply to STARTTLS and the handshake (sendmail's Timeout.starttls).");
+  public static final Setting<String> OUTBOUND_TLS_CERT_CHAIN = add("outbound.tls_cert_chain", "", text(),
+      "PEM client certificate and chain shown to next hops that ask (Postfix's smtp_tls_cert_file, sendmail's ClientCertFile).");
+  public static final Setting<String> OUTBOUND_TLS_KEY = add("outbound.tls_key", "", text(),
+      "PEM private key of outbound.tls_cert_chain, mode 0600 (Postfix's smtp_tls_key_file, sendmail's ClientKeyFile).");
+  public static final Setting<String> OUTBOUND_TLS_CA_FILE = add("outbound.tls_ca_file", "", text(),
+      "PEM bundle of CAs that verify next-hop certificates at levels verify and secure; empty uses the JDK's CAs.");
+  public static final Setting<String> OUTBOUND_TLS_CA_PATH = add("outbound.tls_ca_path", "", text(),
+      "Directory of PEM CA certificates added to outbound.tls_ca_file (Postfix's smtp_tls_CApath).");
+  public static final Setting<Duration> OUTBOUND_TLS_SESSION_CACHE_TIMEOUT = add("outbound.tls_session_cache_timeout",
+      "3600s", duration(Duration.ofSeconds(1), Duration.ofDays(1)),
+      "How long a TLS session with a next hop may be resumed by a later connection (Postfix's smtp_tls_session_cache_timeout).");
+  public static final Setting<Duration> OUTBOUND_TLS_BROKEN_PEER_MEMORY = add("outbound.tls_broken_peer_memory",
+      "3600s", duration(Duration.ZERO, Duration.ofDays(7)),
+      "How long a next hop whose TLS handshake failed at level may is sent plaintext without trying STARTTLS; 0 forgets at once.");
+  public static final Setting<String> OUTBOUND_TLS_NOTE_STARTTLS_OFFER = add("outbound.tls_note_starttls_offer", "yes",
+      oneOf("yes", "no"), "Log next hops that offer STARTTLS while policy says none (Postfix's smtp_tls_note_starttls_offer).");
+  public static final Setting<Integer> OUTBOUND_CONNECTION_REUSE_LIMIT = add("outbound.connection_reuse_limit", "100",
+      integer(1, 100_000), "Messages sent over one connection before it is closed; 1 turns connection reuse off.");
+  public static final Setting<Duration> OUTBOUND_CONNECTION_IDLE_TIMEOUT = add("outbound.connection_idle_timeout", "2s",
+      duration(Duration.ofSeconds(1), Duration.ofMinutes(5)),
+      "How long a connection waits unused for the next message to its destination before QUIT (Postfix's smtp_connection_cache_time_limit).");
+  public static final Setting<Integer> OUTBOUND_DESTINATION_CONCURRENCY = add("outbound.destination_concurrency", "20",
+      integer(1, 1000), "Connections open at once to one destination (a domain, or a transport next hop).");
+  public static final Setting<Duration> OUTBOUND_DESTINATION_RATE_DELAY = add("outbound.destination_rate_delay", "0s",
+      duration(Duration.ZERO, Duration.ofHours(1)),
+      "Pause between two deliveries to one destination; above 0 it also means one delivery at a time (Postfix's default_destination_rate_delay).");
+  public static final Setting<Integer> OUTBOUND_MAX_CONNECTIONS = add("outbound.max_connections", "500",
+      integer(1, 100_000), "Outbound SMTP connections open at once on this node, idle cached ones included.");
+  public static final Setting<String> OUTBOUND_RELAY_CREDENTIALS = add("outbound.relay_credentials", "", text(),
+      "File of 'nexthop user:password' lines (mode 0600) for AUTH PLAIN/LOGIN to a relayhost, sent only inside TLS.");
 
   private Settings() {}
 

@@ -88,9 +88,12 @@ public final class SmtpSink implements AutoCloseable {
    * @param tls whether the session had completed STARTTLS
    * @param tlsVersion e.g. {@code TLSv1.3}, or null in plaintext
    * @param cipher the cipher suite's OpenSSL name, or null in plaintext
+   * @param tlsResumed whether the session's TLS handshake resumed an earlier session (Python's
+   *     {@code SSLObject.session_reused}, as the server saw it)
    */
   public record ReceivedMessage(
-      String mailFrom, List<String> rcptTos, byte[] content, boolean tls, String tlsVersion, String cipher) {
+      String mailFrom, List<String> rcptTos, byte[] content, boolean tls, String tlsVersion, String cipher,
+      boolean tlsResumed) {
 
     /** The content as text; SMTP content is bytes, so use this only for readable assertions. */
     public String contentAsString() {
@@ -262,7 +265,8 @@ public final class SmtpSink implements AutoCloseable {
       rcptTos.add(rcpts.getString(i));
     }
     return new ReceivedMessage(meta.getString("mail_from"), List.copyOf(rcptTos), content,
-        meta.getBoolean("tls"), meta.getString("tls_version"), meta.getString("cipher"));
+        meta.getBoolean("tls"), meta.getString("tls_version"), meta.getString("cipher"),
+        meta.getBoolean("tls_resumed", false));
   }
 
   private void awaitReady() {

@@ -4,7 +4,7 @@ Started by org.postern.testkit.SmtpSink, which picks the port, generates the
 certificate and reads the messages this script writes:
 
   <out>/<n>.eml   the DATA content exactly as received, after dot-unstuffing
-  <out>/<n>.json  {mail_from ("" for <>), rcpt_tos, tls, tls_version, cipher}
+  <out>/<n>.json  {mail_from ("" for <>), rcpt_tos, tls, tls_version, cipher, tls_resumed}
 
 The .json file is written last, by rename, so its presence means both files
 are complete. Reply rules, by the recipient's local part:
@@ -51,6 +51,7 @@ class Handler:
             "tls": session.ssl is not None,
             "tls_version": ssl_object.version() if ssl_object else None,
             "cipher": ssl_object.cipher()[0] if ssl_object else None,
+            "tls_resumed": bool(ssl_object.session_reused) if ssl_object else False,
         }
         eml = os.path.join(self.out_dir, f"{n}.eml")
         with open(eml, "wb") as f:

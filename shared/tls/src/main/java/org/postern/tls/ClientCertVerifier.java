@@ -3,11 +3,6 @@ package org.postern.tls;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.cert.CRL;
@@ -15,7 +10,6 @@ import java.security.cert.CRLException;
 import java.security.cert.CertPathValidator;
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertStore;
-import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.CertificateParsingException;
@@ -27,12 +21,9 @@ import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.postern.config.TlsConfig;
 import org.postern.smtp.Verify;
@@ -55,8 +46,6 @@ public final class ClientCertVerifier {
   /** Extended key usage clientAuth and anyExtendedKeyUsage. */
   private static final String EKU_CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
   private static final String EKU_ANY = "2.5.29.37.0";
-  /** Files in {@code tls.ca_path}: PEM by extension, and OpenSSL's hashed names (c_rehash). */
-  private static final Pattern CA_PATH_FILE = Pattern.compile("(?i).+\\.(pem|crt)|[0-9a-f]{8}\\.[0-9]+");
 
   /**
    * A verdict and, for the log, why.
@@ -87,14 +76,7 @@ public final class ClientCertVerifier {
    * @throws IOException naming the file or directory that is missing, unreadable or not PEM
    */
   public static ClientCertVerifier load(TlsConfig tls) throws IOException {
-    Set<X509Certificate> cas = new LinkedHashSet<>();
-    if (!tls.caFile().isEmpty()) {
-      Path file = Path.of(tls.caFile());
-      cas.addAll(certificates(file, ServerCredentials.read(file, "tls.ca_file")));
-    }
-    if (!tls.caPath().isEmpty()) {
-      cas.addAll(caPath(Path.of(tls.caPath())));
-    }
+    Set<X509Certificate> cas = CaCertificates.load(tls.caFile(), "tls.ca_file", tls.caPath(), "tls.ca_path");
     List<X509CRL> crls = new ArrayList<>();
     if (!tls.crlFile().isEmpty()) {
       crls.addAll(crls(Path.of(tls.crlFile())));
@@ -187,46 +169,6 @@ public final class ClientCertVerifier {
     String reason = e.getReason() == null ? "" : e.getReason().toString().toLowerCase(Locale.ROOT);
     String msg = e.getMessage() == null ? e.toString() : e.getMessage();
     return reason.isEmpty() || reason.equals("unspecified") ? msg : reason + ": " + msg;
-  }
-
-  private static Set<X509Certificate> caPath(Path dir) throws IOException {
-    if (!Files.isDirectory(dir)) {
-      throw new IOException("tls.ca_path " + dir + (Files.exists(dir) ? " is not a directory" : " does not exist"));
-    }
-    // Sorted, so a CA that appears under two names is read the same way on every start.
-    Set<Path> files = new TreeSet<>();
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-      for (Path p : entries) {
-        if (CA_PATH_FILE.matcher(p.getFileName().toString()).matches() && Files.isRegularFile(p)) {
-          files.add(p);
-        }
-      }
-    } catch (NotDirectoryException | NoSuchFileException e) {
-      throw new IOException("tls.ca_path " + dir + " is not a readable directory", e);
-    } catch (AccessDeniedException e) {
-      throw new IOException("tls.ca_path " + dir + " is not readable by this user", e);
-    }
-    Set<X509Certificate> cas = new LinkedHashSet<>();
-    for (Path f : files) {
-      cas.addAll(certificates(f, ServerCredentials.read(f, "tls.ca_path")));
-    }
-    return cas;
-  }
-
-  private static List<X509Certificate> certificates(Path file, String text) throws IOException {
-    try {
-      List<X509Certificate> certs = new ArrayList<>();
-      for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(
-          new ByteArrayInputStream(text.getBytes(StandardCharsets.ISO_8859_1)))) {
-        certs.add((X509Certificate) c);
-      }
-      if (certs.isEmpty()) {
-        throw new IOException(file + ": no certificate found");
-      }
-      return certs;
-    } catch (CertificateException e) {
-      throw new IOException(file + ": not a PEM certificate file: " + e.getMessage(), e);
-    }
   }
 
   private static List<X509CRL> crls(Path file) throws IOException {

@@ -3,6 +3,8 @@ package org.postern.tls;
 import java.security.KeyStore;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
+import java.util.Collection;
+import java.util.List;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
@@ -35,6 +37,48 @@ public final class PeerVerification {
     } catch (java.security.GeneralSecurityException e) {
       throw new IllegalStateException("cannot load the JDK trust store", e);
     }
+  }
+
+  /**
+   * Verification against {@code cas} only (outbound.tls_ca_file and tls_ca_path), as Postfix's
+   * smtp_tls_CAfile does for levels verify and secure.
+   */
+  public static PeerVerification trusting(Collection<X509Certificate> cas) {
+    if (cas.isEmpty()) {
+      throw new IllegalArgumentException("no CA certificates");
+    }
+    try {
+      KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+      store.load(null, null);
+      int i = 0;
+      for (X509Certificate ca : cas) {
+        store.setCertificateEntry("ca" + i++, ca);
+      }
+      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(store);
+      for (TrustManager tm : tmf.getTrustManagers()) {
+        if (tm instanceof X509TrustManager x) {
+          return new PeerVerification(x);
+        }
+      }
+      throw new IllegalStateException("no X509TrustManager in the JDK");
+    } catch (java.security.GeneralSecurityException | java.io.IOException e) {
+      throw new IllegalStateException("cannot build a trust store of " + cas.size() + " CAs", e);
+    }
+  }
+
+  /**
+   * Whether the server certificate {@code leaf} is for one of {@code names} (RFC 6125: DNS SANs,
+   * else the CN; a wildcard covers one leftmost label): the name check of level secure.
+   */
+  public static boolean certificateMatches(X509Certificate leaf, List<String> names) {
+    List<String> certNames = CertificateNames.of(leaf);
+    for (String n : names) {
+      if (CertificateNames.covers(certNames, n)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   public Verify verifyServer(X509Certificate[] chain) {

@@ -1,0 +1,238 @@
+package org.postern.outbound;
+
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.postern.bus.DeliveryRequest;
+import org.postern.smtp.Reply;
+
+/**
+ * One mail transaction over an {@link OpenSession}: MAIL FROM, RCPT TO per recipient (pipelined
+ * when the server offers PIPELINING, RFC 2920), then DATA, or BDAT when it offers CHUNKING (RFC
+ * 3030). Every reply code is checked against what its stage allows.
+ *
+ * <p>Before anything is sent the message is checked against what the server announced: a message
+ * larger than its SIZE bounces with 5.3.4 (RFC 1870), 8-bit content to a server without 8BITMIME
+ * bounces with 5.6.3, and non-ASCII addresses to a server without SMTPUTF8 bounce with 5.6.7 (RFC
+ * 6531 §3.2). Postern does not downgrade 8-bit content to quoted-printable: rewriting MIME parts
+ * breaks signatures (DKIM) and is a parser's worth of risk for the few servers left without
+ * 8BITMIME.
+ *
+ * <p>A 4xx to MAIL FROM is about this server (it is busy, or dislikes us), so it fails the attempt
+ * with a {@link TargetFailure} and the next address is tried. From then on the recipients' fates
+ * belong to this server: the transaction succeeds with one reply per recipient, failures included.
+ */
+final class MailTransaction {
+
+  private final OpenSession session;
+  private final DeliveryRequest request;
+  private final Target target;
+  private String stage = "sending MAIL FROM";
+
+  MailTransaction(OpenSession session, DeliveryRequest request) {
+    this.session = session;
+    this.request = request;
+    this.target = session.target;
+  }
+
+  Future<AttemptResult> run() {
+    session.transactions++;
+    Reply refusal = precheck();
+    if (refusal != null) {
+      return Future.succeededFuture(result(filled(refusal)));
+    }
+    int n = request.recipients().size();
+    Reply[] replies = new Reply[n];
+    List<Integer> accepted = new ArrayList<>();
+    return envelope(replies, accepted)
+        .compose(mailOk -> mailOk && !accepted.isEmpty() ? content(replies, accepted) : Future.succeededFuture())
+        // A broken conversation leaves every undecided recipient (accepted ones included: their
+        // message was not confirmed) deferred. It may still have arrived: a duplicate is the
+        // lesser evil than a loss (RFC 5321 §6.1).
+        .recover(t -> {
+          if (t instanceof TargetFailure) {
+            return Future.failedFuture(t);
+          }
+          Reply r = Replies.conversationFailed(t, target.relay(), stage);
+          for (int i = 0; i < n; i++) {
+            if (replies[i] == null) {
+              replies[i] = r;
+            }
+          }
+          return Future.succeededFuture();
+        })
+        .map(v -> result(replies));
+  }
+
+  /** A reply for every recipient when the message cannot go to this server as it is; else null. */
+  private Reply precheck() {
+    Capabilities caps = session.capabilities;
+    long size = request.body().length();
+    if (caps.maxSize() > 0 && size > caps.maxSize()) {
+      return Replies.ours(552, "5.3.4", "message size " + size + " exceeds the size limit " + caps.maxSize()
+          + " of " + target.relay());
+    }
+    if (!caps.has("8BITMIME") && EightBit.contains(request.body())) {
+      return Replies.ours(554, "5.6.3", "message has 8-bit content, but " + target.relay()
+          + " does not support 8BITMIME (no downgrade is done)");
+    }
+    if (!caps.has("SMTPUTF8") && needsSmtputf8()) {
+      return Replies.ours(553, "5.6.7", "non-ASCII address, but " + target.relay() + " does not support SMTPUTF8");
+    }
+    return null;
+  }
+
+  private boolean needsSmtputf8() {
+    return !request.sender().isAscii() || request.recipients().stream().anyMatch(r -> !r.isAscii());
+  }
+
+  /**
+   * MAIL FROM and the RCPTs; true when MAIL was accepted. Recipients refused get their reply, the
+   * accepted ones their index in {@code accepted}.
+   */
+  private Future<Boolean> envelope(Reply[] replies, List<Integer> accepted) {
+    List<String> commands = new ArrayList<>();
+    commands.add("MAIL FROM:" + request.sender() + mailParameters());
+    for (int i = 0; i < replies.length; i++) {
+      commands.add("RCPT TO:" + request.recipients().get(i) + rcptParameters(i));
+    }
+    Future<List<Reply>> answers = session.capabilities.has("PIPELINING")
+        ? session.conn.pipeline(commands)
+        : lockstep(commands);
+    return answers.compose(list -> {
+      Reply mail = list.get(0);
+      if (mail.code() / 100 != 2) {
+        if (mail.isTransient()) {
+          return Future.failedFuture(new TargetFailure(mail, target.relay()));
+        }
+        Arrays.fill(replies, Replies.refusalOrProtocolError(mail, "MAIL FROM", target.relay()));
+        return Future.succeededFuture(false);
+      }
+      for (int i = 0; i < replies.length; i++) {
+        Reply r = list.get(i + 1);
+        if (r.code() / 100 == 2) {
+          accepted.add(i);
+        } else {
+          replies[i] = Replies.refusalOrProtocolError(r, "RCPT TO", target.relay());
+        }
+      }
+      return Future.succeededFuture(true);
+    });
+  }
+
+  /** Without PIPELINING: one command, one reply; no RCPT after a refused MAIL. */
+  private Future<List<Reply>> lockstep(List<String> commands) {
+    List<Reply> replies = new ArrayList<>();
+    Future<Void> chain = Future.succeededFuture();
+    for (int i = 0; i < commands.size(); i++) {
+      String c = commands.get(i);
+      boolean mail = i == 0;
+      chain = chain.compose(v -> {
+        if (!mail && replies.get(0).code() / 100 != 2) {
+          replies.add(replies.get(0));
+          return Future.succeededFuture();
+        }
+        stage = mail ? "sending MAIL FROM" : "sending RCPT TO";
+        return session.conn.command(c).map(r -> {
+          replies.add(r);
+          return null;
+        });
+      });
+    }
+    return chain.map(v -> replies);
+  }
+
+  private Future<Void> content(Reply[] replies, List<Integer> accepted) {
+    if (session.capabilities.has("CHUNKING")) {
+      return bdat(replies, accepted);
+    }
+    stage = "sending DATA";
+    return session.conn.command("DATA").compose(start -> {
+      if (start.code() != 354) {
+        Reply r = Replies.refusalOrProtocolError(start, "DATA", target.relay());
+        accepted.forEach(i -> replies[i] = r);
+        return Future.succeededFuture();
+      }
+      stage = "sending the message";
+      session.conn.write(DotStuffing.encode(request.body()));
+      return session.conn.read().map(end -> decide(end, "end of DATA", replies, accepted));
+    });
+  }
+
+  /** The whole message as one last chunk: no dot-stuffing, the length says where it ends. */
+  private Future<Void> bdat(Reply[] replies, List<Integer> accepted) {
+    stage = "sending the message (BDAT)";
+    Buffer body = request.body();
+    int n = body.length();
+    boolean endsWithCrlf = n >= 2 && body.getByte(n - 2) == '\r' && body.getByte(n - 1) == '\n';
+    // Like DATA, the message always ends with a complete line.
+    Buffer chunk = endsWithCrlf ? body : body.copy().appendString("\r\n");
+    return session.conn.command(Buffer.buffer("BDAT " + chunk.length() + " LAST\r\n").appendBuffer(chunk), "BDAT")
+        .map(end -> decide(end, "BDAT", replies, accepted));
+  }
+
+  /** The reply to the end of the content decides for every recipient accepted at RCPT. */
+  private Void decide(Reply end, String what, Reply[] replies, List<Integer> accepted) {
+    Reply r = end.code() / 100 == 2 ? end : Replies.refusalOrProtocolError(end, what, target.relay());
+    accepted.forEach(i -> replies[i] = r);
+    return null;
+  }
+
+  private Reply[] filled(Reply r) {
+    Reply[] replies = new Reply[request.recipients().size()];
+    Arrays.fill(replies, r);
+    return replies;
+  }
+
+  private AttemptResult result(Reply[] replies) {
+    return new AttemptResult(target, session.tls, List.of(replies), session.capabilities.has("DSN"),
+        session.transactions);
+  }
+
+  /**
+   * MAIL parameters travel on only when this server understands them: SIZE (RFC 1870),
+   * BODY=8BITMIME when the message had it or has 8-bit content, SMTPUTF8, and DSN's RET and ENVID
+   * (RFC 3461 §5.2).
+   */
+  private String mailParameters() {
+    Capabilities caps = session.capabilities;
+    StringBuilder sb = new StringBuilder();
+    if (caps.has("SIZE")) {
+      sb.append(" SIZE=").append(request.body().length());
+    }
+    String body = request.mailParams().get("BODY");
+    boolean declared = body != null && body.equalsIgnoreCase("8BITMIME");
+    if (caps.has("8BITMIME") && (declared || EightBit.contains(request.body()))) {
+      sb.append(" BODY=8BITMIME");
+    }
+    if (request.mailParams().containsKey("SMTPUTF8") && caps.has("SMTPUTF8")) {
+      sb.append(" SMTPUTF8");
+    }
+    if (caps.has("DSN")) {
+      for (String key : List.of("RET", "ENVID")) {
+        String v = request.mailParams().get(key);
+        if (v != null) {
+          sb.append(' ').append(key).append('=').append(v);
+        }
+      }
+    }
+    return sb.toString();
+  }
+
+  /** DSN's NOTIFY and ORCPT for recipient {@code i}, to a server that advertised DSN. */
+  private String rcptParameters(int i) {
+    if (!session.capabilities.has("DSN")) {
+      return "";
+    }
+    StringBuilder sb = new StringBuilder();
+    for (String key : List.of("NOTIFY", "ORCPT")) {
+      String v = request.rcptParams().get(i).get(key);
+      if (v != null) {
+        sb.append(' ').append(key).append('=').append(v);
+      }
+    }
+    return sb.toString();
+  }
+}

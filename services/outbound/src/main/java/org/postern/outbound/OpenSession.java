@@ -1,0 +1,49 @@
+package org.postern.outbound;
+
+import java.util.List;
+import org.postern.smtp.TlsFacts;
+import org.postern.smtp.TlsLevel;
+
+/**
+ * An SMTP session ready for a mail transaction: greeted, EHLO'd, with TLS as the level demanded
+ * and authenticated if the next hop wants it. It may carry several transactions (connection
+ * reuse); {@link #transactions} counts them.
+ */
+final class OpenSession {
+
+  final Target target;
+  final TlsLevel level;
+  /** The names the certificate was checked against at level secure. */
+  final List<String> matchNames;
+  final SmtpClientConnection conn;
+  final Capabilities capabilities;
+  /** The session's TLS facts, or null in plaintext. */
+  final TlsFacts tls;
+  /** Whether the TLS handshake resumed an earlier session (abbreviated handshake). */
+  final boolean resumed;
+  int transactions;
+
+  OpenSession(Target target, TlsLevel level, List<String> matchNames, SmtpClientConnection conn,
+      Capabilities capabilities, TlsFacts tls, boolean resumed) {
+    this.target = target;
+    this.level = level;
+    this.matchNames = List.copyOf(matchNames);
+    this.conn = conn;
+    this.capabilities = capabilities;
+    this.tls = tls;
+    this.resumed = resumed;
+  }
+
+  /** The key under which an idle session waits for its next message. */
+  String poolKey() {
+    return poolKey(target, level, matchNames);
+  }
+
+  /**
+   * Address, TLS level and, at level secure, the names checked: a session whose certificate was
+   * checked for one destination's names must not carry mail for another's.
+   */
+  static String poolKey(Target target, TlsLevel level, List<String> matchNames) {
+    return target.relay() + "|" + level.name() + (level == TlsLevel.SECURE ? "|" + String.join(",", matchNames) : "");
+  }
+}
