@@ -43,6 +43,8 @@ started_at=$(date +%s)
 
 log() { echo "[bench +$(( $(date +%s) - started_at ))s] $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
+# shellcheck source=deploy/bench/lib.sh
+. "$here/lib.sh"
 
 command -v python3 >/dev/null || die "python3 is needed to read the JSON reports"
 command -v jcmd >/dev/null || die "jcmd (JDK) is needed for GC.run and GC.heap_info"
@@ -83,28 +85,7 @@ pids+=($!)
 facts="$work/facts.txt"
 : > "$facts"
 fact() { printf '%s=%s\n' "$1" "$2" >> "$facts"; }
-json() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
 
-wait_line() { # file pattern seconds pid
-  local i
-  for i in $(seq 1 $(( $3 * 4 ))); do
-    grep -q -- "$2" "$1" 2>/dev/null && return 0
-    kill -0 "$4" 2>/dev/null || { log "process $4 exited; tail of $1:"; tail -5 "$1" >&2 || true; return 1; }
-    sleep 0.25
-  done
-  log "timed out after $3 s waiting for '$2' in $1"
-  return 1
-}
-
-stop_pid() { # pid seconds
-  kill -TERM "$1" 2>/dev/null || return 0
-  local i
-  for i in $(seq 1 $(( $2 * 4 ))); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.25; done
-  kill -KILL "$1" 2>/dev/null || true
-}
-
-ticks=$(getconf CLK_TCK)
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 heap_used_kb() { jcmd "$1" GC.heap_info | awk '{for (i = 1; i < NF; i++) if ($i == "used") {v = $(i + 1); gsub(/[^0-9]/, "", v); print v; exit}}'; }
 fds() { ls "/proc/$1/fd" | wc -l; }
@@ -231,27 +212,6 @@ for v in rss0 heap0 fd0 rss1 heap1 fd1 est1 rss2 heap2 fd2 est2 plain_n tls_n; d
 fact node_warnings "$(grep -c -E '\]: (warning|error): |Too many open files' "$node_log" || true)"
 
 # b) handshakes, OpenSSL engine ---------------------------------------------------------------
-thread_ticks() { # pid out-file: "tid ticks name" per thread
-  local t
-  for t in /proc/"$1"/task/*; do
-    printf '%s %s %s\n' "${t##*/}" "$(awk '{print $14 + $15}' "$t/stat" 2>/dev/null || echo 0)" "$(tr ' ' '_' < "$t/comm" 2>/dev/null)"
-  done > "$2"
-}
-busiest_thread() { # before after: "seconds name" of the thread that used the most CPU in between
-  python3 - "$1" "$2" "$ticks" <<'PY'
-import sys
-def load(p):
-    d = {}
-    for line in open(p):
-        parts = line.split()
-        if len(parts) == 3 and parts[1].isdigit():
-            d[parts[0]] = (int(parts[1]), parts[2])
-    return d
-a, b, hz = load(sys.argv[1]), load(sys.argv[2]), int(sys.argv[3])
-best = max(((t - a.get(tid, (0, n))[0], n) for tid, (t, n) in b.items()), default=(0, "?"))
-print(round(best[0] / hz, 2), best[1])
-PY
-}
 
 hs_run() { # name: a time-bounded warm-up (JIT on both sides), then the measured run
   lg "$work/hs-$1-warm.json" --sessions 32 --messages 0 --connections 100000 --starttls always --duration 12s \

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# deploy/bench/handshake.sh: STARTTLS handshakes per second against the physical limit, per key
+# type and TLS engine. Not part of `mvn verify`.
+#
+#   deploy/bench/handshake.sh     about 4 minutes; writes deploy/bench/results/handshake-<date>.md
+#
+# For each key type (KEYS: "ec:p256 rsa:2048") and engine (ENGINES: "openssl jdk"): a node whose
+# server certificate has that key, then `postern loadgen` opening new STARTTLS sessions (connect,
+# EHLO, STARTTLS, full handshake, EHLO, QUIT) from 32 concurrent lanes for HS_SECONDS. The node's
+# CPU time, and that of its busiest thread (the listener's event loop), come from /proc; dividing
+# the handshakes by them says what the node does per second of one core. Next to it, `openssl
+# speed` for the same key type's signature on this machine: the one private-key operation each
+# full handshake needs, which no implementation can avoid.
+#
+# Loopback only; each run is bounded in time; a watchdog ends the script after 10 minutes.
+# Environment: KEYS, ENGINES, HS_SECONDS (20, of which 5 s warm-up), NODE_PORT (25550),
+# KEEP_WORK=1 keeps the logs and JSON reports.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+jar="${POSTERN_JAR:-$root/services/node/target/postern.jar}"
+KEYS="${KEYS:-ec:p256 rsa:2048}"
+ENGINES="${ENGINES:-openssl jdk}"
+HS_SECONDS="${HS_SECONDS:-20}"
+NODE_PORT="${NODE_PORT:-25550}"
+out="$here/results/handshake-$(date -u +%Y-%m-%d).md"
+log() { echo "[handshake-bench] $*" >&2; }
+# shellcheck source=deploy/bench/lib.sh
+. "$here/lib.sh"
+
+if [ ! -f "$jar" ] || ! java -jar "$jar" loadgen --help >/dev/null 2>&1; then
+  log "building $jar"
+  (cd "$root" && mvn -B -q -DskipTests package -pl services/node -am) >&2
+fi
+work="$(mktemp -d "${TMPDIR:-/tmp}/postern-hs-bench.XXXXXX")"
+cp "$jar" "$work/postern.jar"
+jar="$work/postern.jar"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [ "${KEEP_WORK:-0}" = 1 ]; then log "kept $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+( sleep 600; log "watchdog: 10 minutes reached, stopping"; kill -TERM $$ ) & pids+=($!)
+
+keyfile() { # key-spec -> writes $work/<tag>.crt/.key (a self-signed certificate for the node)
+  local tag="${1/:/-}"
+  case "$1" in
+    ec:p256) openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 7 \
+      -subj /CN=localhost -keyout "$work/$tag.key" -out "$work/$tag.crt" 2>/dev/null ;;
+    rsa:2048) openssl req -x509 -newkey rsa:2048 -nodes -days 7 \
+      -subj /CN=localhost -keyout "$work/$tag.key" -out "$work/$tag.crt" 2>/dev/null ;;
+    *) log "unknown key type $1 (ec:p256 or rsa:2048)"; exit 2 ;;
+  esac
+  chmod 600 "$work/$tag.key"
+}
+speed() { # key-spec -> signatures per second on one core
+  case "$1" in
+    ec:p256) openssl speed -seconds 3 ecdsap256 2>/dev/null | awk '/nistp256/ {print $(NF-1)}' ;;
+    rsa:2048) openssl speed -seconds 3 rsa2048 2>/dev/null | awk '/^rsa 2048/ {print $(NF-1)}' ;;
+  esac
+}
+
+declare -A f
+load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
+for key in $KEYS; do
+  tag="${key/:/-}"
+  keyfile "$key"
+  f[$key,speed]=$(speed "$key")
+  for engine in $ENGINES; do
+    run="$tag-$engine"
+    java -Xmx1g -jar "$jar" run --roles inbound,policy,queue \
+      --set "inbound.listeners=127.0.0.1:$NODE_PORT may" --set "node.admin_listen=" \
+      --set "node.data_dir=$work/data-$run" --set "queue.spool_dir=$work/spool-$run" \
+      --set "node.log=$work/node-$run.log" --set "tls.engine=$engine" \
+      --set "tls.cert_chain=$work/$tag.crt" --set "tls.key=$work/$tag.key" \
+      --set "inbound.max_connections_per_ip=1000" --set "inbound.connection_rate_per_ip=0" \
+      > "$work/node-$run.out" 2>&1 &
+    node=$!; pids+=("$node")
+    wait_line "$work/node-$run.log" "node started" 90 "$node" || { cat "$work/node-$run.out" >&2; exit 1; }
+    f[$run,engine]=$(sed -n 's/.*TLS engine: //p' "$work/node-$run.log" | head -1)
+    log "$run: warm-up 10 s"
+    java -jar "$jar" loadgen --target "127.0.0.1:$NODE_PORT" --sessions 32 --messages 0 --connections 1000000 \
+      --starttls always --duration 10s --quiet --json > "$work/warm-$run.json" 2>/dev/null || true
+    thread_ticks "$node" "$work/threads-$run-0"
+    c0=$(cpu_ticks "$node")
+    log "$run: ${HS_SECONDS} s"
+    java -jar "$jar" loadgen --target "127.0.0.1:$NODE_PORT" --sessions 32 --messages 0 --connections 10000000 \
+      --starttls always --duration "${HS_SECONDS}s" --warmup 5s --quiet --json > "$work/hs-$run.json" 2>"$work/hs-$run.err" || true
+    c1=$(cpu_ticks "$node")
+    thread_ticks "$node" "$work/threads-$run-1"
+    busy=$(busiest_thread "$work/threads-$run-0" "$work/threads-$run-1")
+    stop_pid "$node" 20
+    n=$(json "$work/hs-$run.json" "r['tls']['handshakes']")
+    f[$run,rate]=$(json "$work/hs-$run.json" "'%.0f' % r['throughput']['handshakesPerSecond']")
+    f[$run,failed]=$(json "$work/hs-$run.json" "r['tls']['failed'] + r['sessions']['failed']")
+    f[$run,p50]=$(json "$work/hs-$run.json" "'%.2f / %.2f' % (r['latencyMillis']['tlsHandshake']['p50'], r['latencyMillis']['tlsHandshake']['p99'])")
+    f[$run,version]=$(json "$work/hs-$run.json" "', '.join(r['tls']['versions'])")
+    node_cpu=$(python3 -c "print(($c1 - $c0) / $ticks)")
+    f[$run,per_cpu]=$(python3 -c "print('%.0f' % ($n / max(0.01, $node_cpu)))")
+    f[$run,per_busy]=$(python3 -c "print('%.0f' % ($n / max(0.01, ${busy%% *})))")
+    f[$run,busy]="${busy#* } ${busy%% *} s"
+    f[$run,ratio]=$(python3 -c "print('%.1f' % (float('${f[$key,speed]}') / max(1.0, float('${f[$run,per_busy]}'))))")
+    log "$run: ${f[$run,rate]} handshakes/s; ${f[$run,per_busy]} per CPU-s of ${f[$run,busy]}; openssl speed ${f[$key,speed]} sign/s"
+  done
+done
+load_end="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+mkdir -p "$here/results"
+{
+  echo "# STARTTLS handshakes against the physical limit, $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo
+  echo "Machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB;"
+  echo "$(uname -sr); $(java -version 2>&1 | head -1); $(openssl version | cut -d' ' -f1-2)."
+  echo "Load average at start / end: $load_start / $load_end. The load generator shares the cores with the node."
+  echo
+  echo "Command: \`deploy/bench/handshake.sh\` (HS_SECONDS=$HS_SECONDS). Each handshake is a new session: connect,"
+  echo "EHLO, STARTTLS, a full handshake (no resumption), EHLO, QUIT."
+  echo
+  echo "| key | node engine | TLS | handshakes/s (whole machine) | handshakes per CPU-s of the node | per CPU-s of its busiest thread | \`openssl speed\` sign/s, one core | openssl speed ÷ busiest-thread rate | handshake p50 / p99 ms | failed |"
+  echo "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  for key in $KEYS; do
+    tag="${key/:/-}"
+    for engine in $ENGINES; do
+      run="$tag-$engine"
+      echo "| $key | ${f[$run,engine]} | ${f[$run,version]} | ${f[$run,rate]} | ${f[$run,per_cpu]} | ${f[$run,per_busy]} (${f[$run,busy]}) | ${f[$key,speed]} | ${f[$run,ratio]}x | ${f[$run,p50]} | ${f[$run,failed]} |"
+    done
+  done
+} > "$out"
+cat "$out"
