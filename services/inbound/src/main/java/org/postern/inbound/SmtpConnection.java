@@ -168,6 +168,9 @@ final class SmtpConnection {
     });
     RecordParser current = parser;
     socket.handler(b -> {
+      if (received == 0 && session == null) {
+        LOG.fine(() -> "[" + clientIp + "] talks before the greeting");
+      }
       received += b.length();
       current.handle(b);
     });

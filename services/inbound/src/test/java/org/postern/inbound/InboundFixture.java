@@ -248,6 +248,8 @@ final class InboundFixture implements AutoCloseable {
     static LogCapture install() {
       LogCapture c = new LogCapture();
       LOGGERS.forEach(l -> l.addHandler(c));
+      // FINE for the listener: some tests wait on its debug lines (e.g. early talkers).
+      LOGGERS.get(0).setLevel(java.util.logging.Level.FINE);
       return c;
     }
 

@@ -24,6 +24,8 @@ class PipeliningTest {
   void commandBeforeGreetingIsRefused() throws Exception {
     try (InboundFixture f = InboundFixture.in(dir).holdGreeting().start(); SmtpClient c = f.connect()) {
       c.send("EHLO x\r\n");
+      // The listener must have read the EHLO before the greeting is released, or the test races.
+      f.awaitLog("talks before the greeting");
       f.releaseGreeting();
       c.timeout(5_000);
       String all = c.readUntilClosed();
