@@ -22,6 +22,8 @@ RUN_SECONDS="${RUN_SECONDS:-12}"
 NODE_PORT="${NODE_PORT:-25350}"
 out="$here/results/queue-$(date -u +%Y-%m-%d).md"
 log() { echo "[queue-bench] $*" >&2; }
+# shellcheck source=deploy/bench/lib.sh
+. "$here/lib.sh"
 
 if [ ! -f "$jar" ] || ! java -jar "$jar" loadgen --help >/dev/null 2>&1; then
   log "building $jar"
@@ -38,7 +40,7 @@ trap cleanup EXIT
 ( sleep 600; log "watchdog: 10 minutes reached, stopping"; kill -TERM $$ ) & pids+=($!)
 
 
-declare -A rate fsync_ms measured
+declare -A rate fsync_ms measured cpu_node cpu_load
 for batch in 256 1; do
   spool="$work/spool-$batch"
   # No outbound role: mail stays on disk, so the figure is durable acceptance alone, not
@@ -53,8 +55,17 @@ for batch in 256 1; do
   total=0
   for n in 1 10 100; do
     log "max_commit_batch=$batch, $n session(s), ${RUN_SECONDS}s"
+    n0=$(cpu_ticks "$node")
     java -Xmx512m -jar "$jar" loadgen --target "127.0.0.1:$NODE_PORT" --sessions "$n" --messages 10000000 \
-      --size 4096 --starttls never --duration "${RUN_SECONDS}s" --warmup 2s --quiet --json > "$work/run-$batch-$n.json"
+      --size 4096 --starttls never --duration "${RUN_SECONDS}s" --warmup 2s --quiet --json > "$work/run-$batch-$n.json" &
+    lg=$!
+    lcpu=0
+    while kill -0 "$lg" 2>/dev/null; do lcpu=$(cpu_ticks "$lg" 2>/dev/null || echo "$lcpu"); sleep 0.5; done
+    wait "$lg" || true
+    ok=$(json "$work/run-$batch-$n.json" "r['messages']['ok']")
+    # CPU per accepted message, node and load generator (both on these cores), in microseconds.
+    cpu_node[$batch,$n]=$(python3 -c "print('%.0f' % (($(cpu_ticks "$node") - $n0) / $ticks * 1e6 / max(1, $ok)))")
+    cpu_load[$batch,$n]=$(python3 -c "print('%.0f' % ($lcpu / $ticks * 1e6 / max(1, $ok)))")
     rate[$batch,$n]=$(python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print('%.0f' % r['throughput']['messagesPerSecond'])" "$work/run-$batch-$n.json")
     total=$((total + RUN_SECONDS))
   done
@@ -76,10 +87,10 @@ mkdir -p "$here/results"
   echo "spool on $(df -T "$work" | awk 'NR==2{print $2" ("$1")"}'); $(java -version 2>&1 | head -1)."
   echo "Command: \`deploy/bench/queue.sh\` (RUN_SECONDS=$RUN_SECONDS). 4 KB messages, plaintext, 250 only after fsync."
   echo
-  echo "| sessions | group commit (msg/s) | one sync per message (msg/s) | gain |"
-  echo "| ---: | ---: | ---: | ---: |"
+  echo "| sessions | group commit (msg/s) | one sync per message (msg/s) | gain | CPU µs per message, group commit: node + load generator |"
+  echo "| ---: | ---: | ---: | ---: | ---: |"
   for n in 1 10 100; do
-    echo "| $n | ${rate[256,$n]} | ${rate[1,$n]} | $(ratio "${rate[256,$n]}" "${rate[1,$n]}") |"
+    echo "| $n | ${rate[256,$n]} | ${rate[1,$n]} | $(ratio "${rate[256,$n]}" "${rate[1,$n]}") | ${cpu_node[256,$n]} + ${cpu_load[256,$n]} |"
   done
   echo
   echo "Scaling with group commit, 100 sessions against 1: $(ratio "${rate[256,100]}" "${rate[256,1]}");"

@@ -1,5 +1,6 @@
 package org.postern.bus;
 
+import java.util.regex.Pattern;
 import io.vertx.core.json.JsonObject;
 import org.postern.config.IpLiterals;
 import org.postern.smtp.TlsFacts;
@@ -11,11 +12,13 @@ import org.postern.smtp.TlsFacts;
  */
 public record ClientInfo(String ip, String helo, String protocol, TlsFacts tls) {
 
+  private static final Pattern PROTOCOL = Pattern.compile("(UTF8)?E?SMTPS?A?");
+
   public ClientInfo {
     if (ip == null || !IpLiterals.isLiteral(ip)) {
       throw new IllegalArgumentException("ip must be an IP literal: " + ip);
     }
-    if (helo == null || helo.length() > 255 || protocol == null || !protocol.matches("(UTF8)?E?SMTPS?A?")) {
+    if (helo == null || helo.length() > 255 || protocol == null || !PROTOCOL.matcher(protocol).matches()) {
       throw new IllegalArgumentException("bad helo or protocol");
     }
   }

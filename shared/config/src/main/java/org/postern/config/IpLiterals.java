@@ -2,6 +2,7 @@ package org.postern.config;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.regex.Pattern;
 
 /**
  * Literal IP addresses without DNS. {@link InetAddress#getByName} resolves names, and blocks while
@@ -9,6 +10,11 @@ import java.net.UnknownHostException;
  * not touch the network.
  */
 public final class IpLiterals {
+
+  // Compiled once: every session checks its client's address, and String.matches would compile
+  // these again on each call (it showed in profiles of the connection path).
+  private static final Pattern V4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+  private static final Pattern V6 = Pattern.compile("[0-9A-Fa-f:.]+(%[A-Za-z0-9]+)?");
 
   private IpLiterals() {}
 
@@ -21,8 +27,8 @@ public final class IpLiterals {
     if (t.isEmpty()) {
       return null;
     }
-    boolean v4 = t.matches("\\d{1,3}(\\.\\d{1,3}){3}");
-    boolean v6 = t.contains(":") && t.matches("[0-9A-Fa-f:.]+(%[A-Za-z0-9]+)?");
+    boolean v4 = V4.matcher(t).matches();
+    boolean v6 = !v4 && t.indexOf(':') >= 0 && V6.matcher(t).matches();
     if (!v4 && !v6) {
       return null;
     }

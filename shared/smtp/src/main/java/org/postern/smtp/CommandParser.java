@@ -1,5 +1,6 @@
 package org.postern.smtp;
 
+import java.util.regex.Pattern;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -13,6 +14,8 @@ import java.util.Map;
  */
 public final class CommandParser {
 
+  private static final Pattern MECHANISM = Pattern.compile("[A-Za-z0-9_-]{1,20}");
+  private static final Pattern CHUNK_SIZE = Pattern.compile("\\d{1,18}");
   static final Reply SYNTAX_BAD_CHAR = Reply.of(500, "5.5.2", "Error: invalid characters in command");
   static final Reply SYNTAX_SENDER = Reply.of(501, "5.1.7", "Bad sender address syntax");
   static final Reply SYNTAX_RECIPIENT = Reply.of(501, "5.1.3", "Bad recipient address syntax");
@@ -82,7 +85,7 @@ public final class CommandParser {
 
   private static Command parseAuth(String arg) {
     String[] parts = arg.split(" ");
-    if (arg.isEmpty() || parts.length > 2 || !parts[0].matches("[A-Za-z0-9_-]{1,20}")) {
+    if (arg.isEmpty() || parts.length > 2 || !MECHANISM.matcher(parts[0]).matches()) {
       return new Command.Invalid("AUTH", Reply.of(501, "5.5.4", "Syntax: AUTH mechanism [initial-response]"));
     }
     return new Command.Auth(parts[0].toUpperCase(Locale.ROOT), parts.length == 2 ? parts[1] : null);
@@ -92,7 +95,7 @@ public final class CommandParser {
     String[] parts = arg.split(" ");
     boolean last = parts.length == 2 && parts[1].equalsIgnoreCase("LAST");
     if (arg.isEmpty() || parts.length > 2 || (parts.length == 2 && !last)
-        || !parts[0].matches("\\d{1,18}")) {
+        || !CHUNK_SIZE.matcher(parts[0]).matches()) {
       return new Command.Invalid("BDAT", Reply.of(501, "5.5.4", "Syntax: BDAT chunk-size [LAST]"));
     }
     return new Command.Bdat(Long.parseLong(parts[0]), last);

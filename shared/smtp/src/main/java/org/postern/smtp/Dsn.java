@@ -1,5 +1,6 @@
 package org.postern.smtp;
 
+import java.util.regex.Pattern;
 import java.util.Locale;
 import java.util.Set;
 
@@ -9,6 +10,7 @@ import java.util.Set;
  */
 public final class Dsn {
 
+  private static final Pattern ADDR_TYPE = Pattern.compile("[A-Za-z0-9-]{1,32}");
   private static final Set<String> NOTIFY_WORDS = Set.of("SUCCESS", "FAILURE", "DELAY");
 
   private Dsn() {}
@@ -42,7 +44,7 @@ public final class Dsn {
   /** ORCPT=addr-type;xtext, e.g. {@code rfc822;user+2Bext@example.org} (RFC 3461 §4.2). */
   static Reply checkOrcpt(String v) {
     int semi = v.indexOf(';');
-    boolean ok = semi > 0 && v.substring(0, semi).matches("[A-Za-z0-9-]{1,32}")
+    boolean ok = semi > 0 && ADDR_TYPE.matcher(v).region(0, semi).matches()
         && semi < v.length() - 1 && v.length() <= 500 && isXtext(v.substring(semi + 1));
     return ok ? null : Reply.of(501, "5.5.4", "Bad ORCPT parameter: expected addr-type;xtext");
   }
