@@ -42,8 +42,14 @@ final class DeliveryAttempt {
   private final NetClient client;
   private final SessionSettings settings;
   private final Target target;
-  private final TlsLevel level;
+  /** The level the caller asked for, until policy names this address's own. */
+  private TlsLevel level;
   private final DeliveryRequest request;
+  private final TlsPolicyGate policy;
+  /** The server's certificate, when STARTTLS completed. */
+  private X509Certificate peer;
+  /** Per recipient: the TLS policy's refusal (tls_rcpt), or null to send it. */
+  private Reply[] refusedByPolicy;
 
   private SmtpClientConnection conn;
   private Set<String> capabilities = Set.of();
@@ -59,14 +65,21 @@ final class DeliveryAttempt {
     this.target = target;
     this.level = level;
     this.request = request;
+    this.policy = new TlsPolicyGate(vertx, request, target);
   }
 
   Future<AttemptResult> run() {
-    return connect().compose(socket -> {
+    return policy.level().compose(l -> {
+      level = l;
+      return connect();
+    }).compose(socket -> {
       conn = new SmtpClientConnection(vertx, socket, settings.commandTimeout());
       return greeting()
           .compose(v -> hello())
           .compose(v -> startTls())
+          .compose(v -> policy.judge(tls, peer))
+          .map(refused -> refusedByPolicy = refused)
+          .<Void>mapEmpty()
           .recover(this::abandon)
           .compose(v -> transaction());
     });
@@ -142,6 +155,7 @@ final class DeliveryAttempt {
     X509Certificate[] chain = SessionFacts.peerChain(session);
     Verify verify = settings.verification().verifyServer(chain);
     tls = SessionFacts.of(session, verify);
+    peer = chain.length > 0 ? chain[0] : null;
     LOG.info(StartTlsLogLine.format(StartTlsLogLine.Role.CLIENT, target.host(), target.ip(), tls));
     if (level.atLeast(TlsLevel.DANE) && verify != Verify.OK) {
       return Future.failedFuture(new TargetFailure(Replies.ours(450, "4.7.5",
@@ -162,7 +176,7 @@ final class DeliveryAttempt {
   /** Ends a session that failed before the transaction, and says why as a target failure. */
   private Future<Void> abandon(Throwable t) {
     conn.quit();
-    if (t instanceof TargetFailure) {
+    if (t instanceof ReplyFailure) {
       return Future.failedFuture(t);
     }
     return Future.failedFuture(new TargetFailure(Replies.conversationFailed(t, target.relay(), stage),
@@ -171,8 +185,12 @@ final class DeliveryAttempt {
 
   private Future<AttemptResult> transaction() {
     int n = request.recipients().size();
-    Reply[] replies = new Reply[n];
+    Reply[] replies = refusedByPolicy.clone();
     List<Integer> accepted = new ArrayList<>();
+    if (Arrays.stream(replies).allMatch(r -> r != null)) {
+      conn.quit();
+      return Future.succeededFuture(new AttemptResult(target, tls, List.of(replies), false));
+    }
     stage = "sending MAIL FROM";
     return conn.command("MAIL FROM:" + request.sender() + mailParameters())
         .compose(mail -> {
@@ -205,6 +223,9 @@ final class DeliveryAttempt {
   private Future<Void> recipients(int i, Reply[] replies, List<Integer> accepted) {
     if (i == replies.length) {
       return Future.succeededFuture();
+    }
+    if (replies[i] != null) {
+      return recipients(i + 1, replies, accepted);
     }
     Path rcpt = request.recipients().get(i);
     stage = "sending RCPT TO";
