@@ -20,12 +20,37 @@ import javax.naming.ldap.Rdn;
  */
 public final class DistinguishedName {
 
+  /** TYPE=value, most significant first, as written. */
   private final List<String> parts;
+  /** The same, values lower-cased: what equality compares. */
+  private final List<String> key;
   private final String text;
 
   private DistinguishedName(List<String> parts, String text) {
     this.parts = List.copyOf(parts);
+    this.key = parts.stream().map(p -> p.toLowerCase(Locale.ROOT)).toList();
     this.text = text;
+  }
+
+  /** RFC 2253's spelling (least significant first), as TLS facts carry names. */
+  public String rfc2253() {
+    StringBuilder sb = new StringBuilder();
+    for (int i = parts.size() - 1; i >= 0; i--) {
+      String p = parts.get(i);
+      int eq = p.indexOf('=');
+      sb.append(sb.length() == 0 ? "" : ",").append(p, 0, eq + 1).append(Rdn.escapeValue(p.substring(eq + 1)));
+    }
+    return sb.toString();
+  }
+
+  /** The first CN's value, or "". */
+  public String commonName() {
+    for (int i = parts.size() - 1; i >= 0; i--) {
+      if (parts.get(i).startsWith("CN=")) {
+        return parts.get(i).substring(3);
+      }
+    }
+    return "";
   }
 
   /** Parses either spelling; throws IllegalArgumentException naming what is wrong. */
@@ -97,7 +122,7 @@ public final class DistinguishedName {
     if (ty.equals("1.2.840.113549.1.9.1") || ty.equals("E")) {
       ty = "EMAILADDRESS";
     }
-    return ty + "=" + value.strip().toLowerCase(Locale.ROOT);
+    return ty + "=" + value.strip();
   }
 
   /** sendmail's xtext: {@code +HH} stands for the octet HH. */
@@ -124,12 +149,12 @@ public final class DistinguishedName {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof DistinguishedName d && d.parts.equals(parts);
+    return o instanceof DistinguishedName d && d.key.equals(key);
   }
 
   @Override
   public int hashCode() {
-    return parts.hashCode();
+    return key.hashCode();
   }
 
   /** As it was written. */

@@ -34,7 +34,9 @@ final class Keys {
       k = k.substring(0, k.length() - 1);
     }
     if (!k.matches(DOMAIN) || k.length() > 255) {
-      throw new IllegalArgumentException("expected a host name, domain, IP address or network, got '" + key + "'");
+      String fixed = k.replace(':', '.');
+      throw new IllegalArgumentException("expected a host name, domain, IP address or network, got '" + key + "'"
+          + (k.contains(":") && fixed.matches(DOMAIN) ? " (did you mean '" + fixed + "'?)" : ""));
     }
     return k;
   }
