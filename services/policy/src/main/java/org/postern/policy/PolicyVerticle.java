@@ -57,7 +57,7 @@ public final class PolicyVerticle extends VerticleBase {
             LOG.info(() -> "policy: loaded " + describe(model));
           }
           if (!paths.isEmpty() && !config.reloadInterval().isZero()) {
-            vertx.setPeriodic(config.reloadInterval().toMillis(), id -> checkForChanges());
+            vertx.setPeriodic(config.reloadInterval().toMillis(), id -> check());
           }
           return listen();
         });
@@ -88,8 +88,19 @@ public final class PolicyVerticle extends VerticleBase {
         });
   }
 
-  /** Reads the watched files now if any changed since they were last read; for the timer and for tests. */
+  /**
+   * Reads the watched files now if any changed since they were last read, as the timer does; from
+   * any thread.
+   *
+   * @return whether new rules were swapped in
+   */
   public Future<Boolean> checkForChanges() {
+    io.vertx.core.Promise<Boolean> done = io.vertx.core.Promise.promise();
+    context.runOnContext(v -> check().onComplete(done));
+    return done.future();
+  }
+
+  private Future<Boolean> check() {
     if (checking) {
       return Future.succeededFuture(false);
     }
