@@ -1,12 +1,13 @@
 package org.postern.policy;
 
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import org.postern.config.Cidr;
+import org.postern.config.IpLiterals;
 
 /**
  * Rules keyed by host, domain, address or network, looked up as sendmail looks up its access
@@ -19,22 +20,22 @@ import org.postern.config.Cidr;
  */
 final class HostTable<T> {
 
-  private record Net<T>(Cidr net, Rule<T> rule) {}
-
   private final Map<String, Rule<T>> names = new HashMap<>();
-  private final List<Net<T>> nets = new ArrayList<>();
+  /** Networks by prefix length, longest first, so an address costs one probe per length in use. */
+  private final TreeMap<Integer, Map<Cidr, Rule<T>>> v4 = new TreeMap<>(Comparator.reverseOrder());
+  private final TreeMap<Integer, Map<Cidr, Rule<T>>> v6 = new TreeMap<>(Comparator.reverseOrder());
+  private int netCount;
 
   /** Adds a rule; throws IllegalArgumentException for a malformed or repeated key. */
   void add(String key, Rule<T> rule) {
     Cidr net = Keys.network(key);
     if (net != null) {
-      for (Net<T> n : nets) {
-        if (n.net().equals(net)) {
-          throw new IllegalArgumentException("'" + key + "' is already given at " + n.rule().where());
-        }
+      Rule<T> before = (net.network().length == 4 ? v4 : v6).computeIfAbsent(net.prefix(), p -> new HashMap<>())
+          .putIfAbsent(net, rule);
+      if (before != null) {
+        throw new IllegalArgumentException("'" + key + "' is already given at " + before.where());
       }
-      nets.add(new Net<>(net, rule));
-      nets.sort(Comparator.comparingInt((Net<T> n) -> n.net().prefix()).reversed());
+      netCount++;
       return;
     }
     String name = Keys.domain(key);
@@ -57,11 +58,17 @@ final class HostTable<T> {
         return r;
       }
     }
-    if (ip != null) {
-      for (Net<T> n : nets) {
-        if (n.net().contains(ip)) {
-          return n.rule();
-        }
+    byte[] addr = ip == null ? null : IpLiterals.parse(ip);
+    if (addr == null) {
+      return null;
+    }
+    if (addr.length == 16 && IpLiterals.isV4Mapped(addr)) {
+      addr = Arrays.copyOfRange(addr, 12, 16);
+    }
+    for (Map.Entry<Integer, Map<Cidr, Rule<T>>> e : (addr.length == 4 ? v4 : v6).entrySet()) {
+      Rule<T> r = e.getValue().get(Cidr.covering(addr, e.getKey()));
+      if (r != null) {
+        return r;
       }
     }
     return null;
@@ -84,6 +91,6 @@ final class HostTable<T> {
   }
 
   int size() {
-    return names.size() + nets.size();
+    return names.size() + netCount;
   }
 }
