@@ -130,7 +130,60 @@ class ClientCertificateTest {
       try (InteropTest.SClient c = client(dir, f, good)) {
         assertTrue(send(c).startsWith("250 2.0.0 Ok: queued as"));
       }
-      f.awaitLog("access:1 TLS_Clt VERIFY:128");
+      f.awaitLog("access:1 TLS_Clt:127.0.0.1 VERIFY:128");
+    }
+  }
+
+  @Test
+  void tlsCltJudgesVerifyFailAndNotAndTheBitsWithSendmailsReplies() throws Exception {
+    Path access = dir.resolve("access");
+    Files.writeString(access, "TLS_Clt:127.0.0.1 VERIFY\n");
+    try (InboundFixture f = node("request", "policy.access_map=" + access)) {
+      try (InteropTest.SClient c = client(dir, f, revoked)) {
+        assertEquals("403 4.7.0 authentication failed", send(c));
+      }
+    }
+    try (InboundFixture f = node("none", "policy.access_map=" + access)) {
+      try (InteropTest.SClient c = client(dir, f, good)) {
+        assertEquals("403 4.7.0 no authentication requested", send(c));
+      }
+    }
+    // No cipher has 1024 bits: the session is always too weak, permanently under PERM+.
+    Files.writeString(access, "TLS_Clt:127.0.0.1 PERM+ENCR:1024\n");
+    try (InboundFixture f = node("request", "policy.access_map=" + access);
+        InteropTest.SClient c = client(dir, f, good)) {
+      String refusal = send(c);
+      assertTrue(refusal.matches("503 5\\.7\\.0 encryption too weak (128|256) less than 1024"), refusal);
+      f.awaitLog("rule=" + access + ":1 TLS_Clt:127.0.0.1 PERM+ENCR:1024");
+    }
+  }
+
+  @Test
+  void relayByCertificateSubjectAndByIssuerNeedsAVerifiedCertificate() throws Exception {
+    Path access = dir.resolve("access");
+    // sendmail's spelling: OpenSSL's one-line form, spaces as +20.
+    Files.writeString(access, "CERTSUBJECT:/O=Postern+20tests/CN=desktop.example.net RELAY\n");
+    try (InboundFixture f = node("request", "policy.access_map=" + access, "policy.trusted_networks=")) {
+      try (InteropTest.SClient c = client(dir, f, good)) {
+        assertTrue(send(c).startsWith("250 2.0.0 Ok: queued as"));
+      }
+      try (InteropTest.SClient c = client(dir, f, null)) {
+        assertEquals("554 5.7.1 <someone@example.org>: Relay access denied", send(c));
+      }
+      f.awaitLog("rule=default:no-open-relay");
+    }
+    Files.writeString(access, "CERTISSUER:/O=Postern+20tests/CN=Example+20Mail+20CA RELAY\n");
+    try (InboundFixture f = node("request", "policy.access_map=" + access, "policy.trusted_networks=")) {
+      try (InteropTest.SClient c = client(dir, f, good)) {
+        assertTrue(send(c).startsWith("250 2.0.0 Ok: queued as"));
+      }
+      // Same issuer name, but revoked: verify=FAIL, so the certificate proves nothing.
+      try (InteropTest.SClient c = client(dir, f, revoked)) {
+        assertEquals("554 5.7.1 <someone@example.org>: Relay access denied", send(c));
+      }
+      try (InteropTest.SClient c = client(dir, f, stranger)) {
+        assertEquals("554 5.7.1 <someone@example.org>: Relay access denied", send(c));
+      }
     }
   }
 }

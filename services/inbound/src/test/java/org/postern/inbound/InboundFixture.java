@@ -73,6 +73,7 @@ final class InboundFixture implements AutoCloseable {
     private final Path dir;
     private final List<String> sets = new ArrayList<>();
     private boolean holdGreeting;
+    private boolean noPolicy;
 
     private Builder(Path dir) {
       this.dir = dir;
@@ -98,6 +99,12 @@ final class InboundFixture implements AutoCloseable {
       return this;
     }
 
+    /** No policy service at all: every question the listener asks goes unanswered. */
+    Builder withoutPolicy() {
+      noPolicy = true;
+      return this;
+    }
+
     InboundFixture start() throws Exception {
       PosternConfig cfg = ConfigLoader.load(null, sets);
       LogCapture log = LogCapture.install();
@@ -118,7 +125,9 @@ final class InboundFixture implements AutoCloseable {
             }
           });
         }
-        await(deploy(vertx, new PolicyVerticle(cfg.policy())));
+        if (!noPolicy) {
+          await(deploy(vertx, new PolicyVerticle(cfg.policy())));
+        }
         await(deploy(vertx, new QueueVerticle(cfg.queue(), HOSTNAME, Clock.systemUTC())));
         InboundVerticle inbound = new InboundVerticle(cfg.inbound(), cfg.tls(), HOSTNAME, engine, tls,
             cfg.policy().timeout(), Clock.systemUTC());

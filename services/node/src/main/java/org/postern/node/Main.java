@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 /** The {@code postern} command line. Expected errors print one clear message, never a stack trace. */
 @Command(name = "postern", mixinStandardHelpOptions = true, version = "postern 0.1.0",
     description = "A reactive mail relay cluster.", subcommands = {Main.Run.class, AuthCommand.class,
-        QueueCommand.class,
+        QueueCommand.class, PolicyCommand.class,
         org.postern.loadgen.LoadgenCommand.class})
 public final class Main implements Callable<Integer> {
 

@@ -67,4 +67,65 @@ class CommandLineIT {
     assertTrue(BCrypt.verifyer().verify("correct horse".toCharArray(), line.substring(6)).verified);
     assertEquals(2, postern("", "auth", "hash", "alice").exit(), "an empty password is refused");
   }
+
+  @Test
+  void policyCheckCountsTheRulesOrNamesEachBadLine() throws Exception {
+    Path access = work.resolve("access");
+    Files.writeString(access, "# the seeds' entries\nTLS_Srv:server1.example.net ENCR:256\n"
+        + "TLS_Clt:desktop.example.net VERIFY:128\nConnect:192.0.2 REJECT\n");
+    Run ok = postern("", "policy", "check", access.toString());
+    assertEquals(0, ok.exit(), ok.stderr());
+    assertEquals("OK: " + access + ": access map, 3 rules {TLS_Clt=1, TLS_Srv=1, Connect=1}", ok.stdout().strip());
+
+    // The Nazario seed's entry has a typo, and its ENCR example has no key.
+    Path bad = work.resolve("bad");
+    Files.writeString(bad, "TLS_Clt:desktop.example:net VERIFY:80\nENCR:112\n");
+    Run r = postern("", "policy", "check", bad.toString());
+    assertEquals(2, r.exit());
+    assertEquals(List.of(
+        bad + ":1: expected a host name, domain, IP address or network, got 'desktop.example:net'"
+            + " (did you mean 'desktop.example.net'?)",
+        bad + ":2: expected 'key value', got 'ENCR:112'"), r.stderr().lines().toList());
+    assertTrue(!r.stderr().contains("Exception"), r.stderr());
+
+    Path tlsPolicy = work.resolve("tls_policy");
+    Files.writeString(tlsPolicy, "example.com encrypt\n[mail.example.org]:587 secure match=mail.example.org\n"
+        + ".example.net dane\n");
+    Run p = postern("", "policy", "check", tlsPolicy.toString());
+    assertEquals(2, p.exit());
+    assertEquals(tlsPolicy + ":3: level dane is not supported yet", p.stderr().strip());
+  }
+
+  @Test
+  void policyExplainNamesTheRuleBehindEachDecision() throws Exception {
+    Path access = work.resolve("access");
+    Files.writeString(access, "TLS_Clt:192.0.2.7 PERM+ENCR:256\n"
+        + "CERTSUBJECT:/C=US/CN=desktop.example.net RELAY\nTLS_Rcpt:example.com VERIFY\n"
+        + "Try_TLS:broken.example.com NO\n");
+    Run r = postern("", "policy", "explain", "--access-map", access.toString(), "--client", "192.0.2.7",
+        "--helo", "desktop.example.net",
+        "--tls", "version=TLSv1.3 cipher_bits=128 verify=OK cert_subject=/C=US/CN=desktop.example.net",
+        "--rcpt", "someone@example.com", "--server", "broken.example.com");
+    assertEquals(0, r.exit(), r.stderr());
+    List<String> lines = r.stdout().lines().map(String::strip).toList();
+    assertEquals(List.of(
+        "connect      [192.0.2.7]                              ACCEPT, STARTTLS required: yes",
+        "rule=" + access + ":1 TLS_Clt:192.0.2.7 PERM+ENCR:256",
+        "tls_client   TLSv1.3 bits=128 verify=OK               REJECT 503 5.7.0 encryption too weak 128 less than 256",
+        "rule=" + access + ":1 TLS_Clt:192.0.2.7 PERM+ENCR:256",
+        "relay        <someone@example.com>                    ACCEPT 250 2.1.5 Ok",
+        "rule=" + access + ":2 CERTSUBJECT:/C=US/CN=desktop.example.net RELAY",
+        "destination  example.com                              level may",
+        "rule=config:policy.destination_tls_level=may",
+        "try_tls      broken.example.com[0.0.0.0]:25           level none (no STARTTLS)",
+        "rule=" + access + ":4 Try_TLS:broken.example.com NO",
+        "tls_server   no STARTTLS                              ACCEPT",
+        "rule=default:opportunistic (no TLS_Srv or policy entry)",
+        "tls_rcpt     <someone@example.com>                    TEMPFAIL 403 4.7.0 other side does not support STARTTLS",
+        "rule=" + access + ":3 TLS_Rcpt:example.com VERIFY"), lines);
+
+    Run bad = postern("", "policy", "explain", "--client", "not-an-ip", "--rcpt", "a@example.com");
+    assertEquals(2, bad.exit());
+    assertEquals("postern: policy explain: --client must be an IP address, got 'not-an-ip'", bad.stderr().strip());
+  }
 }

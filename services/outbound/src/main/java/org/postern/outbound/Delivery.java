@@ -95,16 +95,21 @@ final class Delivery {
           : new DeliveryFailure(Replies.ours(451, "4.4.3", "no address to deliver to"), "none"));
     }
     Target target = targets.get(i);
-    TlsLevel level = policy.level();
-    return session(request, target, level, matchNames(request, target))
-        .compose(session -> new MailTransaction(session, request).run()
-            .onComplete(ar -> {
-              if (ar.succeeded()) {
-                pool.offer(session);
-              } else {
-                session.conn.quit();
-              }
-            }))
+    // Policy answers per address (Try_TLS, TLS_Srv and [host]:port entries) before we connect,
+    // and judges every transaction's session (tls_server, tls_rcpt), a reused one included.
+    TlsPolicyGate gate = new TlsPolicyGate(vertx, request, target);
+    return gate.level()
+        .compose(level -> session(request, target, level, matchNames(request, target)))
+        .compose(session -> gate.judge(session.tls, session.peer)
+            .onFailure(t -> pool.offer(session)) // nothing was sent: the session serves other mail
+            .compose(refused -> new MailTransaction(session, request, refused).run()
+                .onComplete(ar -> {
+                  if (ar.succeeded()) {
+                    pool.offer(session);
+                  } else {
+                    session.conn.quit();
+                  }
+                })))
         .recover(t -> {
           if (!(t instanceof TargetFailure f)) {
             return Future.failedFuture(t);

@@ -41,7 +41,7 @@ final class DeliveryAttempt {
   private final NetClient client;
   private final SessionSettings settings;
   private final Target target;
-  /** The destination's TLS level, as policy answered it (see {@link Delivery}). */
+  /** This address's TLS level, as policy answered it (see {@link TlsPolicyGate#level}). */
   private final TlsLevel level;
   private final String queueId;
   /** Names the certificate must match at level secure. */
@@ -54,6 +54,8 @@ final class DeliveryAttempt {
   private SmtpClientConnection conn;
   private Capabilities capabilities = Capabilities.NONE;
   private TlsFacts tls;
+  /** The server's certificate, when STARTTLS completed: policy checks pins and names on it. */
+  private X509Certificate peer;
   private boolean resumed;
   private Set<ByteBuffer> cachedSessions = Set.of();
   /** What we were doing, for the reply when the conversation breaks off. */
@@ -90,7 +92,7 @@ final class DeliveryAttempt {
           .compose(v -> hello())
           .compose(v -> startTls())
           .compose(v -> authenticate())
-          .map(v -> new OpenSession(target, level, matchNames, conn, capabilities, tls, resumed))
+          .map(v -> new OpenSession(target, level, matchNames, conn, capabilities, tls, peer, resumed))
           .recover(t -> abandon(t, onClose));
     });
   }
@@ -181,6 +183,7 @@ final class DeliveryAttempt {
     X509Certificate[] chain = SessionFacts.peerChain(session);
     Verify verify = settings.verification().verifyServer(chain);
     tls = SessionFacts.of(session, verify);
+    peer = chain.length > 0 ? chain[0] : null;
     resumed = resumption.resumed(session, cachedSessions);
     LOG.info(StartTlsLogLine.format(StartTlsLogLine.Role.CLIENT, target.host(), target.ip(), tls)
         + (resumed ? ", resumed=yes" : ""));

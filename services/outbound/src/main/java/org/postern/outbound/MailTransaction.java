@@ -31,20 +31,30 @@ final class MailTransaction {
   private final Target target;
   private String stage = "sending MAIL FROM";
 
-  MailTransaction(OpenSession session, DeliveryRequest request) {
+  /** Per recipient: the TLS policy's refusal (tls_rcpt), or null to send it. */
+  private final Reply[] refusedByPolicy;
+
+  MailTransaction(OpenSession session, DeliveryRequest request, Reply[] refusedByPolicy) {
+    if (refusedByPolicy.length != request.recipients().size()) {
+      throw new IllegalArgumentException("one policy answer per recipient");
+    }
     this.session = session;
     this.request = request;
+    this.refusedByPolicy = refusedByPolicy.clone();
     this.target = session.target;
   }
 
   Future<AttemptResult> run() {
+    int n = request.recipients().size();
+    Reply[] replies = refusedByPolicy.clone();
+    if (Arrays.stream(replies).allMatch(r -> r != null)) {
+      return Future.succeededFuture(result(replies)); // policy refused them all: no MAIL at all
+    }
     session.transactions++;
     Reply refusal = precheck();
     if (refusal != null) {
-      return Future.succeededFuture(result(filled(refusal)));
+      return Future.succeededFuture(result(filledUndecided(replies, refusal)));
     }
-    int n = request.recipients().size();
-    Reply[] replies = new Reply[n];
     List<Integer> accepted = new ArrayList<>();
     return envelope(replies, accepted)
         .compose(mailOk -> mailOk && !accepted.isEmpty() ? content(replies, accepted) : Future.succeededFuture())
@@ -95,8 +105,13 @@ final class MailTransaction {
   private Future<Boolean> envelope(Reply[] replies, List<Integer> accepted) {
     List<String> commands = new ArrayList<>();
     commands.add("MAIL FROM:" + request.sender() + mailParameters());
+    // Recipients policy refused (tls_rcpt) are not offered to this server at all.
+    List<Integer> offered = new ArrayList<>();
     for (int i = 0; i < replies.length; i++) {
-      commands.add("RCPT TO:" + request.recipients().get(i) + rcptParameters(i));
+      if (replies[i] == null) {
+        offered.add(i);
+        commands.add("RCPT TO:" + request.recipients().get(i) + rcptParameters(i));
+      }
     }
     Future<List<Reply>> answers = session.capabilities.has("PIPELINING")
         ? session.conn.pipeline(commands)
@@ -107,11 +122,12 @@ final class MailTransaction {
         if (mail.isTransient()) {
           return Future.failedFuture(new TargetFailure(mail, target.relay()));
         }
-        Arrays.fill(replies, Replies.refusalOrProtocolError(mail, "MAIL FROM", target.relay()));
+        filledUndecided(replies, Replies.refusalOrProtocolError(mail, "MAIL FROM", target.relay()));
         return Future.succeededFuture(false);
       }
-      for (int i = 0; i < replies.length; i++) {
-        Reply r = list.get(i + 1);
+      for (int k = 0; k < offered.size(); k++) {
+        int i = offered.get(k);
+        Reply r = list.get(k + 1);
         if (r.code() / 100 == 2) {
           accepted.add(i);
         } else {
@@ -180,9 +196,13 @@ final class MailTransaction {
     return null;
   }
 
-  private Reply[] filled(Reply r) {
-    Reply[] replies = new Reply[request.recipients().size()];
-    Arrays.fill(replies, r);
+  /** Gives {@code r} to every recipient policy did not already refuse. */
+  private static Reply[] filledUndecided(Reply[] replies, Reply r) {
+    for (int i = 0; i < replies.length; i++) {
+      if (replies[i] == null) {
+        replies[i] = r;
+      }
+    }
     return replies;
   }
 

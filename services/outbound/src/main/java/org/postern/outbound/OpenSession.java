@@ -1,5 +1,6 @@
 package org.postern.outbound;
 
+import java.security.cert.X509Certificate;
 import java.util.List;
 import org.postern.smtp.TlsFacts;
 import org.postern.smtp.TlsLevel;
@@ -19,18 +20,21 @@ final class OpenSession {
   final Capabilities capabilities;
   /** The session's TLS facts, or null in plaintext. */
   final TlsFacts tls;
+  /** The server's certificate, or null in plaintext. */
+  final X509Certificate peer;
   /** Whether the TLS handshake resumed an earlier session (abbreviated handshake). */
   final boolean resumed;
   int transactions;
 
   OpenSession(Target target, TlsLevel level, List<String> matchNames, SmtpClientConnection conn,
-      Capabilities capabilities, TlsFacts tls, boolean resumed) {
+      Capabilities capabilities, TlsFacts tls, X509Certificate peer, boolean resumed) {
     this.target = target;
     this.level = level;
     this.matchNames = List.copyOf(matchNames);
     this.conn = conn;
     this.capabilities = capabilities;
     this.tls = tls;
+    this.peer = peer;
     this.resumed = resumed;
   }
 

@@ -59,6 +59,7 @@ final class Harness implements AutoCloseable {
     logger.addHandler(capture);
     vertx.eventBus().<DestinationTlsCheck>consumer(DestinationTlsCheck.ADDRESS,
         m -> m.reply(new DestinationTls(level, "test"))).completion().await(10, TimeUnit.SECONDS);
+    TlsPolicyStandIn.answer(vertx, level);
   }
 
   /** Deploys outbound with short timeouts plus {@code settings}; the DNS is the configured one. */

@@ -231,6 +231,7 @@ class OutboundDeliveryTest {
       policyAsked.add(m.body().domain());
       m.reply(new DestinationTls(level, "test"));
     }).completion().await(10, TimeUnit.SECONDS);
+    TlsPolicyStandIn.answer(vertx, level);
     deploy(vertx, port, engine);
   }
 

@@ -48,6 +48,7 @@ class RoutingDeliveryTest {
     Contracts.register(vertx);
     vertx.eventBus().<DestinationTlsCheck>consumer(DestinationTlsCheck.ADDRESS,
         m -> m.reply(new DestinationTls(TlsLevel.MAY, "test"))).completion().await(10, TimeUnit.SECONDS);
+    TlsPolicyStandIn.answer(vertx, TlsLevel.MAY);
   }
 
   @Test

@@ -1,121 +1,71 @@
 package org.postern.policy;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.postern.config.Cidr;
 
 /**
- * sendmail's access map, as a text file of {@code key value} lines with {@code #} comments. This
- * first slice understands {@code TLS_Clt:} entries for client addresses and networks:
+ * sendmail's access map, compiled into a {@link PolicyModel}. Entries are {@code Tag:key value}:
  *
  * <pre>
- * TLS_Clt:192.0.2.7        VERIFY:128
- * TLS_Clt:198.51.100       PERM+ENCR:256     # sendmail's partial-address form for a /24
- * TLS_Clt:2001:db8::/32    ENCR:128
+ * TLS_Srv:server1.example.net    ENCR:256               # servers we deliver to (tls_server)
+ * TLS_Clt:desktop.example.net    VERIFY:128             # clients connecting to us (tls_client)
+ * TLS_Rcpt:example.com           PERM+VERIFY:112        # every path to a recipient (tls_rcpt)
+ * Try_TLS:broken.example.org     NO                     # do not STARTTLS with it (try_tls)
+ * CERTISSUER:/C=US/O=Example/CN=Example+20CA  RELAY     # relay for clients it certified
+ * CERTSUBJECT:/C=US/CN=laptop.example.net     RELAY     # relay for this certificate
+ * Connect:192.0.2                REJECT                 # OK, RELAY or REJECT
+ * To:example.org                 RELAY
  * </pre>
  *
- * <p>A file with any error is refused whole, each problem as {@code file:line: reason}. Matching
- * follows sendmail: the most specific entry (the longest network) wins.
+ * <p>A file with any error is refused whole; {@link MapLines} reports each problem with its line.
  */
-public final class AccessMap {
+final class AccessMap {
 
-  /** One TLS_Clt entry, with where it came from. */
-  public record ClientTlsRule(Cidr network, TlsRequirement requirement, String where) {}
+  private AccessMap() {}
 
-  private final List<ClientTlsRule> clientTls;
-
-  private AccessMap(List<ClientTlsRule> clientTls) {
-    this.clientTls = List.copyOf(clientTls);
+  /** Adds the file's entries to {@code model}; returns the problems found (empty when none). */
+  static List<String> compileInto(PolicyModel.Builder model, String name, String text) {
+    return MapLines.read(name, text, line -> entry(model, line));
   }
 
-  public static AccessMap empty() {
-    return new AccessMap(List.of());
-  }
-
-  /** Reads and compiles the file. Blocking. */
-  public static AccessMap load(Path file) throws IOException, AccessMapException {
-    return parse(file.toString(), Files.readString(file, StandardCharsets.UTF_8));
-  }
-
-  public static AccessMap parse(String name, String text) throws AccessMapException {
-    List<ClientTlsRule> rules = new ArrayList<>();
-    List<String> problems = new ArrayList<>();
-    String[] lines = text.split("\r?\n", -1);
-    for (int i = 0; i < lines.length; i++) {
-      String line = lines[i];
-      int hash = line.indexOf('#');
-      String content = (hash >= 0 ? line.substring(0, hash) : line).strip();
-      if (content.isEmpty()) {
-        continue;
-      }
-      String where = name + ":" + (i + 1);
-      String[] kv = content.split("\\s+", 2);
-      if (kv.length != 2) {
-        problems.add(where + ": expected 'key value', got '" + content + "'");
-        continue;
-      }
-      int colon = kv[0].indexOf(':');
-      String tag = colon < 0 ? "" : kv[0].substring(0, colon);
-      String key = colon < 0 ? "" : kv[0].substring(colon + 1);
-      try {
-        if (tag.equalsIgnoreCase("TLS_Clt")) {
-          rules.add(new ClientTlsRule(network(key), TlsRequirement.parse(kv[1]), where));
-        } else {
-          throw new IllegalArgumentException("unsupported entry '" + kv[0] + "' (this version reads TLS_Clt: entries)");
-        }
-      } catch (IllegalArgumentException e) {
-        problems.add(where + ": " + e.getMessage());
-      }
+  private static void entry(PolicyModel.Builder m, MapLines.Line line) {
+    String lhs = line.key();
+    int colon = lhs.indexOf(':');
+    String tag = colon < 0 ? lhs : lhs.substring(0, colon);
+    String key = colon < 0 ? "" : lhs.substring(colon + 1);
+    if (colon < 0 || key.isEmpty()) {
+      throw new IllegalArgumentException("expected Tag:key, got '" + lhs + "'" + (colon < 0 ? knownTags() : ""));
     }
-    if (!problems.isEmpty()) {
-      throw new AccessMapException(problems);
-    }
-    // Most specific first, so the first match is the longest prefix.
-    rules.sort((a, b) -> Integer.compare(b.network().prefix(), a.network().prefix()));
-    return new AccessMap(rules);
-  }
-
-  /** The TLS_Clt rule for a client address, or null. */
-  public ClientTlsRule clientTls(String ip) {
-    for (ClientTlsRule r : clientTls) {
-      if (r.network().contains(ip)) {
-        return r;
-      }
-    }
-    return null;
-  }
-
-  /** An address, a CIDR network, or sendmail's partial IPv4 form ("10.1" is 10.1.0.0/16). */
-  static Cidr network(String key) {
-    String k = key.toLowerCase(Locale.ROOT).startsWith("ipv6:") ? key.substring(5) : key;
-    if (k.matches("\\d{1,3}(\\.\\d{1,3}){0,2}")) {
-      int octets = k.split("\\.").length;
-      return Cidr.parse(k + ".0".repeat(4 - octets) + "/" + (octets * 8));
-    }
-    try {
-      return Cidr.parse(k);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("TLS_Clt: expected an IP address or network, got '" + key
-          + "' (host names are not matched yet)");
+    String value = line.value();
+    switch (tag.toLowerCase(Locale.ROOT)) {
+      case "tls_clt" -> m.tlsClt.add(key, rule(TlsRequirement.parse(value), line));
+      case "tls_srv" -> m.tlsSrv.add(key, rule(TlsRequirement.parse(value), line));
+      case "tls_rcpt" -> m.tlsRcpt.add(key, rule(TlsRequirement.parse(value), line));
+      case "try_tls" -> m.tryTls.add(key, rule(tryTls(value), line));
+      case "connect" -> m.connect.add(key, rule(Access.parse(value, "Connect:", Access.OK, Access.RELAY, Access.REJECT),
+          line));
+      case "to" -> m.to.add(key, rule(Access.parse(value, "To:", Access.OK, Access.RELAY, Access.REJECT), line));
+      case "certissuer" -> m.addCert(m.certIssuer, DistinguishedName.parse(key),
+          rule(Access.parse(value, "CERTISSUER:", Access.RELAY), line));
+      case "certsubject" -> m.addCert(m.certSubject, DistinguishedName.parse(key),
+          rule(Access.parse(value, "CERTSUBJECT:", Access.RELAY), line));
+      default -> throw new IllegalArgumentException("unknown entry '" + tag + ":'" + knownTags());
     }
   }
 
-  /** A map that cannot be used, with every problem found. */
-  public static final class AccessMapException extends Exception {
-    private final List<String> problems;
+  private static String knownTags() {
+    return " (entries: TLS_Srv:, TLS_Clt:, TLS_Rcpt:, Try_TLS:, CERTISSUER:, CERTSUBJECT:, Connect:, To:)";
+  }
 
-    public AccessMapException(List<String> problems) {
-      super(String.join("\n", problems), null, false, false);
-      this.problems = List.copyOf(problems);
-    }
+  private static Boolean tryTls(String value) {
+    return switch (value.strip().toUpperCase(Locale.ROOT)) {
+      case "NO" -> Boolean.FALSE;
+      case "YES" -> Boolean.TRUE;
+      default -> throw new IllegalArgumentException("Try_TLS: expects NO (or YES), got '" + value + "'");
+    };
+  }
 
-    public List<String> problems() {
-      return problems;
-    }
+  private static <T> Rule<T> rule(T value, MapLines.Line line) {
+    return new Rule<>(value, line.where(), line.text());
   }
 }

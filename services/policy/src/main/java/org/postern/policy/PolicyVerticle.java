@@ -2,26 +2,45 @@ package org.postern.policy;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.file.FileProps;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import java.util.logging.Logger;
-import java.nio.file.Path;
 import org.postern.bus.ClientTlsCheck;
 import org.postern.bus.Decision;
-import org.postern.bus.TlsVerdict;
 import org.postern.bus.DestinationTlsCheck;
 import org.postern.bus.RelayCheck;
 import org.postern.bus.RelayVerdict;
+import org.postern.bus.ServerTlsCheck;
+import org.postern.bus.ServerTlsVerdict;
 import org.postern.bus.SessionCheck;
+import org.postern.bus.SessionPolicy;
+import org.postern.bus.TargetTlsCheck;
+import org.postern.bus.TlsVerdict;
 import org.postern.config.PolicyConfig;
 
-/** Answers policy questions from the compiled {@link RelayRules}; see the package comment for its trust. */
+/**
+ * Answers policy questions from the compiled {@link PolicyModel}; see the package comment for
+ * its trust. The policy files are watched: every {@code policy.reload_interval} their size and
+ * modification time are read through Vert.x's asynchronous file system, and a change is read,
+ * compiled off the event loop, and swapped in whole. A file with an error is refused whole, each
+ * problem logged as {@code file:line: reason}, and the previous rules stay in force.
+ */
 public final class PolicyVerticle extends VerticleBase {
 
   private static final Logger LOG = Logger.getLogger("postern.policy");
 
   private final PolicyConfig config;
-  private volatile RelayRules rules;
+  private volatile PolicyEngine engine;
+  /** What each watched file looked like when last read: "size/mtime". Event-loop only. */
+  private final Map<String, String> stamps = new HashMap<>();
+  private boolean checking;
 
   public PolicyVerticle(PolicyConfig config) {
     this.config = config;
@@ -29,41 +48,157 @@ public final class PolicyVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    return loadAccessMap().compose(access -> {
-      rules = new RelayRules(config, access);
-      return listen();
+    List<String> paths = watched();
+    return stampAll(paths).compose(this::readAll).compose(this::compile)
+        .recover(t -> Future.failedFuture(new IllegalStateException("policy files are unusable:\n" + t.getMessage())))
+        .compose(model -> {
+          engine = new PolicyEngine(config, model);
+          if (!paths.isEmpty()) {
+            LOG.info(() -> "policy: loaded " + describe(model));
+          }
+          if (!paths.isEmpty() && !config.reloadInterval().isZero()) {
+            vertx.setPeriodic(config.reloadInterval().toMillis(), id -> check());
+          }
+          return listen();
+        });
+  }
+
+  /** The engine answering now; a reload replaces it. */
+  public PolicyEngine engine() {
+    return engine;
+  }
+
+  /**
+   * Compiles new policy texts and, when every one is valid, makes them the rules in force; for
+   * the cluster's config push as for a file change. A text with an error is refused with all the
+   * others, each problem logged, and the previous rules stay.
+   *
+   * @return the new model, or a failure whose message lists the problems
+   */
+  public Future<PolicyModel> replace(List<PolicyFile> files) {
+    return compile(files)
+        .onSuccess(model -> {
+          engine = new PolicyEngine(config, model);
+          LOG.info(() -> "policy: reloaded " + describe(model));
+        })
+        .onFailure(t -> {
+          for (String problem : t.getMessage().split("\n")) {
+            LOG.warning(() -> "policy: reload rejected, previous rules kept: " + problem);
+          }
+        });
+  }
+
+  /**
+   * Reads the watched files now if any changed since they were last read, as the timer does; from
+   * any thread.
+   *
+   * @return whether new rules were swapped in
+   */
+  public Future<Boolean> checkForChanges() {
+    io.vertx.core.Promise<Boolean> done = io.vertx.core.Promise.promise();
+    context.runOnContext(v -> check().onComplete(done));
+    return done.future();
+  }
+
+  private Future<Boolean> check() {
+    if (checking) {
+      return Future.succeededFuture(false);
+    }
+    checking = true;
+    List<String> paths = watched();
+    Map<String, String> before = new HashMap<>(stamps);
+    return stampAll(paths)
+        .compose(v -> stamps.equals(before) ? Future.succeededFuture(false)
+            // replace() has logged why a text was refused.
+            : readAll(v).compose(files -> replace(files).map(true).otherwise(false)))
+        .recover(t -> {
+          LOG.warning(() -> "policy: cannot reload, previous rules kept: " + t.getMessage());
+          return Future.succeededFuture(false);
+        })
+        .eventually(() -> {
+          checking = false;
+          return Future.succeededFuture();
+        });
+  }
+
+  private List<String> watched() {
+    List<String> paths = new ArrayList<>();
+    if (!config.accessMap().isEmpty()) {
+      paths.add(config.accessMap());
+    }
+    if (!config.tlsPolicyMap().isEmpty()) {
+      paths.add(config.tlsPolicyMap());
+    }
+    return paths;
+  }
+
+  /** Records each file's size and modification time; a file that cannot be read fails the lot. */
+  private Future<List<String>> stampAll(List<String> paths) {
+    List<Future<FileProps>> props = new ArrayList<>();
+    for (String p : paths) {
+      props.add(vertx.fileSystem().props(p));
+    }
+    return Future.all(props).map(all -> {
+      for (int i = 0; i < paths.size(); i++) {
+        FileProps fp = all.resultAt(i);
+        stamps.put(paths.get(i), fp.size() + "/" + fp.lastModifiedTime());
+      }
+      return paths;
+    }).recover(t -> Future.failedFuture(new IllegalStateException("cannot read policy files: " + t.getMessage())));
+  }
+
+  private Future<List<PolicyFile>> readAll(List<String> paths) {
+    List<Future<Buffer>> reads = new ArrayList<>();
+    for (String p : paths) {
+      reads.add(vertx.fileSystem().readFile(p));
+    }
+    return Future.all(reads).map(all -> {
+      List<PolicyFile> files = new ArrayList<>();
+      for (int i = 0; i < paths.size(); i++) {
+        String p = paths.get(i);
+        PolicyFile.Kind kind = p.equals(config.accessMap()) ? PolicyFile.Kind.ACCESS_MAP
+            : PolicyFile.Kind.TLS_POLICY_MAP;
+        files.add(new PolicyFile(kind, p, all.<Buffer>resultAt(i).toString(StandardCharsets.UTF_8)));
+      }
+      return files;
     });
   }
 
-  private Future<AccessMap> loadAccessMap() {
-    if (config.accessMap().isEmpty()) {
-      return Future.succeededFuture(AccessMap.empty());
-    }
-    return vertx.executeBlocking(() -> {
-      try {
-        return AccessMap.load(Path.of(config.accessMap()));
-      } catch (AccessMap.AccessMapException e) {
-        throw new IllegalStateException("policy.access_map is unusable:\n" + String.join("\n", e.problems()));
-      } catch (java.io.IOException e) {
-        throw new IllegalStateException("policy.access_map: cannot read " + config.accessMap() + ": " + e.getMessage());
-      }
-    });
+  /** Compiling a large map is CPU work: it runs on a worker, never on the event loop. */
+  private Future<PolicyModel> compile(List<PolicyFile> files) {
+    return vertx.executeBlocking(() -> PolicyModel.compile(files), false);
+  }
+
+  private static String describe(PolicyModel model) {
+    return String.join(", ", model.sources()) + " " + model.counts();
   }
 
   private Future<?> listen() {
     var bus = vertx.eventBus();
-    return Future.all(
-        bus.<SessionCheck>consumer(SessionCheck.ADDRESS, m -> answer(m, SessionCheck.class, q -> rules.session(q)))
+    return Future.all(List.of(
+        bus.<SessionCheck>consumer(SessionCheck.ADDRESS, m -> answer(m, SessionCheck.class, this::session))
             .completion(),
         bus.<RelayCheck>consumer(RelayCheck.ADDRESS, m -> answer(m, RelayCheck.class, this::relay)).completion(),
         bus.<DestinationTlsCheck>consumer(DestinationTlsCheck.ADDRESS,
-            m -> answer(m, DestinationTlsCheck.class, q -> rules.destinationTls(q))).completion(),
+            m -> answer(m, DestinationTlsCheck.class, q -> engine.destinationTls(q))).completion(),
+        bus.<TargetTlsCheck>consumer(TargetTlsCheck.ADDRESS,
+            m -> answer(m, TargetTlsCheck.class, q -> engine.targetTls(q))).completion(),
+        bus.<ServerTlsCheck>consumer(ServerTlsCheck.ADDRESS, m -> answer(m, ServerTlsCheck.class, this::serverTls))
+            .completion(),
         bus.<ClientTlsCheck>consumer(ClientTlsCheck.ADDRESS, m -> answer(m, ClientTlsCheck.class, this::clientTls))
-            .completion());
+            .completion()));
+  }
+
+  private SessionPolicy session(SessionCheck q) {
+    SessionPolicy p = engine.session(q, null);
+    if (p.decision() != Decision.ACCEPT) {
+      LOG.info(() -> "reject: connect from [" + q.clientIp() + "]: " + p.reply() + "; rule=" + p.rule());
+    }
+    return p;
   }
 
   private RelayVerdict relay(RelayCheck q) {
-    RelayVerdict v = rules.relay(q);
+    RelayVerdict v = engine.relay(q, null);
     if (v.decision() != Decision.ACCEPT) {
       LOG.info(() -> "reject: RCPT from [" + q.clientIp() + "]: " + v.reply() + "; from=" + q.sender()
           + " to=" + q.recipient() + " helo=<" + q.helo() + "> rule=" + v.rule());
@@ -72,10 +207,30 @@ public final class PolicyVerticle extends VerticleBase {
   }
 
   private TlsVerdict clientTls(ClientTlsCheck q) {
-    TlsVerdict v = rules.clientTls(q);
+    TlsVerdict v = engine.clientTls(q, null);
     if (v.decision() != Decision.ACCEPT) {
       LOG.info(() -> "reject: STARTTLS from [" + q.clientIp() + "]: " + v.reply() + "; version=" + q.tls().version()
           + " verify=" + q.tls().verify() + " bits=" + q.tls().bits() + " rule=" + v.rule());
+    }
+    return v;
+  }
+
+  private ServerTlsVerdict serverTls(ServerTlsCheck q) {
+    ServerTlsVerdict v = engine.serverTls(q);
+    String peer = q.host() + "[" + q.ip() + "]:" + q.port();
+    String tls = q.tls() == null ? "none" : q.tls().version() + " verify=" + q.tls().verify() + " bits="
+        + q.tls().bits();
+    if (v.session().decision() != Decision.ACCEPT) {
+      LOG.info(() -> "reject: tls_server " + peer + ": " + v.session().reply() + "; tls=" + tls
+          + " rule=" + v.session().rule());
+    }
+    for (int i = 0; i < v.recipients().size(); i++) {
+      TlsVerdict r = v.recipients().get(i);
+      if (r.decision() != Decision.ACCEPT) {
+        String to = q.recipients().get(i).toString();
+        LOG.info(() -> "reject: tls_rcpt to=" + to + " via " + peer + ": " + r.reply() + "; tls=" + tls
+            + " rule=" + r.rule());
+      }
     }
     return v;
   }

@@ -3,7 +3,10 @@
  * destination needs.
  *
  * <p><b>Talks to:</b> nobody; it only answers {@link org.postern.bus.SessionCheck},
- * {@link org.postern.bus.RelayCheck} and {@link org.postern.bus.DestinationTlsCheck}.
+ * {@link org.postern.bus.ClientTlsCheck}, {@link org.postern.bus.RelayCheck} (inbound),
+ * {@link org.postern.bus.DestinationTlsCheck}, {@link org.postern.bus.TargetTlsCheck} and
+ * {@link org.postern.bus.ServerTlsCheck} (outbound), from a {@link org.postern.policy.PolicyModel}
+ * compiled from sendmail's access map and Postfix's TLS policy table, reloaded when they change.
  * <b>Trusts:</b> nothing on the bus beyond what the contract records validate; it keeps no state
  * between requests. <b>Fails:</b> closed: the callers treat a missing answer as a temporary
  * failure, and this service never answers "accept" by default. Postern is never an open relay:

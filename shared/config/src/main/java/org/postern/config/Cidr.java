@@ -50,6 +50,11 @@ public record Cidr(byte[] network, int prefix) {
     return b.length == network.length && Arrays.equals(mask(b, prefix), network);
   }
 
+  /** The network of {@code prefix} bits that holds {@code address} (4 or 16 octets). */
+  public static Cidr covering(byte[] address, int prefix) {
+    return new Cidr(mask(address, prefix), prefix);
+  }
+
   private static byte[] mask(byte[] addr, int prefix) {
     byte[] out = addr.clone();
     for (int i = 0; i < out.length; i++) {

@@ -50,7 +50,7 @@ public final class IpLiterals {
     return parse(s) != null;
   }
 
-  static boolean isV4Mapped(byte[] b) {
+  public static boolean isV4Mapped(byte[] b) {
     for (int i = 0; i < 10; i++) {
       if (b[i] != 0) {
         return false;

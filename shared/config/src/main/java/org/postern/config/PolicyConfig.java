@@ -11,5 +11,7 @@ public record PolicyConfig(
     List<Cidr> tlsRequiredNetworks,
     boolean relayAuthenticated,
     String accessMap,
+    String tlsPolicyMap,
+    Duration reloadInterval,
     Duration timeout,
     TlsLevel destinationTlsLevel) {}

@@ -113,7 +113,12 @@ public final class Settings {
   public static final Setting<String> POLICY_RELAY_AUTHENTICATED = add("policy.relay_authenticated", "yes",
       oneOf("yes", "no"), "Whether a client that passed AUTH may relay to any destination (Postfix's permit_sasl_authenticated).");
   public static final Setting<String> POLICY_ACCESS_MAP = add("policy.access_map", "", text(),
-      "sendmail-style access map file (TLS_Clt: entries for now); empty: none.");
+      "sendmail-style access map file (TLS_Srv, TLS_Clt, TLS_Rcpt, Try_TLS, CERTISSUER, CERTSUBJECT, Connect, To); empty: none.");
+  public static final Setting<String> POLICY_TLS_POLICY_MAP = add("policy.tls_policy_map", "", text(),
+      "Postfix-style per-destination TLS policy file (smtp_tls_policy_maps syntax); empty: none.");
+  public static final Setting<Duration> POLICY_RELOAD_INTERVAL = add("policy.reload_interval", "5s",
+      duration(Duration.ZERO, Duration.ofHours(1)),
+      "How often the policy files are checked for changes and reloaded; 0 turns reloading off.");
   public static final Setting<Duration> POLICY_TIMEOUT = add("policy.timeout", "5s",
       duration(Duration.ofSeconds(1), Duration.ofMinutes(1)),
       "Deadline of one policy question; on timeout the answer is a temporary failure, never accept.");

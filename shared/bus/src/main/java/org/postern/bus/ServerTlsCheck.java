@@ -1,0 +1,69 @@
+package org.postern.bus;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import org.postern.config.IpLiterals;
+import org.postern.config.Values;
+import org.postern.smtp.Path;
+import org.postern.smtp.TlsFacts;
+
+/**
+ * Outbound asks policy once the STARTTLS step is over (a handshake, or none) and before MAIL:
+ * is this server's TLS good enough (sendmail's tls_server and TLS_connection, Postfix's
+ * verify/secure/fingerprint), and for which recipients (tls_rcpt)? Answered with a
+ * {@link ServerTlsVerdict}.
+ *
+ * @param tls the session's TLS facts, or null when it stayed in plaintext
+ * @param peerFingerprint the SHA-256 of the server's certificate, hex, or null
+ * @param peerNames the DNS names the server's certificate carries
+ * @param recipients the recipients this session would carry, in the delivery's order
+ */
+public record ServerTlsCheck(String domain, String host, String ip, int port, TlsFacts tls, String peerFingerprint,
+    List<String> peerNames, List<Path> recipients) {
+
+  public static final String ADDRESS = "postern.policy.server-tls.v1";
+  static final int MAX_RECIPIENTS = 100_000;
+
+  public ServerTlsCheck {
+    Values.domain().apply(domain);
+    Peers.checkHost(host);
+    if (ip == null || !IpLiterals.isLiteral(ip) || port < 1 || port > 65535) {
+      throw new IllegalArgumentException("an IP literal and a port are required");
+    }
+    if (peerFingerprint != null && !peerFingerprint.matches("[0-9A-Fa-f]{64}")) {
+      throw new IllegalArgumentException("peerFingerprint must be 64 hex digits");
+    }
+    peerNames = List.copyOf(peerNames);
+    if (peerNames.size() > 1000 || peerNames.stream().anyMatch(n -> n.isEmpty() || n.length() > 255)) {
+      throw new IllegalArgumentException("implausible certificate names");
+    }
+    recipients = List.copyOf(recipients);
+    if (recipients.isEmpty() || recipients.size() > MAX_RECIPIENTS || recipients.stream().anyMatch(Path::isNull)) {
+      throw new IllegalArgumentException("one to " + MAX_RECIPIENTS + " non-null recipients are required");
+    }
+  }
+
+  public JsonObject toJson() {
+    return new JsonObject().put("domain", domain).put("host", host).put("ip", ip).put("port", port)
+        .put("tls", Json.tls(tls)).put("peerFingerprint", peerFingerprint)
+        .put("peerNames", new JsonArray(new ArrayList<Object>(peerNames))).put("recipients", Json.paths(recipients));
+  }
+
+  public static ServerTlsCheck fromJson(JsonObject o) {
+    List<String> names = new ArrayList<>();
+    for (Object v : Json.array(o, "peerNames")) {
+      if (!(v instanceof String s)) {
+        throw new IllegalArgumentException("field 'peerNames' must hold strings");
+      }
+      names.add(s);
+    }
+    return new ServerTlsCheck(Json.string(o, "domain"), Json.string(o, "host"), Json.string(o, "ip"),
+        (int) Json.number(o, "port"), Json.tls(o, "tls"), Json.optString(o, "peerFingerprint"), names,
+        Json.paths(o, "recipients"));
+  }
+
+  public static final JsonCodec<ServerTlsCheck> CODEC =
+      new JsonCodec<>(ADDRESS, ServerTlsCheck.class, ServerTlsCheck::toJson, ServerTlsCheck::fromJson);
+}
