@@ -7,8 +7,9 @@ import org.postern.config.InboundConfig;
 
 /**
  * Per-listener admission: total sessions, sessions per client address, and new sessions per
- * address per minute (what Postfix's anvil counts). Not thread-safe: used only on the listener's
- * event loop.
+ * address per minute (what Postfix's anvil counts). One per listener, shared by the listener's
+ * event loops ({@code inbound.event_loops}), hence synchronized: every call is a few map
+ * operations, once per connection.
  */
 final class ConnectionLimits {
 
@@ -22,7 +23,7 @@ final class ConnectionLimits {
   }
 
   /** Admits a new session, or says which limit it is over. */
-  String admit(String ip, long nowMillis) {
+  synchronized String admit(String ip, long nowMillis) {
     if (total >= config.maxConnections()) {
       return "too many connections";
     }
@@ -45,22 +46,22 @@ final class ConnectionLimits {
     return null;
   }
 
-  void release(String ip) {
+  synchronized void release(String ip) {
     total--;
     perIp.computeIfPresent(ip, (k, n) -> n == 1 ? null : n - 1);
   }
 
   /** Postfix's stress mode: past 80% of the session limit, clients get shorter timeouts. */
-  boolean underStress() {
+  synchronized boolean underStress() {
     return total * 5L > config.maxConnections() * 4L;
   }
 
-  int total() {
+  synchronized int total() {
     return total;
   }
 
   /** Forgets rate windows that have ended, so the map does not grow with every address ever seen. */
-  void prune(long nowMillis) {
+  synchronized void prune(long nowMillis) {
     for (Iterator<long[]> it = rate.values().iterator(); it.hasNext(); ) {
       if (nowMillis - it.next()[0] >= 60_000) {
         it.remove();

@@ -37,7 +37,7 @@ public final class InboundVerticle extends VerticleBase {
   private final Duration policyTimeout;
   private final Clock clock;
   private final List<NetServer> servers = new ArrayList<>();
-  private final List<ConnectionLimits> limits = new ArrayList<>();
+  private final Shared shared;
   private final Set<SmtpConnection> connections = new HashSet<>();
   private long sweep;
   private long sweeps;
@@ -48,6 +48,19 @@ public final class InboundVerticle extends VerticleBase {
    */
   public InboundVerticle(InboundConfig config, TlsConfig tls, String hostname, TlsEngine engine,
       List<ServerCredentials> credentials, Duration policyTimeout, Clock clock) {
+    this(config, tls, hostname, engine, credentials, policyTimeout, clock, new Shared(config));
+  }
+
+  /**
+   * One of several instances that serve the same listeners on different event loops; they share
+   * {@code shared} (one per node), so the connection limits hold for the listener as a whole.
+   */
+  public InboundVerticle(InboundConfig config, TlsConfig tls, String hostname, TlsEngine engine,
+      List<ServerCredentials> credentials, Duration policyTimeout, Clock clock, Shared shared) {
+    if (shared.limits.size() != config.listeners().size()) {
+      throw new IllegalArgumentException("shared state is for another listener list");
+    }
+    this.shared = shared;
     this.config = config;
     this.tls = tls;
     this.hostname = hostname;
@@ -63,8 +76,8 @@ public final class InboundVerticle extends VerticleBase {
       InboundContext ctx = new InboundContext(config, hostname, engine, loaded.resultAt(1), loaded.resultAt(0),
           policyTimeout, clock);
       List<Future<?>> listening = new ArrayList<>();
-      for (Listener l : config.listeners()) {
-        listening.add(listen(l, ctx));
+      for (int i = 0; i < config.listeners().size(); i++) {
+        listening.add(listen(config.listeners().get(i), shared.limits.get(i), ctx));
       }
       // One sweep for all sessions instead of a timer per session: idle and data-rate checks.
       sweep = vertx.setPeriodic(1000, t -> sweep());
@@ -98,11 +111,9 @@ public final class InboundVerticle extends VerticleBase {
         .recover(e -> Future.failedFuture(new IllegalStateException("client certificates: " + e.getMessage())));
   }
 
-  private Future<NetServer> listen(Listener l, InboundContext ctx) {
+  private Future<NetServer> listen(Listener l, ConnectionLimits lim, InboundContext ctx) {
     ServerSSLOptions serverTls = credentials == null || l.tls() == Listener.Tls.NONE ? null
         : ServerTls.options(credentials, tls, l.clientCerts(), config.tlsHandshakeTimeout());
-    ConnectionLimits lim = new ConnectionLimits(config);
-    limits.add(lim);
     NetServerOptions options = new NetServerOptions()
         .setHost(l.address())
         .setPort(l.port())
@@ -116,20 +127,27 @@ public final class InboundVerticle extends VerticleBase {
       }
     });
     servers.add(server);
-    return server.listen().onSuccess(s -> LOG.info(() -> "listening on " + l + " (port " + s.actualPort()
+    return server.listen().compose(s -> {
+      if (serverTls != null && !SharedPortTls.apply(s)) {
+        return s.close().transform(v -> Future.<NetServer>failedFuture(new IllegalStateException(
+            "listener " + l + ": STARTTLS cannot work on a second event loop with this Vert.x version;"
+                + " set inbound.event_loops = 1")));
+      }
+      return Future.succeededFuture(s);
+    }).onSuccess(s -> LOG.info(() -> "listening on " + l + " (port " + s.actualPort()
         + "), STARTTLS " + (l.tls() == Listener.Tls.NONE ? "off"
         : serverTls == null ? "unavailable (no usable certificate)" : "via " + engine.description())));
   }
 
   private void sweep() {
     long now = clock.millis();
-    boolean stressed = limits.stream().anyMatch(ConnectionLimits::underStress);
+    boolean stressed = shared.limits.stream().anyMatch(ConnectionLimits::underStress);
     connections.removeIf(SmtpConnection::isClosed);
     for (SmtpConnection c : connections) {
       c.tick(now, stressed);
     }
     if (++sweeps % 60 == 0) {
-      limits.forEach(l -> l.prune(now));
+      shared.limits.forEach(l -> l.prune(now));
     }
   }
 
@@ -142,5 +160,25 @@ public final class InboundVerticle extends VerticleBase {
   /** The ports actually bound, in listener order (useful when a listener asks for port 0). */
   public List<Integer> ports() {
     return servers.stream().map(NetServer::actualPort).toList();
+  }
+
+  /** What the instances serving the same listeners share: one connection-limit tally per listener. */
+  public static final class Shared {
+    private final List<ConnectionLimits> limits;
+
+    public Shared(InboundConfig config) {
+      this.limits = config.listeners().stream().map(l -> new ConnectionLimits(config)).toList();
+    }
+  }
+
+  /**
+   * How many instances to deploy for {@code inbound.event_loops}: one per core by default, and one
+   * when a listener asks for port 0 (each instance would bind a different free port) or when
+   * STARTTLS could not work beyond the first event loop.
+   */
+  public static int instances(InboundConfig config) {
+    int wanted = config.eventLoops() == 0 ? Runtime.getRuntime().availableProcessors() : config.eventLoops();
+    boolean anyPort0 = config.listeners().stream().anyMatch(l -> l.port() == 0);
+    return anyPort0 || !SharedPortTls.available() ? 1 : Math.max(1, wanted);
   }
 }

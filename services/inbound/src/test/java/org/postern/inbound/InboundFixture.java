@@ -73,6 +73,7 @@ final class InboundFixture implements AutoCloseable {
     private final Path dir;
     private final List<String> sets = new ArrayList<>();
     private boolean holdGreeting;
+    private int instances = 1;
     private boolean noPolicy;
 
     private Builder(Path dir) {
@@ -96,6 +97,12 @@ final class InboundFixture implements AutoCloseable {
      */
     Builder holdGreeting() {
       holdGreeting = true;
+      return this;
+    }
+
+    /** Runs the listener on {@code n} event loops (instances sharing the port and limits). */
+    Builder instances(int n) {
+      instances = n;
       return this;
     }
 
@@ -129,9 +136,14 @@ final class InboundFixture implements AutoCloseable {
           await(deploy(vertx, new PolicyVerticle(cfg.policy())));
         }
         await(deploy(vertx, new QueueVerticle(cfg.queue(), HOSTNAME, Clock.systemUTC())));
-        InboundVerticle inbound = new InboundVerticle(cfg.inbound(), cfg.tls(), HOSTNAME, engine, tls,
-            cfg.policy().timeout(), Clock.systemUTC());
-        await(deploy(vertx, inbound));
+        InboundVerticle.Shared shared = new InboundVerticle.Shared(cfg.inbound());
+        InboundVerticle inbound = null;
+        for (int i = 0; i < instances; i++) {
+          InboundVerticle v = new InboundVerticle(cfg.inbound(), cfg.tls(), HOSTNAME, engine, tls,
+              cfg.policy().timeout(), Clock.systemUTC(), shared);
+          await(deploy(vertx, v));
+          inbound = inbound == null ? v : inbound;
+        }
         return new InboundFixture(vertx, cfg, inbound, Path.of(cfg.queue().spoolDir()), held, log);
       } catch (Exception | Error e) {
         log.close();
@@ -186,6 +198,11 @@ final class InboundFixture implements AutoCloseable {
     Runnable deliver = heldSessions.poll(10, TimeUnit.SECONDS);
     assertNotNull(deliver, "the listener sent no session check to the policy");
     deliver.run();
+  }
+
+  /** The threads that logged lines containing {@code text} (event loops, for the listener's lines). */
+  java.util.Set<Long> logThreads(String text) {
+    return log.threadsOf(text);
   }
 
   /** Waits (bounded) until a log line of the inbound/policy/queue loggers contains {@code text}. */
@@ -253,6 +270,7 @@ final class InboundFixture implements AutoCloseable {
      */
     private static final List<Logger> LOGGERS = NAMES.stream().map(Logger::getLogger).toList();
     private final List<String> lines = new ArrayList<>();
+    private final List<Long> threads = new ArrayList<>();
 
     static LogCapture install() {
       LogCapture c = new LogCapture();
@@ -266,7 +284,19 @@ final class InboundFixture implements AutoCloseable {
     public synchronized void publish(LogRecord record) {
       String msg = record.getMessage();
       lines.add(msg == null ? "" : msg);
+      threads.add(record.getLongThreadID());
       notifyAll();
+    }
+
+    /** The threads that logged a line containing {@code text}. */
+    synchronized java.util.Set<Long> threadsOf(String text) {
+      java.util.Set<Long> out = new java.util.HashSet<>();
+      for (int i = 0; i < lines.size(); i++) {
+        if (lines.get(i).contains(text)) {
+          out.add(threads.get(i));
+        }
+      }
+      return out;
     }
 
     synchronized String await(String text, long millis) throws InterruptedException {

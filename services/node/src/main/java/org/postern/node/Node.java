@@ -72,9 +72,19 @@ public final class Node {
         chain = chain.compose(v -> deploy(vertx, new OutboundVerticle(config.outbound(), config.tls(), hostname, engine)));
       }
       if (roles.contains(Role.INBOUND)) {
-        inbound[0] = new InboundVerticle(config.inbound(), config.tls(), hostname, engine, tlsOptions,
-            config.policy().timeout(), Clock.systemUTC());
-        chain = chain.compose(v -> deploy(vertx, inbound[0]));
+        // One instance per event loop wanted: they share the listening ports (Vert.x hands each
+        // new connection to the next one) and one tally of connection limits.
+        InboundVerticle.Shared shared = new InboundVerticle.Shared(config.inbound());
+        int instances = InboundVerticle.instances(config.inbound());
+        for (int i = 0; i < instances; i++) {
+          InboundVerticle verticle = new InboundVerticle(config.inbound(), config.tls(), hostname, engine, tlsOptions,
+              config.policy().timeout(), Clock.systemUTC(), shared);
+          if (i == 0) {
+            inbound[0] = verticle;
+          }
+          chain = chain.compose(v -> deploy(vertx, verticle));
+        }
+        chain = chain.onSuccess(v -> LOG.info("inbound listeners on " + instances + " event loop(s)"));
       }
       return chain;
     }).map(v -> {

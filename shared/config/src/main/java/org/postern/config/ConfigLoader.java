@@ -185,7 +185,7 @@ public final class ConfigLoader {
             get(v, Settings.INBOUND_MAX_CONNECTIONS), get(v, Settings.INBOUND_MAX_CONNECTIONS_PER_IP),
             get(v, Settings.INBOUND_CONNECTION_RATE_PER_IP), get(v, Settings.INBOUND_MAX_ERRORS),
             get(v, Settings.INBOUND_STRESS_COMMAND_TIMEOUT), get(v, Settings.INBOUND_MIN_DATA_RATE),
-            get(v, Settings.INBOUND_AUTH_USERS)),
+            get(v, Settings.INBOUND_AUTH_USERS), get(v, Settings.INBOUND_EVENT_LOOPS)),
         new TlsConfig(get(v, Settings.TLS_ENGINE), get(v, Settings.TLS_CERT_CHAIN), get(v, Settings.TLS_KEY),
             get(v, Settings.TLS_MORE_CERTIFICATES), get(v, Settings.TLS_CA_FILE), get(v, Settings.TLS_CA_PATH),
             get(v, Settings.TLS_CRL_FILE), get(v, Settings.TLS_CIPHERS), get(v, Settings.TLS_PROTOCOLS)),

@@ -17,4 +17,5 @@ public record InboundConfig(
     int maxErrors,
     Duration stressCommandTimeout,
     long minDataRate,
-    String authUsers) {}
+    String authUsers,
+    int eventLoops) {}

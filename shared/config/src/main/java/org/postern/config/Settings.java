@@ -59,6 +59,9 @@ public final class Settings {
 
   public static final Setting<Integer> INBOUND_MAX_CONNECTIONS = add("inbound.max_connections", "20000",
       integer(1, 1_000_000), "Concurrent SMTP sessions per listener; one more gets 421 4.7.0 and is closed.");
+  public static final Setting<Integer> INBOUND_EVENT_LOOPS = add("inbound.event_loops", "0", integer(0, 256),
+      "Event loops the listener runs on, each with its own share of the sessions and TLS handshakes on the same"
+          + " ports; 0 = one per core. A listener on port 0 runs on one.");
   public static final Setting<Integer> INBOUND_MAX_CONNECTIONS_PER_IP = add("inbound.max_connections_per_ip", "50",
       integer(1, 1_000_000), "Concurrent sessions from one client address (Postfix's smtpd_client_connection_count_limit).");
   public static final Setting<Integer> INBOUND_CONNECTION_RATE_PER_IP = add("inbound.connection_rate_per_ip", "0",
