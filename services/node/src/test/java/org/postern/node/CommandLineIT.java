@@ -5,12 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import at.favre.lib.crypto.bcrypt.BCrypt;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,27 +17,15 @@ class CommandLineIT {
   @TempDir
   Path work;
 
-  private record Run(int exit, String stdout, String stderr) {}
-
-  private Run postern(String stdin, String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of("bash", NodeProcess.REPO.resolve("deploy/postern").toString()));
-    cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile());
-    pb.environment().put("POSTERN_JAR", NodeProcess.REPO.resolve("services/node/target/postern.jar").toString());
-    Process p = pb.start();
-    p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
-    p.getOutputStream().close();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-    return new Run(p.exitValue(), out, err);
+  private Launcher.Run postern(String stdin, String... args) throws IOException, InterruptedException {
+    return Launcher.run(work, stdin, args);
   }
 
   @Test
   void aBadConfigurationStopsTheNodeWithOneLinePerProblem() throws Exception {
     Path conf = work.resolve("postern.conf");
     Files.writeString(conf, "inbound.listeners = 127.0.0.1:2525 maybe\nqueue.min_backof = 5m\n");
-    Run r = postern("", "run", "--config", conf.toString(), "--set", "inbound.max_recipients=5");
+    Launcher.Run r = postern("", "run", "--config", conf.toString(), "--set", "inbound.max_recipients=5");
     assertEquals(2, r.exit(), r.stderr());
     assertEquals(List.of(
         "postern: configuration error: " + conf + ":2: queue.min_backof: unknown setting (did you mean queue.min_backoff?)",
@@ -53,14 +38,14 @@ class CommandLineIT {
 
   @Test
   void unknownRoleIsNamed() throws Exception {
-    Run r = postern("", "run", "--roles", "inbound,mailer");
+    Launcher.Run r = postern("", "run", "--roles", "inbound,mailer");
     assertEquals(2, r.exit());
     assertEquals("postern: --roles: unknown role 'mailer' (roles: inbound, policy, queue, outbound)", r.stderr().strip());
   }
 
   @Test
   void authHashPrintsALineThatVerifies() throws Exception {
-    Run r = postern("correct horse\n", "auth", "hash", "--cost", "10", "alice");
+    Launcher.Run r = postern("correct horse\n", "auth", "hash", "--cost", "10", "alice");
     assertEquals(0, r.exit(), r.stderr());
     String line = r.stdout().strip();
     assertTrue(line.matches("alice:\\$2a\\$10\\$[./A-Za-z0-9]{53}"), line);
