@@ -1,6 +1,7 @@
 package org.postern.inbound;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
@@ -33,7 +34,10 @@ public final class InboundVerticle extends VerticleBase {
   private final TlsConfig tls;
   private final String hostname;
   private final TlsEngine engine;
-  private final List<ServerCredentials> credentials;
+  /** Replaced by {@link #updateCredentials}, always on this verticle's event loop. */
+  private List<ServerCredentials> credentials;
+  /** Per listener, in listener order, the TLS options that new STARTTLS sessions get (null: no STARTTLS). */
+  private final List<ServerSSLOptions> listenerTls = new ArrayList<>();
   private final Duration policyTimeout;
   private final Clock clock;
   private final List<NetServer> servers = new ArrayList<>();
@@ -111,9 +115,33 @@ public final class InboundVerticle extends VerticleBase {
         .recover(e -> Future.failedFuture(new IllegalStateException("client certificates: " + e.getMessage())));
   }
 
-  private Future<NetServer> listen(Listener l, ConnectionLimits lim, InboundContext ctx) {
-    ServerSSLOptions serverTls = credentials == null || l.tls() == Listener.Tls.NONE ? null
+  private ServerSSLOptions tlsOptions(Listener l) {
+    return credentials == null || l.tls() == Listener.Tls.NONE ? null
         : ServerTls.options(credentials, tls, l.clientCerts(), config.tlsHandshakeTimeout());
+  }
+
+  /**
+   * Swaps the server certificates for connections accepted from now on (a hot reload or a config
+   * push). Sessions already running, in TLS or not yet, keep what they started with, so nothing is
+   * dropped. The credentials are loaded and checked by the caller, on a worker thread.
+   */
+  public Future<Void> updateCredentials(List<ServerCredentials> fresh) {
+    List<ServerCredentials> copy = List.copyOf(fresh);
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(v -> {
+      credentials = copy;
+      for (int i = 0; i < listenerTls.size(); i++) {
+        listenerTls.set(i, tlsOptions(config.listeners().get(i)));
+      }
+      done.complete();
+    });
+    return done.future();
+  }
+
+  private Future<NetServer> listen(Listener l, ConnectionLimits lim, InboundContext ctx) {
+    ServerSSLOptions serverTls = tlsOptions(l);
+    int index = listenerTls.size();
+    listenerTls.add(serverTls);
     NetServerOptions options = new NetServerOptions()
         .setHost(l.address())
         .setPort(l.port())
@@ -121,7 +149,7 @@ public final class InboundVerticle extends VerticleBase {
         .setSsl(false)
         .setSslEngineOptions(engine.options());
     NetServer server = vertx.createNetServer(options).connectHandler(socket -> {
-      SmtpConnection c = new SmtpConnection(vertx, socket, l, serverTls, ctx, lim);
+      SmtpConnection c = new SmtpConnection(vertx, socket, l, listenerTls.get(index), ctx, lim);
       if (c.start()) {
         connections.add(c);
       }

@@ -1,5 +1,6 @@
 package org.postern.node;
 
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.ReplyException;
@@ -52,12 +53,17 @@ public final class AdminBridge extends VerticleBase {
 
   private final HostPort listen;
   private final Path dataDir;
+  private final PrometheusMeterRegistry metrics;
   private byte[] token;
   private HttpServer server;
 
-  public AdminBridge(HostPort listen, Path dataDir) {
+  /**
+   * @param metrics what {@code GET /metrics} serves
+   */
+  public AdminBridge(HostPort listen, Path dataDir, PrometheusMeterRegistry metrics) {
     this.listen = listen;
     this.dataDir = dataDir;
+    this.metrics = metrics;
   }
 
   @Override
@@ -70,10 +76,14 @@ public final class AdminBridge extends VerticleBase {
     Router router = Router.router(vertx);
     router.route("/queue").handler(this::authenticate);
     router.post("/queue").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT)).handler(this::queue);
+    // Read-only and secret-free (certificate subjects and dates are in every handshake), so a
+    // Prometheus scraper needs no token; it listens where the rest of the API does.
+    router.get("/metrics").handler(ctx -> ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+        .end(metrics.scrape()));
     router.route().failureHandler(ctx -> error(ctx, ctx.statusCode() < 400 ? 500 : ctx.statusCode(),
         ctx.statusCode() == 413 ? "request body too large" : "request failed"));
-    router.errorHandler(404, ctx -> error(ctx, 404, "no such endpoint: use POST /queue"));
-    router.errorHandler(405, ctx -> error(ctx, 405, "method not allowed: use POST /queue"));
+    router.errorHandler(404, ctx -> error(ctx, 404, "no such endpoint: use POST /queue or GET /metrics"));
+    router.errorHandler(405, ctx -> error(ctx, 405, "method not allowed: use POST /queue or GET /metrics"));
     HttpServerOptions options = new HttpServerOptions().setHost(listen.host()).setPort(listen.port())
         .setIdleTimeout(120).setIdleTimeoutUnit(TimeUnit.SECONDS);
     // The token is on disk (0600, synced) before the API accepts anything.
@@ -83,7 +93,7 @@ public final class AdminBridge extends VerticleBase {
       return null;
     }, false).compose(v -> vertx.createHttpServer(options).requestHandler(router).listen()).onSuccess(s -> {
       server = s;
-      LOG.info("admin API listening on " + address(listen.host(), s.actualPort()) + " (POST /queue); token in " + file);
+      LOG.info("admin API listening on " + address(listen.host(), s.actualPort()) + " (POST /queue, GET /metrics); token in " + file);
     });
   }
 

@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 /** The {@code postern} command line. Expected errors print one clear message, never a stack trace. */
 @Command(name = "postern", mixinStandardHelpOptions = true, version = "postern 0.1.0",
     description = "A reactive mail relay cluster.", subcommands = {Main.Run.class, AuthCommand.class,
-        QueueCommand.class, PolicyCommand.class,
+        QueueCommand.class, PolicyCommand.class, PkiCommand.class,
         org.postern.loadgen.LoadgenCommand.class})
 public final class Main implements Callable<Integer> {
 
@@ -74,6 +74,12 @@ public final class Main implements Callable<Integer> {
         node = Node.start(cfg, roleSet).toCompletionStage().toCompletableFuture().get();
       } catch (java.util.concurrent.ExecutionException e) {
         Throwable cause = e.getCause() == null ? e : e.getCause();
+        if (cause instanceof org.postern.tls.KeyFiles.InsecureKeyFileException) {
+          // A deployment mistake the operator fixes with the chmod the message names.
+          LogSetup.flush();
+          System.err.println("postern: configuration error: " + cause.getMessage());
+          return 2;
+        }
         System.err.println("postern: cannot start: " + cause.getMessage());
         return 1;
       }

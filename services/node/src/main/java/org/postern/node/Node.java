@@ -1,5 +1,7 @@
 package org.postern.node;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
@@ -7,6 +9,7 @@ import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.logging.Logger;
@@ -27,11 +30,13 @@ public final class Node {
   private final Vertx vertx;
   private final InboundVerticle inbound;
   private final AdminBridge admin;
+  private final TlsReloader tls;
 
-  private Node(Vertx vertx, InboundVerticle inbound, AdminBridge admin) {
+  private Node(Vertx vertx, InboundVerticle inbound, AdminBridge admin, TlsReloader tls) {
     this.vertx = vertx;
     this.inbound = inbound;
     this.admin = admin;
+    this.tls = tls;
   }
 
   /**
@@ -39,6 +44,15 @@ public final class Node {
    * event loop serves traffic, on the calling thread or a worker.
    */
   public static Future<Node> start(PosternConfig config, Set<Role> roles) {
+    if (roles.contains(Role.INBOUND)) {
+      try {
+        // Before anything runs: an exposed key stops the node (as OpenSMTPD does), since serving
+        // with it would endorse a key that may already be copied. The caller's thread, not a loop.
+        ServerCredentials.checkKeyFiles(config.tls(), Path.of(config.node().dataDir()));
+      } catch (IOException e) {
+        return Future.failedFuture(e);
+      }
+    }
     Vertx vertx = Vertx.vertx();
     Contracts.register(vertx);
     TlsEngine engine = TlsEngine.choose(config.tls().engine());
@@ -47,11 +61,13 @@ public final class Node {
     }
     LOG.info("TLS engine: " + engine.description());
     String hostname = config.node().hostname();
+    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Future<List<ServerCredentials>> serverTls = roles.contains(Role.INBOUND)
         ? vertx.executeBlocking(() -> loadServerTls(config, hostname))
         : Future.succeededFuture();
     InboundVerticle[] inbound = new InboundVerticle[1];
     AdminBridge[] admin = new AdminBridge[1];
+    TlsReloader[] reloader = new TlsReloader[1];
     return serverTls.compose(tlsOptions -> {
       Future<?> chain = Future.succeededFuture();
       // Policy and queue come first, so the listener never accepts a client it cannot serve.
@@ -62,7 +78,7 @@ public final class Node {
         chain = chain.compose(v -> deploy(vertx, new QueueVerticle(config.queue(), hostname, Clock.systemUTC())));
         // The admin API runs beside the queue it administers (postern queue); see deploy/README.md.
         if (config.node().adminListen() != null) {
-          chain = chain.compose(v -> deployAdmin(vertx, config).map(a -> {
+          chain = chain.compose(v -> deployAdmin(vertx, config, metrics).map(a -> {
             admin[0] = a;
             return null;
           }));
@@ -76,20 +92,27 @@ public final class Node {
         // new connection to the next one) and one tally of connection limits.
         InboundVerticle.Shared shared = new InboundVerticle.Shared(config.inbound());
         int instances = InboundVerticle.instances(config.inbound());
+        List<InboundVerticle> listeners = new ArrayList<>();
         for (int i = 0; i < instances; i++) {
           InboundVerticle verticle = new InboundVerticle(config.inbound(), config.tls(), hostname, engine, tlsOptions,
               config.policy().timeout(), Clock.systemUTC(), shared);
-          if (i == 0) {
-            inbound[0] = verticle;
-          }
+          listeners.add(verticle);
           chain = chain.compose(v -> deploy(vertx, verticle));
         }
+        inbound[0] = listeners.get(0);
         chain = chain.onSuccess(v -> LOG.info("inbound listeners on " + instances + " event loop(s)"));
+        // Expiry warnings and hot reload of the files the listener's certificates come from.
+        reloader[0] = new TlsReloader(config.tls().reloadInterval(),
+            ServerCredentials.files(config.tls(), Path.of(config.node().dataDir())),
+            () -> ServerCredentials.loadAll(config.tls(), Path.of(config.node().dataDir()), hostname),
+            fresh -> Future.all(listeners.stream().map(l -> l.updateCredentials(fresh)).toList()).mapEmpty(),
+            new CertificateExpiry(metrics, config.tls().expiryWarningDays(), Clock.systemUTC()), tlsOptions);
+        chain = chain.compose(v -> deploy(vertx, reloader[0]));
       }
       return chain;
     }).map(v -> {
       LOG.info("node started with roles " + roles + " as " + hostname);
-      return new Node(vertx, inbound[0], admin[0]);
+      return new Node(vertx, inbound[0], admin[0], reloader[0]);
     }).recover(e -> vertx.close().transform(ignored -> Future.failedFuture(e)));
   }
 
@@ -116,8 +139,8 @@ public final class Node {
    * Deploys the admin API. Its failure (the port is taken, the token cannot be written) does not
    * stop the node: mail flows without it, and the error says what {@code postern queue} will miss.
    */
-  private static Future<AdminBridge> deployAdmin(Vertx vertx, PosternConfig config) {
-    AdminBridge bridge = new AdminBridge(config.node().adminListen(), Path.of(config.node().dataDir()));
+  private static Future<AdminBridge> deployAdmin(Vertx vertx, PosternConfig config, PrometheusMeterRegistry metrics) {
+    AdminBridge bridge = new AdminBridge(config.node().adminListen(), Path.of(config.node().dataDir()), metrics);
     return deploy(vertx, bridge).map(id -> bridge).recover(e -> {
       LOG.severe("admin API: cannot listen on " + AdminBridge.address(config.node().adminListen().host(),
           config.node().adminListen().port()) + ": " + e.getMessage()
@@ -138,6 +161,16 @@ public final class Node {
   /** The admin API's port, or -1 when it is not running on this node. */
   public int adminPort() {
     return admin == null ? -1 : admin.port();
+  }
+
+  /**
+   * Loads the certificate and key files again now and swaps them in for new connections: for a
+   * configuration push that has just written them. Fails, keeping the certificates in use, when
+   * they cannot be used; fails at once on a node without the inbound role.
+   */
+  public Future<List<ServerCredentials>> reloadTls(String why) {
+    return tls == null ? Future.failedFuture("this node has no inbound role: no server certificates to reload")
+        : tls.reload(why);
   }
 
   public Vertx vertx() {

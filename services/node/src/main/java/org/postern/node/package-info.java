@@ -4,5 +4,10 @@
  * deploys the verticles for the roles it is given: inbound, policy, queue, outbound. The services
  * never call each other directly, only over the event bus, so the same jar runs any subset of
  * roles.
+ *
+ * <p>Beside the roles it keeps the server certificates current ({@code TlsReloader}: file watch on
+ * the async file system, loading on a worker, swap for new connections) and watched for expiry
+ * ({@code CertificateExpiry}, logged and exported at {@code GET /metrics} of the admin API), and it
+ * carries the operator's commands: {@code pki}, {@code queue}, {@code auth}, {@code loadgen}.
  */
 package org.postern.node;

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.postern.testkit.Peers;
 
-/** Real SMTP clients, run as processes: swaks, and Python's smtplib (send.py). */
+/** Real clients, run as processes: swaks, Python's smtplib (send.py), and openssl. */
 final class Clients {
 
   record Result(int exitCode, String output) {
@@ -39,6 +39,16 @@ final class Clients {
     Files.write(msg, message);
     return run(List.of(Peers.python(), script.toString(), "127.0.0.1", String.valueOf(port), from, rcpts,
         msg.toString(), starttls ? "starttls" : "plain"));
+  }
+
+  /** The real openssl command line tool, with no input. */
+  static Result openssl(Object... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add("openssl");
+    for (Object a : args) {
+      cmd.add(a.toString());
+    }
+    return run(cmd);
   }
 
   private static Result run(List<String> cmd) throws IOException, InterruptedException {

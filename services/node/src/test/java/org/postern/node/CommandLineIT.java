@@ -5,12 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import at.favre.lib.crypto.bcrypt.BCrypt;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,27 +17,15 @@ class CommandLineIT {
   @TempDir
   Path work;
 
-  private record Run(int exit, String stdout, String stderr) {}
-
-  private Run postern(String stdin, String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of("bash", NodeProcess.REPO.resolve("deploy/postern").toString()));
-    cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile());
-    pb.environment().put("POSTERN_JAR", NodeProcess.REPO.resolve("services/node/target/postern.jar").toString());
-    Process p = pb.start();
-    p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
-    p.getOutputStream().close();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-    return new Run(p.exitValue(), out, err);
+  private Launcher.Run postern(String stdin, String... args) throws IOException, InterruptedException {
+    return Launcher.run(work, stdin, args);
   }
 
   @Test
   void aBadConfigurationStopsTheNodeWithOneLinePerProblem() throws Exception {
     Path conf = work.resolve("postern.conf");
     Files.writeString(conf, "inbound.listeners = 127.0.0.1:2525 maybe\nqueue.min_backof = 5m\n");
-    Run r = postern("", "run", "--config", conf.toString(), "--set", "inbound.max_recipients=5");
+    Launcher.Run r = postern("", "run", "--config", conf.toString(), "--set", "inbound.max_recipients=5");
     assertEquals(2, r.exit(), r.stderr());
     assertEquals(List.of(
         "postern: configuration error: " + conf + ":2: queue.min_backof: unknown setting (did you mean queue.min_backoff?)",
@@ -53,14 +38,14 @@ class CommandLineIT {
 
   @Test
   void unknownRoleIsNamed() throws Exception {
-    Run r = postern("", "run", "--roles", "inbound,mailer");
+    Launcher.Run r = postern("", "run", "--roles", "inbound,mailer");
     assertEquals(2, r.exit());
     assertEquals("postern: --roles: unknown role 'mailer' (roles: inbound, policy, queue, outbound)", r.stderr().strip());
   }
 
   @Test
   void authHashPrintsALineThatVerifies() throws Exception {
-    Run r = postern("correct horse\n", "auth", "hash", "--cost", "10", "alice");
+    Launcher.Run r = postern("correct horse\n", "auth", "hash", "--cost", "10", "alice");
     assertEquals(0, r.exit(), r.stderr());
     String line = r.stdout().strip();
     assertTrue(line.matches("alice:\\$2a\\$10\\$[./A-Za-z0-9]{53}"), line);
@@ -73,14 +58,14 @@ class CommandLineIT {
     Path access = work.resolve("access");
     Files.writeString(access, "# the seeds' entries\nTLS_Srv:server1.example.net ENCR:256\n"
         + "TLS_Clt:desktop.example.net VERIFY:128\nConnect:192.0.2 REJECT\n");
-    Run ok = postern("", "policy", "check", access.toString());
+    Launcher.Run ok = postern("", "policy", "check", access.toString());
     assertEquals(0, ok.exit(), ok.stderr());
     assertEquals("OK: " + access + ": access map, 3 rules {TLS_Clt=1, TLS_Srv=1, Connect=1}", ok.stdout().strip());
 
     // The Nazario seed's entry has a typo, and its ENCR example has no key.
     Path bad = work.resolve("bad");
     Files.writeString(bad, "TLS_Clt:desktop.example:net VERIFY:80\nENCR:112\n");
-    Run r = postern("", "policy", "check", bad.toString());
+    Launcher.Run r = postern("", "policy", "check", bad.toString());
     assertEquals(2, r.exit());
     assertEquals(List.of(
         bad + ":1: expected a host name, domain, IP address or network, got 'desktop.example:net'"
@@ -91,7 +76,7 @@ class CommandLineIT {
     Path tlsPolicy = work.resolve("tls_policy");
     Files.writeString(tlsPolicy, "example.com encrypt\n[mail.example.org]:587 secure match=mail.example.org\n"
         + ".example.net dane\n");
-    Run p = postern("", "policy", "check", tlsPolicy.toString());
+    Launcher.Run p = postern("", "policy", "check", tlsPolicy.toString());
     assertEquals(2, p.exit());
     assertEquals(tlsPolicy + ":3: level dane is not supported yet", p.stderr().strip());
   }
@@ -102,7 +87,7 @@ class CommandLineIT {
     Files.writeString(access, "TLS_Clt:192.0.2.7 PERM+ENCR:256\n"
         + "CERTSUBJECT:/C=US/CN=desktop.example.net RELAY\nTLS_Rcpt:example.com VERIFY\n"
         + "Try_TLS:broken.example.com NO\n");
-    Run r = postern("", "policy", "explain", "--access-map", access.toString(), "--client", "192.0.2.7",
+    Launcher.Run r = postern("", "policy", "explain", "--access-map", access.toString(), "--client", "192.0.2.7",
         "--helo", "desktop.example.net",
         "--tls", "version=TLSv1.3 cipher_bits=128 verify=OK cert_subject=/C=US/CN=desktop.example.net",
         "--rcpt", "someone@example.com", "--server", "broken.example.com");
@@ -124,7 +109,7 @@ class CommandLineIT {
         "tls_rcpt     <someone@example.com>                    TEMPFAIL 403 4.7.0 other side does not support STARTTLS",
         "rule=" + access + ":3 TLS_Rcpt:example.com VERIFY"), lines);
 
-    Run bad = postern("", "policy", "explain", "--client", "not-an-ip", "--rcpt", "a@example.com");
+    Launcher.Run bad = postern("", "policy", "explain", "--client", "not-an-ip", "--rcpt", "a@example.com");
     assertEquals(2, bad.exit());
     assertEquals("postern: policy explain: --client must be an IP address, got 'not-an-ip'", bad.stderr().strip());
   }

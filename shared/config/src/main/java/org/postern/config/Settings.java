@@ -104,6 +104,11 @@ public final class Settings {
       })), "Cipher suites the server accepts, IANA names; the default is forward-secret AEAD only.");
   public static final Setting<List<String>> TLS_PROTOCOLS = add("tls.protocols", "TLSv1.2, TLSv1.3",
       nonEmpty(list(oneOfExact("TLSv1.2", "TLSv1.3"))), "TLS versions allowed; nothing older than TLSv1.2.");
+  public static final Setting<Integer> TLS_EXPIRY_WARNING_DAYS = add("tls.expiry_warning_days", "30",
+      integer(1, 365), "A server certificate this many days or fewer from expiry is warned about at start and daily.");
+  public static final Setting<Duration> TLS_RELOAD_INTERVAL = add("tls.reload_interval", "60s",
+      duration(Duration.ofSeconds(1), Duration.ofDays(1)),
+      "How often the certificate and key files are checked for changes; a change is loaded without a restart.");
 
   // policy: who may relay, and what TLS each side needs
   public static final Setting<List<Cidr>> POLICY_TRUSTED_NETWORKS = add("policy.trusted_networks",

@@ -5,6 +5,9 @@ import java.util.List;
 /**
  * TLS engine and certificate settings ({@code tls.*}); an empty {@code certChain} means "generate
  * self-signed". Empty CA and CRL paths mean "not configured".
+ *
+ * @param expiryWarningDays a server certificate this close to expiry is warned about
+ * @param reloadInterval how often the certificate and key files are checked for changes
  */
 public record TlsConfig(
     String engine,
@@ -15,7 +18,9 @@ public record TlsConfig(
     String caPath,
     String crlFile,
     List<String> ciphers,
-    List<String> protocols) {
+    List<String> protocols,
+    int expiryWarningDays,
+    java.time.Duration reloadInterval) {
 
   public boolean selfSigned() {
     return certChain.isEmpty();

@@ -20,7 +20,7 @@ import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
  * Unencrypted PEM private keys as operators have them: PKCS#8 ({@code BEGIN PRIVATE KEY}) or the
  * traditional OpenSSL forms ({@code BEGIN RSA PRIVATE KEY}, {@code BEGIN EC PRIVATE KEY}).
  */
-final class PrivateKeys {
+public final class PrivateKeys {
 
   private static final byte[] PROBE = "postern key check".getBytes(StandardCharsets.US_ASCII);
 
@@ -65,7 +65,7 @@ final class PrivateKeys {
    * with the other. Catches the classic mix-up of a renewed certificate with last year's key at
    * start instead of at the first handshake.
    */
-  static boolean matches(PrivateKey key, PublicKey pub) {
+  public static boolean matches(PrivateKey key, PublicKey pub) {
     String alg = switch (key.getAlgorithm()) {
       case "RSA" -> "SHA256withRSA";
       case "EC" -> "SHA256withECDSA";

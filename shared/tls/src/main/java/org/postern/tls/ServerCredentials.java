@@ -35,6 +35,9 @@ public record ServerCredentials(
     String chainPem, String keyPem, List<X509Certificate> chain, String fingerprint, String source,
     PrivateKey privateKey) {
 
+  private static final String SELF_SIGNED_CERT = "selfsigned.crt";
+  private static final String SELF_SIGNED_KEY = "selfsigned.key";
+
   public ServerCredentials {
     chain = List.copyOf(chain);
   }
@@ -73,6 +76,45 @@ public record ServerCredentials(
   }
 
   /**
+   * The files {@link #loadAll} reads, for a watcher that reloads them when they change: chain and
+   * key of the primary pair (or the self-signed pair), then of each {@code tls.more_certificates}
+   * entry. Malformed entries are left out; {@link #loadAll} reports them.
+   */
+  public static List<Path> files(TlsConfig tls, Path dataDir) {
+    List<Path> files = new ArrayList<>();
+    if (tls.selfSigned()) {
+      files.add(dataDir.resolve("tls").resolve(SELF_SIGNED_CERT));
+      files.add(dataDir.resolve("tls").resolve(SELF_SIGNED_KEY));
+    } else {
+      files.add(Path.of(tls.certChain()));
+      files.add(Path.of(tls.key()));
+    }
+    for (String entry : tls.moreCertificates().split(",")) {
+      String[] paths = entry.strip().split("\\s+");
+      if (paths.length == 2) {
+        files.add(Path.of(paths[0]));
+        files.add(Path.of(paths[1]));
+      }
+    }
+    return List.copyOf(files);
+  }
+
+  /**
+   * Refuses, before anything is loaded, any existing key file of {@link #files} that group or
+   * others can read. A missing file is left to {@link #loadAll}, which reports it.
+   *
+   * @throws KeyFiles.InsecureKeyFileException naming the file and the chmod that fixes it
+   */
+  public static void checkKeyFiles(TlsConfig tls, Path dataDir) throws IOException {
+    List<Path> files = files(tls, dataDir);
+    for (int i = 1; i < files.size(); i += 2) {
+      if (Files.exists(files.get(i))) {
+        KeyFiles.checkPermissions(files.get(i));
+      }
+    }
+  }
+
+  /**
    * Loads the configured files, or the self-signed pair under {@code dataDir/tls}, generating it if
    * it does not exist yet.
    *
@@ -83,8 +125,8 @@ public record ServerCredentials(
       return load(Path.of(tls.certChain()), Path.of(tls.key()), "tls.cert_chain " + tls.certChain());
     }
     Path dir = dataDir.resolve("tls");
-    Path cert = dir.resolve("selfsigned.crt");
-    Path key = dir.resolve("selfsigned.key");
+    Path cert = dir.resolve(SELF_SIGNED_CERT);
+    Path key = dir.resolve(SELF_SIGNED_KEY);
     if (Files.exists(cert) && Files.exists(key)) {
       return load(cert, key, "self-signed " + cert);
     }
