@@ -17,4 +17,6 @@ public record InboundConfig(
     int maxErrors,
     Duration stressCommandTimeout,
     long minDataRate,
-    String authUsers) {}
+    String authUsers,
+    List<HostPort> dnsServers,
+    Duration dnsTimeout) {}
