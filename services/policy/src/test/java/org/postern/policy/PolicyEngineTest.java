@@ -73,14 +73,16 @@ class PolicyEngineTest {
     PolicyFileException e = org.junit.jupiter.api.Assertions.assertThrows(PolicyFileException.class,
         () -> PolicyModel.compile(List.of(new PolicyFile(PolicyFile.Kind.ACCESS_MAP, "/etc/postern/access",
             "# comment\nTLS_Clt:10.1 ENCR:lots\nTLS_Clt:host_ex@mple VERIFY\n"
-            + "Connect:10.1 MAYBE\njustonefield\nFrom:spammer.test REJECT\nTLS_Clt:10.2 VERIFY\nTLS_Clt:10.2 ENCR:128\n"))));
+            + "Connect:10.1 MAYBE\njustonefield\nSpam:spammer.test FRIEND\nTLS_Clt:10.2 VERIFY\nTLS_Clt:10.2 ENCR:128\n"
+            + "From:spammer.test RELAY\n"))));
     assertEquals(List.of(
         "/etc/postern/access:2: bad number of bits 'lots' in 'ENCR:lots'",
         "/etc/postern/access:3: expected a host name, domain, IP address or network, got 'host_ex@mple'",
         "/etc/postern/access:4: Connect: expects OK|RELAY|REJECT, got 'MAYBE'",
         "/etc/postern/access:5: expected 'key value', got 'justonefield'",
-        "/etc/postern/access:6: unknown entry 'From:' (entries: TLS_Srv:, TLS_Clt:, TLS_Rcpt:, Try_TLS:, CERTISSUER:,"
-            + " CERTSUBJECT:, Connect:, To:)",
-        "/etc/postern/access:8: '10.2' is already given at /etc/postern/access:7"), e.problems());
+        "/etc/postern/access:6: unknown entry 'Spam:' (entries: TLS_Srv:, TLS_Clt:, TLS_Rcpt:, Try_TLS:, CERTISSUER:,"
+            + " CERTSUBJECT:, Connect:, To:, From:)",
+        "/etc/postern/access:8: '10.2' is already given at /etc/postern/access:7",
+        "/etc/postern/access:9: From: expects OK|REJECT, got 'RELAY'"), e.problems());
   }
 }
