@@ -18,9 +18,11 @@ import org.postern.bus.Contracts;
 import org.postern.bus.Decision;
 import org.postern.bus.EnqueueReceipt;
 import org.postern.bus.EnqueueRequest;
+import org.postern.bus.MailCheck;
 import org.postern.bus.QueueIds;
 import org.postern.bus.RelayCheck;
 import org.postern.bus.RelayVerdict;
+import org.postern.bus.SenderVerdict;
 import org.postern.bus.SessionCheck;
 import org.postern.bus.SessionPolicy;
 import org.postern.bus.TlsVerdict;
@@ -67,6 +69,8 @@ final class SmtpConnection {
   private final InboundContext ctx;
   private final ConnectionLimits limits;
   private final String clientIp;
+  /** The client's forward-confirmed host name once looked up at connect; null while unknown. */
+  private String clientName;
   private RecordParser parser;
   private SmtpSession session;
   private DataReader data;
@@ -101,18 +105,17 @@ final class SmtpConnection {
   boolean start() {
     String over = limits.admit(clientIp, ctx.clock().millis());
     if (over != null) {
-      LOG.info(() -> "reject: connect from [" + clientIp + "]: " + over);
+      LOG.info(() -> "reject: connect from " + client() + ": " + over);
       socket.write(Reply.of(421, "4.7.0", ctx.hostname() + " Error: " + over).toWire());
       socket.close();
       return false;
     }
-    LOG.fine(() -> "connect from [" + clientIp + "]");
     socket.closeHandler(v -> {
       closed = true;
       limits.release(clientIp);
-      LOG.fine(() -> "disconnect from [" + clientIp + "]");
+      LOG.fine(() -> "disconnect from " + client());
     });
-    socket.exceptionHandler(e -> LOG.fine(() -> "[" + clientIp + "]: " + e.getMessage()));
+    socket.exceptionHandler(e -> LOG.fine(() -> client() + ": " + e.getMessage()));
     installParser();
     // No command is processed before the greeting. Only the parser waits: the socket keeps
     // reading, so that a client talking before the greeting is seen (and bounded by the
@@ -120,12 +123,19 @@ final class SmtpConnection {
     busy = true;
     parser.pause();
     touch();
-    Contracts.request(vertx, SessionCheck.ADDRESS,
-            new SessionCheck(clientIp, listener.tls() == Listener.Tls.REQUIRED), ctx.policyTimeout(),
-            SessionPolicy.class)
+    // The name first (as Postfix's smtpd does): Connect: and TLS_Clt: host keys need it. A failed
+    // lookup answers null at once, so a client without a PTR record waits for nothing.
+    ClientNames.of(vertx, ctx.config()).lookup(clientIp)
+        .compose(name -> {
+          clientName = name;
+          LOG.fine(() -> "connect from " + client());
+          return Contracts.request(vertx, SessionCheck.ADDRESS,
+              new SessionCheck(clientIp, name, listener.tls() == Listener.Tls.REQUIRED), ctx.policyTimeout(),
+              SessionPolicy.class);
+        })
         .onSuccess(this::open)
         .onFailure(e -> {
-          LOG.warning(() -> "policy unavailable at connect from [" + clientIp + "]: " + e.getMessage());
+          LOG.warning(() -> "policy unavailable at connect from " + client() + ": " + e.getMessage());
           write(Reply.of(421, "4.3.0", ctx.hostname() + " Service temporarily unavailable"));
           close();
         });
@@ -137,14 +147,14 @@ final class SmtpConnection {
       return;
     }
     if (policy.decision() != Decision.ACCEPT) {
-      LOG.info(() -> "reject: connect from [" + clientIp + "]: " + policy.reply() + "; rule=" + policy.rule());
+      LOG.info(() -> "reject: connect from " + client() + ": " + policy.reply() + "; rule=" + policy.rule());
       write(policy.reply());
       close();
       return;
     }
     if (received > 0) {
       // RFC 5321 §4.3.1: the client must wait for the greeting. Talking first is what spambots do.
-      LOG.info(() -> "reject: [" + clientIp + "] sent commands before the greeting");
+      LOG.info(() -> "reject: " + client() + " sent commands before the greeting");
       write(SYNC_ERROR);
       close();
       return;
@@ -169,7 +179,7 @@ final class SmtpConnection {
     RecordParser current = parser;
     socket.handler(b -> {
       if (received == 0 && session == null) {
-        LOG.fine(() -> "[" + clientIp + "] talks before the greeting");
+        LOG.fine(() -> client() + " talks before the greeting");
       }
       received += b.length();
       current.handle(b);
@@ -210,7 +220,7 @@ final class SmtpConnection {
     if ((command instanceof Command.Ehlo || command instanceof Command.Helo) && received > consumed) {
       // RFC 2920 §3.1: EHLO ends a command group; a client that does not wait for its reply is
       // not pipelining, it is ignoring the dialogue (Postfix's smtpd_forbid_unauth_pipelining).
-      LOG.info(() -> "reject: [" + clientIp + "] sent commands before the " + command.verb() + " reply");
+      LOG.info(() -> "reject: " + client() + " sent commands before the " + command.verb() + " reply");
       write(SYNC_ERROR);
       close();
       return;
@@ -243,6 +253,8 @@ final class SmtpConnection {
         startDataClock();
       } else if (e instanceof Effect.ReadChunk r) {
         readChunk(r.size());
+      } else if (e instanceof Effect.CheckSender c) {
+        checkSender(c);
       } else if (e instanceof Effect.CheckRecipient c) {
         checkRecipient(c);
       } else if (e instanceof Effect.CheckCredentials c) {
@@ -269,15 +281,34 @@ final class SmtpConnection {
 
   private void checkRecipient(Effect.CheckRecipient c) {
     pauseInput();
-    RelayCheck q = new RelayCheck(clientIp, session.helo(), session.tlsFacts(), session.authUser(), c.sender(),
+    RelayCheck q = new RelayCheck(clientIp, clientName, session.helo(), session.tlsFacts(), session.authUser(), c.sender(),
         c.recipient());
     Contracts.request(vertx, RelayCheck.ADDRESS, q, ctx.policyTimeout(), RelayVerdict.class)
         .map(RelayVerdict::reply)
         .otherwise(e -> {
-          LOG.warning(() -> "policy unavailable for RCPT from [" + clientIp + "]: " + e.getMessage());
+          LOG.warning(() -> "policy unavailable for RCPT from " + client() + ": " + e.getMessage());
           return Reply.of(451, "4.3.0", c.recipient() + ": Temporary lookup failure");
         })
         .onSuccess(reply -> resume(session.recipientDecided(c.recipient(), reply)));
+  }
+
+  /** sendmail's check_mail: the From: entries of the access map. */
+  private void checkSender(Effect.CheckSender c) {
+    pauseInput();
+    MailCheck q = new MailCheck(clientIp, clientName, session.helo(), session.tlsFacts(), session.authUser(),
+        c.sender());
+    Contracts.request(vertx, MailCheck.ADDRESS, q, ctx.policyTimeout(), SenderVerdict.class)
+        .map(v -> v.decision() == Decision.ACCEPT ? null : v.reply())
+        .otherwise(e -> {
+          LOG.warning(() -> "policy unavailable for MAIL from " + client() + ": " + e.getMessage());
+          return Reply.of(451, "4.3.0", c.sender() + ": Temporary lookup failure");
+        })
+        .onSuccess(refusal -> {
+          if (refusal != null) {
+            LOG.info(() -> "reject: MAIL from " + client() + ": " + refusal + "; from=" + c.sender());
+          }
+          resume(session.senderDecided(refusal));
+        });
   }
 
   private void checkCredentials(Effect.CheckCredentials c) {
@@ -285,7 +316,7 @@ final class SmtpConnection {
     vertx.executeBlocking(() -> ctx.authUsers().verify(c.user(), c.password()), false)
         .otherwise(false)
         .onSuccess(ok -> {
-          LOG.info(() -> "[" + clientIp + "]: AUTH " + c.mechanism() + " " + (ok ? "succeeded" : "failed")
+          LOG.info(() -> client() + ": AUTH " + c.mechanism() + " " + (ok ? "succeeded" : "failed")
               + " for user=" + c.user());
           resume(session.credentialsChecked(c.user(), ok));
         });
@@ -294,7 +325,7 @@ final class SmtpConnection {
   private void enqueue(Effect.Enqueue q) {
     pauseInput();
     String queueId = QueueIds.next();
-    String header = ReceivedHeader.format(session.helo(), null, clientIp, session.tlsFacts(),
+    String header = ReceivedHeader.format(session.helo(), clientName, clientIp, session.tlsFacts(),
         listener.clientCerts() != Listener.ClientCerts.NONE, ctx.hostname(), session.protocol(), queueId,
         q.envelope().recipients(), ZonedDateTime.now(ctx.clock()));
     Buffer body = Buffer.buffer(header).appendBytes(q.body());
@@ -302,7 +333,7 @@ final class SmtpConnection {
     EnqueueRequest req = new EnqueueRequest(queueId, q.envelope(), client, body);
     Contracts.request(vertx, EnqueueRequest.ADDRESS, req, ctx.config().queueTimeout(), EnqueueReceipt.class)
         .onSuccess(receipt -> {
-          LOG.info(() -> queueId + ": client=[" + clientIp + "], from=" + q.envelope().sender()
+          LOG.info(() -> queueId + ": client=" + client() + ", from=" + q.envelope().sender()
               + ", nrcpt=" + q.envelope().recipients().size() + ", size=" + body.length()
               + (session.authUser() == null ? "" : ", sasl_username=" + session.authUser()));
           resume(session.queued(receipt.queueId()));
@@ -320,7 +351,7 @@ final class SmtpConnection {
     socket.upgradeToSsl(serverTls, null, Buffer.buffer(ready.toWire()))
         .onSuccess(v -> {
           TlsFacts facts = SessionFacts.ofClient(socket.sslSession(), listener.clientCerts(), ctx.clientCerts());
-          LOG.info(() -> StartTlsLogLine.format(StartTlsLogLine.Role.SERVER, null, clientIp, facts));
+          LOG.info(() -> StartTlsLogLine.format(StartTlsLogLine.Role.SERVER, clientName, clientIp, facts));
           reportEngineOnce();
           // A fresh parser: whatever the old one held was sent before the handshake. Input stays
           // paused until policy has judged the TLS.
@@ -331,7 +362,7 @@ final class SmtpConnection {
           judgeTls(facts);
         })
         .onFailure(e -> {
-          LOG.info(() -> "STARTTLS=server, error: accept failed, relay=[" + clientIp + "]: " + e.getMessage());
+          LOG.info(() -> "STARTTLS=server, error: accept failed, relay=" + client() + ": " + e.getMessage());
           run(session.tlsFailed());
           close();
         });
@@ -345,15 +376,15 @@ final class SmtpConnection {
     if (listener.clientCerts() == Listener.ClientCerts.REQUIRE && facts.verify() != Verify.OK) {
       Reply refusal = Reply.of(530, "5.7.0", facts.verify() == Verify.NO
           ? "Client certificate required" : "Client certificate not verified (verify=" + facts.verify() + ")");
-      LOG.info(() -> "reject: STARTTLS from [" + clientIp + "]: " + refusal + "; listener " + listener);
+      LOG.info(() -> "reject: STARTTLS from " + client() + ": " + refusal + "; listener " + listener);
       resume(session.tlsStarted(facts, refusal));
       return;
     }
-    Contracts.request(vertx, ClientTlsCheck.ADDRESS, new ClientTlsCheck(clientIp, facts), ctx.policyTimeout(),
+    Contracts.request(vertx, ClientTlsCheck.ADDRESS, new ClientTlsCheck(clientIp, clientName, facts), ctx.policyTimeout(),
             TlsVerdict.class)
         .map(v -> v.decision() == Decision.ACCEPT ? null : v.reply())
         .otherwise(e -> {
-          LOG.warning(() -> "policy unavailable after STARTTLS from [" + clientIp + "]: " + e.getMessage());
+          LOG.warning(() -> "policy unavailable after STARTTLS from " + client() + ": " + e.getMessage());
           return Reply.of(451, "4.3.0", "Temporary policy failure");
         })
         .onSuccess(refusal -> resume(session.tlsStarted(facts, refusal)));
@@ -389,6 +420,11 @@ final class SmtpConnection {
     parser.resume();
   }
 
+  /** Postfix's {@code name[ip]}, {@code unknown[ip]} while no name is confirmed. */
+  private String client() {
+    return (clientName == null ? "unknown" : clientName) + "[" + clientIp + "]";
+  }
+
   private void write(Reply reply) {
     if (!closed) {
       socket.write(reply.toWire());
@@ -421,7 +457,7 @@ final class SmtpConnection {
     }
     Duration timeout = stressed ? ctx.config().stressCommandTimeout() : ctx.config().commandTimeout();
     if (now - lastActivity >= timeout.toMillis()) {
-      LOG.info(() -> "timeout after " + (session == null ? "CONNECT" : session.state()) + " from [" + clientIp + "]");
+      LOG.info(() -> "timeout after " + (session == null ? "CONNECT" : session.state()) + " from " + client());
       write(Reply.of(421, "4.4.2", ctx.hostname() + " Error: timeout exceeded"));
       close();
       return;
@@ -430,7 +466,7 @@ final class SmtpConnection {
     long elapsed = now - dataStarted;
     if (inData && ctx.config().minDataRate() > 0 && elapsed > 1000
         && dataOctets * 1000 / elapsed < ctx.config().minDataRate()) {
-      LOG.info(() -> "data rate too low from [" + clientIp + "]: " + dataOctets + " octets in " + elapsed + " ms");
+      LOG.info(() -> "data rate too low from " + client() + ": " + dataOctets + " octets in " + elapsed + " ms");
       write(Reply.of(421, "4.4.2", ctx.hostname() + " Error: data rate too low"));
       close();
     }

@@ -2,9 +2,10 @@
  * The inbound SMTP listener: the only part of Postern that accepts sockets.
  *
  * <p><b>Job:</b> speak ESMTP to clients (RFC 5321, STARTTLS per RFC 3207, PIPELINING per RFC
- * 2920) and hand accepted messages to the queue. <b>Talks to:</b> the policy service (at connect
- * and at RCPT) and the queue (at the end of DATA), over the event bus only.
- * <b>Trusts:</b> nothing a client sends; not even the policy or queue answers beyond their
+ * 2920) and hand accepted messages to the queue. <b>Talks to:</b> the policy service (at connect,
+ * after STARTTLS, at MAIL and at RCPT) and the queue (at the end of DATA), over the event bus
+ * only; DNS servers for the client's forward-confirmed name, through Vert.x's non-blocking client.
+ * <b>Trusts:</b> nothing a client sends, nor a PTR record its forward lookup does not confirm; not even the policy or queue answers beyond their
  * contracts: a missing or malformed answer is a temporary failure (4xx), never an accept.
  * <b>Promises:</b> 250 after DATA only once the queue has confirmed the message is durable; input
  * sent after STARTTLS and before the handshake is discarded, never executed (CVE-2011-0411).

@@ -75,6 +75,7 @@ final class InboundFixture implements AutoCloseable {
     private boolean holdGreeting;
     private int instances = 1;
     private boolean noPolicy;
+    private final List<String> unanswered = new ArrayList<>();
 
     private Builder(Path dir) {
       this.dir = dir;
@@ -82,6 +83,9 @@ final class InboundFixture implements AutoCloseable {
       sets.add("node.hostname=" + HOSTNAME);
       sets.add("node.data_dir=" + dir.resolve("data"));
       sets.add("queue.spool_dir=" + dir.resolve("spool"));
+      // No client-name lookups through whatever resolver the test machine has: tests that are
+      // about names bring their own DNS server (ClientNameTest).
+      sets.add("inbound.dns_timeout=0");
     }
 
     /** {@code key=value} overrides, applied after the defaults above (later ones win). */
@@ -112,6 +116,15 @@ final class InboundFixture implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The real policy answers every question but those sent to {@code address}, which the event
+     * bus drops on the way: the listener's deadline is all that ends them.
+     */
+    Builder policyNeverAnswers(String address) {
+      unanswered.add(address);
+      return this;
+    }
+
     InboundFixture start() throws Exception {
       PosternConfig cfg = ConfigLoader.load(null, sets);
       LogCapture log = LogCapture.install();
@@ -128,6 +141,13 @@ final class InboundFixture implements AutoCloseable {
               io.vertx.core.Context context = Vertx.currentContext();
               held.add(() -> context.runOnContext(v -> dc.next()));
             } else {
+              dc.next();
+            }
+          });
+        }
+        if (!unanswered.isEmpty()) {
+          vertx.eventBus().addOutboundInterceptor(dc -> {
+            if (!unanswered.contains(dc.message().address())) {
               dc.next();
             }
           });
@@ -182,6 +202,11 @@ final class InboundFixture implements AutoCloseable {
   /** A raw client connected to the listener (not yet greeted). */
   SmtpClient connect() throws IOException {
     return new SmtpClient(port);
+  }
+
+  /** A raw client connecting from {@code localAddress}, e.g. 127.0.0.2. */
+  SmtpClient connectFrom(String localAddress) throws IOException {
+    return new SmtpClient(port, localAddress);
   }
 
   /** A client that has read the greeting and sent EHLO; returns it after reading the EHLO reply. */

@@ -53,10 +53,18 @@ final class SmtpClient implements AutoCloseable {
   private OutputStream out;
 
   SmtpClient(int port) throws IOException {
+    this(port, null);
+  }
+
+  /** A client connecting from {@code localAddress} (any of 127.0.0.0/8 on Linux), or the default when null. */
+  SmtpClient(int port, String localAddress) throws IOException {
     this.port = port;
     plain = new Socket();
     plain.setTcpNoDelay(true);
     plain.setSoTimeout(10_000);
+    if (localAddress != null) {
+      plain.bind(new InetSocketAddress(localAddress, 0));
+    }
     plain.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
     use(plain);
   }

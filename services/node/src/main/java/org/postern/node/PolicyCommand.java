@@ -14,8 +14,10 @@ import java.util.regex.Pattern;
 import org.postern.bus.ClientTlsCheck;
 import org.postern.bus.DestinationTls;
 import org.postern.bus.DestinationTlsCheck;
+import org.postern.bus.MailCheck;
 import org.postern.bus.RelayCheck;
 import org.postern.bus.RelayVerdict;
+import org.postern.bus.SenderVerdict;
 import org.postern.bus.ServerTlsCheck;
 import org.postern.bus.ServerTlsVerdict;
 import org.postern.bus.SessionCheck;
@@ -144,7 +146,7 @@ final class PolicyCommand {
     @Option(names = "--auth", paramLabel = "USER", description = "The user the client authenticated as.")
     String auth;
 
-    @Option(names = "--mail", defaultValue = "sender@example.org", paramLabel = "ADDR", description = "MAIL FROM.")
+    @Option(names = "--mail", defaultValue = "sender@example.org", paramLabel = "ADDR", description = "MAIL FROM (<> for the null sender): explains From: entries.")
     String mail;
 
     @Option(names = "--rcpt", required = true, paramLabel = "ADDR", description = "RCPT TO; repeatable.")
@@ -224,24 +226,27 @@ final class PolicyCommand {
         throw new IllegalArgumentException("--client must be an IP address, got '" + client + "'");
       }
       TlsFacts facts = facts("--tls", tls);
-      SessionPolicy s = engine.session(new SessionCheck(client, false), clientName);
+      SessionPolicy s = engine.session(new SessionCheck(client, clientName, false));
       line("connect", "[" + client + "]" + (clientName == null ? "" : " " + clientName),
           s.decision() + (s.reply() == null ? "" : " " + s.reply()) + ", STARTTLS required: "
               + (s.requireTls() ? "yes" : "no"), s.rule());
       if (facts != null) {
-        TlsVerdict t = engine.clientTls(new ClientTlsCheck(client, facts), clientName);
+        TlsVerdict t = engine.clientTls(new ClientTlsCheck(client, clientName, facts));
         line("tls_client", facts.version() + " bits=" + facts.cipherBits() + " verify=" + facts.verify(),
             t.decision() + (t.reply() == null ? "" : " " + t.reply()), t.rule());
       } else {
         line("tls_client", "no STARTTLS", s.requireTls() ? "commands get 530 5.7.0 Must issue a STARTTLS command first"
             : "nothing to judge", s.rule());
       }
+      org.postern.smtp.Path sender = mail.equals("<>") ? org.postern.smtp.Path.NULL
+          : org.postern.smtp.Path.parseMailbox(mail);
+      SenderVerdict m = engine.sender(new MailCheck(client, clientName, helo, facts, auth, sender));
+      line("mail", sender.toString(), m.decision() + (m.reply() == null ? "" : " " + m.reply()), m.rule());
       List<org.postern.smtp.Path> to = new ArrayList<>();
       for (String r : rcpts) {
         org.postern.smtp.Path rcpt = org.postern.smtp.Path.parseMailbox(r);
         to.add(rcpt);
-        RelayVerdict v = engine.relay(new RelayCheck(client, helo, facts, auth,
-            org.postern.smtp.Path.parseMailbox(mail), rcpt), clientName);
+        RelayVerdict v = engine.relay(new RelayCheck(client, clientName, helo, facts, auth, sender, rcpt));
         line("relay", rcpt.toString(), v.decision() + " " + v.reply(), v.rule());
       }
       String domain = to.get(0).domainKey();

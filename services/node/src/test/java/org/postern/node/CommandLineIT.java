@@ -86,9 +86,9 @@ class CommandLineIT {
     Path access = work.resolve("access");
     Files.writeString(access, "TLS_Clt:192.0.2.7 PERM+ENCR:256\n"
         + "CERTSUBJECT:/C=US/CN=desktop.example.net RELAY\nTLS_Rcpt:example.com VERIFY\n"
-        + "Try_TLS:broken.example.com NO\n");
+        + "Try_TLS:broken.example.com NO\nFrom:spammer.example REJECT\n");
     Launcher.Run r = postern("", "policy", "explain", "--access-map", access.toString(), "--client", "192.0.2.7",
-        "--helo", "desktop.example.net",
+        "--helo", "desktop.example.net", "--mail", "x@spammer.example",
         "--tls", "version=TLSv1.3 cipher_bits=128 verify=OK cert_subject=/C=US/CN=desktop.example.net",
         "--rcpt", "someone@example.com", "--server", "broken.example.com");
     assertEquals(0, r.exit(), r.stderr());
@@ -98,6 +98,8 @@ class CommandLineIT {
         "rule=" + access + ":1 TLS_Clt:192.0.2.7 PERM+ENCR:256",
         "tls_client   TLSv1.3 bits=128 verify=OK               REJECT 503 5.7.0 encryption too weak 128 less than 256",
         "rule=" + access + ":1 TLS_Clt:192.0.2.7 PERM+ENCR:256",
+        "mail         <x@spammer.example>                      REJECT 550 5.7.1 <x@spammer.example>... Access denied",
+        "rule=" + access + ":5 From:spammer.example REJECT",
         "relay        <someone@example.com>                    ACCEPT 250 2.1.5 Ok",
         "rule=" + access + ":2 CERTSUBJECT:/C=US/CN=desktop.example.net RELAY",
         "destination  example.com                              level may",

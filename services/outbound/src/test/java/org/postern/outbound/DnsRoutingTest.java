@@ -22,6 +22,7 @@ import org.postern.bus.DeliveryReport.Status;
 import org.postern.config.HostPort;
 import org.postern.config.TransportTable;
 import org.postern.smtp.TlsLevel;
+import org.postern.testkit.DnsServer;
 import org.postern.testkit.FreePorts;
 import org.postern.testkit.SmtpSink;
 import org.postern.testkit.SmtpSink.Options;

@@ -15,6 +15,7 @@ import java.util.Locale;
  * CERTSUBJECT:/C=US/CN=laptop.example.net     RELAY     # relay for this certificate
  * Connect:192.0.2                REJECT                 # OK, RELAY or REJECT
  * To:example.org                 RELAY
+ * From:spammer.example           REJECT                 # OK or REJECT, at MAIL
  * </pre>
  *
  * <p>A file with any error is refused whole; {@link MapLines} reports each problem with its line.
@@ -45,6 +46,7 @@ final class AccessMap {
       case "connect" -> m.connect.add(key, rule(Access.parse(value, "Connect:", Access.OK, Access.RELAY, Access.REJECT),
           line));
       case "to" -> m.to.add(key, rule(Access.parse(value, "To:", Access.OK, Access.RELAY, Access.REJECT), line));
+      case "from" -> m.from.add(key, rule(Access.parse(value, "From:", Access.OK, Access.REJECT), line));
       case "certissuer" -> m.addCert(m.certIssuer, DistinguishedName.parse(key),
           rule(Access.parse(value, "CERTISSUER:", Access.RELAY), line));
       case "certsubject" -> m.addCert(m.certSubject, DistinguishedName.parse(key),
@@ -54,7 +56,7 @@ final class AccessMap {
   }
 
   private static String knownTags() {
-    return " (entries: TLS_Srv:, TLS_Clt:, TLS_Rcpt:, Try_TLS:, CERTISSUER:, CERTSUBJECT:, Connect:, To:)";
+    return " (entries: TLS_Srv:, TLS_Clt:, TLS_Rcpt:, Try_TLS:, CERTISSUER:, CERTSUBJECT:, Connect:, To:, From:)";
   }
 
   private static Boolean tryTls(String value) {

@@ -6,6 +6,8 @@ import org.postern.bus.ClientTlsCheck;
 import org.postern.bus.Decision;
 import org.postern.bus.DestinationTls;
 import org.postern.bus.DestinationTlsCheck;
+import org.postern.bus.MailCheck;
+import org.postern.bus.SenderVerdict;
 import org.postern.bus.RelayCheck;
 import org.postern.bus.RelayVerdict;
 import org.postern.bus.ServerTlsCheck;
@@ -27,8 +29,8 @@ import org.postern.smtp.Verify;
  * entry, or {@code config:<key>}, or {@code default:<what>}. No state is kept between questions.
  *
  * <p>Host-name keys ({@code TLS_Clt:desktop.example.net}, {@code Connect:host}) need the client's
- * name: the {@code clientName} parameters carry it when the asker knows it, and are null otherwise
- * (then only address and network keys can match).
+ * name: the questions carry the forward-confirmed name inbound found at connect, or null when it
+ * is unknown (then only address and network keys can match).
  */
 public final class PolicyEngine {
 
@@ -47,7 +49,8 @@ public final class PolicyEngine {
   }
 
   /** At connect: may the client talk to us, and must it STARTTLS first? */
-  public SessionPolicy session(SessionCheck q, String clientName) {
+  public SessionPolicy session(SessionCheck q) {
+    String clientName = q.clientName();
     Rule<Access> connect = model.connect(clientName, q.clientIp());
     if (connect != null && connect.value() == Access.REJECT) {
       return new SessionPolicy(Decision.REJECT, Reply.of(554, "5.7.1", "Access denied"), false, connect.name());
@@ -70,7 +73,8 @@ public final class PolicyEngine {
   }
 
   /** sendmail's tls_client: the negotiated TLS against the client's TLS_Clt requirement. */
-  public TlsVerdict clientTls(ClientTlsCheck q, String clientName) {
+  public TlsVerdict clientTls(ClientTlsCheck q) {
+    String clientName = q.clientName();
     Rule<TlsRequirement> rule = model.tlsClt(clientName, q.clientIp());
     if (rule == null) {
       return new TlsVerdict(Decision.ACCEPT, null, "default:opportunistic (no TLS_Clt entry)");
@@ -79,7 +83,7 @@ public final class PolicyEngine {
   }
 
   /** At RCPT: may this client, in this session, send to this recipient? Never an open relay. */
-  public RelayVerdict relay(RelayCheck q, String clientName) {
+  public RelayVerdict relay(RelayCheck q) {
     Rule<Access> to = model.to(q.recipient());
     if (to != null) {
       return to.value() == Access.REJECT
@@ -87,7 +91,7 @@ public final class PolicyEngine {
               Reply.of(550, "5.7.1", q.recipient() + ": Recipient address rejected: Access denied"), to.name())
           : new RelayVerdict(Decision.ACCEPT, RCPT_OK, to.name());
     }
-    Rule<Access> connect = model.connect(clientName, q.clientIp());
+    Rule<Access> connect = model.connect(q.clientName(), q.clientIp());
     if (connect != null && connect.value() == Access.RELAY) {
       return new RelayVerdict(Decision.ACCEPT, RCPT_OK, connect.name());
     }
@@ -116,6 +120,21 @@ public final class PolicyEngine {
     }
     return new RelayVerdict(Decision.REJECT,
         Reply.of(554, "5.7.1", q.recipient() + ": Relay access denied"), "default:no-open-relay");
+  }
+
+  /**
+   * At MAIL: sendmail's {@code From:} entries for the sender (the address, its domain and parent
+   * domains, {@code user@}). {@code REJECT} gets sendmail's reply; {@code OK} and no entry go on.
+   */
+  public SenderVerdict sender(MailCheck q) {
+    Rule<Access> from = q.sender().isNull() ? null : model.from(q.sender());
+    if (from == null) {
+      return new SenderVerdict(Decision.ACCEPT, null, "default:no From entry");
+    }
+    if (from.value() == Access.REJECT) {
+      return new SenderVerdict(Decision.REJECT, Reply.of(550, "5.7.1", q.sender() + "... Access denied"), from.name());
+    }
+    return new SenderVerdict(Decision.ACCEPT, null, from.name());
   }
 
   /** The level for a destination domain, before any next hop is known. */

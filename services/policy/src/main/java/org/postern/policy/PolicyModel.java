@@ -65,6 +65,7 @@ public final class PolicyModel {
     c.put("CERTSUBJECT", b.certSubject.size());
     c.put("Connect", b.connect.size());
     c.put("To", b.to.size());
+    c.put("From", b.from.size());
     c.put("destinations", b.destinations.size());
     return c;
   }
@@ -97,6 +98,10 @@ public final class PolicyModel {
     return b.to.find(recipient);
   }
 
+  Rule<Access> from(Path sender) {
+    return b.from.find(sender);
+  }
+
   Rule<Access> certIssuer(String issuerRfc2253) {
     DistinguishedName dn = DistinguishedName.ofSession(issuerRfc2253);
     return dn == null ? null : b.certIssuer.get(dn);
@@ -119,6 +124,8 @@ public final class PolicyModel {
     final HostTable<Boolean> tryTls = new HostTable<>();
     final HostTable<Access> connect = new HostTable<>();
     final RecipientTable<Access> to = new RecipientTable<>();
+    /** Senders are keyed as recipients are: address, domain and parents, user@. */
+    final RecipientTable<Access> from = new RecipientTable<>();
     final Map<DistinguishedName, Rule<Access>> certIssuer = new HashMap<>();
     final Map<DistinguishedName, Rule<Access>> certSubject = new HashMap<>();
     final DestinationTable destinations = new DestinationTable();

@@ -15,6 +15,8 @@ import java.util.logging.Logger;
 import org.postern.bus.ClientTlsCheck;
 import org.postern.bus.Decision;
 import org.postern.bus.DestinationTlsCheck;
+import org.postern.bus.MailCheck;
+import org.postern.bus.SenderVerdict;
 import org.postern.bus.RelayCheck;
 import org.postern.bus.RelayVerdict;
 import org.postern.bus.ServerTlsCheck;
@@ -178,6 +180,7 @@ public final class PolicyVerticle extends VerticleBase {
     return Future.all(List.of(
         bus.<SessionCheck>consumer(SessionCheck.ADDRESS, m -> answer(m, SessionCheck.class, this::session))
             .completion(),
+        bus.<MailCheck>consumer(MailCheck.ADDRESS, m -> answer(m, MailCheck.class, this::sender)).completion(),
         bus.<RelayCheck>consumer(RelayCheck.ADDRESS, m -> answer(m, RelayCheck.class, this::relay)).completion(),
         bus.<DestinationTlsCheck>consumer(DestinationTlsCheck.ADDRESS,
             m -> answer(m, DestinationTlsCheck.class, q -> engine.destinationTls(q))).completion(),
@@ -190,29 +193,43 @@ public final class PolicyVerticle extends VerticleBase {
   }
 
   private SessionPolicy session(SessionCheck q) {
-    SessionPolicy p = engine.session(q, null);
+    SessionPolicy p = engine.session(q);
     if (p.decision() != Decision.ACCEPT) {
-      LOG.info(() -> "reject: connect from [" + q.clientIp() + "]: " + p.reply() + "; rule=" + p.rule());
+      LOG.info(() -> "reject: connect from " + client(q.clientName(), q.clientIp()) + ": " + p.reply() + "; rule=" + p.rule());
     }
     return p;
   }
 
   private RelayVerdict relay(RelayCheck q) {
-    RelayVerdict v = engine.relay(q, null);
+    RelayVerdict v = engine.relay(q);
     if (v.decision() != Decision.ACCEPT) {
-      LOG.info(() -> "reject: RCPT from [" + q.clientIp() + "]: " + v.reply() + "; from=" + q.sender()
+      LOG.info(() -> "reject: RCPT from " + client(q.clientName(), q.clientIp()) + ": " + v.reply() + "; from=" + q.sender()
           + " to=" + q.recipient() + " helo=<" + q.helo() + "> rule=" + v.rule());
     }
     return v;
   }
 
   private TlsVerdict clientTls(ClientTlsCheck q) {
-    TlsVerdict v = engine.clientTls(q, null);
+    TlsVerdict v = engine.clientTls(q);
     if (v.decision() != Decision.ACCEPT) {
-      LOG.info(() -> "reject: STARTTLS from [" + q.clientIp() + "]: " + v.reply() + "; version=" + q.tls().version()
+      LOG.info(() -> "reject: STARTTLS from " + client(q.clientName(), q.clientIp()) + ": " + v.reply() + "; version=" + q.tls().version()
           + " verify=" + q.tls().verify() + " bits=" + q.tls().bits() + " rule=" + v.rule());
     }
     return v;
+  }
+
+  private SenderVerdict sender(MailCheck q) {
+    SenderVerdict v = engine.sender(q);
+    if (v.decision() != Decision.ACCEPT) {
+      LOG.info(() -> "reject: MAIL from " + client(q.clientName(), q.clientIp()) + ": " + v.reply() + "; from="
+          + q.sender() + " helo=<" + q.helo() + "> rule=" + v.rule());
+    }
+    return v;
+  }
+
+  /** Postfix's {@code name[ip]}, with {@code unknown} for a client whose name did not confirm. */
+  private static String client(String name, String ip) {
+    return (name == null ? "unknown" : name) + "[" + ip + "]";
   }
 
   private ServerTlsVerdict serverTls(ServerTlsCheck q) {

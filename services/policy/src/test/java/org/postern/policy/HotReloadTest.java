@@ -63,7 +63,7 @@ class HotReloadTest {
 
   private static String ask(Vertx vertx) throws Exception {
     TlsVerdict v = Contracts.request(vertx, ClientTlsCheck.ADDRESS,
-        new ClientTlsCheck("192.0.2.7", TlsRequirementTest.tls(Verify.OK, 128)), Duration.ofSeconds(5),
+        new ClientTlsCheck("192.0.2.7", null, TlsRequirementTest.tls(Verify.OK, 128)), Duration.ofSeconds(5),
         TlsVerdict.class).await(10, TimeUnit.SECONDS);
     return (v.reply() == null ? "accept" : v.reply().toString()) + " / " + v.rule();
   }

@@ -40,6 +40,10 @@ class SeedTableTest {
       "TLS_Clt:203.0.113.0/24 TEMP+ENCR:128+CN",                  // 12
       "TLS_Clt:203.0.113.9 VERIFY+CI:/C=US/O=Example/CN=Example+20Mail+20CA", // 13
       "TLS_Srv:.example.net VERIFY",                              // 14
+      "From:spammer.example REJECT",                              // 15
+      "From:friend@spammer.example OK",                           // 16
+      "From:abuse@ REJECT",                                       // 17
+      "From:bad@good.example REJECT",                             // 18
       "");
   static final String TLS_POLICY = String.join("\n",
       "secure.example     secure",                                // 1
@@ -99,7 +103,7 @@ class SeedTableTest {
   @ParameterizedTest(name = "TLS_Clt {0} [{1}] {2} -> {3}")
   @MethodSource("tlsClient")
   void tlsClient(String name, String ip, TlsFacts session, String expected, String rule) {
-    TlsVerdict v = ENGINE.clientTls(new ClientTlsCheck(ip, session), name);
+    TlsVerdict v = ENGINE.clientTls(new ClientTlsCheck(ip, name, session));
     assertEquals(expected, v.reply() == null ? "accept" : v.reply().toString());
     assertStarts(rule, v.rule());
   }
@@ -209,19 +213,42 @@ class SeedTableTest {
   @ParameterizedTest(name = "relay [{0}] {1} to {2} -> {3}")
   @MethodSource("relay")
   void relay(String ip, TlsFacts session, String rcpt, String expected, String rule) {
-    var v = ENGINE.relay(new RelayCheck(ip, "client.test", session, null, Path.parseMailbox("a@example.org"),
-        Path.parseMailbox(rcpt)), null);
+    var v = ENGINE.relay(new RelayCheck(ip, null, "client.test", session, null, Path.parseMailbox("a@example.org"),
+        Path.parseMailbox(rcpt)));
     assertEquals(expected, v.reply().toString());
+    assertStarts(rule, v.rule());
+  }
+
+  /** MAIL: sendmail's From: entries, as the recipient tables are looked up. → MAIL reply (null: go on), rule. */
+  static Stream<Arguments> mail() {
+    return Stream.of(
+        Arguments.of("x@spammer.example", "550 5.7.1 <x@spammer.example>... Access denied", "access:15 From"),
+        Arguments.of("x@mx.spammer.example", "550 5.7.1 <x@mx.spammer.example>... Access denied", "access:15 From"),
+        Arguments.of("friend@spammer.example", null, "access:16 From"),
+        Arguments.of("abuse@anywhere.example", "550 5.7.1 <abuse@anywhere.example>... Access denied", "access:17 From"),
+        Arguments.of("bad@good.example", "550 5.7.1 <bad@good.example>... Access denied", "access:18 From"),
+        Arguments.of("good@good.example", null, "default:no From entry"),
+        Arguments.of("x@notspammer.example", null, "default:no From entry"),
+        Arguments.of("<>", null, "default:no From entry"));
+  }
+
+  @ParameterizedTest(name = "MAIL FROM:{0} -> {1}")
+  @MethodSource("mail")
+  void mail(String sender, String expected, String rule) {
+    Path from = sender.equals("<>") ? Path.NULL : Path.parseMailbox(sender);
+    var v = ENGINE.sender(new org.postern.bus.MailCheck("10.0.0.1", null, "client.test", null, null, from));
+    assertEquals(expected, v.reply() == null ? null : v.reply().toString());
+    assertEquals(expected == null ? org.postern.bus.Decision.ACCEPT : org.postern.bus.Decision.REJECT, v.decision());
     assertStarts(rule, v.rule());
   }
 
   @org.junit.jupiter.api.Test
   void connectRejectsANetAndTlsCltRequiresStartTls() {
-    var refused = ENGINE.session(new SessionCheck("192.0.2.44", false), null);
+    var refused = ENGINE.session(new SessionCheck("192.0.2.44", null, false));
     assertEquals("554 5.7.1 Access denied", refused.reply().toString());
     assertEquals("access:9 Connect:192.0.2 REJECT", refused.rule());
-    assertEquals(true, ENGINE.session(new SessionCheck("10.0.0.1", false), "desktop.example.net").requireTls());
-    var open = ENGINE.session(new SessionCheck("10.0.0.1", false), "other.example.net");
+    assertEquals(true, ENGINE.session(new SessionCheck("10.0.0.1", "desktop.example.net", false)).requireTls());
+    var open = ENGINE.session(new SessionCheck("10.0.0.1", "other.example.net", false));
     assertEquals(false, open.requireTls());
     assertEquals("default:opportunistic (no rule requires TLS)", open.rule());
   }

@@ -65,7 +65,11 @@ public class SessionBench {
     SmtpSession s = new SmtpSession(SETTINGS, false);
     int effects = s.greet().size();
     effects += s.command(CommandParser.parse("EHLO client.example.net")).size();
-    effects += s.command(CommandParser.parse("MAIL FROM:<sender@example.org> SIZE=" + size)).size();
+    for (Effect e : s.command(CommandParser.parse("MAIL FROM:<sender@example.org> SIZE=" + size))) {
+      if (e instanceof Effect.CheckSender) {
+        effects += s.senderDecided(null).size();
+      }
+    }
     for (Effect e : s.command(CommandParser.parse("RCPT TO:<recipient@example.com>"))) {
       if (e instanceof Effect.CheckRecipient c) {
         effects += s.recipientDecided(c.recipient(), RCPT_OK).size();

@@ -7,8 +7,10 @@ import org.postern.smtp.TlsFacts;
 /**
  * Inbound asks policy after a STARTTLS handshake: is this TLS good enough for this client
  * (sendmail's tls_client rule set, fed by TLS_Clt entries)?
+ *
+ * @param clientName the client's forward-confirmed host name, or null when unknown
  */
-public record ClientTlsCheck(String clientIp, TlsFacts tls) {
+public record ClientTlsCheck(String clientIp, String clientName, TlsFacts tls) {
 
   public static final String ADDRESS = "postern.policy.client-tls.v1";
 
@@ -16,14 +18,15 @@ public record ClientTlsCheck(String clientIp, TlsFacts tls) {
     if (clientIp == null || !IpLiterals.isLiteral(clientIp) || tls == null) {
       throw new IllegalArgumentException("an IP literal and the TLS facts are required");
     }
+    Peers.checkClientName(clientName);
   }
 
   public JsonObject toJson() {
-    return new JsonObject().put("clientIp", clientIp).put("tls", Json.tls(tls));
+    return new JsonObject().put("clientIp", clientIp).put("clientName", clientName).put("tls", Json.tls(tls));
   }
 
   public static ClientTlsCheck fromJson(JsonObject o) {
-    return new ClientTlsCheck(Json.string(o, "clientIp"), Json.tls(o, "tls"));
+    return new ClientTlsCheck(Json.string(o, "clientIp"), Json.optString(o, "clientName"), Json.tls(o, "tls"));
   }
 
   public static final JsonCodec<ClientTlsCheck> CODEC =

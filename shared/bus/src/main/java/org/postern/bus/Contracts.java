@@ -12,7 +12,7 @@ public final class Contracts {
 
   /** Every contract's codec. */
   public static final List<JsonCodec<?>> CODECS = List.of(
-      SessionCheck.CODEC, SessionPolicy.CODEC, RelayCheck.CODEC, RelayVerdict.CODEC,
+      SessionCheck.CODEC, SessionPolicy.CODEC, MailCheck.CODEC, SenderVerdict.CODEC, RelayCheck.CODEC, RelayVerdict.CODEC,
       ClientTlsCheck.CODEC, TlsVerdict.CODEC, DestinationTlsCheck.CODEC, DestinationTls.CODEC, TargetTlsCheck.CODEC,
       ServerTlsCheck.CODEC, ServerTlsVerdict.CODEC, EnqueueRequest.CODEC, EnqueueReceipt.CODEC,
       DeliveryRequest.CODEC, DeliveryReport.CODEC, QueueAdminRequest.CODEC, QueueAdminReply.CODEC);

@@ -15,6 +15,30 @@ final class Peers {
     }
   }
 
+  /**
+   * The client's verified host name (forward-confirmed reverse DNS), or null when it is unknown;
+   * Postfix's literal {@code unknown} is not a name and is refused here.
+   */
+  static void checkClientName(String name) {
+    if (name != null && (name.length() > 255 || name.equalsIgnoreCase("unknown") || !hostName(name))) {
+      throw new IllegalArgumentException("clientName must be a host name or absent: " + name);
+    }
+  }
+
+  /** What inbound knows of the client in every mid-session question (MAIL, RCPT). */
+  static void checkSession(String clientIp, String clientName, String helo, String authUser) {
+    if (clientIp == null || !IpLiterals.isLiteral(clientIp)) {
+      throw new IllegalArgumentException("clientIp must be an IP literal: " + clientIp);
+    }
+    checkClientName(clientName);
+    if (helo == null || helo.length() > 255) {
+      throw new IllegalArgumentException("bad helo");
+    }
+    if (authUser != null && (authUser.isEmpty() || authUser.length() > 255)) {
+      throw new IllegalArgumentException("bad authUser");
+    }
+  }
+
   private static boolean hostName(String host) {
     try {
       Values.hostname().apply(host);

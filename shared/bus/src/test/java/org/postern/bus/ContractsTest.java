@@ -41,11 +41,14 @@ class ContractsTest {
   @Test
   void everyContractRoundTripsThroughTheWireFormat() {
     List<Object> samples = List.of(
-        new SessionCheck("192.0.2.1", true),
+        new SessionCheck("192.0.2.1", "desktop.example.net", true),
+        new SessionCheck("192.0.2.1", null, false),
+        new MailCheck("192.0.2.1", "desktop.example.net", "client.test", TLS, null, Path.NULL),
+        new SenderVerdict(Decision.REJECT, Reply.of(553, "5.7.1", "<a@example.org>: Sender address rejected: Access denied"), "access:4"),
         new SessionPolicy(Decision.TEMPFAIL, Reply.of(421, "4.3.0", "later"), false, "test:1"),
-        new RelayCheck("2001:db8::1", "client.test", TLS, "alice", Path.NULL, Path.parseMailbox("b@example.net")),
+        new RelayCheck("2001:db8::1", null, "client.test", TLS, "alice", Path.NULL, Path.parseMailbox("b@example.net")),
         new RelayVerdict(Decision.REJECT, Reply.of(554, "5.7.1", "<b@example.net>: Relay access denied"), "default"),
-        new ClientTlsCheck("192.0.2.1", TLS),
+        new ClientTlsCheck("192.0.2.1", "laptop.example.net", TLS),
         new TlsVerdict(Decision.REJECT, Reply.of(503, "5.7.0", "encryption too weak 128 less than 256"), "access:3"),
         new DestinationTlsCheck("example.net"),
         new DestinationTls(TlsLevel.VERIFY, "test"),
@@ -84,6 +87,15 @@ class ContractsTest {
     assertThrows(IllegalArgumentException.class,
         () -> EnqueueRequest.fromJson(ok.copy().put("client", ok.getJsonObject("client").copy().put("ip", "mail.example"))),
         "only IP literals: no DNS lookup hides in a decoder");
+    JsonObject session = new SessionCheck("192.0.2.1", "desktop.example.net", false).toJson();
+    assertThrows(IllegalArgumentException.class, () -> SessionCheck.fromJson(session.copy().put("clientName", "a b")),
+        "a client name is a host name");
+    assertThrows(IllegalArgumentException.class, () -> SessionCheck.fromJson(session.copy().put("clientName", "unknown")),
+        "an unknown name is absent, not the word unknown");
+    assertThrows(IllegalArgumentException.class, () -> ClientTlsCheck.fromJson(
+        new ClientTlsCheck("192.0.2.1", null, TLS).toJson().put("clientName", "x".repeat(256))));
+    assertThrows(IllegalArgumentException.class, () -> MailCheck.fromJson(
+        new MailCheck("192.0.2.1", null, "client.test", null, null, Path.NULL).toJson().put("sender", "no address")));
     assertThrows(IllegalArgumentException.class, () -> RelayVerdict.fromJson(new JsonObject()
         .put("decision", "ACCEPT").put("reply", new JsonObject().put("code", 554).put("enhanced", "5.7.1")
             .put("lines", List.of("x"))).put("rule", "r")), "an accept cannot carry a refusal");

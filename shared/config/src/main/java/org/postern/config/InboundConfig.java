@@ -18,4 +18,6 @@ public record InboundConfig(
     Duration stressCommandTimeout,
     long minDataRate,
     String authUsers,
+    List<HostPort> dnsServers,
+    Duration dnsTimeout,
     int eventLoops) {}

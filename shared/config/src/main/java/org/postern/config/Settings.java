@@ -75,6 +75,12 @@ public final class Settings {
       size(0, 1L << 30), "Octets per second a client must sustain during DATA (after its first second); 0 disables.");
   public static final Setting<String> INBOUND_AUTH_USERS = add("inbound.auth_users", "", text(),
       "File of 'user:bcrypt-hash' lines for AUTH PLAIN/LOGIN (offered only inside TLS); empty: no AUTH.");
+  public static final Setting<List<HostPort>> INBOUND_DNS_SERVERS = add("inbound.dns_servers", "",
+      list(s -> HostPort.parse(s, 53)),
+      "DNS servers for the client's name ('ip' or 'ip:port'): PTR, then A/AAAA to confirm it; empty uses /etc/resolv.conf.");
+  public static final Setting<Duration> INBOUND_DNS_TIMEOUT = add("inbound.dns_timeout", "5s",
+      duration(Duration.ZERO, Duration.ofMinutes(1)),
+      "Deadline for the client's name lookup at connect; past it the client is 'unknown'. 0 turns the lookup off.");
 
   // tls: certificates and engine, shared by inbound and outbound
   public static final Setting<String> TLS_ENGINE = add("tls.engine", "openssl", oneOf("openssl", "jdk"),

@@ -2,7 +2,8 @@ package org.postern.smtp;
 
 /**
  * What the session asks its adapter to do. The session never performs I/O itself: it returns
- * effects, and the adapter reports their results back ({@link SmtpSession#recipientDecided},
+ * effects, and the adapter reports their results back ({@link SmtpSession#senderDecided},
+ * {@link SmtpSession#recipientDecided},
  * {@link SmtpSession#messageRead}, {@link SmtpSession#chunkData}, {@link SmtpSession#chunkEnd},
  * {@link SmtpSession#credentialsChecked}, {@link SmtpSession#queued}, {@link SmtpSession#tlsStarted}).
  */
@@ -10,6 +11,12 @@ public sealed interface Effect {
 
   /** Write this reply. */
   record Send(Reply reply) implements Effect {}
+
+  /**
+   * Ask policy whether this sender may start a transaction; answer with
+   * {@link SmtpSession#senderDecided}. No further input is processed until then.
+   */
+  record CheckSender(Path sender) implements Effect {}
 
   /**
    * Ask policy whether this recipient is acceptable; answer with

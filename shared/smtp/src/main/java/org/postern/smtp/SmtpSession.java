@@ -28,6 +28,8 @@ public final class SmtpSession {
     GREETED,
     /** MAIL accepted; recipients may follow. */
     MAIL,
+    /** Waiting for the policy answer on a sender (MAIL). */
+    CHECKING_SENDER,
     /** Waiting for the policy answer on a recipient. */
     CHECKING_RECIPIENT,
     /** Receiving the message text after DATA. */
@@ -86,6 +88,9 @@ public final class SmtpSession {
   private String helo;
   private Path sender;
   private Map<String, String> mailParams = Map.of();
+  /** The sender and parameters of a MAIL that policy is judging. */
+  private Path pendingSender;
+  private Map<String, String> pendingMailParams;
   private final List<Path> recipients = new ArrayList<>();
   private final List<Map<String, String>> rcptParams = new ArrayList<>();
   private Map<String, String> pendingRcptParams = Map.of();
@@ -215,6 +220,26 @@ public final class SmtpSession {
       throw new IllegalArgumentException("reject needs a 4xx or 5xx reply");
     }
     return send(reply);
+  }
+
+  /**
+   * The policy's answer to {@link Effect.CheckSender}: null starts the transaction; a 4xx or 5xx
+   * refuses the sender, and the client may try MAIL again.
+   */
+  public List<Effect> senderDecided(Reply refusal) {
+    expect(State.CHECKING_SENDER);
+    Path checked = pendingSender;
+    Map<String, String> params = pendingMailParams;
+    pendingSender = null;
+    pendingMailParams = null;
+    if (refusal != null) {
+      state = State.GREETED;
+      return reject(refusal);
+    }
+    sender = checked;
+    mailParams = params;
+    state = State.MAIL;
+    return send(Reply.of(250, "2.1.0", "Ok"));
   }
 
   /** The policy's answer to {@link Effect.CheckRecipient}: a 2xx accepts the recipient. */
@@ -422,10 +447,10 @@ public final class SmtpSession {
     if (!c.sender().isAscii() && !params.containsKey("SMTPUTF8")) {
       return send(NEED_SMTPUTF8);
     }
-    sender = c.sender();
-    mailParams = params;
-    state = State.MAIL;
-    return send(Reply.of(250, "2.1.0", "Ok"));
+    pendingSender = c.sender();
+    pendingMailParams = params;
+    state = State.CHECKING_SENDER;
+    return List.of(new Effect.CheckSender(c.sender()));
   }
 
   private Reply checkMailParam(String key, String value) {

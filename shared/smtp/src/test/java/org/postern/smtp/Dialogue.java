@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
  * s: 220                      next effect is a reply (Send or StartTls's ready) with this code
  * s: 530 5.7.0 Must issue...  ... and this enhanced code and first-line text, when given
  * c: MAIL FROM:&lt;a@b&gt;          the client sends a command line (parsed by CommandParser)
- * policy: 554 5.7.1 Denied    answers the pending CheckRecipient
+ * policy: 554 5.7.1 Denied    answers the pending CheckRecipient (or CheckSender)
+ *                             (a CheckSender nobody answers is accepted: most scripts are not about it)
  * d: some text                a DATA line (ISO-8859-1 bytes); "d: ." ends the data
  * queue: ABC                  the queue stores the pending Enqueue under this id
  * queue-failed: 451 4.3.0 x   the queue fails the pending Enqueue
@@ -123,8 +124,13 @@ final class Dialogue {
       }
       case "s" -> expectReply(rest);
       case "policy" -> {
-        Effect.CheckRecipient check = assertInstanceOf(Effect.CheckRecipient.class, next(), where);
-        pending.addAll(session.recipientDecided(check.recipient(), reply(rest)));
+        Effect effect = pending.poll();
+        if (effect instanceof Effect.CheckSender) {
+          pending.addAll(session.senderDecided(reply(rest)));
+        } else {
+          Effect.CheckRecipient check = assertInstanceOf(Effect.CheckRecipient.class, effect, where);
+          pending.addAll(session.recipientDecided(check.recipient(), reply(rest)));
+        }
       }
       case "d" -> data(rest);
       case "queue" -> {
@@ -186,6 +192,10 @@ final class Dialogue {
 
   private Effect next() {
     Effect e = pending.poll();
+    if (e instanceof Effect.CheckSender) {
+      pending.addAll(session.senderDecided(null));
+      e = pending.poll();
+    }
     assertNotNull(e, () -> where + ": the session produced no further effect");
     return e;
   }

@@ -103,6 +103,9 @@ class SessionPropertyTest {
         transcript.add("   " + effect);
         if (effect instanceof Effect.Send send) {
           checkReply(send.reply(), cause, tlsBefore);
+        } else if (effect instanceof Effect.CheckSender check) {
+          assertNotNull(check.sender());
+          work.addAll(session.senderDecided(random.nextInt(8) == 0 ? DENY : null));
         } else if (effect instanceof Effect.CheckRecipient check) {
           assertNotNull(check.sender());
           work.addAll(session.recipientDecided(check.recipient(), random.nextInt(4) == 0 ? DENY : ACCEPT));

@@ -1,4 +1,4 @@
-package org.postern.outbound;
+package org.postern.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,20 +12,20 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.postern.testkit.FreePorts;
 
 /**
- * A real DNS server on 127.0.0.1 for routing tests: dnsmasq (Debian's dnsmasq-base) as a child
- * process, authoritative for the {@code .test} names it is given and for nothing else. With
+ * A real DNS server on 127.0.0.1 for tests (outbound's MX routing, inbound's client names):
+ * dnsmasq (Debian's dnsmasq-base) as a child process, answering for the names it is given
+ * ({@code --host-record}, {@code --ptr-record}, {@code --mx-host}, ...) and for nothing else. With
  * {@code --local=/test/} it answers NXDOMAIN for names it does not know and an empty answer
  * (NODATA) for a known name without records of the asked type, as a real zone would; no query
  * ever leaves the machine ({@code --no-resolv}).
  *
  * <p>Blocking: use it from test threads, never from an event loop.
  */
-final class DnsServer implements AutoCloseable {
+public final class DnsServer implements AutoCloseable {
 
-  static final String BINARY = "/usr/sbin/dnsmasq";
+  public static final String BINARY = "/usr/sbin/dnsmasq";
 
   private final Process process;
   private final int port;
@@ -38,7 +38,7 @@ final class DnsServer implements AutoCloseable {
   }
 
   /** Records in dnsmasq's own option syntax, e.g. {@code --mx-host=a.test,mx1.a.test,10}. */
-  static DnsServer start(List<String> records) {
+  public static DnsServer start(List<String> records) {
     IllegalStateException last = null;
     // A free TCP port is almost always a free UDP port too; when it is not, dnsmasq exits at once.
     for (int tries = 0; tries < 3; tries++) {
@@ -73,17 +73,17 @@ final class DnsServer implements AutoCloseable {
     return server;
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 
-  /** {@code 127.0.0.1:port}, as outbound.dns_servers takes it. */
-  String address() {
+  /** {@code 127.0.0.1:port}, as outbound.dns_servers and inbound.dns_servers take it. */
+  public String address() {
     return "127.0.0.1:" + port;
   }
 
   /** What dnsmasq logged: the queries it answered, or why it did not start. */
-  String log() {
+  public String log() {
     try {
       return Files.readString(log, StandardCharsets.UTF_8);
     } catch (IOException e) {
