@@ -39,7 +39,14 @@ public final class Node {
    * event loop serves traffic, on the calling thread or a worker.
    */
   public static Future<Node> start(PosternConfig config, Set<Role> roles) {
-    Vertx vertx = Vertx.vertx();
+    return start(Vertx.vertx(), config, roles);
+  }
+
+  /**
+   * Starts a node on {@code vertx}, standalone or clustered; the verticles do not know which. On
+   * failure {@code vertx} is closed (a clustered one leaves the cluster).
+   */
+  public static Future<Node> start(Vertx vertx, PosternConfig config, Set<Role> roles) {
     Contracts.register(vertx);
     TlsEngine engine = TlsEngine.choose(config.tls().engine());
     if (engine.fellBack()) {
