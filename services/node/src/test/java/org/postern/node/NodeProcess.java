@@ -41,7 +41,13 @@ final class NodeProcess implements AutoCloseable {
   }
 
   static NodeProcess start(Path workDir, List<String> sets) throws IOException {
+    return run(workDir, List.of(), sets);
+  }
+
+  /** {@code deploy/postern run OPTIONS... --set S...}, e.g. with {@code --cluster} and {@code --roles}. */
+  static NodeProcess run(Path workDir, List<String> options, List<String> sets) throws IOException {
     List<String> cmd = new ArrayList<>(List.of("bash", REPO.resolve("deploy/postern").toString(), "run"));
+    cmd.addAll(options);
     for (String s : sets) {
       cmd.add("--set");
       cmd.add(s);
