@@ -4,5 +4,7 @@
  * deploys the verticles for the roles it is given: inbound, policy, queue, outbound. The services
  * never call each other directly, only over the event bus, so the same jar runs any subset of
  * roles.
+ * With {@code --cluster} the event bus is clustered ({@link org.postern.node.cluster}); the
+ * verticles are deployed the same way.
  */
 package org.postern.node;
