@@ -129,4 +129,17 @@ class CommandLineIT {
       assertTrue(!r.stderr().contains("Exception") && !r.stderr().contains("\tat "), "no stack trace: " + r.stderr());
     }
   }
+
+  @Test
+  void anInsecureEventBusMustBeAskedForAndIsLoggedAsAnError() throws Exception {
+    int hazelcast = org.postern.testkit.FreePorts.loopback();
+    try (NodeProcess node = NodeProcess.run(work, List.of("--cluster", "--roles", "policy"), List.of(
+        "cluster.insecure_event_bus=yes", "cluster.port=" + hazelcast, "cluster.bus_port=0",
+        "node.data_dir=" + work.resolve("data"), "node.admin_listen="))) {
+      node.awaitLog("postern/cluster\\[\\d+\\]: error: cluster: cluster.insecure_event_bus = yes: THE EVENT BUS IS"
+          + " PLAINTEXT AND UNAUTHENTICATED", java.time.Duration.ofSeconds(90));
+      node.awaitLog("cluster: joined as 127\\.0\\.0\\.1:" + hazelcast + "; members 1 \\[", java.time.Duration.ofSeconds(90));
+      node.awaitLog("node started with roles \\[POLICY\\]", java.time.Duration.ofSeconds(90));
+    }
+  }
 }
