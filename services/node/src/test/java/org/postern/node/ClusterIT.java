@@ -137,12 +137,9 @@ class ClusterIT {
     for (String id : ids) {
       // Each message was stored by B or C, never by A; the queue hands it to the outbound role of
       // B or C, not necessarily its own.
-      boolean onB = NODES[1].log().contains(id + ": from=<sender@example.org>");
-      boolean onC = NODES[2].log().contains(id + ": from=<sender@example.org>");
-      assertTrue(onB ^ onC, id + " must be queued on exactly one of B and C");
-      (onB ? NODES[1] : NODES[2]).awaitLog(id + ": removed", Duration.ofSeconds(30));
-      String sent = id + ": to=<someone@example.net>, relay=127.0.0.1";
-      assertTrue(NODES[1].log().contains(sent) ^ NODES[2].log().contains(sent), id + " delivered once, by B or C");
+      NodeProcess queue = awaitOnOneOf(id + ": from=<sender@example.org>, size=", NODES[1], NODES[2]);
+      queue.awaitLog(id + ": removed", Duration.ofSeconds(30));
+      awaitOnOneOf(id + ": to=<someone@example.net>, relay=127.0.0.1", NODES[1], NODES[2]);
       assertFalse(NODES[0].log().contains(id + ": to="), "A has no outbound role");
       assertFalse(NODES[0].log().contains(id + ": from=<sender@example.org>, size="), "A has no queue role");
     }
@@ -170,6 +167,26 @@ class ClusterIT {
     // Our own CA's node certificate completes the handshake: the refusals above are about the certificate.
     String good = openssl(bus, "-tls1_2", "-cert", ours.chain().toString(), "-key", ours.key().toString());
     assertTrue(good.contains("Verify return code: 0 (ok)") && !good.contains("alert"), good);
+  }
+
+  /**
+   * Waits until exactly one of two nodes has logged {@code text} (logs of separate processes
+   * arrive independently) and returns that node; fails if both did, or neither within 30 s.
+   */
+  private static NodeProcess awaitOnOneOf(String text, NodeProcess one, NodeProcess other) throws InterruptedException {
+    String regex = Pattern.quote(text);
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (System.nanoTime() < deadline) {
+      // Short turns on each log in alternation: each wait returns as soon as a line arrives.
+      NodeProcess found = one.findLog(regex, Duration.ofMillis(100)) != null ? one
+          : other.findLog(regex, Duration.ofMillis(100)) != null ? other : null;
+      if (found != null) {
+        NodeProcess rest = found == one ? other : one;
+        assertFalse(rest.log().contains(text), "logged by both nodes: " + text);
+        return found;
+      }
+    }
+    throw new AssertionError("neither node logged within 30 s: " + text);
   }
 
   private static String openssl(int port, String... extra) throws IOException, InterruptedException {
