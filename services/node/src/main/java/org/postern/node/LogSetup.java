@@ -28,6 +28,12 @@ public final class LogSetup {
 
   private static volatile AsyncLineHandler installed;
 
+  /**
+   * Held strongly: the LogManager keeps loggers only weakly, and a collected "postern" logger
+   * takes its level with it, leaving every postern.* logger at the libraries' WARNING.
+   */
+  private static final Logger POSTERN = Logger.getLogger("postern");
+
   private LogSetup() {}
 
   /** Writes out every line logged so far; the node calls this last when it stops. */
@@ -61,7 +67,7 @@ public final class LogSetup {
       default -> Level.INFO;
     };
     root.setLevel(Level.WARNING); // libraries: warnings and errors only
-    Logger.getLogger("postern").setLevel(l);
+    POSTERN.setLevel(l);
   }
 
   static final class AsyncLineHandler extends Handler {

@@ -1,5 +1,7 @@
 package org.postern.node;
 
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,6 +12,8 @@ import java.util.concurrent.CountDownLatch;
 import org.postern.config.ConfigException;
 import org.postern.config.ConfigLoader;
 import org.postern.config.PosternConfig;
+import org.postern.node.cluster.BusCredentials;
+import org.postern.node.cluster.ClusterJoin;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -45,13 +49,27 @@ public final class Main implements Callable<Integer> {
         description = "Comma-separated roles to run (default: ${DEFAULT-VALUE}).")
     String roles;
 
+    @Option(names = "--cluster", description = "Join a cluster (see deploy/README.md, \"Cluster\").")
+    boolean cluster;
+
+    @Option(names = "--cluster-config", paramLabel = "FILE",
+        description = "Cluster settings (cluster.* keys only), read after --config and before --set.")
+    Path clusterConfig;
+
     @Override
     public Integer call() throws Exception {
       PosternConfig cfg;
       Set<Role> roleSet;
+      BusCredentials busCredentials = null;
       try {
-        cfg = ConfigLoader.load(config, sets);
+        if (clusterConfig != null && !cluster) {
+          throw new ConfigException("--cluster-config: given without --cluster");
+        }
+        cfg = ConfigLoader.load(config, clusterConfig, sets);
         roleSet = Role.parse(roles);
+        if (cluster) {
+          busCredentials = ClusterJoin.credentials(cfg.cluster());
+        }
       } catch (ConfigException e) {
         e.problems().forEach(p -> System.err.println("postern: configuration error: " + p));
         return 2;
@@ -71,7 +89,10 @@ public final class Main implements Callable<Integer> {
       CountDownLatch stopped = new CountDownLatch(1);
       Node node;
       try {
-        node = Node.start(cfg, roleSet).toCompletionStage().toCompletableFuture().get();
+        PosternConfig started = cfg;
+        Future<Vertx> vertx = cluster ? ClusterJoin.join(cfg.cluster(), busCredentials)
+            : Future.succeededFuture(Vertx.vertx());
+        node = vertx.compose(v -> Node.start(v, started, roleSet)).toCompletionStage().toCompletableFuture().get();
       } catch (java.util.concurrent.ExecutionException e) {
         Throwable cause = e.getCause() == null ? e : e.getCause();
         if (cause instanceof org.postern.tls.KeyFiles.InsecureKeyFileException) {

@@ -44,16 +44,34 @@ public final class Node {
    * event loop serves traffic, on the calling thread or a worker.
    */
   public static Future<Node> start(PosternConfig config, Set<Role> roles) {
+    Future<Void> keys = checkKeys(config, roles);
+    return keys.failed() ? Future.failedFuture(keys.cause()) : start(Vertx.vertx(), config, roles);
+  }
+
+  /**
+   * Before anything runs: an exposed key stops the node (as OpenSMTPD does), since serving with it
+   * would endorse a key that may already be copied. Runs on the caller's thread, not a loop.
+   */
+  private static Future<Void> checkKeys(PosternConfig config, Set<Role> roles) {
     if (roles.contains(Role.INBOUND)) {
       try {
-        // Before anything runs: an exposed key stops the node (as OpenSMTPD does), since serving
-        // with it would endorse a key that may already be copied. The caller's thread, not a loop.
         ServerCredentials.checkKeyFiles(config.tls(), Path.of(config.node().dataDir()));
       } catch (IOException e) {
         return Future.failedFuture(e);
       }
     }
-    Vertx vertx = Vertx.vertx();
+    return Future.succeededFuture();
+  }
+
+  /**
+   * Starts a node on {@code vertx}, standalone or clustered; the verticles do not know which. On
+   * failure {@code vertx} is closed (a clustered one leaves the cluster).
+   */
+  public static Future<Node> start(Vertx vertx, PosternConfig config, Set<Role> roles) {
+    Future<Void> keys = checkKeys(config, roles);
+    if (keys.failed()) {
+      return vertx.close().transform(ignored -> Future.failedFuture(keys.cause()));
+    }
     Contracts.register(vertx);
     TlsEngine engine = TlsEngine.choose(config.tls().engine());
     if (engine.fellBack()) {

@@ -9,5 +9,7 @@
  * the async file system, loading on a worker, swap for new connections) and watched for expiry
  * ({@code CertificateExpiry}, logged and exported at {@code GET /metrics} of the admin API), and it
  * carries the operator's commands: {@code pki}, {@code queue}, {@code auth}, {@code loadgen}.
+ * With {@code --cluster} the event bus is clustered ({@link org.postern.node.cluster}); the
+ * verticles are deployed the same way.
  */
 package org.postern.node;

@@ -115,4 +115,79 @@ class CommandLineIT {
     assertEquals(2, bad.exit());
     assertEquals("postern: policy explain: --client must be an IP address, got 'not-an-ip'", bad.stderr().strip());
   }
+
+  @Test
+  void clusterModeRefusesAPlaintextEventBusUnlessAskedLoudly() throws Exception {
+    Launcher.Run r = postern("", "run", "--cluster");
+    assertEquals(2, r.exit(), r.stderr());
+    assertEquals("postern: configuration error: cluster.bus_cert_chain, cluster.bus_key, cluster.bus_ca_file: the event"
+        + " bus carries mail between nodes and needs TLS with node certificates; set all three (postern pki issue node),"
+        + " or set cluster.insecure_event_bus = yes for a plaintext experiment", r.stderr().strip());
+    Launcher.Run orphan = postern("", "run", "--cluster-config", work.resolve("cluster.conf").toString());
+    assertEquals(2, orphan.exit(), orphan.stderr());
+    assertEquals("postern: configuration error: --cluster-config: given without --cluster", orphan.stderr().strip());
+  }
+
+  @Test
+  void clusterFileHoldsClusterKeysOnlyAndEachProblemIsNamed() throws Exception {
+    Path conf = work.resolve("cluster.conf");
+    Files.writeString(conf, "cluster.members = 127.0.0.1:5701\nqueue.spool_dir = /var/spool/postern\n"
+        + "cluster.interface = 0.0.0.0.0\n");
+    Launcher.Run r = postern("", "run", "--cluster", "--cluster-config", conf.toString());
+    assertEquals(2, r.exit(), r.stderr());
+    assertEquals(List.of(
+        "postern: configuration error: " + conf + ":2: queue.spool_dir: not a cluster setting; the cluster configuration"
+            + " holds only cluster.* keys (put it in --config)",
+        "postern: configuration error: " + conf + ":3: cluster.interface: expected an IP literal such as 10.0.0.5,"
+            + " got '0.0.0.0.0'"),
+        r.stderr().lines().toList());
+  }
+
+  @Test
+  void clusterNodeCertificatesAreCheckedBeforeJoining() throws Exception {
+    org.postern.testkit.TestCa ca = org.postern.testkit.TestCa.create(Files.createDirectories(work.resolve("ca")),
+        "Node CA");
+    org.postern.testkit.TestCa other = org.postern.testkit.TestCa.create(Files.createDirectories(work.resolve("other")),
+        "Other CA");
+    org.postern.testkit.TestCa.Issued node = ca.issueNode("node-1");
+    String caSet = "cluster.bus_ca_file=" + ca.certificatePath();
+
+    Files.setPosixFilePermissions(node.key(), java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    Launcher.Run open = postern("", "run", "--cluster", "--set", caSet, "--set", "cluster.bus_cert_chain=" + node.chain(),
+        "--set", "cluster.bus_key=" + node.key());
+    assertEquals(2, open.exit(), open.stderr());
+    assertTrue(open.stderr().strip().endsWith("fix with: chmod 600 " + node.key()), open.stderr());
+    assertTrue(open.stderr().startsWith("postern: configuration error: cluster.bus_cert_chain, cluster.bus_key: "),
+        open.stderr());
+
+    org.postern.testkit.TestCa.Issued serverOnly = ca.issueServer("node-2");
+    Launcher.Run usage = postern("", "run", "--cluster", "--set", caSet, "--set", "cluster.bus_cert_chain=" + serverOnly.chain(),
+        "--set", "cluster.bus_key=" + serverOnly.key());
+    assertEquals(2, usage.exit(), usage.stderr());
+    assertTrue(usage.stderr().contains("cluster.bus_cert_chain: the certificate CN=node-2,O=Postern tests must allow"
+        + " both serverAuth and clientAuth"), usage.stderr());
+
+    org.postern.testkit.TestCa.Issued foreign = other.issueNode("node-3");
+    Launcher.Run stranger = postern("", "run", "--cluster", "--set", caSet, "--set", "cluster.bus_cert_chain=" + foreign.chain(),
+        "--set", "cluster.bus_key=" + foreign.key());
+    assertEquals(2, stranger.exit(), stranger.stderr());
+    assertEquals("postern: configuration error: cluster.bus_cert_chain: the certificate CN=node-3,O=Postern tests is"
+        + " not signed by a CA in cluster.bus_ca_file; other nodes would refuse it", stranger.stderr().strip());
+    for (Launcher.Run r : List.of(open, usage, stranger)) {
+      assertTrue(!r.stderr().contains("Exception") && !r.stderr().contains("\tat "), "no stack trace: " + r.stderr());
+    }
+  }
+
+  @Test
+  void anInsecureEventBusMustBeAskedForAndIsLoggedAsAnError() throws Exception {
+    int hazelcast = org.postern.testkit.FreePorts.loopback();
+    try (NodeProcess node = NodeProcess.run(work, List.of("--cluster", "--roles", "policy"), List.of(
+        "cluster.insecure_event_bus=yes", "cluster.port=" + hazelcast, "cluster.bus_port=0",
+        "node.data_dir=" + work.resolve("data"), "node.admin_listen="))) {
+      node.awaitLog("postern/cluster\\[\\d+\\]: error: cluster: cluster.insecure_event_bus = yes: THE EVENT BUS IS"
+          + " PLAINTEXT AND UNAUTHENTICATED", java.time.Duration.ofSeconds(90));
+      node.awaitLog("cluster: joined as 127\\.0\\.0\\.1:" + hazelcast + "; members 1 \\[", java.time.Duration.ofSeconds(90));
+      node.awaitLog("node started with roles \\[POLICY\\]", java.time.Duration.ofSeconds(90));
+    }
+  }
 }

@@ -41,7 +41,13 @@ final class NodeProcess implements AutoCloseable {
   }
 
   static NodeProcess start(Path workDir, List<String> sets) throws IOException {
+    return run(workDir, List.of(), sets);
+  }
+
+  /** {@code deploy/postern run OPTIONS... --set S...}, e.g. with {@code --cluster} and {@code --roles}. */
+  static NodeProcess run(Path workDir, List<String> options, List<String> sets) throws IOException {
     List<String> cmd = new ArrayList<>(List.of("bash", REPO.resolve("deploy/postern").toString(), "run"));
+    cmd.addAll(options);
     for (String s : sets) {
       cmd.add("--set");
       cmd.add(s);
@@ -53,6 +59,15 @@ final class NodeProcess implements AutoCloseable {
 
   /** Waits for a log line matching {@code regex}; fails with the log so far if it does not come. */
   String awaitLog(String regex, Duration timeout) throws InterruptedException {
+    String line = findLog(regex, timeout);
+    if (line == null) {
+      throw new AssertionError("no log line matching /" + regex + "/ within " + timeout + "; log:\n" + log());
+    }
+    return line;
+  }
+
+  /** The first log line matching {@code regex}, waiting up to {@code timeout}; null if none came. */
+  String findLog(String regex, Duration timeout) throws InterruptedException {
     Pattern p = Pattern.compile(regex);
     long deadline = System.nanoTime() + timeout.toNanos();
     synchronized (all) {
@@ -66,7 +81,7 @@ final class NodeProcess implements AutoCloseable {
       long left = deadline - System.nanoTime();
       String line = left <= 0 ? null : unread.poll(left, TimeUnit.NANOSECONDS);
       if (line == null) {
-        throw new AssertionError("no log line matching /" + regex + "/ within " + timeout + "; log:\n" + log());
+        return null;
       }
       if (p.matcher(line).find()) {
         return line;

@@ -22,6 +22,8 @@ public final class ConfigLoader {
 
   private record Sourced(String value, String where) {}
 
+  private static final String CLUSTER_PREFIX = "cluster.";
+
   private ConfigLoader() {}
 
   /**
@@ -29,10 +31,33 @@ public final class ConfigLoader {
    * @param overrides {@code key=value} strings from the command line, applied last
    */
   public static PosternConfig load(Path file, List<String> overrides) throws ConfigException {
+    return load(file, null, overrides);
+  }
+
+  /**
+   * As {@link #load(Path, List)}, with a cluster file read after {@code file}: it may hold only
+   * {@code cluster.*} settings, so that one cluster file can be shared by nodes whose own files
+   * differ.
+   *
+   * @param clusterFile the file given to {@code --cluster-config}, or null
+   */
+  public static PosternConfig load(Path file, Path clusterFile, List<String> overrides) throws ConfigException {
     Map<String, Sourced> raw = new LinkedHashMap<>();
     List<String> problems = new ArrayList<>();
     if (file != null) {
       readFile(file, raw, problems);
+    }
+    if (clusterFile != null) {
+      Map<String, Sourced> cluster = new LinkedHashMap<>();
+      readFile(clusterFile, cluster, problems);
+      cluster.forEach((key, src) -> {
+        if (key.startsWith(CLUSTER_PREFIX)) {
+          raw.put(key, src);
+        } else {
+          problems.add(src.where() + ": " + key + ": not a cluster setting; the cluster configuration holds only "
+              + CLUSTER_PREFIX + "* keys (put it in --config)");
+        }
+      });
     }
     for (String o : overrides) {
       int eq = o.indexOf('=');
@@ -155,6 +180,12 @@ public final class ConfigLoader {
       String k = clientCert.isEmpty() ? Settings.OUTBOUND_TLS_KEY.key() : Settings.OUTBOUND_TLS_CERT_CHAIN.key();
       problems.add(where(raw, k) + ": " + k + ": outbound.tls_cert_chain and outbound.tls_key must be set together");
     }
+    String busCert = (String) v.get(Settings.CLUSTER_BUS_CERT_CHAIN.key());
+    String busKey = (String) v.get(Settings.CLUSTER_BUS_KEY.key());
+    if (busCert.isEmpty() != busKey.isEmpty()) {
+      String k = busCert.isEmpty() ? Settings.CLUSTER_BUS_KEY.key() : Settings.CLUSTER_BUS_CERT_CHAIN.key();
+      problems.add(where(raw, k) + ": " + k + ": cluster.bus_cert_chain and cluster.bus_key must be set together");
+    }
     HostPort admin = (HostPort) v.get(Settings.NODE_ADMIN_LISTEN.key());
     if (admin != null && !Settings.isLoopback(admin.host()) && v.get(Settings.NODE_ADMIN_ALLOW_REMOTE.key()).equals("no")) {
       String k = Settings.NODE_ADMIN_LISTEN.key();
@@ -212,7 +243,17 @@ public final class ConfigLoader {
             get(v, Settings.OUTBOUND_CONNECTION_REUSE_LIMIT), get(v, Settings.OUTBOUND_CONNECTION_IDLE_TIMEOUT),
             get(v, Settings.OUTBOUND_DESTINATION_CONCURRENCY), get(v, Settings.OUTBOUND_DESTINATION_RATE_DELAY),
             get(v, Settings.OUTBOUND_MAX_CONNECTIONS), get(v, Settings.OUTBOUND_RELAY_CREDENTIALS)),
+        cluster(v),
         text);
+  }
+
+  private static ClusterConfig cluster(Map<String, Object> v) {
+    String iface = get(v, Settings.CLUSTER_INTERFACE);
+    String busHost = get(v, Settings.CLUSTER_BUS_HOST);
+    return new ClusterConfig(get(v, Settings.CLUSTER_NAME), get(v, Settings.CLUSTER_MEMBERS), iface,
+        get(v, Settings.CLUSTER_PORT), busHost.isEmpty() ? iface : busHost, get(v, Settings.CLUSTER_BUS_PORT),
+        get(v, Settings.CLUSTER_BUS_CERT_CHAIN), get(v, Settings.CLUSTER_BUS_KEY), get(v, Settings.CLUSTER_BUS_CA_FILE),
+        get(v, Settings.CLUSTER_INSECURE_EVENT_BUS).equals("yes"));
   }
 
   @SuppressWarnings("unchecked")

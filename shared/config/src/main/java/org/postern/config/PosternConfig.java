@@ -14,6 +14,7 @@ public record PosternConfig(
     PolicyConfig policy,
     QueueConfig queue,
     OutboundConfig outbound,
+    ClusterConfig cluster,
     Map<String, String> values) {
 
   public PosternConfig {
@@ -24,6 +25,6 @@ public record PosternConfig(
   public PosternConfig withHostname(String hostname) {
     return new PosternConfig(new NodeConfig(hostname, node.dataDir(), node.log(), node.logLevel(),
         node.adminListen(), node.adminAllowRemote()),
-        inbound, tls, policy, queue, outbound, values);
+        inbound, tls, policy, queue, outbound, cluster, values);
   }
 }

@@ -207,6 +207,32 @@ public final class Settings {
   public static final Setting<String> OUTBOUND_RELAY_CREDENTIALS = add("outbound.relay_credentials", "", text(),
       "File of 'nexthop user:password' lines (mode 0600) for AUTH PLAIN/LOGIN to a relayhost, sent only inside TLS.");
 
+  // cluster: joining other nodes (read only by 'postern run --cluster'; see deploy/README.md, "Cluster")
+  public static final Setting<String> CLUSTER_NAME = add("cluster.name", "postern", s -> {
+    if (!s.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+      throw new IllegalArgumentException("expected 1 to 64 letters, digits, '.', '_' or '-', got '" + s + "'");
+    }
+    return s;
+  }, "Name of the cluster; nodes with another name do not join each other.");
+  public static final Setting<List<HostPort>> CLUSTER_MEMBERS = add("cluster.members", "",
+      list(Settings::member), "Hazelcast addresses of the other nodes ('host' or 'host:port'); multicast is never used.");
+  public static final Setting<String> CLUSTER_INTERFACE = add("cluster.interface", "127.0.0.1",
+      Settings::ipLiteral, "IP literal of the private interface Hazelcast binds to; its traffic is not encrypted.");
+  public static final Setting<Integer> CLUSTER_PORT = add("cluster.port", "5701", integer(1, 65535),
+      "Port Hazelcast listens on (membership and cluster state).");
+  public static final Setting<String> CLUSTER_BUS_HOST = add("cluster.bus_host", "",
+      s -> s.isEmpty() ? s : ipLiteral(s), "IP literal the event bus listens on and other nodes reach it at; empty means cluster.interface.");
+  public static final Setting<Integer> CLUSTER_BUS_PORT = add("cluster.bus_port", "5710", integer(0, 65535),
+      "Port of the event bus (TLS); 0 picks a free port.");
+  public static final Setting<String> CLUSTER_BUS_CERT_CHAIN = add("cluster.bus_cert_chain", "", text(),
+      "PEM node certificate (serverAuth and clientAuth) followed by its chain, shown on every event-bus connection.");
+  public static final Setting<String> CLUSTER_BUS_KEY = add("cluster.bus_key", "", text(),
+      "PEM private key of cluster.bus_cert_chain (must not be readable by group or others).");
+  public static final Setting<String> CLUSTER_BUS_CA_FILE = add("cluster.bus_ca_file", "", text(),
+      "PEM bundle of the CA that issues node certificates; peers must present a certificate it signed.");
+  public static final Setting<String> CLUSTER_INSECURE_EVENT_BUS = add("cluster.insecure_event_bus", "no",
+      oneOf("yes", "no"), "yes runs the event bus in plaintext without node certificates: for experiments only.");
+
   private Settings() {}
 
   /** All settings in declaration order. */
@@ -249,6 +275,24 @@ public final class Settings {
     HostPort hp = HostPort.parse(s, -1);
     if (!IpLiterals.isLiteral(hp.host())) {
       throw new IllegalArgumentException("expected an IP literal such as 127.0.0.1:2580 or [::1]:2580, got '" + s + "'");
+    }
+    return hp;
+  }
+
+  /** An IPv4 or IPv6 literal, brackets removed. */
+  private static String ipLiteral(String s) {
+    String t = s.startsWith("[") && s.endsWith("]") ? s.substring(1, s.length() - 1) : s;
+    if (!IpLiterals.isLiteral(t)) {
+      throw new IllegalArgumentException("expected an IP literal such as 10.0.0.5, got '" + s + "'");
+    }
+    return t;
+  }
+
+  /** A cluster member: an IP literal or host name, with Hazelcast's port 5701 when none is given. */
+  private static HostPort member(String s) {
+    HostPort hp = HostPort.parse(s, 5701);
+    if (!IpLiterals.isLiteral(hp.host())) {
+      Values.hostname().apply(hp.host());
     }
     return hp;
   }

@@ -224,7 +224,21 @@ public final class TestCa {
     }
   }
 
+  /**
+   * An ECDSA P-256 cluster node certificate: extended key usage serverAuth and clientAuth, since a
+   * node both accepts and opens event-bus connections.
+   */
+  public Issued issueNode(String cn, String... sans) {
+    return issue(cn, ecKeyPair(), new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth},
+        dnsNames(cn, sans), "-node", Instant.now().minus(BACKDATE), Instant.now().plus(VALIDITY));
+  }
+
   private Issued issue(String cn, KeyPair kp, KeyPurposeId purpose, List<String> dnsNames, String suffix,
+      Instant notBefore, Instant notAfter) {
+    return issue(cn, kp, new KeyPurposeId[] {purpose}, dnsNames, suffix, notBefore, notAfter);
+  }
+
+  private Issued issue(String cn, KeyPair kp, KeyPurposeId[] purposes, List<String> dnsNames, String suffix,
       Instant notBefore, Instant notAfter) {
     try {
       X500Name subject = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.O, "Postern tests")
@@ -238,7 +252,7 @@ public final class TestCa {
       // digitalSignature suffices, but RSA certificates conventionally carry both.
       b.addExtension(Extension.keyUsage, true,
           new KeyUsage(rsa ? KeyUsage.digitalSignature | KeyUsage.keyEncipherment : KeyUsage.digitalSignature));
-      b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purpose));
+      b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purposes));
       if (!dnsNames.isEmpty()) {
         GeneralName[] names = dnsNames.stream().map(n -> new GeneralName(GeneralName.dNSName, n))
             .toArray(GeneralName[]::new);

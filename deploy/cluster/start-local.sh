@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# start-local.sh: a three-node Postern cluster on loopback, for trying the cluster on one machine.
+#   node a: inbound + policy     SMTP 127.0.0.1:2525, Hazelcast :5701, event bus :5711
+#   node b: queue + outbound + policy   Hazelcast :5702, event bus :5712, admin API :2581
+#   node c: queue + outbound + policy   Hazelcast :5703, event bus :5713, admin API :2582
+# Usage: deploy/cluster/start-local.sh [--set key=value]...   (the --set options go to every node,
+#        e.g. --set 'outbound.transport=*=[127.0.0.1]:2526' to deliver everything to a test sink)
+# Environment: POSTERN_CLUSTER_DIR (state, default /tmp/postern-cluster).
+# Stop with deploy/cluster/stop-local.sh. A test CA and node certificates (ECDSA P-256, extended key
+# usage serverAuth+clientAuth) are made with openssl on first use, in $POSTERN_CLUSTER_DIR/pki.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+deploy="$(dirname "$here")"
+dir="${POSTERN_CLUSTER_DIR:-/tmp/postern-cluster}"
+pki="$dir/pki"
+
+umask 077
+mkdir -p "$pki"
+chmod 700 "$dir" "$pki"
+
+if [ ! -f "$pki/ca.pem" ]; then
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+    -subj "/O=Postern local cluster/CN=Postern local node CA" \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+    -keyout "$pki/ca.key" -out "$pki/ca.pem" 2>/dev/null
+fi
+for n in a b c; do
+  if [ ! -f "$pki/$n.pem" ]; then
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+      -subj "/O=Postern local cluster/CN=node-$n" -keyout "$pki/$n.key" -out "$pki/$n.csr" 2>/dev/null
+    printf '%s\n' basicConstraints=critical,CA:FALSE keyUsage=critical,digitalSignature \
+      extendedKeyUsage=serverAuth,clientAuth "subjectAltName=DNS:node-$n" > "$pki/$n.ext"
+    openssl x509 -req -in "$pki/$n.csr" -CA "$pki/ca.pem" -CAkey "$pki/ca.key" -CAcreateserial -days 30 \
+      -extfile "$pki/$n.ext" -out "$pki/$n.pem" 2>/dev/null
+    rm -f "$pki/$n.csr" "$pki/$n.ext"
+  fi
+done
+
+cat > "$dir/cluster.conf" <<CONF
+# The cluster file all three nodes share; each node adds its own ports and certificate with --set.
+cluster.name = postern-local
+cluster.members = 127.0.0.1:5701, 127.0.0.1:5702, 127.0.0.1:5703
+cluster.interface = 127.0.0.1
+cluster.bus_ca_file = $pki/ca.pem
+CONF
+
+start() { # name roles hazelcast-port bus-port extra-settings...
+  local n="$1" roles="$2" hz="$3" bus="$4"
+  shift 4
+  if [ -f "$dir/$n.pid" ] && kill -0 "$(cat "$dir/$n.pid")" 2>/dev/null; then
+    echo "node $n is already running (pid $(cat "$dir/$n.pid"))" >&2
+    return
+  fi
+  mkdir -p "$dir/$n"
+  "$deploy/postern" run --cluster --cluster-config "$dir/cluster.conf" --roles "$roles" \
+    --set "cluster.port=$hz" --set "cluster.bus_port=$bus" \
+    --set "cluster.bus_cert_chain=$pki/$n.pem" --set "cluster.bus_key=$pki/$n.key" \
+    --set "node.hostname=node-$n.localhost" --set "node.data_dir=$dir/$n/data" \
+    --set "queue.spool_dir=$dir/$n/spool" --set "node.log=$dir/$n/postern.log" "$@" \
+    </dev/null >>"$dir/$n/stdout.log" 2>&1 &
+  echo $! > "$dir/$n.pid"
+  echo "node $n: pid $!, roles $roles, log $dir/$n/postern.log"
+}
+
+start a inbound,policy 5701 5711 --set node.admin_listen= --set 'inbound.listeners=127.0.0.1:2525 may' "$@"
+start b queue,outbound,policy 5702 5712 --set node.admin_listen=127.0.0.1:2581 "$@"
+start c queue,outbound,policy 5703 5713 --set node.admin_listen=127.0.0.1:2582 "$@"
+
+# Ready when every node has logged a view of three members.
+for _ in $(seq 1 120); do
+  ready=0
+  for n in a b c; do
+    grep -q "members 3 \[" "$dir/$n/postern.log" 2>/dev/null && grep -q "node started" "$dir/$n/postern.log" \
+      && ready=$((ready + 1))
+  done
+  if [ "$ready" = 3 ]; then
+    echo "cluster ready: SMTP on 127.0.0.1:2525 (node a); queues on b and c"
+    exit 0
+  fi
+  sleep 1
+done
+echo "the cluster did not form within 120 s; see $dir/*/postern.log and $dir/*/stdout.log" >&2
+exit 1

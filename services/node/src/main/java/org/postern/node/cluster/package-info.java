@@ -1,0 +1,11 @@
+/**
+ * Joining a cluster: the Hazelcast configuration built from {@code cluster.*} (TCP/IP member
+ * list, no multicast, one private interface), the event bus over TLS with node certificates and
+ * required client authentication, and a log of the members each node sees.
+ *
+ * <p>Talks to: Hazelcast on {@code cluster.interface:cluster.port} (plaintext: membership and the
+ * event bus's subscription map) and the other nodes' event buses on {@code cluster.bus_host:
+ * cluster.bus_port} (TLS). Must not trust: anything on the bus; each contract record validates
+ * itself on decode.
+ */
+package org.postern.node.cluster;
