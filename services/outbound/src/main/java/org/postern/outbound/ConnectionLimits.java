@@ -62,7 +62,8 @@ final class ConnectionLimits {
         return Future.succeededFuture(release);
       }
       Promise<Runnable> p = Promise.promise();
-      vertx.setTimer(Math.max(1, wait / 1_000_000), id -> p.complete(release));
+      // Rounded up: a timer that fires a fraction of a millisecond early would break the promise.
+      vertx.setTimer(Math.max(1, (wait + 999_999) / 1_000_000), id -> p.complete(release));
       return p.future();
     });
   }

@@ -112,8 +112,10 @@ class ConnectionReuseTest {
     assertEquals(3, times.size());
     for (int i = 1; i < times.size(); i++) {
       long gap = Duration.ofNanos(times.get(i) - times.get(i - 1)).toMillis();
-      // A lower bound only: the delay is a promise not to be faster.
-      assertTrue(gap >= 990, "connections " + (i - 1) + " and " + i + " only " + gap + " ms apart");
+      // A lower bound only: the delay spaces the deliveries' starts, and what each does before
+      // connecting (policy questions, routing) takes a few ms more or less on a busy machine.
+      // Without the delay the connections come within milliseconds of each other.
+      assertTrue(gap >= 800, "connections " + (i - 1) + " and " + i + " only " + gap + " ms apart");
     }
     assertEquals(1, server.maxTransactions());
   }
