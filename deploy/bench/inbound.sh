@@ -117,6 +117,7 @@ start_node() { # name engine
     --set inbound.max_connections=20000 \
     --set inbound.max_connections_per_ip=20000 \
     --set inbound.stress_command_timeout=300s \
+    --set inbound.dns_timeout=0 \
     --set "outbound.transport=*=[127.0.0.1]:$SINK_PORT" \
     --set "queue.spool_dir=$spool" \
     --set "node.data_dir=$work/data" \

@@ -45,3 +45,18 @@ best = max(((t - a.get(tid, (0, n))[0], n) for tid, (t, n) in b.items()), defaul
 print(round(best[0] / hz, 2), best[1])
 PY
 }
+
+threads_cpu() { # before after name-prefix: CPU seconds, in between, of all threads whose name starts so
+  python3 - "$1" "$2" "$ticks" "$3" <<'PY'
+import sys
+def load(p):
+    d = {}
+    for line in open(p):
+        parts = line.split()
+        if len(parts) == 3 and parts[1].isdigit():
+            d[parts[0]] = (int(parts[1]), parts[2])
+    return d
+a, b, hz, prefix = load(sys.argv[1]), load(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+print(round(sum(t - a.get(tid, (0, n))[0] for tid, (t, n) in b.items() if n.startswith(prefix)) / hz, 2))
+PY
+}

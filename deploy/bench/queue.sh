@@ -48,7 +48,7 @@ for batch in 256 1; do
   java -Xmx1g -jar "$jar" run --roles inbound,policy,queue --set "inbound.listeners=127.0.0.1:$NODE_PORT may" \
     --set "node.admin_listen=" --set "node.data_dir=$work/data-$batch" \
     --set "queue.spool_dir=$spool" --set "queue.max_commit_batch=$batch" \
-    --set "inbound.max_connections_per_ip=1000" --set "node.log=$work/node-$batch.log" &
+    --set "inbound.max_connections_per_ip=1000" --set "inbound.dns_timeout=0" --set "node.log=$work/node-$batch.log" &
   node=$!
   for _ in $(seq 1 100); do grep -q "node started" "$work/node-$batch.log" 2>/dev/null && break; sleep 0.3; done
   grep -q "node started" "$work/node-$batch.log" || { log "node did not start"; cat "$work/node-$batch.log" >&2; exit 1; }

@@ -62,7 +62,7 @@ start_pair() { # engine tag -> sets sink_pid node_pid
   java -Xmx2g -jar "$jar" run --set "inbound.listeners=127.0.0.1:$NODE_PORT may" \
     --set "node.admin_listen=" --set "node.data_dir=$work/data-$tag" --set "queue.spool_dir=$work/spool-$tag" \
     --set "node.log=$work/node-$tag.log" --set "tls.engine=$engine" \
-    --set "inbound.max_connections_per_ip=1000" \
+    --set "inbound.max_connections_per_ip=1000" --set "inbound.dns_timeout=0" \
     --set "outbound.transport=*=[127.0.0.1]:$SINK_PORT" > "$work/node-$tag.out" 2>&1 &
   node_pid=$!; pids+=("$node_pid")
   for _ in $(seq 1 150); do grep -q "node started" "$work/node-$tag.log" 2>/dev/null && break; sleep 0.3; done
