@@ -12,7 +12,7 @@
 # node's RSS and heap after a full GC are compared with the idle node's.
 #
 # Loopback only (the sessions come from 127.0.0.2 to 127.0.0.5); the load is bounded by
-# RUN_SECONDS (150) and a watchdog ends the script after 10 minutes.
+# RUN_SECONDS (120) and a watchdog ends the script after 10 minutes.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,7 +20,7 @@ root="$(cd "$here/../.." && pwd)"
 jar="${POSTERN_JAR:-$root/services/node/target/postern.jar}"
 ACTIVE_SESSIONS="${ACTIVE_SESSIONS:-8000}"
 RATE="${RATE:-400}"
-RUN_SECONDS="${RUN_SECONDS:-150}"
+RUN_SECONDS="${RUN_SECONDS:-120}"
 NODE_PORT="${NODE_PORT:-25650}"
 SINK_PORT="${SINK_PORT:-25651}"
 out="$here/results/active-$(date -u +%Y-%m-%d).md"
@@ -67,8 +67,8 @@ log "idle after GC: RSS $rss0 KB, heap $heap0 KB; starting $ACTIVE_SESSIONS acti
 
 load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 java -Xmx1g -jar "$jar" loadgen --target "127.0.0.1:$NODE_PORT" --sessions "$ACTIVE_SESSIONS" \
-  --messages 100000000 --per-session 100000 --size 4096 --starttls 50 --rate "$RATE" \
-  --source 127.0.0.2,127.0.0.3,127.0.0.4,127.0.0.5 --duration "${RUN_SECONDS}s" --warmup 60s --json --quiet \
+  --messages $(( ACTIVE_SESSIONS * 1000 )) --per-session 1000 --size 4096 --starttls 50 --rate "$RATE" \
+  --source 127.0.0.2,127.0.0.3,127.0.0.4,127.0.0.5 --duration "${RUN_SECONDS}s" --warmup 30s --json --quiet \
   > "$work/load.json" 2> "$work/load.err" &
 lg=$!; pids+=("$lg")
 # Wait (at most 120 s) until nearly every session is up, then let them run 15 s.
@@ -101,7 +101,7 @@ mkdir -p "$here/results"
   echo "| what | result |"
   echo "| --- | --- |"
   echo "| sessions established while measuring | $est of $ACTIVE_SESSIONS (half after STARTTLS) |"
-  echo "| messages accepted (measured after 60 s warm-up) | $(json "$work/load.json" "'%d ok, %d failed, %.0f msg/s' % (r['messages']['ok'], r['messages']['failed'], r['throughput']['messagesPerSecond'])") |"
+  echo "| messages accepted (measured after 30 s warm-up) | $(json "$work/load.json" "'%d ok, %d failed, %.0f msg/s' % (r['messages']['ok'], r['messages']['failed'], r['throughput']['messagesPerSecond'])") |"
   echo "| DATA-to-250 p50 / p99 / max ms | $(json "$work/load.json" "'%.1f / %.1f / %.1f' % (r['latencyMillis']['dataTo250']['p50'], r['latencyMillis']['dataTo250']['p99'], r['latencyMillis']['dataTo250']['max'])") |"
   echo "| sessions failed / errors | $(json "$work/load.json" "'%d; %s' % (r['sessions']['failed'], r.get('errors', {}))") |"
   echo "| node RSS after GC, idle / active | $rss0 KB / $rss1 KB |"

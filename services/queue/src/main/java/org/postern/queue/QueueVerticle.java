@@ -176,6 +176,10 @@ public final class QueueVerticle extends VerticleBase {
     if (s.held || s.deleted) {
       return; // an operator's release (or nothing, after a delete) schedules it again
     }
+    if (config.deferDeliveries() && !s.flushed) {
+      return; // queue.defer_deliveries: only an operator's flush sends it
+    }
+    s.flushed = false;
     s.nextAttempt = clock.instant().plus(delay);
     s.timer = vertx.setTimer(Math.max(1, delay.toMillis()), t -> {
       s.timer = 0;
@@ -523,6 +527,7 @@ public final class QueueVerticle extends VerticleBase {
         skipped.put(s.message.queueId(), "a delivery attempt is under way");
       } else {
         s.backoffBase = s.attempts;
+        s.flushed = true;
         schedule(s, Duration.ZERO);
         changed.add(s);
         LOG.info(() -> s.message.queueId() + ": requeued by operator");

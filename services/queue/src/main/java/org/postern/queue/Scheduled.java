@@ -43,6 +43,8 @@ final class Scheduled {
   Instant nextAttempt;
   /** On hold: no attempt starts, and no timer is set, until an operator releases it. */
   boolean held;
+  /** An operator's flush: the next schedule goes ahead even under queue.defer_deliveries. */
+  boolean flushed;
   /** Removed by an operator: an attempt under way ends without effect. */
   boolean deleted;
 

@@ -161,6 +161,28 @@ class QueueAdminTest {
     return a.stream().map(String.class::cast).sorted().toList();
   }
 
+  /**
+   * queue.defer_deliveries: accepted mail stays queued, with no attempt, until a flush. The
+   * witness is a second queue (without the setting) on the same bus: once it has made its attempt,
+   * the deferring queue, which received its message first, would have made one too.
+   */
+  @Test
+  void deferredDeliveriesWaitForAFlush(Vertx vertx) throws Exception {
+    outbound(vertx, true);
+    QueueConfig deferring = ConfigLoader.load(null, List.of("queue.spool_dir=" + dir, "queue.min_backoff=1h",
+        "queue.max_backoff=2h", "queue.defer_deliveries=yes")).queue();
+    get(vertx.deployVerticle(new QueueVerticle(deferring, "mx.test", Clock.systemUTC())));
+    String kept = enqueue(vertx, "a@example.org", "x@a.example");
+    assertEquals(kept, get(Contracts.request(vertx, QueueAdminRequest.ADDRESS,
+        new QueueAdminRequest(Action.LIST, QueueAdminRequest.ALL), DEADLINE, QueueAdminReply.class)).result()
+        .getJsonArray("messages").getJsonObject(0).getString("queueId"));
+    Thread.sleep(1000); // a bounded look for an attempt that must not come
+    assertEquals(0, attemptsFor(kept), "no attempt before the flush");
+    JsonObject r = admin(vertx, Action.FLUSH, QueueAdminRequest.ALL);
+    assertEquals(List.of(kept), ids(r.getJsonArray("changed")));
+    awaitCondition(() -> attemptsFor(kept) == 1 && !Files.exists(dir.resolve("active/" + kept + ".msg")));
+  }
+
   @Test
   void listShowsEveryMessageWithCountsPerStateAndPerDestination(Vertx vertx) throws Exception {
     outbound(vertx, false);

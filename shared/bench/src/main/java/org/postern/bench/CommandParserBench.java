@@ -8,7 +8,6 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.infra.Blackhole;
 import org.postern.smtp.Command;
 import org.postern.smtp.CommandParser;
 
@@ -34,14 +33,5 @@ public class CommandParserBench {
   @Benchmark
   public Command parse() {
     return CommandParser.parse(line);
-  }
-
-  /** A whole pipelined transaction's commands, to compare with the session benchmark. */
-  @Benchmark
-  @OutputTimeUnit(TimeUnit.NANOSECONDS)
-  public void transactionLines(Blackhole bh) {
-    bh.consume(CommandParser.parse("MAIL FROM:<sender@example.org> SIZE=4096"));
-    bh.consume(CommandParser.parse("RCPT TO:<recipient@example.com>"));
-    bh.consume(CommandParser.parse("DATA"));
   }
 }

@@ -232,7 +232,7 @@ public final class ConfigLoader {
             get(v, Settings.QUEUE_DELIVERY_TIMEOUT), get(v, Settings.QUEUE_DELAY_WARNING_TIME),
             get(v, Settings.QUEUE_BOUNCE_SIZE_LIMIT), get(v, Settings.QUEUE_DESTINATION_CONCURRENCY),
             get(v, Settings.QUEUE_MAX_COMMIT_BATCH),
-            get(v, Settings.QUEUE_MIN_FREE_SPACE)),
+            get(v, Settings.QUEUE_MIN_FREE_SPACE), get(v, Settings.QUEUE_DEFER_DELIVERIES).equals("yes")),
         new OutboundConfig(get(v, Settings.OUTBOUND_TRANSPORT), get(v, Settings.OUTBOUND_DNS_SERVERS),
             get(v, Settings.OUTBOUND_CONNECT_TIMEOUT), get(v, Settings.OUTBOUND_COMMAND_TIMEOUT),
             get(v, Settings.OUTBOUND_STARTTLS_TIMEOUT), get(v, Settings.OUTBOUND_TLS_CERT_CHAIN),

@@ -13,4 +13,5 @@ public record QueueConfig(
     int bounceSizeLimit,
     int destinationConcurrency,
     int maxCommitBatch,
-    long minFreeSpace) {}
+    long minFreeSpace,
+    boolean deferDeliveries) {}

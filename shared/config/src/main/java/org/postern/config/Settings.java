@@ -159,6 +159,9 @@ public final class Settings {
       integer(1000, 100_000_000), "Largest original message returned whole in a bounce; larger ones return their headers.");
   public static final Setting<Integer> QUEUE_DESTINATION_CONCURRENCY = add("queue.destination_concurrency", "20",
       integer(1, 1000), "Deliveries under way at once per destination domain (Postfix's default_destination_concurrency_limit).");
+  public static final Setting<String> QUEUE_DEFER_DELIVERIES = add("queue.defer_deliveries", "no",
+      oneOf("yes", "no"), "yes keeps accepted mail queued without delivery attempts until `postern queue flush`"
+          + " (Postfix's defer_transports): for maintenance of the next hops, and for measuring acceptance alone.");
   public static final Setting<Integer> QUEUE_MAX_COMMIT_BATCH = add("queue.max_commit_batch", "256",
       integer(1, 10_000), "Most messages that share one round of fsyncs (group commit); 1 syncs every message alone.");
   public static final Setting<Long> QUEUE_MIN_FREE_SPACE = add("queue.min_free_space", "100m",
