@@ -1,22 +1,23 @@
 #!/usr/bin/env bash
 # deploy/bench/all.sh: the whole benchmark suite, one scenario after the other, on a quiet machine.
-# Not part of `mvn verify`. About 20 minutes.
+# Not part of `mvn verify`. About 30 minutes.
 #
 #   1. inbound.sh   acceptance plaintext against STARTTLS at 1, 10 and 100 sessions; handshakes/s,
 #                   OpenSSL engine against JDK engine; sessions held and memory per session
-#   2. handshake.sh STARTTLS handshakes per key type (P-256, RSA-2048) and engine, against
+#   2. active.sh    the most sessions held while every one of them sends mail, memory per session
+#   3. handshake.sh STARTTLS handshakes per key type (P-256, RSA-2048) and engine, against
 #                   `openssl speed` for the same key
-#   3. queue.sh     durable acceptance, group commit on and off
-#   4. relay.sh     end-to-end relay rate (inbound -> queue -> outbound -> sink), both engines, and
+#   4. queue.sh     durable acceptance, group commit on and off
+#   5. relay.sh     end-to-end relay rate (inbound -> queue -> outbound -> sink), both engines, and
 #                   the latency percentiles at half the sustained rate
-#   5. jmh.sh       JMH microbenchmarks of the parser, DATA reader and session state machine
+#   6. jmh.sh       JMH microbenchmarks of the parser, DATA reader and session state machine
 #
 # Each writes deploy/bench/results/<scenario>-<date>.md with the machine's details; this script
 # adds results/suite-<date>.md: the physical limit (`openssl speed` for the key types in use) and
-# links to the tables. Environment: SCENARIOS (default "inbound handshake queue relay jmh").
+# links to the tables. Environment: SCENARIOS (default "inbound active handshake queue relay jmh").
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-SCENARIOS="${SCENARIOS:-inbound handshake queue relay jmh}"
+SCENARIOS="${SCENARIOS:-inbound active handshake queue relay jmh}"
 day="$(date -u +%Y-%m-%d)"
 out="$here/results/suite-$day.md"
 mkdir -p "$here/results"
