@@ -36,12 +36,18 @@ for n in a b c; do
   fi
 done
 
+# A test operator key, so that 'postern config push' works on this cluster (deploy/README.md).
+if [ ! -f "$dir/operator/operator.key" ]; then
+  "$deploy/postern" config keygen --out "$dir/operator" >/dev/null
+fi
+
 cat > "$dir/cluster.conf" <<CONF
 # The cluster file all three nodes share; each node adds its own ports and certificate with --set.
 cluster.name = postern-local
 cluster.members = 127.0.0.1:5701, 127.0.0.1:5702, 127.0.0.1:5703
 cluster.interface = 127.0.0.1
 cluster.bus_ca_file = $pki/ca.pem
+cluster.operator_keys = $dir/operator/*.pub
 CONF
 
 start() { # name roles hazelcast-port bus-port extra-settings...
@@ -75,6 +81,7 @@ for _ in $(seq 1 120); do
   done
   if [ "$ready" = 3 ]; then
     echo "cluster ready: SMTP on 127.0.0.1:2525 (node a); queues on b and c"
+    echo "push policy: $deploy/postern config push --policy-access FILE --key $dir/operator/operator.key --admin 127.0.0.1:2581 --data-dir $dir/b/data"
     exit 0
   fi
   sleep 1

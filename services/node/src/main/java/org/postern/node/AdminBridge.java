@@ -25,12 +25,14 @@ import org.postern.bus.Contracts;
 import org.postern.bus.QueueAdminReply;
 import org.postern.bus.QueueAdminRequest;
 import org.postern.config.HostPort;
+import org.postern.node.push.ConfigRoutes;
 import org.postern.tls.KeyFiles;
 
 /**
  * The admin API that {@code postern queue} talks to: {@code POST /queue} with
  * {@code {"action": ..., "target": ...}}, forwarded as a {@link QueueAdminRequest} over the event
- * bus to this node's queue, answered with the queue's JSON.
+ * bus to this node's queue, answered with the queue's JSON. {@code postern config} uses
+ * {@code /config/*} ({@link ConfigRoutes}).
  *
  * <p><b>Trust:</b> none in the caller. Every request must carry {@code Authorization: Bearer
  * <token>}, the token being 256 random bits written at each start to
@@ -54,16 +56,19 @@ public final class AdminBridge extends VerticleBase {
   private final HostPort listen;
   private final Path dataDir;
   private final PrometheusMeterRegistry metrics;
+  private final ConfigRoutes config;
   private byte[] token;
   private HttpServer server;
 
   /**
    * @param metrics what {@code GET /metrics} serves
+   * @param config the configuration-push endpoints ({@code /config/*}), or null for none
    */
-  public AdminBridge(HostPort listen, Path dataDir, PrometheusMeterRegistry metrics) {
+  public AdminBridge(HostPort listen, Path dataDir, PrometheusMeterRegistry metrics, ConfigRoutes config) {
     this.listen = listen;
     this.dataDir = dataDir;
     this.metrics = metrics;
+    this.config = config;
   }
 
   @Override
@@ -76,14 +81,18 @@ public final class AdminBridge extends VerticleBase {
     Router router = Router.router(vertx);
     router.route("/queue").handler(this::authenticate);
     router.post("/queue").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT)).handler(this::queue);
+    if (config != null) {
+      router.route("/config/*").handler(this::authenticate);
+      config.mount(router);
+    }
     // Read-only and secret-free (certificate subjects and dates are in every handshake), so a
     // Prometheus scraper needs no token; it listens where the rest of the API does.
     router.get("/metrics").handler(ctx -> ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
         .end(metrics.scrape()));
     router.route().failureHandler(ctx -> error(ctx, ctx.statusCode() < 400 ? 500 : ctx.statusCode(),
         ctx.statusCode() == 413 ? "request body too large" : "request failed"));
-    router.errorHandler(404, ctx -> error(ctx, 404, "no such endpoint: use POST /queue or GET /metrics"));
-    router.errorHandler(405, ctx -> error(ctx, 405, "method not allowed: use POST /queue or GET /metrics"));
+    router.errorHandler(404, ctx -> error(ctx, 404, "no such endpoint: use POST /queue, POST /config/{push,show,get} or GET /metrics"));
+    router.errorHandler(405, ctx -> error(ctx, 405, "method not allowed: use POST /queue, POST /config/{push,show,get} or GET /metrics"));
     HttpServerOptions options = new HttpServerOptions().setHost(listen.host()).setPort(listen.port())
         .setIdleTimeout(120).setIdleTimeoutUnit(TimeUnit.SECONDS);
     // The token is on disk (0600, synced) before the API accepts anything.
@@ -93,7 +102,7 @@ public final class AdminBridge extends VerticleBase {
       return null;
     }, false).compose(v -> vertx.createHttpServer(options).requestHandler(router).listen()).onSuccess(s -> {
       server = s;
-      LOG.info("admin API listening on " + address(listen.host(), s.actualPort()) + " (POST /queue, GET /metrics); token in " + file);
+      LOG.info("admin API listening on " + address(listen.host(), s.actualPort()) + " (POST /queue, POST /config/*, GET /metrics); token in " + file);
     });
   }
 

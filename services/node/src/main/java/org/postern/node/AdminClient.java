@@ -52,6 +52,11 @@ final class AdminClient {
   }
 
   JsonObject call(QueueAdminRequest request) throws Failure, InterruptedException {
+    return post("/queue", request.toJson(), AdminBridge.QUEUE_DEADLINE.plusSeconds(30));
+  }
+
+  /** Posts {@code body} to {@code path} and returns the node's JSON answer. */
+  JsonObject post(String path, JsonObject body, Duration timeout) throws Failure, InterruptedException {
     String where = AdminBridge.address(admin.host(), admin.port());
     Path tokenFile = dataDir.resolve(AdminBridge.TOKEN_FILE);
     String token;
@@ -66,11 +71,11 @@ final class AdminClient {
       throw new Failure("cannot read the admin token " + tokenFile + ": " + e.getMessage(), 1);
     }
     HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-    HttpRequest http = HttpRequest.newBuilder(URI.create("http://" + where + "/queue"))
-        .timeout(AdminBridge.QUEUE_DEADLINE.plusSeconds(30))
+    HttpRequest http = HttpRequest.newBuilder(URI.create("http://" + where + path))
+        .timeout(timeout)
         .header("Authorization", "Bearer " + token)
         .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(request.toJson().encode()))
+        .POST(HttpRequest.BodyPublishers.ofString(body.encode()))
         .build();
     HttpResponse<String> response;
     try {
@@ -83,9 +88,9 @@ final class AdminClient {
     } catch (IOException e) {
       throw new Failure("cannot talk to the node on " + where + ": " + (e.getMessage() == null ? e : e.getMessage()), 1);
     }
-    JsonObject body;
+    JsonObject answer;
     try {
-      body = new JsonObject(response.body());
+      answer = new JsonObject(response.body());
     } catch (DecodeException | ClassCastException e) {
       throw new Failure("the server on " + where + " is not a Postern admin API (HTTP " + response.statusCode() + ")", 1);
     }
@@ -94,9 +99,9 @@ final class AdminClient {
           + " (is --data-dir the data directory of that node?)", 1);
     }
     if (response.statusCode() != 200) {
-      String error = body.getValue("error") instanceof String s ? s : "HTTP " + response.statusCode();
+      String error = answer.getValue("error") instanceof String s ? s : "HTTP " + response.statusCode();
       throw new Failure(error, 1);
     }
-    return body;
+    return answer;
   }
 }

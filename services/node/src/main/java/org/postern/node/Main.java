@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
 /** The {@code postern} command line. Expected errors print one clear message, never a stack trace. */
 @Command(name = "postern", mixinStandardHelpOptions = true, version = "postern 0.1.0",
     description = "A reactive mail relay cluster.", subcommands = {Main.Run.class, AuthCommand.class,
-        QueueCommand.class, PolicyCommand.class, PkiCommand.class,
+        QueueCommand.class, PolicyCommand.class, ConfigCommand.class, PkiCommand.class,
         org.postern.loadgen.LoadgenCommand.class})
 public final class Main implements Callable<Integer> {
 
@@ -70,6 +70,9 @@ public final class Main implements Callable<Integer> {
         if (cluster) {
           busCredentials = ClusterJoin.credentials(cfg.cluster());
         }
+        // A key file that cannot be read is a configuration error, found before anything starts.
+        org.postern.node.push.OperatorKeys.trusted(
+            org.postern.config.Settings.CLUSTER_OPERATOR_KEYS.parse(cfg.values().get("cluster.operator_keys")));
       } catch (ConfigException e) {
         e.problems().forEach(p -> System.err.println("postern: configuration error: " + p));
         return 2;
@@ -90,9 +93,10 @@ public final class Main implements Callable<Integer> {
       Node node;
       try {
         PosternConfig started = cfg;
-        Future<Vertx> vertx = cluster ? ClusterJoin.join(cfg.cluster(), busCredentials)
-            : Future.succeededFuture(Vertx.vertx());
-        node = vertx.compose(v -> Node.start(v, started, roleSet)).toCompletionStage().toCompletableFuture().get();
+        Future<ClusterJoin.Joined> joined = cluster ? ClusterJoin.join(cfg.cluster(), busCredentials)
+            : Future.succeededFuture(new ClusterJoin.Joined(Vertx.vertx(), () -> 1));
+        node = joined.compose(j -> Node.start(j.vertx(), started, roleSet, j.members()))
+            .toCompletionStage().toCompletableFuture().get();
       } catch (java.util.concurrent.ExecutionException e) {
         Throwable cause = e.getCause() == null ? e : e.getCause();
         if (cause instanceof org.postern.tls.KeyFiles.InsecureKeyFileException) {

@@ -12,9 +12,13 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.IntSupplier;
 import java.util.logging.Logger;
 import org.postern.bus.Contracts;
 import org.postern.config.PosternConfig;
+import org.postern.config.Settings;
+import org.postern.node.push.ConfigPushVerticle;
+import org.postern.node.push.ConfigRoutes;
 import org.postern.inbound.InboundVerticle;
 import org.postern.outbound.OutboundVerticle;
 import org.postern.policy.PolicyVerticle;
@@ -68,6 +72,14 @@ public final class Node {
    * failure {@code vertx} is closed (a clustered one leaves the cluster).
    */
   public static Future<Node> start(Vertx vertx, PosternConfig config, Set<Role> roles) {
+    return start(vertx, config, roles, () -> 1);
+  }
+
+  /**
+   * As {@link #start(Vertx, PosternConfig, Set)}, in a cluster of {@code members} nodes (the count
+   * may change while it runs): configuration pushes wait for that many answers.
+   */
+  public static Future<Node> start(Vertx vertx, PosternConfig config, Set<Role> roles, IntSupplier members) {
     Future<Void> keys = checkKeys(config, roles);
     if (keys.failed()) {
       return vertx.close().transform(ignored -> Future.failedFuture(keys.cause()));
@@ -89,14 +101,19 @@ public final class Node {
     return serverTls.compose(tlsOptions -> {
       Future<?> chain = Future.succeededFuture();
       // Policy and queue come first, so the listener never accepts a client it cannot serve.
-      if (roles.contains(Role.POLICY)) {
-        chain = chain.compose(v -> deploy(vertx, new PolicyVerticle(config.policy())));
+      PolicyVerticle policy = roles.contains(Role.POLICY) ? new PolicyVerticle(config.policy()) : null;
+      if (policy != null) {
+        chain = chain.compose(v -> deploy(vertx, policy));
       }
+      // Every node answers configuration pushes, and applies the cluster's current one before
+      // its listener opens.
+      chain = chain.compose(v -> deploy(vertx, new ConfigPushVerticle(hostname, config.policy(),
+          Settings.CLUSTER_OPERATOR_KEYS.parse(config.values().get(Settings.CLUSTER_OPERATOR_KEYS.key())), policy)));
       if (roles.contains(Role.QUEUE)) {
         chain = chain.compose(v -> deploy(vertx, new QueueVerticle(config.queue(), hostname, Clock.systemUTC())));
         // The admin API runs beside the queue it administers (postern queue); see deploy/README.md.
         if (config.node().adminListen() != null) {
-          chain = chain.compose(v -> deployAdmin(vertx, config, metrics).map(a -> {
+          chain = chain.compose(v -> deployAdmin(vertx, config, metrics, members).map(a -> {
             admin[0] = a;
             return null;
           }));
@@ -157,8 +174,10 @@ public final class Node {
    * Deploys the admin API. Its failure (the port is taken, the token cannot be written) does not
    * stop the node: mail flows without it, and the error says what {@code postern queue} will miss.
    */
-  private static Future<AdminBridge> deployAdmin(Vertx vertx, PosternConfig config, PrometheusMeterRegistry metrics) {
-    AdminBridge bridge = new AdminBridge(config.node().adminListen(), Path.of(config.node().dataDir()), metrics);
+  private static Future<AdminBridge> deployAdmin(Vertx vertx, PosternConfig config, PrometheusMeterRegistry metrics,
+      IntSupplier members) {
+    AdminBridge bridge = new AdminBridge(config.node().adminListen(), Path.of(config.node().dataDir()), metrics,
+        new ConfigRoutes(vertx, members));
     return deploy(vertx, bridge).map(id -> bridge).recover(e -> {
       LOG.severe("admin API: cannot listen on " + AdminBridge.address(config.node().adminListen().host(),
           config.node().adminListen().port()) + ": " + e.getMessage()

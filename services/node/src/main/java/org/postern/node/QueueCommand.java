@@ -39,13 +39,8 @@ final class QueueCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the node's answer as JSON.")
     boolean json;
 
-    @Option(names = "--admin", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:2580",
-        description = "The node's admin API, node.admin_listen (default: ${DEFAULT-VALUE}).")
-    String admin;
-
-    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "data",
-        description = "The node's node.data_dir, where it writes admin.token (default: ${DEFAULT-VALUE}).")
-    Path dataDir;
+    @Mixin
+    AdminOptions node;
   }
 
   /** One request to the node, printed as JSON or for people. */
@@ -75,7 +70,7 @@ final class QueueCommand implements Callable<Integer> {
         return 2;
       }
       try {
-        JsonObject result = new AdminClient(AdminClient.parseAddress(connection.admin), connection.dataDir)
+        JsonObject result = connection.node.client()
             .call(request);
         System.out.print(connection.json ? result.encodePrettily() + "\n" : render(result));
         System.out.flush();

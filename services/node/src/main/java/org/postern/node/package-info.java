@@ -8,7 +8,8 @@
  * <p>Beside the roles it keeps the server certificates current ({@code TlsReloader}: file watch on
  * the async file system, loading on a worker, swap for new connections) and watched for expiry
  * ({@code CertificateExpiry}, logged and exported at {@code GET /metrics} of the admin API), and it
- * carries the operator's commands: {@code pki}, {@code queue}, {@code auth}, {@code loadgen}.
+ * carries the operator's commands: {@code pki}, {@code queue}, {@code config}, {@code auth},
+ * {@code loadgen}. Every node answers signed configuration pushes ({@link org.postern.node.push}).
  * With {@code --cluster} the event bus is clustered ({@link org.postern.node.cluster}); the
  * verticles are deployed the same way.
  */

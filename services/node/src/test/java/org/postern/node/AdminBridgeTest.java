@@ -61,7 +61,8 @@ class AdminBridgeTest {
     });
     queue.completion().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     bridge = new AdminBridge(new HostPort("127.0.0.1", 0), dataDir.resolve("data"),
-        new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT));
+        new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT),
+        null);
     vertx.deployVerticle(bridge).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     token = Files.readString(dataDir.resolve("data/admin.token")).strip();
   }

@@ -39,6 +39,10 @@ public final class PolicyVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger("postern.policy");
 
   private final PolicyConfig config;
+  /** The settings the engine answers with: the node's own until a push replaces them. */
+  private volatile PolicyConfig settings;
+  /** Set once a configuration push is in force: the local files are no longer watched. */
+  private volatile boolean pushed;
   private volatile PolicyEngine engine;
   /** What each watched file looked like when last read: "size/mtime". Event-loop only. */
   private final Map<String, String> stamps = new HashMap<>();
@@ -46,6 +50,7 @@ public final class PolicyVerticle extends VerticleBase {
 
   public PolicyVerticle(PolicyConfig config) {
     this.config = config;
+    this.settings = config;
   }
 
   @Override
@@ -80,7 +85,7 @@ public final class PolicyVerticle extends VerticleBase {
   public Future<PolicyModel> replace(List<PolicyFile> files) {
     return compile(files)
         .onSuccess(model -> {
-          engine = new PolicyEngine(config, model);
+          engine = new PolicyEngine(settings, model);
           LOG.info(() -> "policy: reloaded " + describe(model));
         })
         .onFailure(t -> {
@@ -88,6 +93,23 @@ public final class PolicyVerticle extends VerticleBase {
             LOG.warning(() -> "policy: reload rejected, previous rules kept: " + problem);
           }
         });
+  }
+
+  /**
+   * Makes a configuration push the policy in force: new settings and new file texts, compiled and
+   * swapped in as one engine, or refused whole with the previous policy kept. From then on the
+   * local files are no longer watched, so an edit on one node cannot silently undo a push there;
+   * the next push (or a restart) replaces it.
+   *
+   * @return the new model, or a failure whose message lists the problems, one {@code file:line: reason} a line
+   */
+  public Future<PolicyModel> push(PolicyConfig newSettings, List<PolicyFile> files) {
+    return compile(files).onSuccess(model -> {
+      settings = newSettings;
+      pushed = true;
+      engine = new PolicyEngine(newSettings, model);
+      LOG.info(() -> "policy: pushed " + (model.sources().isEmpty() ? "(no policy files)" : describe(model)));
+    });
   }
 
   /**
@@ -103,7 +125,7 @@ public final class PolicyVerticle extends VerticleBase {
   }
 
   private Future<Boolean> check() {
-    if (checking) {
+    if (checking || pushed) {
       return Future.succeededFuture(false);
     }
     checking = true;

@@ -15,7 +15,8 @@ public final class Contracts {
       SessionCheck.CODEC, SessionPolicy.CODEC, MailCheck.CODEC, SenderVerdict.CODEC, RelayCheck.CODEC, RelayVerdict.CODEC,
       ClientTlsCheck.CODEC, TlsVerdict.CODEC, DestinationTlsCheck.CODEC, DestinationTls.CODEC, TargetTlsCheck.CODEC,
       ServerTlsCheck.CODEC, ServerTlsVerdict.CODEC, EnqueueRequest.CODEC, EnqueueReceipt.CODEC,
-      DeliveryRequest.CODEC, DeliveryReport.CODEC, QueueAdminRequest.CODEC, QueueAdminReply.CODEC);
+      DeliveryRequest.CODEC, DeliveryReport.CODEC, QueueAdminRequest.CODEC, QueueAdminReply.CODEC,
+      ConfigPush.CODEC, ConfigPushResult.CODEC, ConfigShow.CODEC);
 
   private Contracts() {}
 

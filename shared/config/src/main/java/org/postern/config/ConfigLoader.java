@@ -20,7 +20,10 @@ import java.util.Map;
  */
 public final class ConfigLoader {
 
-  private record Sourced(String value, String where) {}
+  /**
+   * One setting as written: its text and where ({@code file:line}, {@code --set} or {@code default}).
+   */
+  public record Sourced(String value, String where) {}
 
   private static final String CLUSTER_PREFIX = "cluster.";
 
@@ -78,6 +81,17 @@ public final class ConfigLoader {
     List<String> problems = new ArrayList<>();
     parseLines(name, text, raw, problems);
     return build(raw, problems);
+  }
+
+  /**
+   * The {@code key = value} lines of configuration text as written, later lines winning, without
+   * defaults or parsing of values; unknown keys and malformed lines are added to {@code problems}
+   * as {@code name:line: ...} and left out.
+   */
+  public static Map<String, Sourced> entries(String name, String text, List<String> problems) {
+    Map<String, Sourced> raw = new LinkedHashMap<>();
+    parseLines(name, text, raw, problems);
+    return raw;
   }
 
   private static void readFile(Path file, Map<String, Sourced> raw, List<String> problems) {

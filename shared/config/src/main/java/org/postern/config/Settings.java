@@ -235,6 +235,8 @@ public final class Settings {
       "PEM bundle of the CA that issues node certificates; peers must present a certificate it signed.");
   public static final Setting<String> CLUSTER_INSECURE_EVENT_BUS = add("cluster.insecure_event_bus", "no",
       oneOf("yes", "no"), "yes runs the event bus in plaintext without node certificates: for experiments only.");
+  public static final Setting<List<String>> CLUSTER_OPERATOR_KEYS = add("cluster.operator_keys", "",
+      list(text()), "Operator public keys (PEM files; '*' allowed in the file name) whose signed config pushes this node applies.");
 
   private Settings() {}
 

@@ -7,6 +7,7 @@ import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.Set;
+import java.util.function.IntSupplier;
 import java.util.logging.Logger;
 import org.postern.config.ClusterConfig;
 import org.postern.config.ConfigException;
@@ -49,8 +50,14 @@ public final class ClusterJoin {
     return BusCredentials.load(cluster);
   }
 
+  /**
+   * A joined node's Vert.x, and how many members the cluster has now (Hazelcast's membership, read
+   * at each call).
+   */
+  public record Joined(Vertx vertx, IntSupplier members) {}
+
   /** Starts a clustered Vert.x and waits for it to join; logs what is and is not encrypted. */
-  public static Future<Vertx> join(ClusterConfig cluster, BusCredentials credentials) {
+  public static Future<Joined> join(ClusterConfig cluster, BusCredentials credentials) {
     EventBusOptions bus = new EventBusOptions().setHost(cluster.busHost()).setPort(cluster.busPort())
         .setClusterPublicHost(cluster.busHost());
     if (credentials == null) {
@@ -69,6 +76,7 @@ public final class ClusterJoin {
     HazelcastClusterManager manager = new HazelcastClusterManager(HazelcastSettings.of(cluster));
     return Vertx.builder().with(new VertxOptions().setEventBusOptions(bus)).withClusterManager(manager)
         .buildClustered()
-        .onSuccess(v -> MembershipLog.attach(manager.getHazelcastInstance()));
+        .onSuccess(v -> MembershipLog.attach(manager.getHazelcastInstance()))
+        .map(v -> new Joined(v, () -> manager.getHazelcastInstance().getCluster().getMembers().size()));
   }
 }

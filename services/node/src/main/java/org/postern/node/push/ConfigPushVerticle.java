@@ -1,0 +1,174 @@
+package org.postern.node.push;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import java.security.PublicKey;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Logger;
+import org.postern.bus.ConfigPush;
+import org.postern.bus.ConfigPushResult;
+import org.postern.bus.ConfigPushResult.Outcome;
+import org.postern.bus.ConfigShow;
+import org.postern.config.ConfigException;
+import org.postern.config.LiveSettings;
+import org.postern.config.PolicyConfig;
+import org.postern.policy.PolicyFile;
+import org.postern.policy.PolicyFileException;
+import org.postern.policy.PolicyModel;
+import org.postern.policy.PolicyVerticle;
+
+/**
+ * This node's side of configuration pushes, on every node whatever its roles: verifies a push's
+ * signature, checks its version is newer than the one in force, validates its settings and policy
+ * files, applies them in one swap when this node runs the policy role, and answers with a
+ * {@link ConfigPushResult}. Answers {@link ConfigShow} with the version in force. At start it
+ * applies the cluster's current bundle ({@link ConfigHistory}), so a node that joins late catches up.
+ *
+ * <p>Pushes are handled one at a time, in arrival order; a refused push changes nothing here.
+ */
+public final class ConfigPushVerticle extends VerticleBase {
+
+  private static final Logger LOG = Logger.getLogger("postern.config");
+
+  private final String node;
+  private final PolicyConfig base;
+  private final List<String> keyEntries;
+  private final PolicyVerticle policy;
+  private Map<String, PublicKey> trusted = Map.of();
+  /** The last push in force, or null while the node's own files are. Event-loop only. */
+  private ConfigPush current;
+  /** The tail of the pushes being handled: each waits for the one before. */
+  private Future<?> tail = Future.succeededFuture();
+
+  /**
+   * @param node the name this node answers with ({@code node.hostname})
+   * @param base the node's own policy settings, which a push's settings are read over
+   * @param keyEntries {@code cluster.operator_keys}
+   * @param policy this node's policy verticle, or null without the policy role (pushes are then
+   *     validated and their version recorded, with nothing to apply)
+   */
+  public ConfigPushVerticle(String node, PolicyConfig base, List<String> keyEntries, PolicyVerticle policy) {
+    this.node = node;
+    this.base = base;
+    this.keyEntries = List.copyOf(keyEntries);
+    this.policy = policy;
+  }
+
+  @Override
+  public Future<?> start() {
+    return vertx.executeBlocking(() -> OperatorKeys.trusted(keyEntries), false).compose(keys -> {
+      trusted = keys;
+      if (keys.isEmpty()) {
+        LOG.info("config: no operator key in cluster.operator_keys; every configuration push will be refused");
+      } else {
+        LOG.info("config: trusting operator keys " + String.join(", ", keys.keySet()) + " for configuration pushes");
+      }
+      var bus = vertx.eventBus();
+      return Future.all(
+          bus.<Object>consumer(ConfigPush.ADDRESS, this::onPush).completion(),
+          bus.<Object>consumer(ConfigShow.ADDRESS, this::onShow).completion());
+    }).compose(v -> catchUp());
+  }
+
+  /** Applies the cluster's current bundle, if there is one; a failure here does not stop the node. */
+  private Future<?> catchUp() {
+    return ConfigHistory.current(vertx).compose(stored -> {
+      if (stored == null) {
+        return Future.succeededFuture();
+      }
+      LOG.info(() -> "config: the cluster's current configuration is version " + stored.version() + "; applying it");
+      return enqueue(stored).mapEmpty();
+    }).recover(e -> {
+      LOG.warning("config: cannot read the cluster's current configuration: " + e.getMessage()
+          + "; running with this node's own files until the next push");
+      return Future.succeededFuture();
+    });
+  }
+
+  private void onPush(Message<Object> m) {
+    if (!(m.body() instanceof ConfigPush push)) {
+      LOG.warning("config: ignored a message on " + ConfigPush.ADDRESS + " that is not a ConfigPush");
+      return;
+    }
+    enqueue(push).onSuccess(result -> {
+      if (!push.replyTo().isEmpty()) {
+        vertx.eventBus().send(push.replyTo(), result);
+      }
+    });
+  }
+
+  private void onShow(Message<Object> m) {
+    if (m.body() instanceof ConfigShow show) {
+      vertx.eventBus().send(show.replyTo(), state(Outcome.CURRENT, List.of()));
+    }
+  }
+
+  private Future<ConfigPushResult> enqueue(ConfigPush push) {
+    Future<ConfigPushResult> mine = tail.transform(ignored -> handle(push));
+    tail = mine;
+    return mine;
+  }
+
+  private Future<ConfigPushResult> handle(ConfigPush push) {
+    String what = "version " + push.version() + " signed by key " + push.author();
+    String signature = PushSignature.problem(push, trusted);
+    if (signature != null) {
+      return Future.succeededFuture(refuse(what, List.of(signature)));
+    }
+    long inForce = current == null ? 0 : current.version();
+    if (push.version() <= inForce) {
+      return Future.succeededFuture(refuse(what, List.of("version " + push.version()
+          + " is not newer than version " + inForce + ", which is in force")));
+    }
+    PolicyConfig settings;
+    try {
+      settings = push.settings() == null ? base
+          : LiveSettings.apply(base, push.settings().name(), push.settings().text());
+    } catch (ConfigException e) {
+      return Future.succeededFuture(refuse(what, e.problems()));
+    }
+    List<PolicyFile> files = new ArrayList<>();
+    if (push.accessMap() != null) {
+      files.add(new PolicyFile(PolicyFile.Kind.ACCESS_MAP, push.accessMap().name(), push.accessMap().text()));
+    }
+    if (push.tlsPolicyMap() != null) {
+      files.add(new PolicyFile(PolicyFile.Kind.TLS_POLICY_MAP, push.tlsPolicyMap().name(), push.tlsPolicyMap().text()));
+    }
+    // The same parser as 'postern policy check' and the file watcher; compiling is CPU work.
+    Future<PolicyModel> applied = policy != null ? policy.push(settings, files)
+        : vertx.executeBlocking(() -> PolicyModel.compile(files), false);
+    return applied.transform(ar -> {
+      if (ar.failed()) {
+        Throwable t = ar.cause();
+        List<String> problems = t instanceof PolicyFileException pfe ? pfe.problems()
+            : List.of(String.valueOf(t.getMessage()).split("\n"));
+        return Future.succeededFuture(refuse(what, problems));
+      }
+      current = push;
+      LOG.info(() -> "config: applied " + what + " (issued " + Instant.ofEpochMilli(push.issuedAt()) + ")"
+          + (policy == null ? "; no policy role on this node, so nothing to apply but the version" : ""));
+      return Future.succeededFuture(state(Outcome.APPLIED, List.of()));
+    });
+  }
+
+  private ConfigPushResult refuse(String what, List<String> problems) {
+    for (String p : problems) {
+      LOG.warning(() -> "config: refused " + what + ", nothing changed: " + p);
+    }
+    return state(Outcome.REFUSED, problems);
+  }
+
+  private ConfigPushResult state(Outcome outcome, List<String> problems) {
+    return current == null ? new ConfigPushResult(node, outcome, 0, "", 0, problems)
+        : new ConfigPushResult(node, outcome, current.version(), current.author(), current.issuedAt(), problems);
+  }
+
+  /** For tests and logs: the version in force, 0 for the node's own files. */
+  long version() {
+    return current == null ? 0 : current.version();
+  }
+}

@@ -1,0 +1,99 @@
+package org.postern.bus;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ConfigPushTest {
+
+  private static final String KEY = "0123456789abcdef";
+  private static final String SIG = Base64.getEncoder().encodeToString(new byte[64]);
+  private static final String REPLY = "postern.config.replies.123e4567-e89b-12d3-a456-426614174000";
+
+  private static ConfigPush push(ConfigPush.Text settings, ConfigPush.Text access, ConfigPush.Text tls) {
+    return new ConfigPush(7, KEY, 1_700_000_000_000L, settings, access, tls, SIG, REPLY);
+  }
+
+  private static ConfigPush.Text text(String name, String text) {
+    return new ConfigPush.Text(name, text);
+  }
+
+  @Test
+  void theCanonicalEncodingIsExactAndCoversEveryFieldButSignatureAndReplyAddress() {
+    ConfigPush p = push(null, text("access", "Connect:127.0.0.1 REJECT\n"), null);
+    String expected = "postern-config-push-v1\nversion 7\nauthor 0123456789abcdef\nissued 1700000000000\n"
+        + "settings -\naccess 6:access 25:Connect:127.0.0.1 REJECT\n\ntls_policy -\n";
+    assertEquals(expected, new String(p.canonical(), StandardCharsets.UTF_8));
+    assertArrayEquals(p.canonical(), p.withSignature("").withReplyTo("").canonical());
+    List<ConfigPush> changed = List.of(
+        new ConfigPush(8, KEY, p.issuedAt(), null, p.accessMap(), null, SIG, REPLY),
+        new ConfigPush(7, "fedcba9876543210", p.issuedAt(), null, p.accessMap(), null, SIG, REPLY),
+        new ConfigPush(7, KEY, p.issuedAt() + 1, null, p.accessMap(), null, SIG, REPLY),
+        // The same text in another slot, or split differently between name and text, encodes differently.
+        push(null, null, text("access", "Connect:127.0.0.1 REJECT\n")),
+        push(text("access", "Connect:127.0.0.1 REJECT\n"), null, null),
+        push(null, text("access", "Connect:127.0.0.1 REJECT\n\n"), null),
+        push(null, text("accessC", "onnect:127.0.0.1 REJECT\n"), null),
+        push(null, text("access", ""), null),
+        push(null, null, null));
+    for (ConfigPush other : changed) {
+      assertFalse(Arrays.equals(p.canonical(), other.canonical()), other.toString());
+    }
+  }
+
+  @Test
+  void lengthsAreInOctetsSoNonAsciiTextCannotShiftTheBoundaries() {
+    ConfigPush p = push(null, text("access", "To:é@example.net REJECT"), null);
+    assertTrue(new String(p.canonical(), StandardCharsets.UTF_8).contains("access 6:access 24:To:é@example.net REJECT\n"));
+  }
+
+  @Test
+  void itSurvivesTheWireFormatWithTheSameCanonicalEncoding() {
+    ConfigPush p = push(text("live.conf", "policy.relay_domains = example.net\n"), text("access", "x"), text("tls", "y"));
+    ConfigPush back = ConfigPush.CODEC.roundTrip(p);
+    assertEquals(p, back);
+    assertArrayEquals(p.canonical(), back.canonical());
+    ConfigPushResult r = new ConfigPushResult("node-a", ConfigPushResult.Outcome.REFUSED, 3, KEY, 5,
+        List.of("access:3: bad line"));
+    assertEquals(r, ConfigPushResult.CODEC.roundTrip(r));
+    ConfigShow s = new ConfigShow(REPLY);
+    assertEquals(s, ConfigShow.CODEC.roundTrip(s));
+  }
+
+  @Test
+  void malformedBundlesAreRefusedWhenBuiltOrDecoded() {
+    assertThrows(IllegalArgumentException.class, () -> new ConfigPush(0, KEY, 0, null, null, null, "", ""));
+    assertThrows(IllegalArgumentException.class, () -> new ConfigPush(1, "ABCDEF0123456789", 0, null, null, null, "", ""));
+    assertThrows(IllegalArgumentException.class, () -> new ConfigPush(1, KEY, -1, null, null, null, "", ""));
+    IllegalArgumentException shortSig = assertThrows(IllegalArgumentException.class, () -> new ConfigPush(1, KEY, 0,
+        null, null, null, Base64.getEncoder().encodeToString(new byte[63]), ""));
+    assertTrue(shortSig.getMessage().contains("64 octets"), shortSig.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> new ConfigPush(1, KEY, 0, null, null, null, "not base64!", ""));
+    assertThrows(IllegalArgumentException.class, () -> new ConfigPush(1, KEY, 0, null, null, null, "", "postern.queue.enqueue"));
+    assertThrows(IllegalArgumentException.class, () -> text("../../etc/passwd", "x"));
+    assertThrows(IllegalArgumentException.class, () -> text("a:3", "x"));
+    String big = "x".repeat(ConfigPush.MAX_TEXT / 2 + 1);
+    assertThrows(IllegalArgumentException.class, () -> push(null, text("a", big), text("b", big)));
+    JsonObject missing = push(null, null, null).toJson();
+    missing.remove("author");
+    assertThrows(IllegalArgumentException.class, () -> ConfigPush.fromJson(missing));
+    assertThrows(IllegalArgumentException.class, () -> new ConfigPushResult("n", ConfigPushResult.Outcome.REFUSED, 1, "",
+        0, List.of()), "a refusal needs its reason");
+    assertThrows(IllegalArgumentException.class, () -> new ConfigShow("postern.config.push.v1"));
+  }
+
+  @Test
+  void anUnsignedBundleSaysSo() {
+    assertFalse(new ConfigPush(1, KEY, 0, null, null, null, null, null).signed());
+    assertTrue(push(null, null, null).signed());
+  }
+}
