@@ -3,9 +3,11 @@ package org.postern.pki;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.PrivateKey;
+import java.security.Provider;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.openssl.PEMEncryptedKeyPair;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PKCS8Generator;
@@ -35,6 +37,12 @@ final class EncryptedKeys {
    */
   static final int ITERATIONS = 600_000;
 
+  /**
+   * Bouncy Castle's own provider, passed per call and never registered, so nothing else in the JVM
+   * changes provider. The JDK's has no "AES/CBC/PKCS7Padding", the name the PKCS#8 builders ask for.
+   */
+  private static final Provider BC = new BouncyCastleProvider();
+
   private EncryptedKeys() {}
 
   static String encode(PrivateKey key, Passphrase passphrase) {
@@ -44,6 +52,7 @@ final class EncryptedKeys {
           .setPRF(PKCS8Generator.PRF_HMACSHA256)
           .setIterationCount(ITERATIONS)
           .setRandom(new SecureRandom())
+          .setProvider(BC)
           .setPassword(pass)
           .build();
       return Pem.write(new JcaPKCS8Generator(key, encryptor));
@@ -90,11 +99,11 @@ final class EncryptedKeys {
     char[] pass = passphrase.chars();
     try {
       if (found instanceof PKCS8EncryptedPrivateKeyInfo p8) {
-        return converter.getPrivateKey(p8.decryptPrivateKeyInfo(new JceOpenSSLPKCS8DecryptorProviderBuilder().build(pass)));
+        return converter.getPrivateKey(p8.decryptPrivateKeyInfo(new JceOpenSSLPKCS8DecryptorProviderBuilder().setProvider(BC).build(pass)));
       }
       // The traditional OpenSSL form (Proc-Type: 4,ENCRYPTED), as `openssl rsa -aes256` writes it.
       return converter.getKeyPair(((PEMEncryptedKeyPair) found)
-          .decryptKeyPair(new JcePEMDecryptorProviderBuilder().build(pass))).getPrivate();
+          .decryptKeyPair(new JcePEMDecryptorProviderBuilder().setProvider(BC).build(pass))).getPrivate();
     } catch (PKCSException | IOException | OperatorCreationException | RuntimeException e) {
       // A wrong passphrase shows as bad padding or, 1 time in 256, as garbage that does not parse.
       throw new PkiException(what + " " + file + ": wrong passphrase (" + passphrase.source()
