@@ -87,23 +87,26 @@ final class EncryptedKeys {
       throw new PkiException(what + " " + file + " is not encrypted, yet " + passphrase.source()
           + " was given; drop that option");
     }
-    JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
-    if (!encrypted) {
-      try {
-        return found instanceof PrivateKeyInfo info ? converter.getPrivateKey(info)
-            : converter.getKeyPair((PEMKeyPair) found).getPrivate();
-      } catch (IOException e) {
-        throw new PkiException(what + " " + file + ": unusable private key: " + Pem.oneLine(e));
-      }
+    PrivateKeyInfo info = encrypted ? decrypt(file, what, found, passphrase)
+        : found instanceof PrivateKeyInfo plain ? plain : ((PEMKeyPair) found).getPrivateKeyInfo();
+    try {
+      // From the PrivateKeyInfo alone: a traditional EC key may lack the public half.
+      return new JcaPEMKeyConverter().getPrivateKey(info);
+    } catch (IOException | RuntimeException e) {
+      throw new PkiException(what + " " + file + ": unusable private key: " + Pem.oneLine(e));
     }
+  }
+
+  private static PrivateKeyInfo decrypt(Path file, String what, Object found, Passphrase passphrase)
+      throws PkiException {
     char[] pass = passphrase.chars();
     try {
       if (found instanceof PKCS8EncryptedPrivateKeyInfo p8) {
-        return converter.getPrivateKey(p8.decryptPrivateKeyInfo(new JceOpenSSLPKCS8DecryptorProviderBuilder().setProvider(BC).build(pass)));
+        return p8.decryptPrivateKeyInfo(new JceOpenSSLPKCS8DecryptorProviderBuilder().setProvider(BC).build(pass));
       }
       // The traditional OpenSSL form (Proc-Type: 4,ENCRYPTED), as `openssl rsa -aes256` writes it.
-      return converter.getKeyPair(((PEMEncryptedKeyPair) found)
-          .decryptKeyPair(new JcePEMDecryptorProviderBuilder().setProvider(BC).build(pass))).getPrivate();
+      return ((PEMEncryptedKeyPair) found).decryptKeyPair(new JcePEMDecryptorProviderBuilder().setProvider(BC).build(pass))
+          .getPrivateKeyInfo();
     } catch (PKCSException | IOException | OperatorCreationException | RuntimeException e) {
       // A wrong passphrase shows as bad padding or, 1 time in 256, as garbage that does not parse.
       throw new PkiException(what + " " + file + ": wrong passphrase (" + passphrase.source()

@@ -78,6 +78,8 @@ class EncryptedCaKeyTest {
         .sign(csr, Profile.SERVER, 30);
     Openssl.run("verify", "-CAfile", dir.caCertificate(), signed.certificateFile()).ok();
 
+    // A fresh open, as each command does: the database on disk now holds what the other one signed.
+    ca = CertificateAuthority.open(dir, Passphrase.fromFile(passFile));
     ca.revoke(signed.certificateFile(), 30);
     ca.writeCrl(7);
     assertTrue(Openssl.run("crl", "-in", dir.crl(), "-CAfile", dir.caCertificate(), "-noout").ok().output()
