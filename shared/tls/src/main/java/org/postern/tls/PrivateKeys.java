@@ -59,6 +59,19 @@ public final class PrivateKeys {
   }
 
   /**
+   * Refuses a key file that holds an encrypted key, PKCS#8 or the traditional OpenSSL form, by its
+   * PEM markers: enough to tell, without parsing what cannot be decrypted anyway.
+   *
+   * @throws EncryptedKeyFileException naming the file and the command that decrypts it
+   */
+  static void refuseEncrypted(Path file) throws IOException {
+    String pem = java.nio.file.Files.readString(file, StandardCharsets.ISO_8859_1);
+    if (pem.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") || pem.contains("Proc-Type: 4,ENCRYPTED")) {
+      throw new EncryptedKeyFileException(file);
+    }
+  }
+
+  /**
    * A key file encrypted with a passphrase. A daemon that restarts unattended cannot type one (the
    * seeds' {@code -nodes} lesson), so it is a deployment mistake, fixed by decrypting the key once
    * into a 0600 file; the umask keeps openssl from ever writing it readable by others.
