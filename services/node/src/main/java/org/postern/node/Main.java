@@ -99,8 +99,9 @@ public final class Main implements Callable<Integer> {
             .toCompletionStage().toCompletableFuture().get();
       } catch (java.util.concurrent.ExecutionException e) {
         Throwable cause = e.getCause() == null ? e : e.getCause();
-        if (cause instanceof org.postern.tls.KeyFiles.InsecureKeyFileException) {
-          // A deployment mistake the operator fixes with the chmod the message names.
+        if (cause instanceof org.postern.tls.KeyFiles.InsecureKeyFileException
+            || cause instanceof org.postern.tls.PrivateKeys.EncryptedKeyFileException) {
+          // A deployment mistake the operator fixes with the chmod or openssl command the message names.
           LogSetup.flush();
           System.err.println("postern: configuration error: " + cause.getMessage());
           return 2;

@@ -10,6 +10,7 @@ import org.postern.pki.CertificateRequests;
 import org.postern.pki.DistinguishedNames;
 import org.postern.pki.Issued;
 import org.postern.pki.KeySpec;
+import org.postern.pki.Passphrase;
 import org.postern.pki.PkiDirectory;
 import org.postern.pki.PkiException;
 import org.postern.pki.Profile;
@@ -55,6 +56,41 @@ final class PkiCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * The CA key's passphrase: from a 0600 file or an environment variable, never the command line
+   * itself, where ps and the shell history would show it.
+   */
+  static final class CaPassphrase {
+    @Option(names = "--passphrase-file", paramLabel = "FILE",
+        description = "The CA key's passphrase is the first line of FILE (mode 0600), as for openssl -passin file:.")
+    Path file;
+
+    @Option(names = "--passphrase-env", paramLabel = "VAR",
+        description = "The CA key's passphrase is the value of the environment variable VAR.")
+    String env;
+
+    /** The passphrase, or null when neither option was given. */
+    Passphrase read() throws PkiException {
+      if (file != null && env != null) {
+        throw new PkiException("give --passphrase-file or --passphrase-env, not both");
+      }
+      if (file != null) {
+        return Passphrase.fromFile(file);
+      }
+      return env == null ? null : Passphrase.fromEnvironment(env, System.getenv());
+    }
+  }
+
+  /** Runs a command that signs with the CA key, which may be encrypted. */
+  abstract static class WithCa extends Base {
+    @Mixin
+    CaPassphrase passphrase;
+
+    CertificateAuthority openCa() throws PkiException {
+      return CertificateAuthority.open(dir.open(), passphrase.read());
+    }
+  }
+
   /** What a new key and certificate are made of: name, other names, key type, validity. */
   static final class Leaf {
     @Option(names = "--cn", required = true, description = "Common name: the host name for a server.")
@@ -95,8 +131,9 @@ final class PkiCommand implements Callable<Integer> {
   }
 
   @Command(name = "init-ca", mixinStandardHelpOptions = true,
-      description = "Create the CA: a key and a self-signed CA certificate (CA.pl -newca); its certificate is tls.ca_file.")
-  static final class InitCa extends Base {
+      description = {"Create the CA: a key and a self-signed CA certificate (CA.pl -newca); its certificate is tls.ca_file.",
+          "With --passphrase-file or --passphrase-env the CA key is encrypted, and every command that signs needs it."})
+  static final class InitCa extends WithCa {
     @Option(names = "--subject", required = true, paramLabel = "DN",
         description = "The CA's name, e.g. '/C=US/O=Example/CN=Example Mail CA'.")
     String subject;
@@ -111,9 +148,13 @@ final class PkiCommand implements Callable<Integer> {
     @Override
     void run() throws PkiException, IOException {
       PkiDirectory d = dir.open();
-      CertificateAuthority ca = CertificateAuthority.init(d, DistinguishedNames.parse(subject), KeySpec.parse(key), days);
+      Passphrase pass = passphrase.read();
+      CertificateAuthority ca = CertificateAuthority.init(d, DistinguishedNames.parse(subject), KeySpec.parse(key), days,
+          pass);
       wrote(d.caCertificate(), "CA certificate, valid until " + ca.certificate().getNotAfter().toInstant());
-      wrote(d.caKey(), "CA key, mode 0600");
+      wrote(d.caKey(), pass == null ? "CA key, mode 0600, unencrypted"
+          : "CA key, mode 0600, encrypted with the passphrase from " + pass.source()
+              + "; issue, sign, revoke and crl need it too");
       wrote(d.crl(), "empty CRL");
       System.out.println("SHA-256 fingerprint: " + Fingerprints.sha256(ca.certificate()));
       config("tls.ca_file = " + d.caCertificate(), "tls.crl_file = " + d.crl());
@@ -122,7 +163,7 @@ final class PkiCommand implements Callable<Integer> {
 
   @Command(name = "issue", mixinStandardHelpOptions = true,
       description = "Issue a key and certificate signed by the CA (CA.pl -newreq then -sign).")
-  static final class Issue extends Base {
+  static final class Issue extends WithCa {
     @Parameters(paramLabel = "PROFILE", description = "server (serverAuth), client (clientAuth) or node (both, for the cluster).")
     String profile;
 
@@ -133,7 +174,7 @@ final class PkiCommand implements Callable<Integer> {
     void run() throws PkiException, IOException {
       Profile p = Profile.leaf(profile);
       KeySpec spec = KeySpec.parse(leaf.key);
-      CertificateAuthority ca = CertificateAuthority.open(dir.open());
+      CertificateAuthority ca = openCa();
       report(ca.issue(p, leaf.cn, leaf.sans, spec, leaf.days), p);
     }
   }
@@ -181,7 +222,7 @@ final class PkiCommand implements Callable<Integer> {
   }
 
   @Command(name = "sign", mixinStandardHelpOptions = true, description = "Sign a CSR with our CA (CA.pl -sign).")
-  static final class Sign extends Base {
+  static final class Sign extends WithCa {
     @Parameters(paramLabel = "CSR", description = "The PEM certificate signing request.")
     Path csr;
 
@@ -195,14 +236,14 @@ final class PkiCommand implements Callable<Integer> {
     @Override
     void run() throws PkiException, IOException {
       Profile p = Profile.leaf(profile);
-      Issued issued = CertificateAuthority.open(dir.open()).sign(csr, p, days);
+      Issued issued = openCa().sign(csr, p, days);
       report(issued, p);
     }
   }
 
   @Command(name = "revoke", mixinStandardHelpOptions = true,
       description = "Revoke a certificate the CA issued, and write a new CRL.")
-  static final class Revoke extends Base {
+  static final class Revoke extends WithCa {
     @Parameters(paramLabel = "CERT", description = "The certificate's PEM file.")
     Path cert;
 
@@ -213,7 +254,7 @@ final class PkiCommand implements Callable<Integer> {
     @Override
     void run() throws PkiException, IOException {
       PkiDirectory d = dir.open();
-      var revoked = CertificateAuthority.open(d).revoke(cert, crlDays);
+      var revoked = openCa().revoke(cert, crlDays);
       System.out.println("revoked " + revoked.getSubjectX500Principal().getName() + " (serial "
           + revoked.getSerialNumber().toString(16).toUpperCase(java.util.Locale.ROOT) + ")");
       wrote(d.crl(), "CRL, next update in " + crlDays + " days");
@@ -223,14 +264,14 @@ final class PkiCommand implements Callable<Integer> {
 
   @Command(name = "crl", mixinStandardHelpOptions = true,
       description = "Write a fresh CRL (run it again before its next update).")
-  static final class Crl extends Base {
+  static final class Crl extends WithCa {
     @Option(names = "--days", defaultValue = "30", description = "Days until the next update (default: ${DEFAULT-VALUE}).")
     int days;
 
     @Override
     void run() throws PkiException, IOException {
       PkiDirectory d = dir.open();
-      var crl = CertificateAuthority.open(d).writeCrl(days);
+      var crl = openCa().writeCrl(days);
       wrote(d.crl(), "CRL, " + (crl.getRevokedCertificates() == null ? 0 : crl.getRevokedCertificates().size())
           + " revoked, next update " + crl.getNextUpdate().toInstant());
       config("tls.crl_file = " + d.crl());

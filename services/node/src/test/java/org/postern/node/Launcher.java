@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** One run of {@code deploy/postern} to completion, as an operator types it. */
@@ -22,9 +23,16 @@ final class Launcher {
   private Launcher() {}
 
   static Run run(Path workDir, String stdin, String... args) throws IOException, InterruptedException {
+    return run(workDir, Map.of(), stdin, args);
+  }
+
+  /** The same with {@code env} added to the environment, as {@code VAR=value postern ...} does. */
+  static Run run(Path workDir, Map<String, String> env, String stdin, String... args)
+      throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of("bash", NodeProcess.REPO.resolve("deploy/postern").toString()));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile());
+    pb.environment().putAll(env);
     pb.environment().put("POSTERN_JAR", NodeProcess.REPO.resolve("services/node/target/postern.jar").toString());
     Process p = pb.start();
     p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,7 +28,8 @@ import org.postern.tls.Fingerprints;
 /**
  * {@code postern pki} as an operator uses it, through the real launcher, and a real node serving
  * what it wrote: openssl accepts every file, a revoked client certificate is verify=FAIL in a real
- * STARTTLS session, an exposed key stops the node, and replacing the certificate reaches new
+ * STARTTLS session, an exposed or encrypted key stops the node, an encrypted CA key serves every
+ * CA command with its passphrase and none without, and replacing the certificate reaches new
  * connections without dropping an open one.
  */
 class PkiIT {
@@ -152,6 +154,100 @@ class PkiIT {
     assertEquals(2, pki("issue", "server", "--cn", "a.example", "--san", "not a name").exit());
   }
 
+  @Test
+  void anEncryptedCaKeyOpensOnlyWithItsPassphraseInEveryCaCommand() throws Exception {
+    String secret = "an offline CA passphrase";
+    Path pass = secret("ca.pass", secret + "\n");
+    Path caKey = pkiDir().resolve("private/ca.key");
+    Path ca = pkiDir().resolve("ca.crt");
+    Launcher.Run init = ok(pki("init-ca", "--subject", "/O=Example/CN=Offline CA", "--key", "ec:p256",
+        "--passphrase-file", pass.toString()));
+    assertTrue(init.stdout().contains("wrote " + caKey + " (CA key, mode 0600, encrypted with the passphrase from"
+        + " --passphrase-file " + pass + "; issue, sign, revoke and crl need it too)"), init.stdout());
+    assertTrue(Files.readString(caKey).startsWith("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
+    assertEquals(0, Clients.openssl("pkey", "-in", caKey, "-passin", "file:" + pass, "-noout").exitCode());
+    assertNotEquals(0, Clients.openssl("pkey", "-in", caKey, "-passin", "pass:wrong", "-noout").exitCode());
+
+    List<Launcher.Run> runs = new ArrayList<>(List.of(init));
+    runs.add(ok(pki("issue", "server", "--cn", "mail.example.com", "--passphrase-file", pass.toString())));
+    assertEquals(0, Clients.openssl("verify", "-CAfile", ca, "-purpose", "sslserver",
+        pkiDir().resolve("certs/mail.example.com.crt")).exitCode());
+    runs.add(ok(Launcher.run(work, Map.of("POSTERN_CA_PASS", secret), "", "pki", "issue", "client",
+        "--cn", "lost.example.net", "--passphrase-env", "POSTERN_CA_PASS")));
+    ok(pki("csr", "--cn", "relay.example.org", "--dir", "req"));
+    runs.add(ok(pki("sign", work.resolve("req/csr/relay.example.org.csr").toString(), "--passphrase-file",
+        pass.toString())));
+    assertEquals(0, Clients.openssl("verify", "-CAfile", ca, pkiDir().resolve("certs/relay.example.org.crt")).exitCode());
+    Path lost = pkiDir().resolve("certs/lost.example.net.crt");
+    runs.add(ok(pki("revoke", lost.toString(), "--passphrase-file", pass.toString())));
+    runs.add(ok(pki("crl", "--passphrase-file", pass.toString())));
+    Clients.Result revoked = Clients.openssl("verify", "-crl_check", "-CAfile", ca, "-CRLfile", pkiDir().resolve("crl.pem"),
+        lost);
+    assertTrue(revoked.output().contains("certificate revoked"), revoked.output());
+
+    // What goes wrong is one line naming the key or the passphrase's source, exit 2.
+    Path wrong = secret("wrong.pass", "not the passphrase\n");
+    Path exposed = secret("exposed.pass", secret + "\n");
+    Files.setPosixFilePermissions(exposed, PosixFilePermissions.fromString("rw-r--r--"));
+    String[][] cases = {
+        {"the CA key " + caKey + " is encrypted; give its passphrase with --passphrase-file FILE or --passphrase-env VAR",
+            "crl"},
+        {"the CA key " + caKey + ": wrong passphrase (--passphrase-file " + wrong + "), or the key file is damaged",
+            "issue", "server", "--cn", "mx2.example.com", "--passphrase-file", wrong.toString()},
+        {"--passphrase-file " + exposed + ": the passphrase file is accessible by group or others (rw-r--r--);"
+            + " fix with: chmod 600 " + exposed, "revoke", lost.toString(), "--passphrase-file", exposed.toString()},
+        {"--passphrase-env NO_SUCH_VAR: the environment variable NO_SUCH_VAR is not set",
+            "crl", "--passphrase-env", "NO_SUCH_VAR"},
+        {"give --passphrase-file or --passphrase-env, not both",
+            "crl", "--passphrase-file", pass.toString(), "--passphrase-env", "HOME"},
+    };
+    for (String[] c : cases) {
+      Launcher.Run r = pki(java.util.Arrays.copyOfRange(c, 1, c.length));
+      assertEquals(2, r.exit(), r.stderr());
+      assertEquals("postern pki: " + c[0], r.stderr().strip());
+      assertFalse(r.hasStackTrace(), r.stderr());
+      runs.add(r);
+    }
+    for (Launcher.Run r : runs) {
+      assertFalse((r.stdout() + r.stderr()).contains(secret), "the passphrase is never printed: " + r);
+    }
+  }
+
+  private Path secret(String name, String text) throws Exception {
+    Path f = work.resolve(name);
+    Files.writeString(f, text);
+    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+    return f;
+  }
+
+  @Test
+  void anEncryptedServerKeyStopsTheNodeWithTheCommandThatDecryptsIt() throws Exception {
+    buildPki("365");
+    Path key = pkiDir().resolve("private/mail.example.com.key");
+    Path encrypted = work.resolve("encrypted.key");
+    assertEquals(0, Clients.openssl("pkey", "-in", key, "-aes256", "-passout", "pass:server passphrase",
+        "-out", encrypted).exitCode());
+    Files.setPosixFilePermissions(encrypted, PosixFilePermissions.fromString("rw-------"));
+    Files.move(encrypted, key, StandardCopyOption.REPLACE_EXISTING);
+    Launcher.Run r = runNodeToCompletion();
+    assertEquals(2, r.exit(), r.stderr());
+    assertTrue(r.stderr().contains("postern: configuration error: " + key + ": the private key is encrypted;"
+        + " Postern needs an unencrypted key (the seeds' -nodes: a daemon cannot type a passphrase); decrypt it with:"
+        + " (umask 077; openssl pkey -in " + key + " -out " + key + ".plain) and configure " + key + ".plain instead"),
+        r.stderr());
+    assertFalse(r.stderr().contains("\tat "), r.stderr());
+  }
+
+  /** {@code postern run} with the PKI's files, for a node that must refuse to start. */
+  private Launcher.Run runNodeToCompletion() throws Exception {
+    List<String> args = new ArrayList<>(List.of("run"));
+    for (String s : nodeSettings(FreePorts.loopback())) {
+      args.add("--set");
+      args.add(s);
+    }
+    return Launcher.run(work, "", args.toArray(new String[0]));
+  }
+
   private List<String> nodeSettings(int smtp, String... more) {
     List<String> sets = new ArrayList<>(List.of(
         "node.hostname=mx.postern.test",
@@ -194,12 +290,7 @@ class PkiIT {
     buildPki("365");
     Path key = pkiDir().resolve("private/mail.example.com.key");
     Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r--r--"));
-    List<String> args = new ArrayList<>(List.of("run"));
-    for (String s : nodeSettings(FreePorts.loopback())) {
-      args.add("--set");
-      args.add(s);
-    }
-    Launcher.Run r = Launcher.run(work, "", args.toArray(new String[0]));
+    Launcher.Run r = runNodeToCompletion();
     assertEquals(2, r.exit(), r.stderr());
     assertTrue(r.stderr().contains("postern: configuration error: private key " + key
         + " is accessible by group or others (rw-r--r--); fix with: chmod 600 " + key), r.stderr());

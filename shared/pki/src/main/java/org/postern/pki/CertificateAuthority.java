@@ -55,14 +55,25 @@ public final class CertificateAuthority {
     this.db = db;
   }
 
+  /** {@link #init(PkiDirectory, X500Name, KeySpec, int, Passphrase)} with an unencrypted key. */
+  public static CertificateAuthority init(PkiDirectory dir, X500Name subject, KeySpec spec, int days)
+      throws PkiException, IOException {
+    return init(dir, subject, spec, days, null);
+  }
+
   /**
    * Creates a CA in {@code dir}: key, self-signed certificate, empty database, empty CRL.
    *
-   * @throws PkiException when a CA already exists there, or {@code days} is out of range
+   * @param passphrase encrypts the CA key when not null; every later {@link #open} needs it
+   * @throws PkiException when a CA already exists there, {@code days} is out of range, or the
+   *     passphrase is too short
    */
-  public static CertificateAuthority init(PkiDirectory dir, X500Name subject, KeySpec spec, int days)
-      throws PkiException, IOException {
+  public static CertificateAuthority init(PkiDirectory dir, X500Name subject, KeySpec spec, int days,
+      Passphrase passphrase) throws PkiException, IOException {
     checkDays(days);
+    if (passphrase != null) {
+      passphrase.checkStrongEnoughForANewKey();
+    }
     if (Files.exists(dir.caCertificate()) || Files.exists(dir.caKey())) {
       throw new PkiException("a CA already exists in " + dir.root() + " (" + dir.caCertificate()
           + "); use another --dir, or remove that directory to start over");
@@ -72,7 +83,7 @@ public final class CertificateAuthority {
     X509Certificate cert = CertificateSigner.sign(subject, kp.getPublic(), Profile.CA, List.of(),
         now.minus(BACKDATE), now.plus(Duration.ofDays(days)), CertificateSigner.randomSerial(),
         new CertificateSigner.Issuer(subject, kp.getPublic(), kp.getPrivate()));
-    dir.writeKey(dir.caKey(), kp.getPrivate());
+    dir.writeKey(dir.caKey(), kp.getPrivate(), passphrase);
     PkiDirectory.writePublic(dir.caCertificate(), Pem.encode(cert));
     CertificateAuthority ca = new CertificateAuthority(dir, cert, kp.getPrivate(),
         CaDatabase.create(dir.index(), dir.crlNumber()));
@@ -80,12 +91,20 @@ public final class CertificateAuthority {
     return ca;
   }
 
+  /** {@link #open(PkiDirectory, Passphrase)} for an unencrypted CA key. */
+  public static CertificateAuthority open(PkiDirectory dir) throws PkiException {
+    return open(dir, null);
+  }
+
   /**
    * Opens the CA in {@code dir}, refusing a CA key that group or others can read.
    *
-   * @throws PkiException when there is no CA, its key is exposed or does not match its certificate
+   * @param passphrase for an encrypted CA key; null for an unencrypted one
+   * @throws PkiException when there is no CA, its key is exposed, encrypted without a passphrase
+   *     (or not encrypted with one), the passphrase is wrong, or the key does not match its
+   *     certificate
    */
-  public static CertificateAuthority open(PkiDirectory dir) throws PkiException {
+  public static CertificateAuthority open(PkiDirectory dir, Passphrase passphrase) throws PkiException {
     if (!Files.exists(dir.caCertificate())) {
       throw new PkiException("no CA in " + dir.root() + " (" + dir.caCertificate() + " does not exist); create one"
           + " with: postern pki init-ca --subject '/O=Example/CN=Example Mail CA'" + " (or pass the right --dir)");
@@ -99,7 +118,7 @@ public final class CertificateAuthority {
       throw new PkiException(e.getMessage());
     }
     X509Certificate cert = Pem.certificate(dir.caCertificate());
-    PrivateKey key = Pem.privateKey(dir.caKey());
+    PrivateKey key = EncryptedKeys.read(dir.caKey(), "the CA key", passphrase);
     if (!PrivateKeys.matches(key, cert.getPublicKey())) {
       throw new PkiException("the CA key " + dir.caKey() + " does not belong to " + dir.caCertificate());
     }

@@ -15,9 +15,11 @@ import java.util.Locale;
 import java.util.Map;
 import org.bouncycastle.cert.X509CRLHolder;
 import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.openssl.PEMEncryptedKeyPair;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 import org.postern.tls.Fingerprints;
 
 /**
@@ -64,6 +66,11 @@ public final class CertificateReport {
     if (first instanceof PrivateKeyInfo || first instanceof PEMKeyPair) {
       var key = Pem.privateKey(file);
       return List.of(line("private key", key.getAlgorithm() + " (unencrypted)"));
+    }
+    if (first instanceof PKCS8EncryptedPrivateKeyInfo || first instanceof PEMEncryptedKeyPair) {
+      // Without the passphrase the algorithm is unknown; say what the file is good for instead.
+      return List.of(line("private key", "encrypted (a CA key opened with --passphrase-file;"
+          + " the node refuses it as a server key)"));
     }
     throw new PkiException(file + ": holds a " + first.getClass().getSimpleName()
         + ", not a certificate, CSR, CRL or private key");

@@ -27,8 +27,8 @@ import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 
 /**
  * PEM in and out: certificates, chains (leaf first), PKCS#8 private keys (unencrypted: a daemon
- * cannot type a passphrase, the seeds' {@code -nodes} lesson), CSRs and CRLs. Reading names the
- * file in every error.
+ * cannot type a passphrase, the seeds' {@code -nodes} lesson; the CA key alone may be encrypted,
+ * see {@link EncryptedKeys}), CSRs and CRLs. Reading names the file in every error.
  */
 public final class Pem {
 
@@ -58,7 +58,7 @@ public final class Pem {
     return write(crl);
   }
 
-  private static String write(Object o) {
+  static String write(Object o) {
     StringWriter sw = new StringWriter();
     try (JcaPEMWriter w = new JcaPEMWriter(sw)) {
       w.writeObject(o);
@@ -126,7 +126,7 @@ public final class Pem {
     return firstObject(file, Object.class);
   }
 
-  private static Object firstObject(Path file, Class<?>... wanted) throws PkiException {
+  static Object firstObject(Path file, Class<?>... wanted) throws PkiException {
     String text = new String(read(file), StandardCharsets.ISO_8859_1);
     try (PEMParser parser = new PEMParser(new StringReader(text))) {
       for (Object o = parser.readObject(); o != null; o = parser.readObject()) {

@@ -22,7 +22,8 @@ import org.postern.tls.KeyFiles;
  * certs/NAME.crt         an issued certificate alone
  * certs/NAME.chain.pem   the same, then the CA: tls.cert_chain
  * csr/NAME.csr           a request for an outside CA
- * private/               0700: ca.key and NAME.key, each 0600 and unencrypted
+ * private/               0700: ca.key and NAME.key, each 0600; NAME.key unencrypted, ca.key
+ *                        encrypted when init-ca was given a passphrase
  * </pre>
  *
  * <p>Every file is written to a temporary name and renamed into place, so a node watching
@@ -88,8 +89,14 @@ public final class PkiDirectory {
 
   /** Writes a private key 0600 into the 0700 {@code private/} directory. */
   void writeKey(Path file, PrivateKey key) throws IOException {
+    writeKey(file, key, null);
+  }
+
+  /** The same, encrypted with {@code passphrase} unless it is null. */
+  void writeKey(Path file, PrivateKey key, Passphrase passphrase) throws IOException {
     KeyFiles.ensurePrivateDirectory(file.getParent());
-    KeyFiles.writePrivate(file, Pem.encode(key).getBytes(StandardCharsets.US_ASCII));
+    String pem = passphrase == null ? Pem.encode(key) : EncryptedKeys.encode(key, passphrase);
+    KeyFiles.writePrivate(file, pem.getBytes(StandardCharsets.US_ASCII));
   }
 
   /** Writes a public file (certificate, CSR, CRL, index), mode 0644, by rename. */

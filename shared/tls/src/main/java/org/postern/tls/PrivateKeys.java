@@ -46,9 +46,7 @@ public final class PrivateKeys {
       throw new IOException(file + ": no PEM private key found");
     }
     if (found instanceof PKCS8EncryptedPrivateKeyInfo || found instanceof PEMEncryptedKeyPair) {
-      // A daemon cannot type a passphrase (the seeds' -nodes lesson).
-      throw new IOException(file + ": the private key is encrypted; store it unencrypted (mode 0600), e.g. with "
-          + "openssl pkey -in " + file + " -out key.pem");
+      throw new EncryptedKeyFileException(file);
     }
     try {
       JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
@@ -57,6 +55,32 @@ public final class PrivateKeys {
           : converter.getKeyPair((PEMKeyPair) found).getPrivate();
     } catch (PEMException e) {
       throw new IOException(file + ": unusable private key: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Refuses a key file that holds an encrypted key, PKCS#8 or the traditional OpenSSL form, by its
+   * PEM markers: enough to tell, without parsing what cannot be decrypted anyway.
+   *
+   * @throws EncryptedKeyFileException naming the file and the command that decrypts it
+   */
+  static void refuseEncrypted(Path file) throws IOException {
+    String pem = java.nio.file.Files.readString(file, StandardCharsets.ISO_8859_1);
+    if (pem.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") || pem.contains("Proc-Type: 4,ENCRYPTED")) {
+      throw new EncryptedKeyFileException(file);
+    }
+  }
+
+  /**
+   * A key file encrypted with a passphrase. A daemon that restarts unattended cannot type one (the
+   * seeds' {@code -nodes} lesson), so it is a deployment mistake, fixed by decrypting the key once
+   * into a 0600 file; the umask keeps openssl from ever writing it readable by others.
+   */
+  public static final class EncryptedKeyFileException extends IOException {
+    public EncryptedKeyFileException(Path file) {
+      super(file + ": the private key is encrypted; Postern needs an unencrypted key (the seeds' -nodes: a daemon"
+          + " cannot type a passphrase); decrypt it with: (umask 077; openssl pkey -in " + file + " -out " + file
+          + ".plain) and configure " + file + ".plain instead", null);
     }
   }
 

@@ -101,15 +101,19 @@ public record ServerCredentials(
 
   /**
    * Refuses, before anything is loaded, any existing key file of {@link #files} that group or
-   * others can read. A missing file is left to {@link #loadAll}, which reports it.
+   * others can read, or that is encrypted: both are deployment mistakes that stop the node, where
+   * a merely broken pair only turns STARTTLS off. A missing file is left to {@link #loadAll}, which
+   * reports it.
    *
    * @throws KeyFiles.InsecureKeyFileException naming the file and the chmod that fixes it
+   * @throws PrivateKeys.EncryptedKeyFileException naming the file and the command that decrypts it
    */
   public static void checkKeyFiles(TlsConfig tls, Path dataDir) throws IOException {
     List<Path> files = files(tls, dataDir);
     for (int i = 1; i < files.size(); i += 2) {
       if (Files.exists(files.get(i))) {
         KeyFiles.checkPermissions(files.get(i));
+        PrivateKeys.refuseEncrypted(files.get(i));
       }
     }
   }
