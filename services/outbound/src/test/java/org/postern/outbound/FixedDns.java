@@ -6,12 +6,25 @@ import io.vertx.core.dns.DnsResponseCode;
 import java.util.List;
 import java.util.Map;
 
-/** Fixed A records and no MX at all, for tests whose subject is not routing (see DnsRoutingTest). */
-record FixedDns(Map<String, String> hosts) implements Dns {
+/**
+ * Fixed answers, for tests whose subject is not DNS itself (DnsRoutingTest uses a real server):
+ * A records from {@code hosts}, and MX records from {@code mx}. With no MX records given, every
+ * name has none (an implicit MX); with some, a name not among them does not exist.
+ */
+record FixedDns(Map<String, List<Mx>> mx, Map<String, String> hosts) implements Dns {
+
+  FixedDns(Map<String, String> hosts) {
+    this(Map.of(), hosts);
+  }
 
   @Override
   public Future<List<Mx>> mx(String name) {
-    return Future.succeededFuture(List.of());
+    if (mx.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    List<Mx> records = mx.get(name);
+    return records == null ? Future.failedFuture(new DnsException(DnsResponseCode.NXDOMAIN))
+        : Future.succeededFuture(records);
   }
 
   @Override

@@ -3,11 +3,8 @@ package org.postern.outbound;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.dns.DnsException;
-import io.vertx.core.dns.DnsResponseCode;
 import io.vertx.junit5.VertxExtension;
 import java.time.Duration;
 import java.util.List;
@@ -121,26 +118,7 @@ class RoutingDeliveryTest {
         "outbound.connect_timeout=5s",
         "outbound.command_timeout=10s",
         "outbound.starttls_timeout=10s"));
-    Dns dns = new Dns() {
-      @Override
-      public Future<List<Mx>> mx(String name) {
-        return name.equals("mx.test")
-            ? Future.succeededFuture(List.of(new Mx(20, "second.test"), new Mx(10, "first.test")))
-            : Future.failedFuture(new DnsException(DnsResponseCode.NXDOMAIN));
-      }
-
-      @Override
-      public Future<List<String>> a(String name) {
-        String ip = hosts.get(name);
-        return ip == null ? Future.failedFuture(new DnsException(DnsResponseCode.NXDOMAIN))
-            : Future.succeededFuture(List.of(ip));
-      }
-
-      @Override
-      public Future<List<String>> aaaa(String name) {
-        return Future.succeededFuture(List.of());
-      }
-    };
+    Dns dns = new FixedDns(Map.of("mx.test", List.of(new Mx(20, "second.test"), new Mx(10, "first.test"))), hosts);
     vertx.deployVerticle(new OutboundVerticle(config.outbound(), config.tls(), "postern.test",
         TlsEngine.choose(config.tls().engine()), v -> dns)).await(20, TimeUnit.SECONDS);
   }

@@ -4,11 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.dns.DnsException;
-import io.vertx.core.dns.DnsResponseCode;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -138,26 +135,7 @@ class TlsPolicyDeliveryTest {
         "outbound.command_timeout=10s",
         "outbound.starttls_timeout=10s"));
     Map<String, String> hosts = Map.of("first.test", "127.0.0.2", "second.test", "127.0.0.1");
-    Dns dns = new Dns() {
-      @Override
-      public Future<List<Mx>> mx(String name) {
-        return name.equals("mx.test")
-            ? Future.succeededFuture(List.of(new Mx(20, "second.test"), new Mx(10, "first.test")))
-            : Future.failedFuture(new DnsException(DnsResponseCode.NXDOMAIN));
-      }
-
-      @Override
-      public Future<List<String>> a(String name) {
-        String ip = hosts.get(name);
-        return ip == null ? Future.failedFuture(new DnsException(DnsResponseCode.NXDOMAIN))
-            : Future.succeededFuture(List.of(ip));
-      }
-
-      @Override
-      public Future<List<String>> aaaa(String name) {
-        return Future.succeededFuture(List.of());
-      }
-    };
+    Dns dns = new FixedDns(Map.of("mx.test", List.of(new Mx(20, "second.test"), new Mx(10, "first.test"))), hosts);
     vertx.deployVerticle(new OutboundVerticle(config.outbound(), config.tls(), "postern.test",
         TlsEngine.choose(config.tls().engine()), v -> dns)).await(20, TimeUnit.SECONDS);
   }
