@@ -28,21 +28,7 @@ log() { echo "[active-bench] $*" >&2; }
 # shellcheck source=deploy/bench/lib.sh
 . "$here/lib.sh"
 
-if [ ! -f "$jar" ] || ! java -jar "$jar" loadgen --help >/dev/null 2>&1; then
-  log "building $jar"
-  (cd "$root" && mvn -B -q -DskipTests package -pl services/node -am) >&2
-fi
-work="$(mktemp -d "${TMPDIR:-/tmp}/postern-active-bench.XXXXXX")"
-cp "$jar" "$work/postern.jar"
-jar="$work/postern.jar"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  if [ "${KEEP_WORK:-0}" = 1 ]; then log "kept $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-( sleep 600; log "watchdog: 10 minutes reached, stopping"; kill -TERM $$ ) & pids+=($!)
+bench_init active-bench
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 heap_kb() { jcmd "$1" GC.heap_info 2>/dev/null | awk '/garbage-first heap/ {for (i = 1; i <= NF; i++) if ($i == "used") {v = $(i + 1); sub(/K,?/, "", v); print v; exit}}'; }

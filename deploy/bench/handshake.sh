@@ -30,21 +30,7 @@ log() { echo "[handshake-bench] $*" >&2; }
 # shellcheck source=deploy/bench/lib.sh
 . "$here/lib.sh"
 
-if [ ! -f "$jar" ] || ! java -jar "$jar" loadgen --help >/dev/null 2>&1; then
-  log "building $jar"
-  (cd "$root" && mvn -B -q -DskipTests package -pl services/node -am) >&2
-fi
-work="$(mktemp -d "${TMPDIR:-/tmp}/postern-hs-bench.XXXXXX")"
-cp "$jar" "$work/postern.jar"
-jar="$work/postern.jar"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  if [ "${KEEP_WORK:-0}" = 1 ]; then log "kept $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-( sleep 600; log "watchdog: 10 minutes reached, stopping"; kill -TERM $$ ) & pids+=($!)
+bench_init hs-bench
 
 keyfile() { # key-spec -> writes $work/<tag>.crt/.key (a self-signed certificate for the node)
   local tag="${1/:/-}"

@@ -60,3 +60,24 @@ a, b, hz, prefix = load(sys.argv[1]), load(sys.argv[2]), int(sys.argv[3]), sys.a
 print(round(sum(t - a.get(tid, (0, n))[0] for tid, (t, n) in b.items() if n.startswith(prefix)) / hz, 2))
 PY
 }
+
+bench_init() { # name: builds the jar if needed, then sets work (a fresh temp dir), jar (a private
+  # copy: a rebuild during the run must not change classes under running JVMs) and pids (killed on
+  # exit with the work dir, unless KEEP_WORK=1), and starts a 10-minute watchdog.
+  if [ ! -f "$jar" ] || ! java -jar "$jar" loadgen --help >/dev/null 2>&1; then
+    log "building $jar"
+    (cd "$root" && mvn -B -q -DskipTests package -pl services/node -am) >&2
+  fi
+  work="$(mktemp -d "${TMPDIR:-/tmp}/postern-$1.XXXXXX")"
+  cp "$jar" "$work/postern.jar"
+  jar="$work/postern.jar"
+  pids=()
+  trap bench_cleanup EXIT
+  ( sleep 600; log "watchdog: 10 minutes reached, stopping"; kill -TERM $$ ) & pids+=($!)
+}
+
+bench_cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [ "${KEEP_WORK:-0}" = 1 ]; then log "kept $work"; else rm -rf "$work"; fi
+}

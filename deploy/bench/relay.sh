@@ -32,22 +32,11 @@ SINK_PORT="${SINK_PORT:-25451}"
 ENGINES="${ENGINES:-openssl jdk}"
 out="$here/results/relay-$(date -u +%Y-%m-%d).md"
 log() { echo "[relay-bench] $*" >&2; }
-ticks=$(getconf CLK_TCK)
 cpu_s() { awk -v t="$ticks" '{printf "%.1f", ($14 + $15) / t}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
-if [ ! -f "$jar" ] || ! java -jar "$jar" loadgen --help >/dev/null 2>&1; then
-  log "building $jar"
-  (cd "$root" && mvn -B -q -DskipTests package -pl services/node -am) >&2
-fi
-work="$(mktemp -d "${TMPDIR:-/tmp}/postern-relay-bench.XXXXXX")"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  [ "${KEEP_WORK:-0}" = 1 ] && log "kept $work" || rm -rf "$work"
-}
-trap cleanup EXIT
-( sleep 600; log "watchdog: 10 minutes reached, stopping"; kill -TERM $$ ) & pids+=($!)
+# shellcheck source=deploy/bench/lib.sh
+. "$here/lib.sh"
+bench_init relay-bench
 
 # The sink's counts, one timestamped line per second: "epoch messages".
 sink_counts() { sed -n 's/^\([0-9.]*\) .*messages \([0-9]*\) .*/\1 \2/p' "$1"; }
@@ -74,7 +63,6 @@ stop_pair() {
   wait "$node_pid" "$sink_pid" 2>/dev/null || true
 }
 
-json() { python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print($2)" "$1"; }
 
 declare -A fact
 run_load() { # tag extra-loadgen-args...
