@@ -131,7 +131,7 @@ final class InboundFixture implements AutoCloseable {
       Vertx vertx = Vertx.vertx();
       try {
         Contracts.register(vertx);
-        TlsEngine engine = TlsEngine.choose(cfg.tls().engine());
+        TlsEngine engine = TlsEngine.choose(cfg.tls().engine(), cfg.tls().groups());
         List<ServerCredentials> tls = loadServerTls(cfg);
         BlockingQueue<Runnable> held = new LinkedBlockingQueue<>();
         if (holdGreeting) {

@@ -85,7 +85,7 @@ public final class Node {
       return vertx.close().transform(ignored -> Future.failedFuture(keys.cause()));
     }
     Contracts.register(vertx);
-    TlsEngine engine = TlsEngine.choose(config.tls().engine());
+    TlsEngine engine = TlsEngine.choose(config.tls().engine(), config.tls().groups());
     if (engine.fellBack()) {
       LOG.warning("tls.engine is openssl but BoringSSL could not load; falling back to " + engine.description());
     }

@@ -200,6 +200,11 @@ public final class ConfigLoader {
       String k = busCert.isEmpty() ? Settings.CLUSTER_BUS_KEY.key() : Settings.CLUSTER_BUS_CERT_CHAIN.key();
       problems.add(where(raw, k) + ": " + k + ": cluster.bus_cert_chain and cluster.bus_key must be set together");
     }
+    if (raw.containsKey(Settings.TLS_GROUPS.key()) && v.get(Settings.TLS_ENGINE.key()).equals("jdk")) {
+      String k = Settings.TLS_GROUPS.key();
+      problems.add(where(raw, k) + ": " + k + ": applies to tls.engine = openssl only; the JDK engine of Java 17"
+          + " takes its groups from the jdk.tls.namedGroups system property");
+    }
     HostPort admin = (HostPort) v.get(Settings.NODE_ADMIN_LISTEN.key());
     if (admin != null && !Settings.isLoopback(admin.host()) && v.get(Settings.NODE_ADMIN_ALLOW_REMOTE.key()).equals("no")) {
       String k = Settings.NODE_ADMIN_LISTEN.key();
@@ -234,7 +239,7 @@ public final class ConfigLoader {
             get(v, Settings.INBOUND_DNS_TIMEOUT), get(v, Settings.INBOUND_EVENT_LOOPS)),
         new TlsConfig(get(v, Settings.TLS_ENGINE), get(v, Settings.TLS_CERT_CHAIN), get(v, Settings.TLS_KEY),
             get(v, Settings.TLS_MORE_CERTIFICATES), get(v, Settings.TLS_CA_FILE), get(v, Settings.TLS_CA_PATH),
-            get(v, Settings.TLS_CRL_FILE), get(v, Settings.TLS_CIPHERS), get(v, Settings.TLS_PROTOCOLS),
+            get(v, Settings.TLS_CRL_FILE), get(v, Settings.TLS_CIPHERS), get(v, Settings.TLS_PROTOCOLS), get(v, Settings.TLS_GROUPS),
             get(v, Settings.TLS_EXPIRY_WARNING_DAYS), get(v, Settings.TLS_RELOAD_INTERVAL)),
         new PolicyConfig(get(v, Settings.POLICY_TRUSTED_NETWORKS), get(v, Settings.POLICY_RELAY_DOMAINS),
             get(v, Settings.POLICY_TLS_REQUIRED_NETWORKS), get(v, Settings.POLICY_RELAY_AUTHENTICATED).equals("yes"),

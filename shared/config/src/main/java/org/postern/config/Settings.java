@@ -110,6 +110,10 @@ public final class Settings {
       })), "Cipher suites the server accepts, IANA names; the default is forward-secret AEAD only.");
   public static final Setting<List<String>> TLS_PROTOCOLS = add("tls.protocols", "TLSv1.2, TLSv1.3",
       nonEmpty(list(oneOfExact("TLSv1.2", "TLSv1.3"))), "TLS versions allowed; nothing older than TLSv1.2.");
+  public static final Setting<List<String>> TLS_GROUPS = add("tls.groups", "X25519MLKEM768, X25519, P-256, P-384",
+      nonEmpty(list(oneOfExact("X25519MLKEM768", "X25519", "P-256", "P-384", "P-521"))),
+      "Key-exchange groups the listener accepts, most preferred first (OpenSSL engine); X25519MLKEM768 is the "
+          + "post-quantum hybrid, which costs more CPU per handshake than X25519 alone.");
   public static final Setting<Integer> TLS_EXPIRY_WARNING_DAYS = add("tls.expiry_warning_days", "30",
       integer(1, 365), "A server certificate this many days or fewer from expiry is warned about at start and daily.");
   public static final Setting<Duration> TLS_RELOAD_INTERVAL = add("tls.reload_interval", "60s",

@@ -74,6 +74,16 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void groupsNeedTheOpenSslEngine() throws ConfigException {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> ConfigLoader.load(null, List.of("tls.engine=jdk", "tls.groups=X25519")));
+    assertEquals(List.of("--set: tls.groups: applies to tls.engine = openssl only; the JDK engine of Java 17"
+        + " takes its groups from the jdk.tls.namedGroups system property"), e.problems());
+    assertEquals(List.of("X25519"), ConfigLoader.load(null, List.of("tls.groups=X25519")).tls().groups());
+    assertThrows(ConfigException.class, () -> ConfigLoader.load(null, List.of("tls.groups=X25519Kyber")));
+  }
+
+  @Test
   void oldTlsVersionsAreNotAValue() {
     ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, List.of("tls.protocols=TLSv1.1")));
     assertEquals(List.of("--set: tls.protocols: expected one of TLSv1.2, TLSv1.3, got 'TLSv1.1'"), e.problems());

@@ -4,6 +4,7 @@ import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.OpenSslCachingX509KeyManagerFactory;
+import io.netty.handler.ssl.OpenSslContextOption;
 import io.netty.handler.ssl.OpenSslCredential;
 import io.netty.handler.ssl.OpenSslCredentialBuilder;
 import io.netty.handler.ssl.OpenSslServerSessionContext;
@@ -34,6 +35,7 @@ final class CredentialContextFactory implements SslContextFactory {
 
   private final DefaultSslContextFactory delegate;
   private final boolean sessionCacheEnabled;
+  private final List<String> serverGroups;
   private boolean forServer;
   private ClientAuth clientAuth;
   private Set<String> protocols;
@@ -43,9 +45,10 @@ final class CredentialContextFactory implements SslContextFactory {
   private KeyManagerFactory kmf;
   private TrustManagerFactory tmf;
 
-  CredentialContextFactory(boolean sessionCacheEnabled) {
+  CredentialContextFactory(boolean sessionCacheEnabled, List<String> serverGroups) {
     this.delegate = new DefaultSslContextFactory(SslProvider.OPENSSL, sessionCacheEnabled);
     this.sessionCacheEnabled = sessionCacheEnabled;
+    this.serverGroups = serverGroups;
   }
 
   @Override
@@ -128,6 +131,9 @@ final class CredentialContextFactory implements SslContextFactory {
     }
     if (protocols != null) {
       b.protocols(protocols);
+    }
+    if (!serverGroups.isEmpty()) {
+      b.option(OpenSslContextOption.GROUPS, serverGroups.toArray(new String[0]));
     }
     List<OpenSslCredential> credentials = new ArrayList<>();
     try {

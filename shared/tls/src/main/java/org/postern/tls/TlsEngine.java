@@ -4,6 +4,7 @@ import io.netty.handler.ssl.OpenSsl;
 import io.vertx.core.net.JdkSSLEngineOptions;
 import io.vertx.core.net.OpenSSLEngineOptions;
 import io.vertx.core.net.SSLEngineOptions;
+import java.util.List;
 
 /**
  * The TLS implementation chosen at start. OpenSSL (BoringSSL via netty-tcnative) is the default
@@ -20,10 +21,20 @@ public record TlsEngine(SSLEngineOptions options, String description, boolean fe
    * @param requested {@code openssl} or {@code jdk}
    */
   public static TlsEngine choose(String requested) {
+    return choose(requested, List.of());
+  }
+
+  /**
+   * @param requested {@code openssl} or {@code jdk}
+   * @param serverGroups key-exchange groups servers accept, most preferred first ({@code
+   *     tls.groups}); empty leaves BoringSSL's defaults. Clients and the JDK engine keep their
+   *     defaults: Java 17 has no per-context setting for groups.
+   */
+  public static TlsEngine choose(String requested, List<String> serverGroups) {
     if (requested.equals("openssl")) {
       if (OpenSSLEngineOptions.isAvailable()) {
         // The session cache lets returning clients resume instead of a full handshake.
-        return new TlsEngine(new MultiCertificateOpenSslOptions().setSessionCacheEnabled(true),
+        return new TlsEngine(new MultiCertificateOpenSslOptions(serverGroups).setSessionCacheEnabled(true),
             "OpenSSL (" + OpenSsl.versionString() + ")", false);
       }
       Throwable cause = OpenSsl.unavailabilityCause();

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -50,7 +51,7 @@ class CipherPolicyTest {
     TlsConfig tls = ConfigLoader.load(null, all).tls();
     var options = ServerTls.options(ServerCredentials.loadAll(tls, dir, "unused"), tls, ClientCerts.NONE,
         Duration.ofSeconds(10));
-    return TlsTestServer.start(vertx, TlsEngine.choose(engine), options,
+    return TlsTestServer.start(vertx, TlsEngine.choose(engine, tls.groups()), options,
         session -> session.getProtocol() + " " + session.getCipherSuite());
   }
 
@@ -103,6 +104,32 @@ class CipherPolicyTest {
     try (var s = start(engine, "tls.protocols=TLSv1.3")) {
       assertRefused(s, "-tls1_2");
       assertTrue(accepted(s, "-tls1_3").startsWith("TLSv1.3 "));
+    }
+  }
+
+  /**
+   * tls.groups decides the key exchange: with only P-256 allowed, a client offering only X25519
+   * is refused, and one offering X25519 first is moved to P-256 (a HelloRetryRequest).
+   */
+  @Test
+  void configuredGroupsAreTheOnesEnforced() throws Exception {
+    try (var s = start("openssl", "tls.groups=P-256")) {
+      assertRefused(s, "-tls1_3", "-groups", "X25519");
+      OpenSslClient.Result r = OpenSslClient.connect(s.port(), "-tls1_3", "-groups", "X25519:P-256");
+      assertTrue(r.handshakeCompleted(), r.output());
+      assertTrue(r.output().contains("Server Temp Key: ECDH, prime256v1"), r.output());
+      s.next().success();
+    }
+  }
+
+  /** The control: by default the same client keeps the X25519 it prefers. */
+  @Test
+  void defaultGroupsTakeTheClientsX25519() throws Exception {
+    try (var s = start("openssl")) {
+      OpenSslClient.Result r = OpenSslClient.connect(s.port(), "-tls1_3", "-groups", "X25519:P-256");
+      assertTrue(r.handshakeCompleted(), r.output());
+      assertTrue(r.output().contains("Server Temp Key: X25519"), r.output());
+      s.next().success();
     }
   }
 }
