@@ -55,6 +55,11 @@ public final class PushedTlsCheck {
     return new ServerCredentials(chainPem, keyPem, chain, Fingerprints.sha256(chain.get(0)), "pushed " + name, key);
   }
 
+  /** A pushed chain alone, for a node that has nothing to serve it with: parsed, leaf first. */
+  public static List<X509Certificate> chain(String name, String chainPem) throws IOException {
+    return ServerCredentials.parseChain(Path.of(name), chainPem);
+  }
+
   /** The certificates of a pushed CA file; at least one. */
   public static List<X509Certificate> caFile(String name, String text) throws IOException {
     return CaCertificates.certificates(Path.of(name), text);
