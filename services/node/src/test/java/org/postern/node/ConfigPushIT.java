@@ -317,14 +317,14 @@ class ConfigPushIT {
   void aPushedCertificateIsServedByEveryNodeWhileASessionOpenedBeforeGoesOn() throws Exception {
     TestCa.Issued mail = ca.issueServer("mail.postern.test");
     String pushed = Fingerprints.sha256(mail.certificate());
-    for (int i = 0; i < 3; i++) {
-      assertNotEquals(pushed, served(i), "node " + NAMES[i] + " serves its own certificate before the push");
-    }
     // Version 3 rejects 127.0.0.1 at connect: open the listeners first.
     Path open = file("open.conf", "policy.relay_domains = example.net\n");
     Launcher.Run opened = config(1, "push", open.toString(), "--key", key());
     assertEquals(0, opened.exit(), opened.stdout() + opened.stderr());
     eachNodeAnswered(opened, "applied version 4");
+    for (int i = 0; i < 3; i++) {
+      assertNotEquals(pushed, served(i), "node " + NAMES[i] + " serves its own certificate before the push");
+    }
     String before = served(0);
     try (StartTlsSession session = new StartTlsSession(work.resolve("before.err"), SMTP[0])) {
       assertTrue(session.command("EHLO before.example").startsWith("250"));
@@ -333,7 +333,7 @@ class ConfigPushIT {
       assertEquals(0, r.exit(), r.stdout() + r.stderr());
       eachNodeAnswered(r, "applied version 5");
       for (int i = 0; i < 3; i++) {
-        NODES[i].awaitLog("config: applied version 5 .*; listener: pushed 0-" + mail.chain().getFileName()
+        NODES[i].awaitLog("config: applied version 5 .*; listener: tls.cert_chain .*/data/tls/pushed/v5/0-" + mail.chain().getFileName()
             + " SHA-256 " + Pattern.quote(pushed), Duration.ofSeconds(5));
         assertEquals(pushed, served(i), "node " + NAMES[i] + " serves the pushed certificate to a new session");
       }
