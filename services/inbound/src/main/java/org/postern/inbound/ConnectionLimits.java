@@ -13,13 +13,22 @@ import org.postern.config.InboundConfig;
  */
 final class ConnectionLimits {
 
-  private final InboundConfig config;
+  /** Replaced by a configuration push; read and written under this object's lock only. */
+  private InboundConfig config;
   private final Map<String, Integer> perIp = new HashMap<>();
   private final Map<String, long[]> rate = new HashMap<>(); // ip -> {window start ms, count}
   private int total;
 
   ConnectionLimits(InboundConfig config) {
     this.config = config;
+  }
+
+  /**
+   * New limits, from the next {@link #admit} on: all three switch together, under the lock, so no
+   * admission sees half of them. Sessions over a lowered limit are not closed; they are counted.
+   */
+  synchronized void limits(InboundConfig newConfig) {
+    config = newConfig;
   }
 
   /** Admits a new session, or says which limit it is over. */

@@ -30,11 +30,15 @@ public final class InboundVerticle extends VerticleBase {
 
   private static final Logger LOG = Logger.getLogger("postern.inbound");
 
-  private final InboundConfig config;
-  private final TlsConfig tls;
+  /** Limits and listener TLS modes; replaced by {@link #update}, on this verticle's event loop. */
+  private InboundConfig config;
+  /** Protocols, suites, CA and CRL files; replaced by {@link #update}, on this verticle's event loop. */
+  private TlsConfig tls;
+  /** What new connections share; replaced by {@link #update}. Null until started. */
+  private InboundContext ctx;
   private final String hostname;
   private final TlsEngine engine;
-  /** Replaced by {@link #updateCredentials}, always on this verticle's event loop. */
+  /** Replaced by {@link #updateCredentials} and {@link #update}, always on this verticle's event loop. */
   private List<ServerCredentials> credentials;
   /** Per listener, in listener order, the TLS options that new STARTTLS sessions get (null: no STARTTLS). */
   private final List<ServerSSLOptions> listenerTls = new ArrayList<>();
@@ -77,11 +81,11 @@ public final class InboundVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     return Future.all(loadAuthUsers(), loadClientCertVerifier()).compose(loaded -> {
-      InboundContext ctx = new InboundContext(config, hostname, engine, loaded.resultAt(1), loaded.resultAt(0),
+      ctx = new InboundContext(config, hostname, engine, loaded.resultAt(1), loaded.resultAt(0),
           policyTimeout, clock);
       List<Future<?>> listening = new ArrayList<>();
       for (int i = 0; i < config.listeners().size(); i++) {
-        listening.add(listen(config.listeners().get(i), shared.limits.get(i), ctx));
+        listening.add(listen(config.listeners().get(i), shared.limits.get(i)));
       }
       // One sweep for all sessions instead of a timer per session: idle and data-rate checks.
       sweep = vertx.setPeriodic(1000, t -> sweep());
@@ -101,8 +105,7 @@ public final class InboundVerticle extends VerticleBase {
 
   /** CA file, CA path and CRL for client certificates, read on a worker. */
   private Future<ClientCertVerifier> loadClientCertVerifier() {
-    boolean asked = config.listeners().stream().anyMatch(l -> l.clientCerts() != Listener.ClientCerts.NONE);
-    if (!asked) {
+    if (!asksForClientCertificates(config)) {
       return Future.succeededFuture(ClientCertVerifier.none());
     }
     return vertx.executeBlocking(() -> ClientCertVerifier.load(tls))
@@ -138,7 +141,46 @@ public final class InboundVerticle extends VerticleBase {
     return done.future();
   }
 
-  private Future<NetServer> listen(Listener l, ConnectionLimits lim, InboundContext ctx) {
+  /** Whether any listener asks clients for a certificate, so the CA file and CRL are needed. */
+  public static boolean asksForClientCertificates(InboundConfig config) {
+    return config.listeners().stream().anyMatch(l -> l.clientCerts() != Listener.ClientCerts.NONE);
+  }
+
+  /**
+   * Swaps limits, listener TLS modes, TLS settings, certificates and the client-certificate
+   * verifier at once, for connections accepted from now on (a configuration push). Sessions already
+   * running keep what they started with, so nothing is dropped. Everything is loaded and checked
+   * by the caller, on a worker thread; the listeners' addresses must be the ones running.
+   */
+  public Future<Void> update(InboundConfig newConfig, TlsConfig newTls, List<ServerCredentials> fresh,
+      ClientCertVerifier verifier) {
+    if (newConfig.listeners().size() != config.listeners().size()) {
+      return Future.failedFuture(new IllegalArgumentException("a live update cannot change the listeners"));
+    }
+    List<ServerCredentials> copy = fresh == null ? null : List.copyOf(fresh);
+    if (context == null) {
+      // Not deployed yet (a node applying the cluster's configuration before its listener opens):
+      // start() reads these, and loads the verifier from newTls itself.
+      config = newConfig;
+      tls = newTls;
+      credentials = copy;
+      return Future.succeededFuture();
+    }
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(v -> {
+      config = newConfig;
+      tls = newTls;
+      credentials = copy;
+      ctx = new InboundContext(newConfig, hostname, engine, verifier, ctx.authUsers(), policyTimeout, clock);
+      for (int i = 0; i < listenerTls.size(); i++) {
+        listenerTls.set(i, tlsOptions(config.listeners().get(i)));
+      }
+      done.complete();
+    });
+    return done.future();
+  }
+
+  private Future<NetServer> listen(Listener l, ConnectionLimits lim) {
     ServerSSLOptions serverTls = tlsOptions(l);
     int index = listenerTls.size();
     listenerTls.add(serverTls);
@@ -149,7 +191,9 @@ public final class InboundVerticle extends VerticleBase {
         .setSsl(false)
         .setSslEngineOptions(engine.options());
     NetServer server = vertx.createNetServer(options).connectHandler(socket -> {
-      SmtpConnection c = new SmtpConnection(vertx, socket, l, listenerTls.get(index), ctx, lim);
+      // What is in force now: a push may have changed the mode, the TLS options or the limits.
+      SmtpConnection c = new SmtpConnection(vertx, socket, config.listeners().get(index), listenerTls.get(index), ctx,
+          lim);
       if (c.start()) {
         connections.add(c);
       }
@@ -196,6 +240,14 @@ public final class InboundVerticle extends VerticleBase {
 
     public Shared(InboundConfig config) {
       this.limits = config.listeners().stream().map(l -> new ConnectionLimits(config)).toList();
+    }
+
+    /**
+     * New connection limits for every listener from the next connection on (a configuration push);
+     * sessions already counted stay counted. Thread-safe: each tally switches under its own lock.
+     */
+    public void limits(InboundConfig config) {
+      limits.forEach(l -> l.limits(config));
     }
   }
 

@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.postern.bus.ConfigPush;
@@ -201,7 +203,7 @@ final class ConfigCommand implements Callable<Integer> {
           "Exit 2 if any node refused it, 1 if some node did not answer."})
   static final class Push extends Base {
     @Parameters(paramLabel = "FILE", arity = "0..1",
-        description = "Live settings (key = value lines; only the policy.* keys in config/README.md).")
+        description = "Live settings (key = value lines; only the keys config/README.md lists as pushable).")
     Path settings;
 
     @Option(names = "--policy-access", paramLabel = "FILE", description = "The access map to put in force.")
@@ -209,6 +211,19 @@ final class ConfigCommand implements Callable<Integer> {
 
     @Option(names = "--policy-tls", paramLabel = "FILE", description = "The TLS policy map to put in force.")
     Path tls;
+
+    @Option(names = "--tls-cert", arity = "2", paramLabel = "CHAIN KEY",
+        description = {"A server certificate chain (PEM, leaf first) and its unencrypted key, to serve on every"
+            + " inbound node; repeat for more (the first is the primary, as tls.cert_chain). The key travels"
+            + " inside the signed bundle over the encrypted event bus; see deploy/README.md."})
+    List<Path> certificates = new ArrayList<>();
+
+    @Option(names = "--tls-ca-file", paramLabel = "FILE",
+        description = "CA certificates (PEM) that client certificates are checked against, as tls.ca_file.")
+    Path caFile;
+
+    @Option(names = "--tls-crl-file", paramLabel = "FILE", description = "A PEM CRL for client certificates, as tls.crl_file.")
+    Path crlFile;
 
     @Mixin
     OperatorKey key;
@@ -224,14 +239,49 @@ final class ConfigCommand implements Callable<Integer> {
       ConfigPush.Text s = text(settings);
       ConfigPush.Text a = text(access);
       ConfigPush.Text t = text(tls);
+      ConfigPush.TlsFiles files = tlsFiles();
       long version = newestVersion() + 1;
       ConfigPush unsigned;
       try {
-        unsigned = new ConfigPush(version, key.id, Instant.now().toEpochMilli(), s, a, t, "", "");
+        unsigned = new ConfigPush(version, key.id, Instant.now().toEpochMilli(), s, a, t, files, "", "");
       } catch (IllegalArgumentException e) {
         throw new Stop(e.getMessage(), 2);
       }
       return send(unsigned, key.privateKey);
+    }
+
+    /** The certificates, CA file and CRL given, or null for none. */
+    private ConfigPush.TlsFiles tlsFiles() throws Stop {
+      List<ConfigPush.Certificate> certs = new ArrayList<>();
+      for (int i = 0; i + 1 < certificates.size(); i += 2) {
+        Path chain = certificates.get(i);
+        Path keyFile = certificates.get(i + 1);
+        try {
+          // The same hygiene as on a node: a key others can read may already be copied.
+          KeyFiles.checkPermissions(keyFile);
+        } catch (NoSuchFileException e) {
+          throw new Stop("--tls-cert: " + keyFile + ": no such file", 2);
+        } catch (IOException e) {
+          throw new Stop("--tls-cert: " + e.getMessage(), 2);
+        }
+        ConfigPush.Text c = text(chain);
+        ConfigPush.Text k = text(keyFile);
+        try {
+          certs.add(new ConfigPush.Certificate(c.name(), c.text(), k.text()));
+        } catch (IllegalArgumentException e) {
+          throw new Stop("--tls-cert: " + e.getMessage(), 2);
+        }
+      }
+      ConfigPush.Text ca = text(caFile);
+      ConfigPush.Text crl = text(crlFile);
+      if (certs.isEmpty() && ca == null && crl == null) {
+        return null;
+      }
+      try {
+        return new ConfigPush.TlsFiles(certs, ca, crl);
+      } catch (IllegalArgumentException e) {
+        throw new Stop("--tls-cert: " + e.getMessage(), 2);
+      }
     }
 
     private static ConfigPush.Text text(Path file) throws Stop {

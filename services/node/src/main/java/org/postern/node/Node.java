@@ -100,6 +100,28 @@ public final class Node {
     TlsReloader[] reloader = new TlsReloader[1];
     return serverTls.compose(tlsOptions -> {
       Future<?> chain = Future.succeededFuture();
+      // The listener's instances and certificate watcher exist before anything is deployed, so that
+      // the configuration push verticle can apply the cluster's current push to them before they start.
+      List<InboundVerticle> listeners = new ArrayList<>();
+      InboundLive live = null;
+      if (roles.contains(Role.INBOUND)) {
+        // One instance per event loop wanted: they share the listening ports (Vert.x hands each
+        // new connection to the next one) and one tally of connection limits.
+        InboundVerticle.Shared shared = new InboundVerticle.Shared(config.inbound());
+        int instances = InboundVerticle.instances(config.inbound());
+        for (int i = 0; i < instances; i++) {
+          listeners.add(new InboundVerticle(config.inbound(), config.tls(), hostname, engine, tlsOptions,
+              config.policy().timeout(), Clock.systemUTC(), shared));
+        }
+        inbound[0] = listeners.get(0);
+        // Expiry warnings and hot reload of the files the listener's certificates come from.
+        reloader[0] = new TlsReloader(config.tls().reloadInterval(),
+            ServerCredentials.files(config.tls(), Path.of(config.node().dataDir())),
+            () -> ServerCredentials.loadAll(config.tls(), Path.of(config.node().dataDir()), hostname),
+            fresh -> Future.all(listeners.stream().map(l -> l.updateCredentials(fresh)).toList()).mapEmpty(),
+            new CertificateExpiry(metrics, config.tls().expiryWarningDays(), Clock.systemUTC()), tlsOptions);
+        live = new InboundLive(vertx, listeners, shared, reloader[0], Path.of(config.node().dataDir()), hostname);
+      }
       // Policy and queue come first, so the listener never accepts a client it cannot serve.
       PolicyVerticle policy = roles.contains(Role.POLICY) ? new PolicyVerticle(config.policy()) : null;
       if (policy != null) {
@@ -107,8 +129,10 @@ public final class Node {
       }
       // Every node answers configuration pushes, and applies the cluster's current one before
       // its listener opens.
-      chain = chain.compose(v -> deploy(vertx, new ConfigPushVerticle(hostname, config.policy(),
-          Settings.CLUSTER_OPERATOR_KEYS.parse(config.values().get(Settings.CLUSTER_OPERATOR_KEYS.key())), policy)));
+      ConfigPushVerticle pushes = new ConfigPushVerticle(hostname, config,
+          Settings.CLUSTER_OPERATOR_KEYS.parse(config.values().get(Settings.CLUSTER_OPERATOR_KEYS.key())), policy,
+          live, engine);
+      chain = chain.compose(v -> deploy(vertx, pushes));
       if (roles.contains(Role.QUEUE)) {
         chain = chain.compose(v -> deploy(vertx, new QueueVerticle(config.queue(), hostname, Clock.systemUTC())));
         // The admin API runs beside the queue it administers (postern queue); see deploy/README.md.
@@ -123,25 +147,10 @@ public final class Node {
         chain = chain.compose(v -> deploy(vertx, new OutboundVerticle(config.outbound(), config.tls(), hostname, engine)));
       }
       if (roles.contains(Role.INBOUND)) {
-        // One instance per event loop wanted: they share the listening ports (Vert.x hands each
-        // new connection to the next one) and one tally of connection limits.
-        InboundVerticle.Shared shared = new InboundVerticle.Shared(config.inbound());
-        int instances = InboundVerticle.instances(config.inbound());
-        List<InboundVerticle> listeners = new ArrayList<>();
-        for (int i = 0; i < instances; i++) {
-          InboundVerticle verticle = new InboundVerticle(config.inbound(), config.tls(), hostname, engine, tlsOptions,
-              config.policy().timeout(), Clock.systemUTC(), shared);
-          listeners.add(verticle);
+        for (InboundVerticle verticle : listeners) {
           chain = chain.compose(v -> deploy(vertx, verticle));
         }
-        inbound[0] = listeners.get(0);
-        chain = chain.onSuccess(v -> LOG.info("inbound listeners on " + instances + " event loop(s)"));
-        // Expiry warnings and hot reload of the files the listener's certificates come from.
-        reloader[0] = new TlsReloader(config.tls().reloadInterval(),
-            ServerCredentials.files(config.tls(), Path.of(config.node().dataDir())),
-            () -> ServerCredentials.loadAll(config.tls(), Path.of(config.node().dataDir()), hostname),
-            fresh -> Future.all(listeners.stream().map(l -> l.updateCredentials(fresh)).toList()).mapEmpty(),
-            new CertificateExpiry(metrics, config.tls().expiryWarningDays(), Clock.systemUTC()), tlsOptions);
+        chain = chain.onSuccess(v -> LOG.info("inbound listeners on " + listeners.size() + " event loop(s)"));
         chain = chain.compose(v -> deploy(vertx, reloader[0]));
       }
       return chain;

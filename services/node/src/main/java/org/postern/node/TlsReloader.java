@@ -35,8 +35,11 @@ final class TlsReloader extends VerticleBase {
 
   private final Duration interval;
   private FileSystem fs;
-  private final List<Path> files;
-  private final Callable<List<ServerCredentials>> loader;
+  /** What is watched and how it loads: the node's own files, or the ones a push wrote ({@link #follow}). */
+  private List<Path> files;
+  private Callable<List<ServerCredentials>> loader;
+  /** Moves with every {@link #follow}, so a load begun on the old files is not installed after it. */
+  private long generation;
   private final Function<List<ServerCredentials>, Future<Void>> install;
   private final CertificateExpiry expiry;
   private List<ServerCredentials> current;
@@ -106,6 +109,42 @@ final class TlsReloader extends VerticleBase {
     return done.future();
   }
 
+  /**
+   * From now on watches {@code newFiles}, loads with {@code newLoader}, and takes {@code installed}
+   * as what is served: for a configuration push, which has already installed them. A reload of the
+   * old files still under way is dropped.
+   */
+  Future<Void> follow(List<Path> newFiles, Callable<List<ServerCredentials>> newLoader,
+      List<ServerCredentials> installed) {
+    if (context == null) {
+      // Not deployed yet: start() hashes what it is given to watch.
+      files = List.copyOf(newFiles);
+      loader = newLoader;
+      current = installed;
+      return Future.succeededFuture();
+    }
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(v -> {
+      files = List.copyOf(newFiles);
+      loader = newLoader;
+      generation++;
+      current = installed;
+      pending = false;
+      lastFailure = null;
+      if (installed != null) {
+        expiry.check(installed);
+      }
+      stat().compose(s -> {
+        lastStat = s;
+        return hash();
+      }).onSuccess(h -> {
+        loadedHash = h;
+        candidate = h;
+      }).<Void>mapEmpty().onComplete(done);
+    });
+    return done.future();
+  }
+
   private void tick() {
     if (busy) {
       return;
@@ -135,8 +174,11 @@ final class TlsReloader extends VerticleBase {
   }
 
   private Future<List<ServerCredentials>> load(String hash, String why) {
+    long started = generation;
     return vertx.executeBlocking(loader, false)
-        .compose(fresh -> install.apply(fresh).map(v -> fresh))
+        .compose(fresh -> started != generation
+            ? Future.<List<ServerCredentials>>failedFuture("a configuration push replaced the certificates meanwhile")
+            : install.apply(fresh).map(v -> fresh))
         .onSuccess(fresh -> {
           current = fresh;
           loadedHash = hash;

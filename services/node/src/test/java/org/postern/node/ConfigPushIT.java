@@ -2,17 +2,23 @@ package org.postern.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.postern.bus.ConfigPush;
 import org.postern.testkit.FreePorts;
 import org.postern.testkit.TestCa;
+import org.postern.tls.Fingerprints;
 
 /**
  * Signed configuration pushes across three real node processes on loopback, each with its own SMTP
@@ -197,10 +204,11 @@ class ConfigPushIT {
       n.awaitLog("config: refused version 2 signed by key " + operatorId + ", nothing changed: access:3: ",
           Duration.ofSeconds(5));
     }
-    Path live = file("restart.conf", "policy.relay_domains = example.com\ninbound.max_recipients = 500\n");
+    Path live = file("restart.conf", "policy.relay_domains = example.com\ninbound.event_loops = 2\n");
     Launcher.Run setting = config(1, "push", live.toString(), "--key", work.resolve("ops/operator.key").toString());
     assertEquals(2, setting.exit(), setting.stdout());
-    eachNodeAnswered(setting, "refused: restart.conf:2: inbound.max_recipients: a push cannot change this setting");
+    eachNodeAnswered(setting, "refused: restart.conf:2: inbound.event_loops: a push cannot change this setting: the"
+        + " listener's verticle instances are deployed at start; restart the node to change their number");
     // Line 2 of the broken map would have let 127.0.0.1 in: the pushed REJECT is still in force.
     everyListenerGreets("554 5.7.1 ", 3);
     eachNodeAnswered(config(2, "show"), "version 1 by key " + operatorId);
@@ -293,5 +301,124 @@ class ConfigPushIT {
       assertEquals(0, show.exit(), show.stderr());
       assertTrue(show.stdout().contains("node-d.postern.test: version 3 by key " + operatorId), show.stdout());
     }
+  }
+
+  private static String key() {
+    return work.resolve("ops/operator.key").toString();
+  }
+
+  /** What a new STARTTLS session on node i is served, as openssl s_client sees it. */
+  private static String served(int i) throws Exception {
+    return Fingerprints.sha256(StartTlsSession.served(SMTP[i]));
+  }
+
+  @Test
+  @Order(8)
+  void aPushedCertificateIsServedByEveryNodeWhileASessionOpenedBeforeGoesOn() throws Exception {
+    TestCa.Issued mail = ca.issueServer("mail.postern.test");
+    String pushed = Fingerprints.sha256(mail.certificate());
+    // Version 3 rejects 127.0.0.1 at connect: open the listeners first.
+    Path open = file("open.conf", "policy.relay_domains = example.net\n");
+    Launcher.Run opened = config(1, "push", open.toString(), "--key", key());
+    assertEquals(0, opened.exit(), opened.stdout() + opened.stderr());
+    eachNodeAnswered(opened, "applied version 4");
+    for (int i = 0; i < 3; i++) {
+      assertNotEquals(pushed, served(i), "node " + NAMES[i] + " serves its own certificate before the push");
+    }
+    String before = served(0);
+    try (StartTlsSession session = new StartTlsSession(work.resolve("before.err"), SMTP[0])) {
+      assertTrue(session.command("EHLO before.example").startsWith("250"));
+      Launcher.Run r = config(1, "push", open.toString(), "--tls-cert", mail.chain().toString(), mail.key().toString(),
+          "--key", key());
+      assertEquals(0, r.exit(), r.stdout() + r.stderr());
+      eachNodeAnswered(r, "applied version 5");
+      for (int i = 0; i < 3; i++) {
+        NODES[i].awaitLog("config: applied version 5 .*; listener: tls.cert_chain .*/data/tls/pushed/v5/0-" + mail.chain().getFileName()
+            + " SHA-256 " + Pattern.quote(pushed), Duration.ofSeconds(5));
+        assertEquals(pushed, served(i), "node " + NAMES[i] + " serves the pushed certificate to a new session");
+      }
+      // The session that did STARTTLS before the push keeps its TLS session and goes on.
+      assertEquals("250 2.0.0 Ok", session.command("NOOP"));
+      assertEquals("250 2.1.0 Ok", session.command("MAIL FROM:<a@before.example>"));
+      assertEquals("221 2.0.0 Bye", session.command("QUIT"));
+    }
+    assertNotEquals(before, pushed);
+    // The key is on each node's disk, 0600 in a 0700 directory, and in the cluster's history it is not.
+    for (String n : NAMES) {
+      Path keys = work.resolve(n).resolve("data/tls/pushed/keys");
+      assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(keys)));
+      try (var files = Files.list(keys)) {
+        for (Path k : files.toList()) {
+          assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(k)), k.toString());
+        }
+      }
+    }
+    String token = Files.readString(work.resolve("b/data/admin.token")).strip();
+    HttpResponse<String> stored = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + ADMIN[1] + "/config/get"))
+        .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.ofString("{\"version\": 5}"))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, stored.statusCode(), stored.body());
+    assertTrue(stored.body().contains("BEGIN CERTIFICATE"), stored.body());
+    assertFalse(stored.body().contains("PRIVATE KEY"), "the history keeps no private key: " + stored.body());
+  }
+
+  @Test
+  @Order(9)
+  void aKeyThatIsNotTheCertificatesIsRefusedByEveryNodeAndTheOldCertificateStays() throws Exception {
+    String inForce = served(0);
+    TestCa.Issued renewed = ca.issueServer("mail.postern.test");
+    TestCa.Issued other = ca.issueServer("other.postern.test");
+    Path open = file("open.conf", "policy.relay_domains = example.net\ninbound.max_connections_per_ip = 1\n");
+    Launcher.Run r = config(2, "push", open.toString(), "--tls-cert", renewed.chain().toString(), other.key().toString(),
+        "--key", key());
+    assertEquals(2, r.exit(), r.stdout() + r.stderr());
+    eachNodeAnswered(r, "refused: " + renewed.chain().getFileName()
+        + ": the private key does not belong to the first certificate (CN=mail.postern.test,O=Postern tests)");
+    for (int i = 0; i < 3; i++) {
+      NODES[i].awaitLog("config: refused version 6 .*nothing changed: " + Pattern.quote(renewed.chain().getFileName()
+          + ": the private key does not belong"), Duration.ofSeconds(5));
+      assertEquals(inForce, served(i), "node " + NAMES[i] + " still serves the certificate of version 5");
+    }
+    // Nothing of the refused push applies, not even the limit it carried: two sessions from one address.
+    try (Socket first = new Socket("127.0.0.1", SMTP[1])) {
+      String greeting = firstLine(first);
+      assertTrue(greeting.startsWith("220 "), greeting);
+      try (Socket second = new Socket("127.0.0.1", SMTP[1])) {
+        greeting = firstLine(second);
+        assertTrue(greeting.startsWith("220 "), greeting);
+      }
+    }
+    eachNodeAnswered(config(2, "show"), "version 5 by key " + operatorId);
+  }
+
+  @Test
+  @Order(10)
+  void aLoweredLimitMeetsTheNextClientWith421() throws Exception {
+    TestCa.Issued mail = ca.issueServer("mail.postern.test");
+    Path limits = file("limits.conf", "policy.relay_domains = example.net\ninbound.max_connections_per_ip = 1\n");
+    Launcher.Run r = config(1, "push", limits.toString(), "--tls-cert", mail.chain().toString(), mail.key().toString(),
+        "--key", key());
+    assertEquals(0, r.exit(), r.stdout() + r.stderr());
+    eachNodeAnswered(r, "applied version 6");
+    for (int i = 0; i < 3; i++) {
+      // From the log, not a TLS session: with one session per address, a probe could meet the limit itself.
+      NODES[i].awaitLog("config: applied version 6 .*SHA-256 " + Pattern.quote(Fingerprints.sha256(mail.certificate())),
+          Duration.ofSeconds(5));
+      // The second connects only once the first is greeted: the listener's event loops admit in parallel.
+      try (Socket first = new Socket("127.0.0.1", SMTP[i])) {
+        String greeting = firstLine(first);
+        assertTrue(greeting.startsWith("220 "), greeting);
+        try (Socket second = new Socket("127.0.0.1", SMTP[i])) {
+          assertEquals("421 4.7.0 node-" + NAMES[i] + ".postern.test Error: too many connections from 127.0.0.1",
+              firstLine(second));
+        }
+      }
+    }
+  }
+
+  private static String firstLine(Socket s) throws IOException {
+    s.setSoTimeout(30_000);
+    return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII)).readLine();
   }
 }

@@ -1,14 +1,21 @@
 package org.postern.bus;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.regex.Pattern;
 
 /**
  * A signed configuration bundle an operator pushes to every node ({@code postern config push}):
- * the live settings text, the access map and the TLS policy map, each optional, with a version,
+ * the live settings text, the access map, the TLS policy map and the listener's TLS files
+ * (certificates with their keys, CA file, CRL), each optional, with a version,
  * the operator key that signed it, when, and an Ed25519 signature over {@link #canonical()}.
  *
  * <p>Published on {@link #ADDRESS}; every node checks the signature against its own trusted
@@ -23,11 +30,13 @@ import java.util.regex.Pattern;
  * @param settings {@code key = value} lines, or null for none
  * @param accessMap the access map text, or null for no access map
  * @param tlsPolicyMap the TLS policy map text, or null for none
+ * @param tls server certificates with their keys, and the client-certificate CA file and CRL,
+ *     or null for none (the node's own {@code tls.*} files then serve)
  * @param signature base64 of the 64-byte Ed25519 signature, or empty when unsigned (refused by nodes)
  * @param replyTo where results go, or empty when nobody waits (a node applying at start)
  */
 public record ConfigPush(long version, String author, long issuedAt, Text settings, Text accessMap,
-    Text tlsPolicyMap, String signature, String replyTo) {
+    Text tlsPolicyMap, TlsFiles tls, String signature, String replyTo) {
 
   public static final String ADDRESS = "postern.config.push.v1";
 
@@ -68,6 +77,145 @@ public record ConfigPush(long version, String author, long issuedAt, Text settin
     }
   }
 
+  /**
+   * One server certificate chain and its private key, as PEM text. The signature covers the key
+   * by its SHA-256 ({@link #keySha256}), so the key itself can be left out of a stored copy
+   * ({@link #withoutKey}) and the copy still verifies: the cluster's history, which Hazelcast
+   * replicates in plaintext, never holds a key.
+   *
+   * @param name what errors call it: the chain file's base name as the operator gave it
+   * @param chain the certificate, then its chain
+   * @param key the private key, or empty in a stored copy (a node then uses the key it kept)
+   * @param keySha256 64 lower-case hex digits: the SHA-256 of the key's UTF-8 octets
+   */
+  public record Certificate(String name, String chain, String key, String keySha256) {
+    public Certificate {
+      new Text(name, chain == null ? "" : chain); // the same name rules as every pushed file
+      if (chain == null || chain.isEmpty()) {
+        throw new IllegalArgumentException(name + ": no certificate chain");
+      }
+      key = key == null ? "" : key;
+      if (keySha256 == null || keySha256.isEmpty()) {
+        if (key.isEmpty()) {
+          throw new IllegalArgumentException(name + ": neither a key nor the SHA-256 of one");
+        }
+        keySha256 = sha256(key);
+      }
+      if (!keySha256.matches("[0-9a-f]{64}")) {
+        throw new IllegalArgumentException(name + ": the key's SHA-256 must be 64 lower-case hex digits");
+      }
+      if (!key.isEmpty() && !keySha256.equals(sha256(key))) {
+        throw new IllegalArgumentException(name + ": the key does not have the SHA-256 the bundle states");
+      }
+    }
+
+    /** A chain and its key, with the key's SHA-256 computed. */
+    public Certificate(String name, String chain, String key) {
+      this(name, chain, key, null);
+    }
+
+    public boolean hasKey() {
+      return !key.isEmpty();
+    }
+
+    public Certificate withoutKey() {
+      return new Certificate(name, chain, "", keySha256);
+    }
+
+    /** Never prints the key (a record's default toString would). */
+    @Override
+    public String toString() {
+      return "Certificate[" + name + ", key sha256 " + keySha256 + (hasKey() ? "" : ", key not carried") + "]";
+    }
+
+    JsonObject toJson() {
+      return new JsonObject().put("name", name).put("chain", chain).put("key", key).put("keySha256", keySha256);
+    }
+
+    static Certificate fromJson(JsonObject o) {
+      return new Certificate(Json.string(o, "name"), Json.string(o, "chain"), Json.optString(o, "key"),
+          Json.string(o, "keySha256"));
+    }
+  }
+
+  /**
+   * What a push carries for the inbound listener's TLS: the server certificates (the first is the
+   * primary, as {@code tls.cert_chain}; the others as {@code tls.more_certificates}), and the CA
+   * file and CRL client certificates are checked against. Each part replaces the node's own file;
+   * an empty list or a null text leaves that part to the node's own configuration.
+   */
+  public record TlsFiles(List<Certificate> certificates, Text caFile, Text crlFile) {
+    /** At most this many certificates; a server has one or two (ECDSA and RSA), a few more for SNI. */
+    public static final int MAX_CERTIFICATES = 16;
+
+    public TlsFiles {
+      certificates = List.copyOf(certificates == null ? List.of() : certificates);
+      if (certificates.size() > MAX_CERTIFICATES) {
+        throw new IllegalArgumentException("at most " + MAX_CERTIFICATES + " certificates, got " + certificates.size());
+      }
+      if (certificates.stream().map(Certificate::name).distinct().count() != certificates.size()) {
+        throw new IllegalArgumentException("two pushed certificates have the same name");
+      }
+      if (certificates.isEmpty() && caFile == null && crlFile == null) {
+        throw new IllegalArgumentException("TLS files with nothing in them: leave them out instead");
+      }
+    }
+
+    /** A copy without private keys, for the cluster's history. */
+    public TlsFiles withoutKeys() {
+      return new TlsFiles(certificates.stream().map(Certificate::withoutKey).toList(), caFile, crlFile);
+    }
+
+    long octets() {
+      long n = 0;
+      for (Certificate c : certificates) {
+        n += utf8(c.chain()) + utf8(c.key());
+      }
+      return n + (caFile == null ? 0 : utf8(caFile.text())) + (crlFile == null ? 0 : utf8(crlFile.text()));
+    }
+
+    JsonObject toJson() {
+      JsonObject o = new JsonObject().put("certificates",
+          new JsonArray(certificates.stream().map(Certificate::toJson).toList()));
+      if (caFile != null) {
+        o.put("caFile", caFile.toJson());
+      }
+      if (crlFile != null) {
+        o.put("crlFile", crlFile.toJson());
+      }
+      return o;
+    }
+
+    static TlsFiles fromJson(JsonObject o) {
+      List<Certificate> certs = new ArrayList<>();
+      for (Object c : Json.array(o, "certificates")) {
+        if (!(c instanceof JsonObject j)) {
+          throw new IllegalArgumentException("field 'certificates' must hold objects");
+        }
+        certs.add(Certificate.fromJson(j));
+      }
+      return new TlsFiles(certs, Text.fromJson(o, "caFile"), Text.fromJson(o, "crlFile"));
+    }
+  }
+
+  /** A bundle without TLS files, as pushes were before certificates could be pushed. */
+  public ConfigPush(long version, String author, long issuedAt, Text settings, Text accessMap, Text tlsPolicyMap,
+      String signature, String replyTo) {
+    this(version, author, issuedAt, settings, accessMap, tlsPolicyMap, null, signature, replyTo);
+  }
+
+  private static long utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8).length;
+  }
+
+  static String sha256(String text) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   public ConfigPush {
     if (version < 1) {
       throw new IllegalArgumentException("version must be at least 1, got " + version);
@@ -78,9 +226,9 @@ public record ConfigPush(long version, String author, long issuedAt, Text settin
     if (issuedAt < 0) {
       throw new IllegalArgumentException("issuedAt must not be negative");
     }
-    long size = 0;
+    long size = tls == null ? 0 : tls.octets();
     for (Text t : new Text[] {settings, accessMap, tlsPolicyMap}) {
-      size += t == null ? 0 : t.text().getBytes(StandardCharsets.UTF_8).length;
+      size += t == null ? 0 : utf8(t.text());
     }
     if (size > MAX_TEXT) {
       throw new IllegalArgumentException("the pushed files hold " + size + " octets; at most " + MAX_TEXT);
@@ -110,7 +258,8 @@ public record ConfigPush(long version, String author, long issuedAt, Text settin
   /**
    * The octets the signature covers: a domain tag, then each field on its own line, texts
    * prefixed by their length in octets, so no two different bundles encode alike. Everything but
-   * the signature and the reply address.
+   * the signature and the reply address; private keys by their SHA-256. A bundle without TLS files
+   * encodes as it did before they existed.
    */
   public byte[] canonical() {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -119,6 +268,15 @@ public record ConfigPush(long version, String author, long issuedAt, Text settin
     slot(out, "settings", settings);
     slot(out, "access", accessMap);
     slot(out, "tls_policy", tlsPolicyMap);
+    if (tls != null) {
+      write(out, "certificates " + tls.certificates().size() + "\n");
+      for (Certificate c : tls.certificates()) {
+        slot(out, "certificate", new Text(c.name(), c.chain()));
+        write(out, "key_sha256 " + c.keySha256() + "\n");
+      }
+      slot(out, "ca_file", tls.caFile());
+      slot(out, "crl_file", tls.crlFile());
+    }
     return out.toByteArray();
   }
 
@@ -146,16 +304,26 @@ public record ConfigPush(long version, String author, long issuedAt, Text settin
   }
 
   public ConfigPush withSignature(String base64) {
-    return new ConfigPush(version, author, issuedAt, settings, accessMap, tlsPolicyMap, base64, replyTo);
+    return new ConfigPush(version, author, issuedAt, settings, accessMap, tlsPolicyMap, tls, base64, replyTo);
   }
 
   public ConfigPush withReplyTo(String address) {
-    return new ConfigPush(version, author, issuedAt, settings, accessMap, tlsPolicyMap, signature, address);
+    return new ConfigPush(version, author, issuedAt, settings, accessMap, tlsPolicyMap, tls, signature, address);
   }
 
-  /** The same files as a new, unsigned bundle: for a rollback, which the operator signs anew. */
+  /**
+   * The same files as a new, unsigned bundle: for a rollback, which the operator signs anew. Keys
+   * a stored copy left out stay out: each node uses the key it kept when it applied the original.
+   */
   public ConfigPush reissue(long newVersion, String newAuthor, long newIssuedAt) {
-    return new ConfigPush(newVersion, newAuthor, newIssuedAt, settings, accessMap, tlsPolicyMap, "", "");
+    return new ConfigPush(newVersion, newAuthor, newIssuedAt, settings, accessMap, tlsPolicyMap, tls, "", "");
+  }
+
+  /** The copy the cluster's history keeps: the same signed bundle, without private keys. */
+  public ConfigPush withoutKeys() {
+    return tls == null ? this
+        : new ConfigPush(version, author, issuedAt, settings, accessMap, tlsPolicyMap, tls.withoutKeys(), signature,
+            replyTo);
   }
 
   public JsonObject toJson() {
@@ -170,6 +338,9 @@ public record ConfigPush(long version, String author, long issuedAt, Text settin
     if (tlsPolicyMap != null) {
       o.put("tlsPolicyMap", tlsPolicyMap.toJson());
     }
+    if (tls != null) {
+      o.put("tls", tls.toJson());
+    }
     return o;
   }
 
@@ -178,7 +349,7 @@ public record ConfigPush(long version, String author, long issuedAt, Text settin
     String replyTo = Json.optString(o, "replyTo");
     return new ConfigPush(Json.number(o, "version"), Json.string(o, "author"), Json.number(o, "issuedAt"),
         Text.fromJson(o, "settings"), Text.fromJson(o, "accessMap"), Text.fromJson(o, "tlsPolicyMap"),
-        signature, replyTo);
+        o.getValue("tls") == null ? null : TlsFiles.fromJson(Json.object(o, "tls")), signature, replyTo);
   }
 
   public static final JsonCodec<ConfigPush> CODEC =

@@ -96,4 +96,45 @@ class ConfigPushTest {
     assertFalse(new ConfigPush(1, KEY, 0, null, null, null, null, null).signed());
     assertTrue(push(null, null, null).signed());
   }
+
+  private static ConfigPush withTls(ConfigPush.TlsFiles tls) {
+    return new ConfigPush(7, KEY, 1_700_000_000_000L, null, null, null, tls, SIG, REPLY);
+  }
+
+  @Test
+  void certificatesAreSignedWithTheirKeyByDigestSoAStoredCopyWithoutKeysStillEncodesAlike() {
+    ConfigPush.Certificate cert = new ConfigPush.Certificate("mail.pem", "CHAIN\n", "KEY\n");
+    ConfigPush p = withTls(new ConfigPush.TlsFiles(List.of(cert), text("ca.pem", "CA\n"), null));
+    String canonical = new String(p.canonical(), StandardCharsets.UTF_8);
+    assertTrue(canonical.endsWith("tls_policy -\ncertificates 1\ncertificate 8:mail.pem 6:CHAIN\n\n"
+        + "key_sha256 " + cert.keySha256() + "\nca_file 6:ca.pem 3:CA\n\ncrl_file -\n"), canonical);
+    assertFalse(canonical.contains("KEY"), "the key itself is not in the signed octets, only its digest");
+    ConfigPush stored = p.withoutKeys();
+    assertEquals("", stored.tls().certificates().get(0).key());
+    assertArrayEquals(p.canonical(), stored.canonical());
+    assertArrayEquals(stored.canonical(), ConfigPush.fromJson(stored.toJson()).canonical());
+    assertFalse(stored.toJson().encode().contains("KEY\\n"), stored.toJson().encode());
+    assertEquals(p, ConfigPush.fromJson(p.toJson()));
+    // Another key, another chain or another CA file is another bundle.
+    for (ConfigPush.TlsFiles other : List.of(
+        new ConfigPush.TlsFiles(List.of(new ConfigPush.Certificate("mail.pem", "CHAIN\n", "KEY2\n")), text("ca.pem", "CA\n"), null),
+        new ConfigPush.TlsFiles(List.of(new ConfigPush.Certificate("mail.pem", "CHAIN2\n", "KEY\n")), text("ca.pem", "CA\n"), null),
+        new ConfigPush.TlsFiles(List.of(cert), null, text("ca.pem", "CA\n")))) {
+      assertFalse(Arrays.equals(p.canonical(), withTls(other).canonical()), other.toString());
+    }
+    assertFalse(cert.toString().contains("KEY"), "toString never shows key material: " + cert);
+  }
+
+  @Test
+  void aKeyThatDoesNotHaveTheStatedDigestOrTlsFilesWithNothingInThemAreRefused() {
+    String other = new ConfigPush.Certificate("a.pem", "C", "OTHER").keySha256();
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new ConfigPush.Certificate("mail.pem", "CHAIN", "KEY", other));
+    assertEquals("mail.pem: the key does not have the SHA-256 the bundle states", e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> new ConfigPush.Certificate("mail.pem", "CHAIN", "", null));
+    assertThrows(IllegalArgumentException.class, () -> new ConfigPush.Certificate("../x", "CHAIN", "KEY"));
+    assertThrows(IllegalArgumentException.class, () -> new ConfigPush.TlsFiles(List.of(), null, null));
+    ConfigPush.Certificate c = new ConfigPush.Certificate("a.pem", "C", "K");
+    assertThrows(IllegalArgumentException.class, () -> new ConfigPush.TlsFiles(List.of(c, c), null, null));
+  }
 }

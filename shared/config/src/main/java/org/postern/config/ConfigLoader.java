@@ -94,6 +94,19 @@ public final class ConfigLoader {
     return raw;
   }
 
+  /**
+   * {@code base}'s effective values with {@code entries} read over them, validated as a whole as
+   * a file would be: for a configuration push, whose settings replace a node's own.
+   *
+   * @throws ConfigException naming the entry's {@code where} and key for every problem
+   */
+  public static PosternConfig overlay(PosternConfig base, Map<String, Sourced> entries) throws ConfigException {
+    Map<String, Sourced> raw = new LinkedHashMap<>();
+    base.values().forEach((k, v) -> raw.put(k, new Sourced(v, "this node's " + k)));
+    raw.putAll(entries);
+    return build(raw, new ArrayList<>());
+  }
+
   private static void readFile(Path file, Map<String, Sourced> raw, List<String> problems) {
     String text;
     try {

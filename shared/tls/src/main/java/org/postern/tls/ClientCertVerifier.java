@@ -172,7 +172,11 @@ public final class ClientCertVerifier {
   }
 
   private static List<X509CRL> crls(Path file) throws IOException {
-    String text = ServerCredentials.read(file, "tls.crl_file");
+    return crls(file, ServerCredentials.read(file, "tls.crl_file"));
+  }
+
+  /** The CRLs in {@code text}, PEM or DER; {@code file} names it in errors. */
+  static List<X509CRL> crls(Path file, String text) throws IOException {
     try {
       List<X509CRL> out = new ArrayList<>();
       // CertificateFactory reads PEM (one or more CRLs) and DER alike.

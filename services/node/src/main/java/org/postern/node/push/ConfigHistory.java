@@ -12,7 +12,9 @@ import org.postern.bus.ConfigPush;
  * map, held in the members' memory with one backup; on a single node a local map): {@code vN}
  * for each version, {@code current} for the newest. A node reads {@code current} when it starts;
  * {@code postern config rollback} reads an older one. Entries are the signed bundles as pushed,
- * and whoever reads one verifies its signature again: the map is as writable as the bus.
+ * and whoever reads one verifies its signature again: the map is as writable as the bus. Pushed
+ * private keys are left out (the signature covers them by digest, so the copy still verifies):
+ * Hazelcast's own traffic, which carries this map's backups, is not encrypted.
  */
 final class ConfigHistory {
 
@@ -43,7 +45,8 @@ final class ConfigHistory {
 
   /** Records an applied bundle; it becomes {@code current} unless a newer one already is. */
   static Future<Void> record(Vertx vertx, ConfigPush push) {
-    String json = push.withReplyTo("").toJson().encode();
+    // Without private keys: Hazelcast replicates this map in plaintext (see withoutKeys).
+    String json = push.withoutKeys().withReplyTo("").toJson().encode();
     return map(vertx).compose(m -> m.put("v" + push.version(), json)
         .compose(v -> m.get(CURRENT))
         .compose(existing -> {

@@ -3,6 +3,7 @@ package org.postern.node.push;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
+import java.nio.file.Path;
 import java.security.PublicKey;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,16 +16,18 @@ import org.postern.bus.ConfigPushResult.Outcome;
 import org.postern.bus.ConfigShow;
 import org.postern.config.ConfigException;
 import org.postern.config.LiveSettings;
-import org.postern.config.PolicyConfig;
+import org.postern.config.PosternConfig;
 import org.postern.policy.PolicyFile;
 import org.postern.policy.PolicyFileException;
 import org.postern.policy.PolicyModel;
 import org.postern.policy.PolicyVerticle;
+import org.postern.tls.TlsEngine;
 
 /**
  * This node's side of configuration pushes, on every node whatever its roles: verifies a push's
- * signature, checks its version is newer than the one in force, validates its settings and policy
- * files, applies them in one swap when this node runs the policy role, and answers with a
+ * signature, checks its version is newer than the one in force, validates its settings, policy
+ * files and TLS files, applies them (policy rules with the policy role; limits, listener TLS
+ * settings and certificates with the inbound role) all or nothing, and answers with a
  * {@link ConfigPushResult}. Answers {@link ConfigShow} with the version in force. At start it
  * applies the cluster's current bundle ({@link ConfigHistory}), so a node that joins late catches up.
  *
@@ -35,9 +38,12 @@ public final class ConfigPushVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger("postern.config");
 
   private final String node;
-  private final PolicyConfig base;
+  private final PosternConfig base;
   private final List<String> keyEntries;
   private final PolicyVerticle policy;
+  private final LiveInbound inbound;
+  private final TlsEngine engine;
+  private final Path dataDir;
   private Map<String, PublicKey> trusted = Map.of();
   /** The last push in force, or null while the node's own files are. Event-loop only. */
   private ConfigPush current;
@@ -46,16 +52,22 @@ public final class ConfigPushVerticle extends VerticleBase {
 
   /**
    * @param node the name this node answers with ({@code node.hostname})
-   * @param base the node's own policy settings, which a push's settings are read over
+   * @param base the node's own configuration, which a push's settings are read over
    * @param keyEntries {@code cluster.operator_keys}
-   * @param policy this node's policy verticle, or null without the policy role (pushes are then
-   *     validated and their version recorded, with nothing to apply)
+   * @param policy this node's policy verticle, or null without the policy role
+   * @param inbound this node's listener, or null without the inbound role (TLS files and limits
+   *     are then validated, with nothing to apply)
+   * @param engine the TLS engine pushed certificates and suites must work with
    */
-  public ConfigPushVerticle(String node, PolicyConfig base, List<String> keyEntries, PolicyVerticle policy) {
+  public ConfigPushVerticle(String node, PosternConfig base, List<String> keyEntries, PolicyVerticle policy,
+      LiveInbound inbound, TlsEngine engine) {
     this.node = node;
     this.base = base;
     this.keyEntries = List.copyOf(keyEntries);
     this.policy = policy;
+    this.inbound = inbound;
+    this.engine = engine;
+    this.dataDir = Path.of(base.node().dataDir());
   }
 
   @Override
@@ -113,6 +125,11 @@ public final class ConfigPushVerticle extends VerticleBase {
     return mine;
   }
 
+  /**
+   * Validates everything first (settings, maps, TLS files), then loads what the listener will
+   * serve, and only then swaps policy and listener: a failure anywhere before the swap refuses the
+   * push with nothing changed. The swap itself cannot fail.
+   */
   private Future<ConfigPushResult> handle(ConfigPush push) {
     String what = "version " + push.version() + " signed by key " + push.author();
     String signature = PushSignature.problem(push, trusted);
@@ -124,9 +141,9 @@ public final class ConfigPushVerticle extends VerticleBase {
       return Future.succeededFuture(refuse(what, List.of("version " + push.version()
           + " is not newer than version " + inForce + ", which is in force")));
     }
-    PolicyConfig settings;
+    PosternConfig pushed;
     try {
-      settings = push.settings() == null ? base
+      pushed = push.settings() == null ? base
           : LiveSettings.apply(base, push.settings().name(), push.settings().text());
     } catch (ConfigException e) {
       return Future.succeededFuture(refuse(what, e.problems()));
@@ -138,21 +155,39 @@ public final class ConfigPushVerticle extends VerticleBase {
     if (push.tlsPolicyMap() != null) {
       files.add(new PolicyFile(PolicyFile.Kind.TLS_POLICY_MAP, push.tlsPolicyMap().name(), push.tlsPolicyMap().text()));
     }
-    // The same parser as 'postern policy check' and the file watcher; compiling is CPU work.
-    Future<PolicyModel> applied = policy != null ? policy.push(settings, files)
-        : vertx.executeBlocking(() -> PolicyModel.compile(files), false);
-    return applied.transform(ar -> {
-      if (ar.failed()) {
-        Throwable t = ar.cause();
-        List<String> problems = t instanceof PolicyFileException pfe ? pfe.problems()
-            : List.of(String.valueOf(t.getMessage()).split("\n"));
+    // Parsing maps and certificates, and building a TLS context, is CPU work: on a worker.
+    Future<List<String>> checked = vertx.executeBlocking(() -> {
+      List<String> problems = new ArrayList<>();
+      try {
+        PolicyModel.compile(files);
+      } catch (PolicyFileException e) {
+        problems.addAll(e.problems());
+      }
+      problems.addAll(PushedTls.check(push.tls(), pushed.tls(), engine, dataDir, inbound != null));
+      return problems;
+    }, false);
+    return checked.compose(problems -> {
+      if (!problems.isEmpty()) {
         return Future.succeededFuture(refuse(what, problems));
       }
-      current = push;
-      LOG.info(() -> "config: applied " + what + " (issued " + Instant.ofEpochMilli(push.issuedAt()) + ")"
-          + (policy == null ? "; no policy role on this node, so nothing to apply but the version" : ""));
-      return Future.succeededFuture(state(Outcome.APPLIED, List.of()));
+      Future<LiveInbound.Prepared> prepared = inbound == null ? Future.succeededFuture()
+          : vertx.executeBlocking(() -> PushedTls.write(push.version(), push.tls(), pushed.tls(), dataDir), false)
+              .compose(tls -> inbound.prepare(pushed.inbound(), tls));
+      return prepared.compose(ready -> {
+        Future<?> rules = policy == null ? Future.succeededFuture() : policy.push(pushed.policy(), files);
+        return rules.compose(v -> ready == null ? Future.<Void>succeededFuture() : inbound.install(ready))
+            .map(v -> applied(push, what, ready));
+      }).recover(e -> Future.succeededFuture(refuse(what,
+          List.of(String.valueOf(e.getMessage()).split("\n")))));
     });
+  }
+
+  private ConfigPushResult applied(ConfigPush push, String what, LiveInbound.Prepared ready) {
+    current = push;
+    LOG.info(() -> "config: applied " + what + " (issued " + Instant.ofEpochMilli(push.issuedAt()) + ")"
+        + (policy == null ? "; no policy role on this node" : "")
+        + (ready == null ? "; no inbound role on this node, so no listener to change" : "; listener: " + ready.describe()));
+    return state(Outcome.APPLIED, List.of());
   }
 
   private ConfigPushResult refuse(String what, List<String> problems) {
