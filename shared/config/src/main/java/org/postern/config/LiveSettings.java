@@ -54,6 +54,7 @@ public final class LiveSettings {
       Map.entry(Settings.INBOUND_DNS_SERVERS.key(), "the client-name resolver is made at start; restart the node"),
       Map.entry(Settings.INBOUND_DNS_TIMEOUT.key(), "the client-name resolver is made at start; restart the node"),
       Map.entry(Settings.TLS_ENGINE.key(), "the TLS engine is chosen at start; restart the node"),
+      Map.entry(Settings.TLS_GROUPS.key(), "the key-exchange groups are set on the TLS engine at start; restart the node"),
       Map.entry(Settings.TLS_CERT_CHAIN.key(), certificates()),
       Map.entry(Settings.TLS_KEY.key(), certificates()),
       Map.entry(Settings.TLS_MORE_CERTIFICATES.key(), certificates()),

@@ -149,7 +149,7 @@ final class PushedTls {
       Files.writeString(Path.of(crlFile), files.crlFile().text(), StandardCharsets.UTF_8);
     }
     return new TlsConfig(tls.engine(), certChain, key, more, caFile, tls.caPath(), crlFile, tls.ciphers(),
-        tls.protocols(), tls.expiryWarningDays(), tls.reloadInterval());
+        tls.protocols(), tls.groups(), tls.expiryWarningDays(), tls.reloadInterval());
   }
 
   private static Path keys(Path dataDir) {
