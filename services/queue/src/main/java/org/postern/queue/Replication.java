@@ -412,11 +412,14 @@ final class Replication {
 
   private Future<Void> takeOver(String owner, List<String> ids) {
     Future<Void> chain = Future.succeededFuture();
+    int[] outcome = new int[2];
     for (String id : ids) {
       chain = chain.compose(v -> claims.claim(id, self(), view.memberId(), view.liveMembers())).compose(o -> {
         if (!o.ours()) {
+          outcome[1]++;
           return drop(owner, List.of(id), o.holder() + " delivers it");
         }
+        outcome[0]++;
         return vertx.executeBlocking(() -> spool.adopt(area.file(owner, id)), false).map(loaded -> {
           held.getOrDefault(owner, new HashSet<>()).remove(id);
           counts.takenOver.increment();
@@ -434,6 +437,7 @@ final class Replication {
         return Future.succeededFuture();
       });
     }
-    return chain;
+    return chain.onSuccess(v -> LOG.info("takeover from " + owner + ": " + outcome[0] + " message(s) taken over, "
+        + outcome[1] + " claimed by other nodes"));
   }
 }
