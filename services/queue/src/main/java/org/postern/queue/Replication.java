@@ -177,6 +177,14 @@ final class Replication {
    * the second if the first fails; completes with the holder's node id once it is durable there.
    */
   Future<String> replicate(SpooledMessage m, Buffer body) {
+    if (Placement.ranked(m.queueId(), liveQueueNodes(), self()).isEmpty()) {
+      // The list is read every second: a node that has just joined may not be in it yet.
+      return refresh().compose(v -> replicateAmong(m, body));
+    }
+    return replicateAmong(m, body);
+  }
+
+  private Future<String> replicateAmong(SpooledMessage m, Buffer body) {
     List<String> candidates = Placement.ranked(m.queueId(), liveQueueNodes(), self());
     if (candidates.isEmpty()) {
       counts.refusedNoReplica.increment();
