@@ -61,6 +61,7 @@ public final class Main implements Callable<Integer> {
       PosternConfig cfg;
       Set<Role> roleSet;
       BusCredentials busCredentials = null;
+      String nodeId = null;
       try {
         if (clusterConfig != null && !cluster) {
           throw new ConfigException("--cluster-config: given without --cluster");
@@ -69,6 +70,7 @@ public final class Main implements Callable<Integer> {
         roleSet = Role.parse(roles);
         if (cluster) {
           busCredentials = ClusterJoin.credentials(cfg.cluster());
+          nodeId = org.postern.node.cluster.NodeIdentity.load(Path.of(cfg.node().dataDir()));
         }
         // A key file that cannot be read is a configuration error, found before anything starts.
         org.postern.node.push.OperatorKeys.trusted(
@@ -93,9 +95,11 @@ public final class Main implements Callable<Integer> {
       Node node;
       try {
         PosternConfig started = cfg;
+        String id = nodeId;
         Future<ClusterJoin.Joined> joined = cluster ? ClusterJoin.join(cfg.cluster(), busCredentials)
             : Future.succeededFuture(new ClusterJoin.Joined(Vertx.vertx(), () -> 1));
-        node = joined.compose(j -> Node.start(j.vertx(), started, roleSet, j.members()))
+        node = joined.compose(j -> Node.start(j.vertx(), started, roleSet, j.members(),
+                j.hazelcast() == null ? null : new org.postern.node.cluster.HazelcastView(id, j.hazelcast())))
             .toCompletionStage().toCompletableFuture().get();
       } catch (java.util.concurrent.ExecutionException e) {
         Throwable cause = e.getCause() == null ? e : e.getCause();

@@ -1,5 +1,6 @@
 package org.postern.node;
 
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 import org.postern.bus.Contracts;
 import org.postern.config.PosternConfig;
@@ -22,6 +24,7 @@ import org.postern.node.push.ConfigRoutes;
 import org.postern.inbound.InboundVerticle;
 import org.postern.outbound.OutboundVerticle;
 import org.postern.policy.PolicyVerticle;
+import org.postern.queue.ClusterView;
 import org.postern.queue.QueueVerticle;
 import org.postern.tls.ServerCredentials;
 import org.postern.tls.TlsEngine;
@@ -80,6 +83,15 @@ public final class Node {
    * may change while it runs): configuration pushes wait for that many answers.
    */
   public static Future<Node> start(Vertx vertx, PosternConfig config, Set<Role> roles, IntSupplier members) {
+    return start(vertx, config, roles, members, null);
+  }
+
+  /**
+   * As {@link #start(Vertx, PosternConfig, Set, IntSupplier)}, with the queue's view of the cluster
+   * ({@code null} standalone), through which the queue keeps replicas on other queue nodes.
+   */
+  public static Future<Node> start(Vertx vertx, PosternConfig config, Set<Role> roles, IntSupplier members,
+      ClusterView cluster) {
     Future<Void> keys = checkKeys(config, roles);
     if (keys.failed()) {
       return vertx.close().transform(ignored -> Future.failedFuture(keys.cause()));
@@ -134,7 +146,10 @@ public final class Node {
           live, engine);
       chain = chain.compose(v -> deploy(vertx, pushes));
       if (roles.contains(Role.QUEUE)) {
-        chain = chain.compose(v -> deploy(vertx, new QueueVerticle(config.queue(), hostname, Clock.systemUTC())));
+        QueueVerticle queue = new QueueVerticle(config.queue(), hostname, Clock.systemUTC(), cluster);
+        queue.replicationCounters().forEach((name, value) -> FunctionCounter.builder("postern_queue_" + name, value,
+            LongSupplier::getAsLong).description("queue replication: " + name.replace('_', ' ')).register(metrics));
+        chain = chain.compose(v -> deploy(vertx, queue));
         // The admin API runs beside the queue it administers (postern queue); see deploy/README.md.
         if (config.node().adminListen() != null) {
           chain = chain.compose(v -> deployAdmin(vertx, config, metrics, members).map(a -> {

@@ -55,8 +55,21 @@ public final class QueueVerticle extends VerticleBase {
   private ReadyQueues ready;
   /** Last measured free space; refreshed every second on a worker, never on the event loop. */
   private volatile long freeSpace = Long.MAX_VALUE;
+  /** Null on a standalone node, or with queue.replicas = 0. */
+  private final ClusterView cluster;
+  private Replication replication;
+  private final Replication.Counts counts = new Replication.Counts();
 
   public QueueVerticle(QueueConfig config, String hostname, Clock clock) {
+    this(config, hostname, clock, null);
+  }
+
+  /**
+   * A queue in a cluster: with {@code queue.replicas = 1} every message is also stored on another
+   * queue node before it is acknowledged; {@code cluster} null is a standalone node.
+   */
+  public QueueVerticle(QueueConfig config, String hostname, Clock clock, ClusterView cluster) {
+    this.cluster = cluster;
     this.config = config;
     this.hostname = hostname;
     this.clock = clock;
@@ -83,7 +96,26 @@ public final class QueueVerticle extends VerticleBase {
         }
       });
       @SuppressWarnings("unchecked")
-      List<Spool.Loaded> loaded = (List<Spool.Loaded>) r[1];
+      List<Spool.Loaded> recovered = (List<Spool.Loaded>) r[1];
+      if (cluster == null || config.replicas() == 0) {
+        LOG.info(cluster == null ? "queue.replicas has no effect on a standalone node: this spool is the only copy"
+            : "queue.replicas = 0: this spool is the only copy of the mail it accepts; nothing is taken over");
+        return Future.succeededFuture(recovered);
+      }
+      replication = new Replication(vertx, config, cluster, spool, clock, new Replication.Local() {
+        @Override
+        public boolean holds(String queueId) {
+          return messages.containsKey(queueId) || storing.containsKey(queueId);
+        }
+
+        @Override
+        public void adopted(Spool.Loaded loaded) {
+          adopt(loaded);
+        }
+      }, counts);
+      // Before anything is scheduled: what another node took over while we were away is not ours.
+      return replication.start(Path.of(config.spoolDir())).compose(v -> replication.cede(recovered));
+    }).compose(loaded -> {
       for (Spool.Loaded l : loaded) {
         Scheduled s = new Scheduled(l.message(), l.size());
         s.done.addAll(l.doneRecipients());
@@ -94,6 +126,7 @@ public final class QueueVerticle extends VerticleBase {
       if (!loaded.isEmpty()) {
         long interrupted = loaded.stream().filter(Spool.Loaded::wasInFlight).count();
         long held = loaded.stream().filter(Spool.Loaded::held).count();
+        counts.possibleDuplicates.add(interrupted);
         LOG.info("recovered " + loaded.size() + " queued message(s) from " + config.spoolDir()
             + "; " + interrupted + " were being delivered when the node stopped (possible duplicates)"
             + (held == 0 ? "" : "; " + held + " on hold"));
@@ -133,21 +166,83 @@ public final class QueueVerticle extends VerticleBase {
       return;
     }
     SpooledMessage sm = SpooledMessage.of(req, clock.instant());
-    Future<Void> write = committer.store(sm, req.body()).eventually(() -> {
-      storing.remove(sm.queueId());
-      return Future.succeededFuture();
-    });
+    Future<Void> local = committer.store(sm, req.body());
+    Future<String> replica = replication == null ? Future.succeededFuture(null) : replication.replicate(sm, req.body());
+    String[] holder = new String[1];
+    Future<Void> write = Future.join(local, replica).<Void>mapEmpty().recover(e -> undoHalf(sm.queueId(), local, replica))
+        .eventually(() -> {
+          storing.remove(sm.queueId());
+          return Future.succeededFuture();
+        });
     storing.put(sm.queueId(), write);
     write.onSuccess(v -> {
       Scheduled s = messages.computeIfAbsent(sm.queueId(), id -> new Scheduled(sm, req.body().length()));
+      s.replicaHolder = replica.result();
       m.reply(new EnqueueReceipt(sm.queueId()));
       LOG.info(() -> sm.queueId() + ": from=" + sm.envelope().sender() + ", size=" + req.body().length()
           + ", nrcpt=" + sm.envelope().recipients().size() + " (queue active)");
       schedule(s, Duration.ZERO);
     }).onFailure(e -> {
-      LOG.severe(() -> sm.queueId() + ": cannot store message: " + e);
-      m.fail(451, "4.3.0 Error: queue file write error");
+      if (e instanceof Replication.NoReplicaHolder) {
+        LOG.warning(() -> sm.queueId() + ": refused with 451 4.3.0: " + e.getMessage());
+        m.fail(451, "4.3.0 Error: no queue replica available, try again later");
+      } else if (replica.failed()) {
+        LOG.warning(() -> sm.queueId() + ": refused with 451 4.3.0: replica not stored: " + e.getMessage());
+        m.fail(451, "4.3.0 Error: queue replica write error");
+      } else {
+        LOG.severe(() -> sm.queueId() + ": cannot store message: " + e);
+        m.fail(451, "4.3.0 Error: queue file write error");
+      }
     });
+  }
+
+  /**
+   * One of the two copies failed, so the client gets 451 and will send again: the copy that did
+   * get stored is removed, or it would be delivered as well (a duplicate).
+   */
+  private Future<Void> undoHalf(String id, Future<Void> local, Future<String> replica) {
+    Throwable why = local.failed() ? local.cause() : replica.cause();
+    Future<Void> undo = Future.succeededFuture();
+    if (local.succeeded()) {
+      undo = vertx.executeBlocking(() -> {
+        spool.delete(id);
+        return null;
+      }, false);
+    }
+    if (replica.succeeded() && replica.result() != null) {
+      undo = undo.compose(v -> replication.finished(id, replica.result()));
+    }
+    return undo.transform(ar -> Future.failedFuture(why));
+  }
+
+  /** A replica this node took over: its message now, scheduled and replicated again when it can be. */
+  private void adopt(Spool.Loaded l) {
+    Scheduled s = new Scheduled(l.message(), l.size());
+    s.held = l.held();
+    messages.put(l.message().queueId(), s);
+    schedule(s, Duration.ZERO);
+    String id = l.message().queueId();
+    vertx.executeBlocking(() -> spool.body(id), false)
+        .compose(body -> replication.replicate(l.message(), body))
+        .onSuccess(holder -> {
+          s.replicaHolder = holder;
+          LOG.info(() -> id + ": replicated again on " + holder);
+        })
+        .onFailure(e -> LOG.warning(() -> id + ": taken over without a replica: " + e.getMessage()));
+  }
+
+  /**
+   * Counters of replication, takeover and rejoin, by name, for the metrics registry (they may be
+   * read from any thread).
+   */
+  public Map<String, java.util.function.LongSupplier> replicationCounters() {
+    return Map.of(
+        "replicated", counts.replicated::sum,
+        "refused_no_replica", counts.refusedNoReplica::sum,
+        "taken_over", counts.takenOver::sum,
+        "ceded", counts.ceded::sum,
+        "possible_duplicates", counts.possibleDuplicates::sum,
+        "replicas_dropped", counts.replicasDropped::sum);
   }
 
   @Override
@@ -296,7 +391,11 @@ public final class QueueVerticle extends VerticleBase {
       notices = notices.compose(v -> notice(s, Bounce.Kind.DELAYED, late));
     }
     if (pending.isEmpty()) {
-      return notices.compose(v -> bounceIfNeeded(s)).compose(v -> vertx.executeBlocking(() -> {
+      // The replica goes before the spool file: a crash in between leaves our own copy, which is
+      // delivered again at restart and counted, rather than a lone replica taken over unnoticed.
+      return notices.compose(v -> bounceIfNeeded(s))
+          .compose(v -> replication == null ? Future.succeededFuture() : replication.finished(id, s.replicaHolder))
+          .compose(v -> vertx.executeBlocking(() -> {
         spool.delete(id);
         return null;
       }, false)).<Void>mapEmpty().onSuccess(v -> {
@@ -499,6 +598,9 @@ public final class QueueVerticle extends VerticleBase {
     return blocking(ids, () -> spool.deleteAll(ids)).map(v -> {
       for (Scheduled s : changed) {
         messages.remove(s.message.queueId());
+        if (replication != null) {
+          replication.finished(s.message.queueId(), s.replicaHolder);
+        }
         LOG.info(() -> s.message.queueId() + ": removed by operator"
             + (s.inFlight ? " (a delivery attempt was under way)" : ""));
       }

@@ -45,6 +45,8 @@ final class Scheduled {
   boolean held;
   /** An operator's flush: the next schedule goes ahead even under queue.defer_deliveries. */
   boolean flushed;
+  /** The queue node holding this message's replica, when known (not after a restart). */
+  String replicaHolder;
   /** Removed by an operator: an attempt under way ends without effect. */
   boolean deleted;
 

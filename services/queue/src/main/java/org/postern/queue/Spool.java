@@ -162,11 +162,35 @@ public final class Spool {
   }
 
   private static void writeMessage(FileChannel ch, Write w) throws IOException {
-    byte[] json = w.message().toJson().encode().getBytes(StandardCharsets.UTF_8);
-    byte[] header = (MAGIC + " " + json.length + " " + w.body().length() + "\n").getBytes(StandardCharsets.US_ASCII);
-    writeFully(ch, ByteBuffer.wrap(header));
-    writeFully(ch, ByteBuffer.wrap(json));
+    writeFully(ch, ByteBuffer.wrap(head(w.message(), w.body().length())));
     writeFully(ch, ByteBuffer.wrap(w.body().getBytes()));
+  }
+
+  /** A queue file's header line and envelope, which the body of {@code bodyLength} octets follows. */
+  static byte[] head(SpooledMessage m, long bodyLength) {
+    byte[] json = m.toJson().encode().getBytes(StandardCharsets.UTF_8);
+    byte[] header = (MAGIC + " " + json.length + " " + bodyLength + "\n").getBytes(StandardCharsets.US_ASCII);
+    byte[] all = java.util.Arrays.copyOf(header, header.length + json.length);
+    System.arraycopy(json, 0, all, header.length, json.length);
+    return all;
+  }
+
+  /** Where half-written files go; emptied at every start. */
+  Path tmpDir() {
+    return tmp;
+  }
+
+  /**
+   * Takes a complete queue file from elsewhere on the same file system (a replica taken over) into
+   * {@code active/} by an atomic rename, durably (both directories fsync'd), and loads it.
+   */
+  Loaded adopt(Path file) throws IOException {
+    String id = QueueIds.check(file.getFileName().toString().replace(".msg", ""));
+    Path target = active.resolve(id + ".msg");
+    Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
+    syncDirectory(active);
+    syncDirectory(file.getParent());
+    return load(target);
   }
 
   private static IOException asIo(Exception e) {
@@ -369,14 +393,14 @@ public final class Spool {
     }
   }
 
-  private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+  static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
     while (b.hasRemaining()) {
       ch.write(b);
     }
   }
 
   /** fsync of a directory makes a rename or unlink in it durable (POSIX leaves it otherwise pending). */
-  private static void syncDirectory(Path dir) throws IOException {
+  static void syncDirectory(Path dir) throws IOException {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
       ch.force(true);
     }

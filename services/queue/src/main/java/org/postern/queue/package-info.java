@@ -9,8 +9,18 @@
  * {@link org.postern.bus.QueueAdminRequest} (list, show, hold, release, delete, requeue), consumed
  * locally, so that a node's admin API administers that node's spool. <b>Trusts:</b> nothing on the bus beyond the
  * contracts' validation; queue ids become file names only after {@link org.postern.bus.QueueIds#check}.
- * <b>Owns:</b> its spool directory, which no other service touches. Each message file belongs to
- * the node whose spool holds it; that explicit ownership is what cluster takeover will transfer.
+ * <b>Owns:</b> its spool directory, which no other service touches.
+ *
+ * <p><b>Ownership.</b> A message in {@code active/} belongs to the node whose spool holds it, and
+ * only that node delivers it. In a cluster with {@code queue.replicas = 1} a copy also sits in
+ * another queue node's {@code replica/<owner node id>/}, which never delivers it while the owner is
+ * a cluster member ({@link org.postern.queue.Replication}). Ownership moves only by a claim won in
+ * the cluster map {@code postern.queue.claims}: a holder takes a replica over once its owner has
+ * been gone for {@code queue.takeover_delay}, and an owner that comes back cedes what was claimed
+ * by another node while it was away. Replicas come from other queue nodes only through
+ * {@link org.postern.bus.ReplicaOffer} and {@link org.postern.bus.BodyTransfer}, validated like
+ * any bus message; owner node ids become directory names only after
+ * {@link org.postern.bus.ReplicaIds#checkNode}.
  *
  * <p>All file I/O and every fsync runs on worker threads; the event loop only schedules.
  */

@@ -16,7 +16,7 @@ public final class Contracts {
       ClientTlsCheck.CODEC, TlsVerdict.CODEC, DestinationTlsCheck.CODEC, DestinationTls.CODEC, TargetTlsCheck.CODEC,
       ServerTlsCheck.CODEC, ServerTlsVerdict.CODEC, EnqueueRequest.CODEC, EnqueueReceipt.CODEC,
       DeliveryRequest.CODEC, DeliveryReport.CODEC, QueueAdminRequest.CODEC, QueueAdminReply.CODEC,
-      ConfigPush.CODEC, ConfigPushResult.CODEC, ConfigShow.CODEC);
+      ConfigPush.CODEC, ConfigPushResult.CODEC, ConfigShow.CODEC, BodyChunkAck.CODEC, ReplicaOffer.CODEC, ReplicaIds.CODEC);
 
   private Contracts() {}
 
@@ -26,6 +26,7 @@ public final class Contracts {
     for (JsonCodec<?> codec : CODECS) {
       registerOne(bus, codec);
     }
+    bus.registerDefaultCodec(BodyChunk.class, BodyChunk.CODEC);
   }
 
   private static <T> void registerOne(EventBus bus, JsonCodec<T> codec) {

@@ -53,6 +53,8 @@ class ContractsTest {
         new DestinationTlsCheck("example.net"),
         new DestinationTls(TlsLevel.VERIFY, "test"),
         new EnqueueReceipt(ID),
+        new ReplicaIds(ReplicaIds.Kind.DROP, "0f3c9a4e-node-b", List.of(ID)),
+        new BodyChunkAck("T-1", 42),
         new DeliveryReport(ID, List.of(new DeliveryReport.RecipientResult(Path.parseMailbox("b@example.net"),
             DeliveryReport.Status.DEFERRED, Reply.of(451, "4.4.1", "no route"), "none"))));
     for (Object sample : samples) {
@@ -105,6 +107,16 @@ class ContractsTest {
     assertThrows(IllegalArgumentException.class, () -> DestinationTls.fromJson(new JsonObject().put("level", "SUPER")
         .put("rule", "r")));
     assertThrows(IllegalArgumentException.class, () -> DestinationTlsCheck.fromJson(new JsonObject().put("domain", 42)));
+    JsonObject offer = new ReplicaOffer(ID, "node-b", enqueue().envelope(), enqueue().client(),
+        java.time.Instant.parse("2026-01-02T03:04:05Z"), 5).toJson();
+    assertEquals(offer, ReplicaOffer.CODEC.roundTrip(ReplicaOffer.fromJson(offer)).toJson());
+    assertThrows(IllegalArgumentException.class, () -> ReplicaOffer.fromJson(offer.copy().put("owner", "../b")),
+        "node ids become directory names");
+    assertThrows(IllegalArgumentException.class, () -> ReplicaOffer.fromJson(offer.copy().put("bodyLength", -1)));
+    assertThrows(IllegalArgumentException.class, () -> ReplicaIds.fromJson(new JsonObject().put("kind", "drop")
+        .put("node", "node-b").put("queueIds", List.of("x/y"))));
+    assertThrows(IllegalArgumentException.class, () -> ReplicaIds.fromJson(new JsonObject().put("kind", "erase")
+        .put("node", "node-b").put("queueIds", List.of())));
     Buffer truncated = Buffer.buffer().appendInt(1000).appendString("{}");
     assertThrows(IllegalArgumentException.class, () -> EnqueueReceipt.CODEC.decodeFromWire(0, truncated));
   }

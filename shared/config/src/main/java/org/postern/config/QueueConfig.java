@@ -14,4 +14,6 @@ public record QueueConfig(
     int destinationConcurrency,
     int maxCommitBatch,
     long minFreeSpace,
-    boolean deferDeliveries) {}
+    boolean deferDeliveries,
+    int replicas,
+    Duration takeoverDelay) {}

@@ -170,6 +170,12 @@ public final class Settings {
       integer(1, 10_000), "Most messages that share one round of fsyncs (group commit); 1 syncs every message alone.");
   public static final Setting<Long> QUEUE_MIN_FREE_SPACE = add("queue.min_free_space", "100m",
       size(0, 1L << 50), "Free space below which new mail gets 452 4.3.1; mail already queued is not touched.");
+  public static final Setting<Integer> QUEUE_REPLICAS = add("queue.replicas", "1", integer(0, 1),
+      "Copies of each message on other queue nodes before the 250 (0 or 1); only a clustered node has other nodes,"
+          + " so a standalone node ignores it.");
+  public static final Setting<Duration> QUEUE_TAKEOVER_DELAY = add("queue.takeover_delay", "30s",
+      duration(Duration.ZERO, Duration.ofDays(1)),
+      "How long a queue node must be gone from the cluster before the nodes holding its replicas deliver them.");
 
   // outbound: delivery
   public static final Setting<TransportTable> OUTBOUND_TRANSPORT = add("outbound.transport", "",

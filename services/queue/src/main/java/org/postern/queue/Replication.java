@@ -1,0 +1,451 @@
+package org.postern.queue;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.shareddata.AsyncMap;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Predicate;
+import java.util.logging.Logger;
+import java.util.stream.Collectors;
+import org.postern.bus.BodyTransfer;
+import org.postern.bus.Contracts;
+import org.postern.bus.ReplicaIds;
+import org.postern.bus.ReplicaOffer;
+import org.postern.config.QueueConfig;
+
+/**
+ * Replicas, takeover and rejoin ({@code queue.replicas = 1} on a clustered node).
+ *
+ * <p><b>Owner side.</b> A message is stored in the owner's spool and, at the same time, offered to
+ * one other live queue node chosen by {@link Placement}; the receipt (hence the 250) waits for both.
+ * When the owner finishes a message it tells the holder to drop its copy.
+ *
+ * <p><b>Holder side.</b> Replicas sit in {@link ReplicaArea}, never scheduled. When their owner has
+ * been out of the cluster (Hazelcast's membership) for {@code queue.takeover_delay}, the holder
+ * claims each one in {@link Claims} and, if it wins, moves it into its own spool as owner, replicates
+ * it again when another queue node is live, and schedules it.
+ *
+ * <p><b>Rejoin.</b> A node that starts with an old spool claims every message in it before
+ * scheduling any, and cedes (removes) those another node took over meanwhile; it asks each live
+ * owner which of the replicas it holds are still queued, and drops the rest.
+ *
+ * <p>Queue nodes find each other through the cluster map {@value #NODES}: stable node id to
+ * current member id. A node is live when its member id is in Hazelcast's member list.
+ *
+ * <p>Runs on the queue verticle's event loop; file work goes to workers.
+ */
+final class Replication {
+
+  private static final Logger LOG = Logger.getLogger("postern.queue");
+  static final String NODES = "postern.queue.nodes";
+  private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration DROP_TIMEOUT = Duration.ofSeconds(10);
+  /** How often membership is read and replicas of dead owners are looked at. */
+  private static final long SWEEP_MILLIS = 1000;
+
+  /** What the queue verticle does for replication. */
+  interface Local {
+    /** Whether this node still has {@code queueId} queued (not finished). */
+    boolean holds(String queueId);
+
+    /** A replica taken over: now this node's message, to schedule. */
+    void adopted(Spool.Loaded loaded);
+  }
+
+  /** Counters, read by the metrics registry from another thread. */
+  static final class Counts {
+    final LongAdder replicated = new LongAdder();
+    final LongAdder refusedNoReplica = new LongAdder();
+    final LongAdder takenOver = new LongAdder();
+    final LongAdder ceded = new LongAdder();
+    final LongAdder possibleDuplicates = new LongAdder();
+    final LongAdder replicasDropped = new LongAdder();
+  }
+
+  /** No other queue node is live to hold a replica. */
+  static final class NoReplicaHolder extends IOException {
+    NoReplicaHolder(String message) {
+      super(message);
+    }
+  }
+
+  private final Vertx vertx;
+  private final QueueConfig config;
+  private final ClusterView view;
+  private final Spool spool;
+  private final Clock clock;
+  private final Local local;
+  private final Counts counts;
+  private ReplicaArea area;
+  private Claims claims;
+  private AsyncMap<String, String> nodes;
+  /** Stable node id to member id of every queue node that ever registered, as last read. */
+  private Map<String, String> queueNodes = Map.of();
+  /** Replicas held, by owner: kept in step with {@link ReplicaArea} on this loop. */
+  private final Map<String, Set<String>> held = new HashMap<>();
+  /** Offers accepted whose body has not come yet. */
+  private final Map<String, ReplicaOffer> offered = new HashMap<>();
+  /** Owners first seen dead at this instant. */
+  private final Map<String, Instant> deadSince = new HashMap<>();
+  /** Owners to ask, once they are live, which replicas they still need (after our restart). */
+  private final Set<String> toReconcile = new HashSet<>();
+  private boolean sweeping;
+
+  Replication(Vertx vertx, QueueConfig config, ClusterView view, Spool spool, Clock clock, Local local, Counts counts) {
+    this.counts = counts;
+    this.vertx = vertx;
+    this.config = config;
+    this.view = view;
+    this.spool = spool;
+    this.clock = clock;
+    this.local = local;
+  }
+
+  String self() {
+    return view.nodeId();
+  }
+
+  /** Opens the replica area and the cluster maps, registers this node and its consumers. */
+  Future<Void> start(java.nio.file.Path spoolDir) {
+    return vertx.executeBlocking(() -> {
+      ReplicaArea a = new ReplicaArea(spoolDir, spool.tmpDir());
+      return new Object[] {a, a.list()};
+    }, false).compose(r -> {
+      area = (ReplicaArea) r[0];
+      @SuppressWarnings("unchecked")
+      Map<String, List<String>> found = (Map<String, List<String>>) r[1];
+      found.forEach((owner, ids) -> {
+        if (!ids.isEmpty()) {
+          held.computeIfAbsent(owner, o -> new HashSet<>()).addAll(ids);
+          toReconcile.add(owner);
+        }
+      });
+      if (!held.isEmpty()) {
+        LOG.info("holding " + held.values().stream().mapToInt(Set::size).sum() + " replica(s) for "
+            + held.keySet() + " from before this start; each owner is asked which it still needs");
+      }
+      return vertx.sharedData().<String, String>getAsyncMap(Claims.MAP);
+    }).compose(m -> {
+      claims = new Claims(m, config.maxLifetime().plusDays(1));
+      return vertx.sharedData().<String, String>getAsyncMap(NODES);
+    }).compose(m -> {
+      nodes = m;
+      return nodes.put(self(), view.memberId());
+    }).compose(v -> vertx.eventBus().<Object>consumer(ReplicaOffer.address(self()), this::request).completion())
+        .compose(v -> vertx.eventBus().<Object>consumer(ReplicaIds.DROP_ADDRESS, this::request).completion())
+        .compose(v -> BodyTransfer.receive(vertx, ReplicaOffer.bodyAddress(self()), this::openReplica,
+            BodyTransfer.Options.defaults()))
+        .compose(c -> refresh())
+        .onSuccess(v -> {
+          LOG.info("queue replicas: this queue node is " + self() + " (queue.replicas = " + config.replicas()
+              + ", queue.takeover_delay = " + config.takeoverDelay().toSeconds() + "s); live queue nodes "
+              + liveQueueNodes());
+          vertx.setPeriodic(SWEEP_MILLIS, t -> sweep());
+        });
+  }
+
+  /** The stable ids of the queue nodes whose member is live now, this one included. */
+  Set<String> liveQueueNodes() {
+    Set<String> live = view.liveMembers();
+    return queueNodes.entrySet().stream().filter(e -> live.contains(e.getValue())).map(Map.Entry::getKey)
+        .collect(Collectors.toCollection(java.util.TreeSet::new));
+  }
+
+  private Future<Void> refresh() {
+    return nodes.entries().map(m -> {
+      queueNodes = Map.copyOf(m);
+      return null;
+    });
+  }
+
+  // ---- owner side -----------------------------------------------------------------------------
+
+  /**
+   * Stores a replica of {@code m} on another live queue node, the first in rendezvous order, or
+   * the second if the first fails; completes with the holder's node id once it is durable there.
+   */
+  Future<String> replicate(SpooledMessage m, Buffer body) {
+    if (Placement.ranked(m.queueId(), liveQueueNodes(), self()).isEmpty()) {
+      // The list is read every second: a node that has just joined may not be in it yet.
+      return refresh().compose(v -> replicateAmong(m, body));
+    }
+    return replicateAmong(m, body);
+  }
+
+  private Future<String> replicateAmong(SpooledMessage m, Buffer body) {
+    List<String> candidates = Placement.ranked(m.queueId(), liveQueueNodes(), self());
+    if (candidates.isEmpty()) {
+      counts.refusedNoReplica.increment();
+      return Future.failedFuture(new NoReplicaHolder("no other queue node is live to hold a replica"
+          + " (queue.replicas = 1; live queue nodes: " + liveQueueNodes() + ")"));
+    }
+    Future<String> first = replicateTo(candidates.get(0), m, body);
+    if (candidates.size() == 1) {
+      return first;
+    }
+    return first.recover(e -> {
+      LOG.warning(() -> m.queueId() + ": replica on " + candidates.get(0) + " failed (" + e.getMessage()
+          + "); trying " + candidates.get(1));
+      return replicateTo(candidates.get(1), m, body);
+    });
+  }
+
+  private Future<String> replicateTo(String holder, SpooledMessage m, Buffer body) {
+    ReplicaOffer offer = new ReplicaOffer(m.queueId(), self(), m.envelope(), m.client(), m.arrival(), body.length());
+    return Contracts.request(vertx, ReplicaOffer.address(holder), offer, REQUEST_TIMEOUT, ReplicaIds.class)
+        .compose(ready -> ready.kind() == ReplicaIds.Kind.READY ? Future.succeededFuture()
+            : Future.failedFuture(holder + " answered " + ready.kind() + " to a replica offer"))
+        .compose(v -> BodyTransfer.send(vertx, ReplicaOffer.bodyAddress(holder), m.queueId(), body,
+            BodyTransfer.Options.defaults()))
+        .map(v -> {
+          counts.replicated.increment();
+          return holder;
+        });
+  }
+
+  /**
+   * The owner finished {@code queueId}: the holder drops its replica. Best effort: asked directly
+   * when the holder is known, published to every queue node when it is not (or did not answer).
+   */
+  Future<Void> finished(String queueId, String holder) {
+    ReplicaIds drop = new ReplicaIds(ReplicaIds.Kind.DROP, self(), List.of(queueId));
+    if (holder == null) {
+      vertx.eventBus().publish(ReplicaIds.DROP_ADDRESS, drop);
+      return Future.succeededFuture();
+    }
+    return Contracts.request(vertx, ReplicaOffer.address(holder), drop, DROP_TIMEOUT, ReplicaIds.class)
+        .<Void>mapEmpty().recover(e -> {
+          LOG.warning(() -> queueId + ": replica holder " + holder + " did not confirm the drop (" + e.getMessage()
+              + "); published to every queue node instead");
+          vertx.eventBus().publish(ReplicaIds.DROP_ADDRESS, drop);
+          return Future.succeededFuture();
+        });
+  }
+
+  /**
+   * Before anything recovered is scheduled: claims each message; those another node took over while
+   * this one was away are removed here, not delivered. Returns the messages this node keeps.
+   */
+  Future<List<Spool.Loaded>> cede(List<Spool.Loaded> recovered) {
+    List<Spool.Loaded> kept = new ArrayList<>();
+    Future<Void> chain = Future.succeededFuture();
+    for (int i = 0; i < recovered.size(); i += 64) {
+      List<Spool.Loaded> batch = recovered.subList(i, Math.min(recovered.size(), i + 64));
+      chain = chain.compose(v -> Future.all(batch.stream().map(l -> claims.claim(l.message().queueId(), self(),
+          view.memberId(), view.liveMembers()).compose(o -> o.ours() ? keep(kept, l) : cedeOne(l, o.holder())))
+          .toList()).mapEmpty());
+    }
+    return chain.map(v -> kept);
+  }
+
+  private Future<Void> keep(List<Spool.Loaded> kept, Spool.Loaded l) {
+    kept.add(l);
+    return Future.succeededFuture();
+  }
+
+  private Future<Void> cedeOne(Spool.Loaded l, String holder) {
+    String id = l.message().queueId();
+    return vertx.executeBlocking(() -> {
+      spool.delete(id);
+      return null;
+    }, false).onSuccess(v -> {
+      counts.ceded.increment();
+      if (l.wasInFlight()) {
+        // Our attempt was under way when we died: its next hop may have it, and so will the node
+        // that took it over.
+        counts.possibleDuplicates.increment();
+      }
+      LOG.info(() -> id + ": ceded to " + holder + ", which took it over while this node was away; not delivered"
+          + " here" + (l.wasInFlight() ? "; possible duplicate: a delivery attempt was under way when this node"
+          + " stopped" : ""));
+    }).mapEmpty();
+  }
+
+  // ---- holder side ----------------------------------------------------------------------------
+
+  /** Offers, drops and checks addressed to this node (or published to all). */
+  private void request(Message<Object> m) {
+    Object body = m.body();
+    if (body instanceof ReplicaOffer offer) {
+      accept(offer, m);
+    } else if (body instanceof ReplicaIds ids) {
+      switch (ids.kind()) {
+        case DROP -> drop(ids.node(), ids.queueIds(), "finished by its owner").onComplete(ar -> {
+          if (ar.succeeded()) {
+            m.reply(new ReplicaIds(ReplicaIds.Kind.DROPPED, self(), ids.queueIds()));
+          } else {
+            m.fail(451, "4.3.0 cannot drop replicas: " + ar.cause().getMessage());
+          }
+        });
+        case CHECK -> m.reply(new ReplicaIds(ReplicaIds.Kind.HELD, self(),
+            ids.queueIds().stream().filter(local::holds).toList()));
+        default -> m.fail(400, "unexpected " + ids.kind());
+      }
+    } else {
+      m.fail(400, "expected ReplicaOffer or ReplicaIds");
+    }
+  }
+
+  private void accept(ReplicaOffer offer, Message<Object> m) {
+    if (offer.owner().equals(self())) {
+      m.fail(400, "a node does not hold its own replicas");
+      return;
+    }
+    offered.put(offer.queueId(), offer);
+    // An offer whose body never comes is forgotten.
+    vertx.setTimer(REQUEST_TIMEOUT.toMillis() * 2, t -> offered.remove(offer.queueId(), offer));
+    m.reply(new ReplicaIds(ReplicaIds.Kind.READY, self(), List.of(offer.queueId())));
+  }
+
+  private Future<BodyTransfer.Sink> openReplica(String queueId, long total) {
+    ReplicaOffer offer = offered.remove(queueId);
+    if (offer == null) {
+      return Future.failedFuture("no replica offer for " + queueId);
+    }
+    if (offer.bodyLength() != total) {
+      return Future.failedFuture("body of " + total + " octets, " + offer.bodyLength() + " offered");
+    }
+    SpooledMessage m = new SpooledMessage(offer.queueId(), offer.envelope(), offer.client(), offer.arrival());
+    return vertx.executeBlocking(() -> area.begin(offer.owner(), m, total), false).map(in -> new BodyTransfer.Sink() {
+      @Override
+      public Future<Void> write(Buffer data) {
+        return vertx.executeBlocking(() -> {
+          area.append(in, data);
+          return null;
+        }, false);
+      }
+
+      @Override
+      public Future<Void> end() {
+        return vertx.<Void>executeBlocking(() -> {
+          area.commit(in);
+          return null;
+        }, false).onSuccess(v -> {
+          held.computeIfAbsent(offer.owner(), o -> new HashSet<>()).add(queueId);
+          LOG.fine(() -> queueId + ": replica held for " + offer.owner());
+        });
+      }
+
+      @Override
+      public void abort(String reason) {
+        LOG.warning(() -> queueId + ": replica for " + offer.owner() + " abandoned: " + reason);
+        vertx.executeBlocking(() -> {
+          area.abort(in);
+          return null;
+        }, false);
+      }
+    });
+  }
+
+  private Future<Void> drop(String why, List<String> ids, String reason) {
+    return vertx.executeBlocking(() -> area.drop(ids), false).map(n -> {
+      held.values().forEach(s -> s.removeAll(ids));
+      counts.replicasDropped.add(n);
+      if (n > 0) {
+        LOG.fine(() -> n + " replica(s) dropped (" + why + ": " + reason + ")");
+      }
+      return null;
+    });
+  }
+
+  // ---- takeover and reconciliation ------------------------------------------------------------
+
+  private void sweep() {
+    if (sweeping) {
+      return;
+    }
+    sweeping = true;
+    refresh().compose(v -> {
+      Set<String> live = liveQueueNodes();
+      Instant now = clock.instant();
+      List<Future<Void>> work = new ArrayList<>();
+      for (Map.Entry<String, Set<String>> e : held.entrySet()) {
+        String owner = e.getKey();
+        if (e.getValue().isEmpty()) {
+          continue;
+        }
+        if (live.contains(owner)) {
+          deadSince.remove(owner);
+          if (toReconcile.remove(owner)) {
+            work.add(reconcile(owner, List.copyOf(e.getValue())));
+          }
+          continue;
+        }
+        Instant since = deadSince.computeIfAbsent(owner, o -> {
+          LOG.info("queue node " + o + " is not in the cluster; its " + e.getValue().size()
+              + " replica(s) here are taken over in " + config.takeoverDelay().toSeconds() + "s unless it returns");
+          return now;
+        });
+        if (!since.plus(config.takeoverDelay()).isAfter(now)) {
+          work.add(takeOver(owner, List.copyOf(e.getValue())));
+        }
+      }
+      return Future.join(work).mapEmpty();
+    }).onComplete(ar -> {
+      sweeping = false;
+      if (ar.failed()) {
+        LOG.warning("replica sweep: " + ar.cause().getMessage());
+      }
+    });
+  }
+
+  /** Asks a live owner which replicas it still needs; the others were finished while we were away. */
+  private Future<Void> reconcile(String owner, List<String> ids) {
+    List<Future<Void>> parts = new ArrayList<>();
+    for (int i = 0; i < ids.size(); i += ReplicaIds.MAX_IDS) {
+      List<String> part = ids.subList(i, Math.min(ids.size(), i + ReplicaIds.MAX_IDS));
+      parts.add(Contracts.request(vertx, ReplicaOffer.address(owner), new ReplicaIds(ReplicaIds.Kind.CHECK, self(), part),
+          REQUEST_TIMEOUT, ReplicaIds.class).compose(answer -> {
+            Set<String> still = new HashSet<>(answer.queueIds());
+            List<String> gone = part.stream().filter(Predicate.not(still::contains)).toList();
+            LOG.info("replicas for " + owner + ": " + still.size() + " still queued there, " + gone.size()
+                + " finished while this node was away (dropped)");
+            return drop(owner, gone, "finished while this node was away");
+          }));
+    }
+    return Future.join(parts).<Void>mapEmpty().onFailure(e -> toReconcile.add(owner));
+  }
+
+  private Future<Void> takeOver(String owner, List<String> ids) {
+    Future<Void> chain = Future.succeededFuture();
+    int[] outcome = new int[2];
+    for (String id : ids) {
+      chain = chain.compose(v -> claims.claim(id, self(), view.memberId(), view.liveMembers())).compose(o -> {
+        if (!o.ours()) {
+          outcome[1]++;
+          return drop(owner, List.of(id), o.holder() + " delivers it");
+        }
+        outcome[0]++;
+        return vertx.executeBlocking(() -> spool.adopt(area.file(owner, id)), false).map(loaded -> {
+          held.getOrDefault(owner, new HashSet<>()).remove(id);
+          counts.takenOver.increment();
+          LOG.info(() -> id + ": taken over from " + owner + ", which left the cluster; delivered from this node"
+              + " (possible duplicate if " + owner + " delivered it just before it died)");
+          local.adopted(loaded);
+          return null;
+        });
+      }).recover(e -> {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+          held.getOrDefault(owner, new HashSet<>()).remove(id); // dropped meanwhile: nothing to take over
+          return Future.succeededFuture();
+        }
+        LOG.warning(() -> id + ": takeover from " + owner + " failed: " + e.getMessage() + "; will retry");
+        return Future.succeededFuture();
+      });
+    }
+    return chain.onSuccess(v -> LOG.info("takeover from " + owner + ": " + outcome[0] + " message(s) taken over, "
+        + outcome[1] + " claimed by other nodes"));
+  }
+}

@@ -1,0 +1,129 @@
+package org.postern.queue;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.ReplyException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.postern.bus.ClientInfo;
+import org.postern.bus.Contracts;
+import org.postern.bus.EnqueueReceipt;
+import org.postern.bus.EnqueueRequest;
+import org.postern.bus.QueueIds;
+import org.postern.config.ConfigLoader;
+import org.postern.config.QueueConfig;
+import org.postern.smtp.Envelope;
+
+/**
+ * Replication inside one Vert.x (the cluster map and the bus behave as a cluster's do, on one
+ * JVM): the receipt waits for a replica on the other queue node, no other node means 451, and a
+ * node that returns cedes what another node claimed while it was away.
+ */
+class ReplicationTest {
+
+  @TempDir
+  Path dir;
+  Vertx vertx;
+
+  record View(String nodeId, String memberId, Set<String> liveMembers) implements ClusterView {}
+
+  @BeforeEach
+  void start() {
+    vertx = Vertx.vertx();
+    Contracts.register(vertx);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    vertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  private QueueConfig config(Path spool) throws Exception {
+    return ConfigLoader.load(null, List.of("queue.spool_dir=" + spool, "queue.defer_deliveries=yes")).queue();
+  }
+
+  private static EnqueueRequest request(String id) {
+    Envelope env = new Envelope(org.postern.smtp.Path.parseMailbox("a@example.org"),
+        List.of(org.postern.smtp.Path.parseMailbox("b@example.net")), Map.of());
+    return new EnqueueRequest(id, env, new ClientInfo("127.0.0.1", "client.test", "ESMTP", null),
+        Buffer.buffer("Subject: replicated\r\n\r\n" + "x".repeat(600_000) + "\r\n"));
+  }
+
+  private QueueVerticle deploy(String node, String member, Set<String> live) throws Exception {
+    QueueVerticle q = new QueueVerticle(config(dir.resolve(node)), "mx.test", Clock.systemUTC(),
+        new View(node, member, live));
+    vertx.deployVerticle(q).await(20, TimeUnit.SECONDS);
+    return q;
+  }
+
+  @Test
+  void theReceiptWaitsForAReplicaOnTheOtherQueueNode() throws Exception {
+    Set<String> live = Set.of("m-b", "m-c");
+    QueueVerticle b = deploy("node-b", "m-b", live);
+    QueueVerticle c = deploy("node-c", "m-c", live);
+    for (int i = 0; i < 6; i++) {
+      String id = QueueIds.next();
+      assertEquals(id, Contracts.request(vertx, EnqueueRequest.ADDRESS, request(id), Duration.ofSeconds(20),
+          EnqueueReceipt.class).await(20, TimeUnit.SECONDS).queueId());
+      // Whichever node took it, the other holds the replica, whole, filed under the owner.
+      boolean onB = Files.exists(dir.resolve("node-b/active/" + id + ".msg"));
+      String owner = onB ? "node-b" : "node-c";
+      String holder = onB ? "node-c" : "node-b";
+      assertTrue(Files.exists(dir.resolve(owner + "/active/" + id + ".msg")));
+      Path replica = dir.resolve(holder + "/replica/" + owner + "/" + id + ".msg");
+      assertTrue(Files.exists(replica), "replica of " + id + " on " + holder);
+      assertEquals(Files.size(dir.resolve(owner + "/active/" + id + ".msg")), Files.size(replica));
+      assertFalse(Files.exists(dir.resolve(holder + "/active/" + id + ".msg")), "the holder does not own it");
+    }
+    assertEquals(6, b.replicationCounters().get("replicated").getAsLong()
+        + c.replicationCounters().get("replicated").getAsLong());
+  }
+
+  @Test
+  void withNoOtherQueueNodeLiveTheClientGetsA451AndNothingIsKept() throws Exception {
+    QueueVerticle b = deploy("node-b", "m-b", Set.of("m-b"));
+    String id = QueueIds.next();
+    Exception e = assertThrows(Exception.class, () -> Contracts.request(vertx, EnqueueRequest.ADDRESS, request(id),
+        Duration.ofSeconds(20), EnqueueReceipt.class).await(20, TimeUnit.SECONDS));
+    ReplyException re = (ReplyException) (e instanceof ReplyException ? e : e.getCause());
+    assertEquals(451, re.failureCode());
+    assertEquals("4.3.0 Error: no queue replica available, try again later", re.getMessage());
+    assertFalse(Files.exists(dir.resolve("node-b/active/" + id + ".msg")), "the lone copy is removed");
+    assertEquals(1, b.replicationCounters().get("refused_no_replica").getAsLong());
+  }
+
+  @Test
+  void aReturningNodeCedesWhatAnotherNodeClaimedAndKeepsTheRest() throws Exception {
+    Spool old = new Spool(dir.resolve("node-c"));
+    String taken = QueueIds.next();
+    String kept = QueueIds.next();
+    for (String id : List.of(taken, kept)) {
+      old.store(SpooledMessage.of(request(id), Instant.now()), request(id).body());
+    }
+    // While C was away, B (live) claimed one of them.
+    vertx.sharedData().<String, String>getAsyncMap(Claims.MAP).await(5, TimeUnit.SECONDS)
+        .put(taken, "node-b m-b").await(5, TimeUnit.SECONDS);
+    QueueVerticle c = deploy("node-c", "m-c2", Set.of("m-b", "m-c2"));
+    assertFalse(Files.exists(dir.resolve("node-c/active/" + taken + ".msg")), "ceded");
+    assertTrue(Files.exists(dir.resolve("node-c/active/" + kept + ".msg")), "still C's own");
+    assertEquals(1, c.replicationCounters().get("ceded").getAsLong());
+    assertEquals("node-c m-c2", vertx.sharedData().<String, String>getAsyncMap(Claims.MAP).await(5, TimeUnit.SECONDS)
+        .get(kept).await(5, TimeUnit.SECONDS), "C claimed what it keeps before scheduling it");
+  }
+}
