@@ -94,8 +94,8 @@ public final class Main implements Callable<Integer> {
       try {
         PosternConfig started = cfg;
         Future<ClusterJoin.Joined> joined = cluster ? ClusterJoin.join(cfg.cluster(), busCredentials)
-            : Future.succeededFuture(new ClusterJoin.Joined(Vertx.vertx(), () -> 1));
-        node = joined.compose(j -> Node.start(j.vertx(), started, roleSet, j.members()))
+            : Future.succeededFuture(ClusterJoin.Joined.standalone(Vertx.vertx()));
+        node = joined.compose(j -> Node.start(j.vertx(), started, roleSet, j.members(), j.view()))
             .toCompletionStage().toCompletableFuture().get();
       } catch (java.util.concurrent.ExecutionException e) {
         Throwable cause = e.getCause() == null ? e : e.getCause();

@@ -17,6 +17,9 @@ import java.util.logging.Logger;
 import org.postern.bus.Contracts;
 import org.postern.config.PosternConfig;
 import org.postern.config.Settings;
+import org.postern.node.cluster.ClusterQueueAdmin;
+import org.postern.node.cluster.ClusterView;
+import org.postern.node.cluster.QueueAdminRelay;
 import org.postern.node.push.ConfigPushVerticle;
 import org.postern.node.push.ConfigRoutes;
 import org.postern.inbound.InboundVerticle;
@@ -80,6 +83,15 @@ public final class Node {
    * may change while it runs): configuration pushes wait for that many answers.
    */
   public static Future<Node> start(Vertx vertx, PosternConfig config, Set<Role> roles, IntSupplier members) {
+    return start(vertx, config, roles, members, null);
+  }
+
+  /**
+   * As {@link #start(Vertx, PosternConfig, Set, IntSupplier)}; with a {@code view} of the cluster,
+   * the queue answers other members' admin requests, and the admin API answers for the cluster.
+   */
+  public static Future<Node> start(Vertx vertx, PosternConfig config, Set<Role> roles, IntSupplier members,
+      ClusterView view) {
     Future<Void> keys = checkKeys(config, roles);
     if (keys.failed()) {
       return vertx.close().transform(ignored -> Future.failedFuture(keys.cause()));
@@ -111,9 +123,13 @@ public final class Node {
           Settings.CLUSTER_OPERATOR_KEYS.parse(config.values().get(Settings.CLUSTER_OPERATOR_KEYS.key())), policy)));
       if (roles.contains(Role.QUEUE)) {
         chain = chain.compose(v -> deploy(vertx, new QueueVerticle(config.queue(), hostname, Clock.systemUTC())));
+        if (view != null) {
+          // Other members' admin APIs reach this queue through its node's own address.
+          chain = chain.compose(v -> deploy(vertx, new QueueAdminRelay(view.self(), hostname, AdminBridge.QUEUE_DEADLINE)));
+        }
         // The admin API runs beside the queue it administers (postern queue); see deploy/README.md.
         if (config.node().adminListen() != null) {
-          chain = chain.compose(v -> deployAdmin(vertx, config, metrics, members).map(a -> {
+          chain = chain.compose(v -> deployAdmin(vertx, config, metrics, members, view).map(a -> {
             admin[0] = a;
             return null;
           }));
@@ -175,9 +191,10 @@ public final class Node {
    * stop the node: mail flows without it, and the error says what {@code postern queue} will miss.
    */
   private static Future<AdminBridge> deployAdmin(Vertx vertx, PosternConfig config, PrometheusMeterRegistry metrics,
-      IntSupplier members) {
+      IntSupplier members, ClusterView view) {
     AdminBridge bridge = new AdminBridge(config.node().adminListen(), Path.of(config.node().dataDir()), metrics,
-        new ConfigRoutes(vertx, members));
+        new ConfigRoutes(vertx, members),
+        view == null ? null : new ClusterQueueAdmin(vertx, view, AdminBridge.QUEUE_DEADLINE));
     return deploy(vertx, bridge).map(id -> bridge).recover(e -> {
       LOG.severe("admin API: cannot listen on " + AdminBridge.address(config.node().adminListen().host(),
           config.node().adminListen().port()) + ": " + e.getMessage()

@@ -51,10 +51,16 @@ public final class ClusterJoin {
   }
 
   /**
-   * A joined node's Vert.x, and how many members the cluster has now (Hazelcast's membership, read
-   * at each call).
+   * A joined node's Vert.x, how many members the cluster has now (Hazelcast's membership, read at
+   * each call), and the members' node ids ({@code view}, null for a standalone node).
    */
-  public record Joined(Vertx vertx, IntSupplier members) {}
+  public record Joined(Vertx vertx, IntSupplier members, ClusterView view) {
+
+    /** A standalone node: one member, no view. */
+    public static Joined standalone(Vertx vertx) {
+      return new Joined(vertx, () -> 1, null);
+    }
+  }
 
   /** Starts a clustered Vert.x and waits for it to join; logs what is and is not encrypted. */
   public static Future<Joined> join(ClusterConfig cluster, BusCredentials credentials) {
@@ -77,6 +83,7 @@ public final class ClusterJoin {
     return Vertx.builder().with(new VertxOptions().setEventBusOptions(bus)).withClusterManager(manager)
         .buildClustered()
         .onSuccess(v -> MembershipLog.attach(manager.getHazelcastInstance()))
-        .map(v -> new Joined(v, () -> manager.getHazelcastInstance().getCluster().getMembers().size()));
+        .map(v -> new Joined(v, () -> manager.getHazelcastInstance().getCluster().getMembers().size(),
+            new ClusterView(manager)));
   }
 }
