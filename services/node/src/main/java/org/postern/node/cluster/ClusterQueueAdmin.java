@@ -1,6 +1,7 @@
 package org.postern.node.cluster;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
@@ -22,6 +23,9 @@ public final class ClusterQueueAdmin {
 
   /** How long {@code list} and {@code show} wait for each node: they only read memory. */
   public static final Duration VIEW_DEADLINE = Duration.ofSeconds(10);
+
+  /** How long to look up the address of a member that did not answer. */
+  private static final Duration DESCRIBE_DEADLINE = Duration.ofSeconds(2);
 
   private final Vertx vertx;
   private final ClusterView view;
@@ -56,7 +60,14 @@ public final class ClusterQueueAdmin {
         .recover(e -> {
           NodeAnswer answer = classify(id, e, deadline);
           // The member's address tells the operator which one is meant; a member that left has none.
-          return view.describe(id).map(answer::withMember).otherwise(answer);
+          // Hazelcast may ask the silent member itself for it: wait a moment only.
+          Promise<NodeAnswer> described = Promise.promise();
+          long timer = vertx.setTimer(DESCRIBE_DEADLINE.toMillis(), t -> described.tryComplete(answer));
+          view.describe(id).onComplete(ar -> {
+            vertx.cancelTimer(timer);
+            described.tryComplete(ar.succeeded() ? answer.withMember(ar.result()) : answer);
+          });
+          return described.future();
         });
   }
 
