@@ -98,7 +98,11 @@ final class BrokenTlsPeers {
     });
     shared.get(key(target)).onComplete(ar -> {
       vertx.cancelTimer(timer);
-      long left = ar.succeeded() && ar.result() != null ? ar.result() - System.currentTimeMillis() : 0;
+      // Anything on Hazelcast's network can write this map: accept a time only, and no longer
+      // than this node's own memory time.
+      Object value = ar.succeeded() ? ar.result() : null;
+      long left = value instanceof Long expiry
+          ? Math.min(expiry - System.currentTimeMillis(), Duration.ofNanos(memoryNanos).toMillis()) : 0;
       if (left > 0 && answer.tryComplete(Remembered.CLUSTER)) {
         // Remembered here too, for as long as the cluster remembers it.
         until.put(key(target), clock.getAsLong() + Duration.ofMillis(left).toNanos());
