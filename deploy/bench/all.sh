@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # deploy/bench/all.sh: the whole benchmark suite, one scenario after the other, on a quiet machine.
-# Not part of `mvn verify`. About 30 minutes.
+# Not part of `mvn verify`. About 35 minutes.
 #
 #   1. inbound.sh   acceptance plaintext against STARTTLS at 1, 10 and 100 sessions; handshakes/s,
 #                   OpenSSL engine against JDK engine; sessions held and memory per session
@@ -11,13 +11,14 @@
 #   5. relay.sh     end-to-end relay rate (inbound -> queue -> outbound -> sink), both engines, and
 #                   the latency percentiles at half the sustained rate
 #   6. jmh.sh       JMH microbenchmarks of the parser, DATA reader and session state machine
+#   7. cluster.sh   one node against a three-node cluster on loopback, the same load into both
 #
 # Each writes deploy/bench/results/<scenario>-<date>.md with the machine's details; this script
 # adds results/suite-<date>.md: the physical limit (`openssl speed` for the key types in use) and
-# links to the tables. Environment: SCENARIOS (default "inbound active handshake queue relay jmh").
+# links to the tables. Environment: SCENARIOS (default "inbound active handshake queue relay jmh cluster").
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-SCENARIOS="${SCENARIOS:-inbound active handshake queue relay jmh}"
+SCENARIOS="${SCENARIOS:-inbound active handshake queue relay jmh cluster}"
 day="$(date -u +%Y-%m-%d)"
 out="$here/results/suite-$day.md"
 mkdir -p "$here/results"

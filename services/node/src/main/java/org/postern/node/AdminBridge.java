@@ -25,13 +25,15 @@ import org.postern.bus.Contracts;
 import org.postern.bus.QueueAdminReply;
 import org.postern.bus.QueueAdminRequest;
 import org.postern.config.HostPort;
+import org.postern.node.cluster.ClusterQueueAdmin;
 import org.postern.node.push.ConfigRoutes;
 import org.postern.tls.KeyFiles;
 
 /**
  * The admin API that {@code postern queue} talks to: {@code POST /queue} with
  * {@code {"action": ..., "target": ...}}, forwarded as a {@link QueueAdminRequest} over the event
- * bus to this node's queue, answered with the queue's JSON. {@code postern config} uses
+ * bus to this node's queue, answered with the queue's JSON; in a cluster, to every member's queue,
+ * answered with the merged JSON ({@link ClusterQueueAdmin}). {@code postern config} uses
  * {@code /config/*} ({@link ConfigRoutes}).
  *
  * <p><b>Trust:</b> none in the caller. Every request must carry {@code Authorization: Bearer
@@ -57,6 +59,7 @@ public final class AdminBridge extends VerticleBase {
   private final Path dataDir;
   private final PrometheusMeterRegistry metrics;
   private final ConfigRoutes config;
+  private final ClusterQueueAdmin cluster;
   private byte[] token;
   private HttpServer server;
 
@@ -65,10 +68,20 @@ public final class AdminBridge extends VerticleBase {
    * @param config the configuration-push endpoints ({@code /config/*}), or null for none
    */
   public AdminBridge(HostPort listen, Path dataDir, PrometheusMeterRegistry metrics, ConfigRoutes config) {
+    this(listen, dataDir, metrics, config, null);
+  }
+
+  /**
+   * @param cluster in a cluster, the queue of every member ({@code POST /queue} answers for the
+   *     whole cluster); null on a standalone node, whose own queue answers
+   */
+  public AdminBridge(HostPort listen, Path dataDir, PrometheusMeterRegistry metrics, ConfigRoutes config,
+      ClusterQueueAdmin cluster) {
     this.listen = listen;
     this.dataDir = dataDir;
     this.metrics = metrics;
     this.config = config;
+    this.cluster = cluster;
   }
 
   @Override
@@ -142,11 +155,14 @@ public final class AdminBridge extends VerticleBase {
     }
     String what = req.action().name().toLowerCase(Locale.ROOT) + " " + req.target();
     LOG.fine(() -> "admin: " + what + " from " + ctx.request().remoteAddress());
-    Contracts.request(vertx, QueueAdminRequest.ADDRESS, req, QUEUE_DEADLINE, QueueAdminReply.class)
-        .onSuccess(reply -> {
+    Future<JsonObject> answer = cluster != null ? cluster.call(req)
+        : Contracts.request(vertx, QueueAdminRequest.ADDRESS, req, QUEUE_DEADLINE, QueueAdminReply.class)
+            .map(QueueAdminReply::result);
+    answer
+        .onSuccess(result -> {
           if (!ctx.response().closed()) {
             ctx.response().setStatusCode(200).putHeader("Content-Type", "application/json")
-                .end(reply.result().encode());
+                .end(result.encode());
           }
         })
         .onFailure(e -> {
@@ -162,7 +178,11 @@ public final class AdminBridge extends VerticleBase {
                 status = 504;
                 message = "the queue did not answer within " + QUEUE_DEADLINE.toSeconds() + "s";
               }
-              default -> status = re.failureCode() == 400 || re.failureCode() == 404 ? re.failureCode() : 500;
+              default -> status = switch (re.failureCode()) {
+                // 503 and 504 come from the cluster: no member runs a queue, or none answered.
+                case 400, 404, 503, 504 -> re.failureCode();
+                default -> 500;
+              };
             }
           }
           String m = message;

@@ -31,12 +31,40 @@ final class MailqFormat {
    * The queue as mailq shows it: per message the queue id (then {@code *} active, {@code !} held,
    * a space for deferred), size, arrival and sender; under it each pending recipient, after its
    * last reply in parentheses; then one summary line with the counts per state and destination.
+   * A cluster's answer (with {@code "nodes"}) is shown node by node, then the cluster's totals and
+   * a line for each node whose queue is missing from the answer.
    */
   String list(JsonObject result) {
-    JsonArray messages = result.getJsonArray("messages");
-    if (messages.isEmpty()) {
-      return "Mail queue is empty\n";
+    JsonArray nodes = result.getJsonArray("nodes");
+    if (nodes == null) {
+      JsonArray messages = result.getJsonArray("messages");
+      return messages.isEmpty() ? "Mail queue is empty\n" : messages(messages) + summary(result) + "\n";
     }
+    StringBuilder sb = new StringBuilder();
+    int queues = 0;
+    for (Object o : nodes) {
+      JsonObject n = (JsonObject) o;
+      if (!"ok".equals(n.getString("status"))) {
+        continue;
+      }
+      queues++;
+      String name = n.getString("node");
+      JsonArray mine = new JsonArray();
+      for (Object m : result.getJsonArray("messages")) {
+        if (name.equals(((JsonObject) m).getString("node"))) {
+          mine.add(m);
+        }
+      }
+      sb.append("Node ").append(name).append(":\n")
+          .append(mine.isEmpty() ? "Mail queue is empty\n" : messages(mine))
+          .append(counts(n.getJsonObject("counts"))).append(" on ").append(name).append(".\n\n");
+    }
+    sb.append(counts(result.getJsonObject("counts"))).append(" on ").append(queues).append(" queue node")
+        .append(queues == 1 ? "" : "s").append("; destinations: ").append(destinations(result)).append(".\n");
+    return sb.append(missing(result)).toString();
+  }
+
+  private String messages(JsonArray messages) {
     StringBuilder sb = new StringBuilder();
     sb.append(String.format("%-17s %8s %-20s %s%n", "-Queue ID-", "--Size--", "----Arrival Time----",
         "-Sender/Recipient-------"));
@@ -61,22 +89,51 @@ final class MailqFormat {
       }
       sb.append('\n');
     }
-    sb.append(summary(result)).append('\n');
     return sb.toString();
   }
 
   /** {@code -- 3 Kbytes in 2 Requests (1 active, 0 deferred, 1 held); destinations: example.net 2, example.org 1.} */
   static String summary(JsonObject result) {
-    JsonObject c = result.getJsonObject("counts");
+    return counts(result.getJsonObject("counts")) + "; destinations: " + destinations(result) + ".";
+  }
+
+  /** {@code -- 3 Kbytes in 2 Requests (1 active, 0 deferred, 1 held)}. */
+  private static String counts(JsonObject c) {
     long kbytes = (c.getLong("octets") + 1023) / 1024;
-    int total = c.getInteger("total");
+    long total = c.getLong("total");
+    return "-- " + kbytes + " Kbytes in " + total + " Request" + (total == 1 ? "" : "s") + " ("
+        + c.getLong("active") + " active, " + c.getLong("deferred") + " deferred, " + c.getLong("held") + " held)";
+  }
+
+  private static String destinations(JsonObject result) {
     List<String> dest = new ArrayList<>();
     for (Map.Entry<String, Object> e : result.getJsonObject("destinations")) {
       dest.add(e.getKey() + " " + ((JsonObject) e.getValue()).getInteger("messages"));
     }
-    return "-- " + kbytes + " Kbytes in " + total + " Request" + (total == 1 ? "" : "s") + " ("
-        + c.getInteger("active") + " active, " + c.getInteger("deferred") + " deferred, " + c.getInteger("held")
-        + " held); destinations: " + (dest.isEmpty() ? "none" : String.join(", ", dest)) + ".";
+    return dest.isEmpty() ? "none" : String.join(", ", dest);
+  }
+
+  /**
+   * In a cluster's answer, one line per member whose queue is missing from it (no answer, or an
+   * error); empty when every queue answered.
+   */
+  static String missing(JsonObject result) {
+    JsonArray nodes = result.getJsonArray("nodes");
+    if (nodes == null) {
+      return "";
+    }
+    StringBuilder sb = new StringBuilder();
+    for (Object o : nodes) {
+      JsonObject n = (JsonObject) o;
+      String status = n.getString("status");
+      if (status.equals("no_answer") || status.equals("failed")) {
+        String who = n.getString("member") != null ? n.getString("member") + " (node id " + n.getString("id") + ")"
+            : "node id " + n.getString("id");
+        sb.append("-- INCOMPLETE: ").append(who).append(": ").append(n.getString("error"))
+            .append("; its queue is not included\n");
+      }
+    }
+    return sb.toString();
   }
 
   /** One message in full: envelope, schedule, recipients, then its header section. */
@@ -86,6 +143,9 @@ final class MailqFormat {
     JsonObject client = env.getJsonObject("client");
     StringBuilder sb = new StringBuilder();
     sb.append("Queue ID:    ").append(m.getString("queueId")).append(" (").append(m.getString("state")).append(")\n");
+    if (result.getJsonArray("nodes") != null) {
+      sb.append("Node:        ").append(result.getString("node")).append('\n');
+    }
     sb.append("Arrival:     ").append(arrival(m.getString("arrival"))).append(" (").append(m.getString("arrival"))
         .append(")\n");
     sb.append("Size:        ").append(m.getLong("size")).append(" octets\n");
@@ -134,19 +194,28 @@ final class MailqFormat {
     StringBuilder sb = new StringBuilder();
     JsonArray changed = result.getJsonArray("changed");
     JsonArray skipped = result.getJsonArray("skipped");
+    JsonObject on = result.getJsonObject("changedOn", new JsonObject());
     for (Object id : changed) {
-      sb.append(id).append(": ").append(verb).append('\n');
+      sb.append(id).append(": ").append(verb)
+          .append(on.getString(String.valueOf(id)) == null ? "" : " (on " + on.getString(String.valueOf(id)) + ")")
+          .append('\n');
     }
     for (Object o : skipped) {
       JsonObject s = (JsonObject) o;
-      sb.append(s.getString("queueId")).append(": skipped: ").append(s.getString("reason")).append('\n');
+      sb.append(s.getString("queueId")).append(": skipped: ").append(s.getString("reason"))
+          .append(s.getString("node") == null ? "" : " (on " + s.getString("node") + ")").append('\n');
     }
     sb.append(action).append(' ').append(result.getString("target")).append(": ").append(changed.size())
         .append(changed.size() == 1 ? " message " : " messages ").append(verb);
     if (!skipped.isEmpty()) {
       sb.append(", ").append(skipped.size()).append(" skipped");
     }
-    return sb.append('\n').toString();
+    JsonArray nodes = result.getJsonArray("nodes");
+    if (nodes != null) {
+      long queues = nodes.stream().filter(n -> ((JsonObject) n).getString("status").matches("ok|not_here")).count();
+      sb.append(" on ").append(queues).append(" queue node").append(queues == 1 ? "" : "s");
+    }
+    return sb.append('\n').append(missing(result)).toString();
   }
 
   private String arrival(String iso) {

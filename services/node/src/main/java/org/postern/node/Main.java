@@ -97,9 +97,9 @@ public final class Main implements Callable<Integer> {
         PosternConfig started = cfg;
         String id = nodeId;
         Future<ClusterJoin.Joined> joined = cluster ? ClusterJoin.join(cfg.cluster(), busCredentials)
-            : Future.succeededFuture(new ClusterJoin.Joined(Vertx.vertx(), () -> 1));
+            : Future.succeededFuture(ClusterJoin.Joined.standalone(Vertx.vertx()));
         node = joined.compose(j -> Node.start(j.vertx(), started, roleSet, j.members(),
-                j.hazelcast() == null ? null : new org.postern.node.cluster.HazelcastView(id, j.hazelcast())))
+                j.hazelcast() == null ? null : new org.postern.node.cluster.HazelcastView(id, j.hazelcast()), j.view()))
             .toCompletionStage().toCompletableFuture().get();
       } catch (java.util.concurrent.ExecutionException e) {
         Throwable cause = e.getCause() == null ? e : e.getCause();

@@ -19,6 +19,9 @@ import java.util.logging.Logger;
 import org.postern.bus.Contracts;
 import org.postern.config.PosternConfig;
 import org.postern.config.Settings;
+import org.postern.node.cluster.ClusterQueueAdmin;
+import org.postern.node.cluster.ClusterMembers;
+import org.postern.node.cluster.QueueAdminRelay;
 import org.postern.node.push.ConfigPushVerticle;
 import org.postern.node.push.ConfigRoutes;
 import org.postern.inbound.InboundVerticle;
@@ -83,15 +86,17 @@ public final class Node {
    * may change while it runs): configuration pushes wait for that many answers.
    */
   public static Future<Node> start(Vertx vertx, PosternConfig config, Set<Role> roles, IntSupplier members) {
-    return start(vertx, config, roles, members, null);
+    return start(vertx, config, roles, members, null, null);
   }
 
   /**
-   * As {@link #start(Vertx, PosternConfig, Set, IntSupplier)}, with the queue's view of the cluster
-   * ({@code null} standalone), through which the queue keeps replicas on other queue nodes.
+   * As {@link #start(Vertx, PosternConfig, Set, IntSupplier)}, in a cluster: through {@code cluster},
+   * the queue's view of Hazelcast's members, the queue keeps replicas on other queue nodes; with
+   * {@code view}, the queue answers other members' admin requests and the admin API answers for the
+   * cluster. Both are null on a standalone node.
    */
   public static Future<Node> start(Vertx vertx, PosternConfig config, Set<Role> roles, IntSupplier members,
-      ClusterView cluster) {
+      ClusterView cluster, ClusterMembers view) {
     Future<Void> keys = checkKeys(config, roles);
     if (keys.failed()) {
       return vertx.close().transform(ignored -> Future.failedFuture(keys.cause()));
@@ -150,9 +155,13 @@ public final class Node {
         queue.replicationCounters().forEach((name, value) -> FunctionCounter.builder("postern_queue_" + name, value,
             LongSupplier::getAsLong).description("queue replication: " + name.replace('_', ' ')).register(metrics));
         chain = chain.compose(v -> deploy(vertx, queue));
+        if (view != null) {
+          // Other members' admin APIs reach this queue through its node's own address.
+          chain = chain.compose(v -> deploy(vertx, new QueueAdminRelay(view.self(), hostname, AdminBridge.QUEUE_DEADLINE)));
+        }
         // The admin API runs beside the queue it administers (postern queue); see deploy/README.md.
         if (config.node().adminListen() != null) {
-          chain = chain.compose(v -> deployAdmin(vertx, config, metrics, members).map(a -> {
+          chain = chain.compose(v -> deployAdmin(vertx, config, metrics, members, view).map(a -> {
             admin[0] = a;
             return null;
           }));
@@ -199,9 +208,10 @@ public final class Node {
    * stop the node: mail flows without it, and the error says what {@code postern queue} will miss.
    */
   private static Future<AdminBridge> deployAdmin(Vertx vertx, PosternConfig config, PrometheusMeterRegistry metrics,
-      IntSupplier members) {
+      IntSupplier members, ClusterMembers view) {
     AdminBridge bridge = new AdminBridge(config.node().adminListen(), Path.of(config.node().dataDir()), metrics,
-        new ConfigRoutes(vertx, members));
+        new ConfigRoutes(vertx, members),
+        view == null ? null : new ClusterQueueAdmin(vertx, view, AdminBridge.QUEUE_DEADLINE));
     return deploy(vertx, bridge).map(id -> bridge).recover(e -> {
       LOG.severe("admin API: cannot listen on " + AdminBridge.address(config.node().adminListen().host(),
           config.node().adminListen().port()) + ": " + e.getMessage()

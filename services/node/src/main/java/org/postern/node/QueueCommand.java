@@ -74,6 +74,11 @@ final class QueueCommand implements Callable<Integer> {
             .call(request);
         System.out.print(connection.json ? result.encodePrettily() + "\n" : render(result));
         System.out.flush();
+        if (Boolean.FALSE.equals(result.getValue("complete"))) {
+          // In a cluster, a queue node did not answer: what was printed is not the whole queue.
+          System.err.println("postern queue " + name + ": incomplete: not every queue node answered (see \"nodes\")");
+          return 1;
+        }
         return 0;
       } catch (AdminClient.Failure f) {
         System.err.println("postern queue " + name + ": " + f.getMessage());

@@ -29,12 +29,13 @@ import org.postern.testkit.TestCa;
  * Three real node processes on loopback, joined with {@code deploy/postern run --cluster}: node A
  * runs inbound and policy only, B and C run queue, outbound and policy. Mail handed to A can only
  * reach the sink by crossing the TLS event bus to B or C. One cluster serves every test; the test
- * that adds an intruder runs last.
+ * that adds an intruder runs before the cluster-wide queue views, which stop node C for a while last.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterIT {
 
   private static final Duration START = Duration.ofSeconds(150);
+  private static final String STUCK = "stuck.example";
 
   @TempDir
   static Path work;
@@ -82,7 +83,9 @@ class ClusterIT {
         "cluster.port=" + HAZELCAST[i], "cluster.bus_port=" + BUS[i],
         "cluster.bus_cert_chain=" + cert.chain(), "cluster.bus_key=" + cert.key(),
         "node.hostname=node-" + name + ".postern.test", "node.data_dir=" + dir.resolve("data"),
-        "queue.spool_dir=" + dir.resolve("spool"), "outbound.transport=*=[127.0.0.1]:" + sink.port()));
+        "queue.spool_dir=" + dir.resolve("spool"),
+        // Port 9 on loopback is closed: mail to stuck.example stays queued, for the queue views.
+        "outbound.transport=" + STUCK + "=[127.0.0.1]:9, *=[127.0.0.1]:" + sink.port()));
     sets.addAll(extra);
     return NodeProcess.run(dir, List.of("--cluster", "--cluster-config", clusterFile.toString(), "--roles", roles), sets);
   }
@@ -239,6 +242,149 @@ class ClusterIT {
     }
     for (NodeProcess n : NODES) {
       n.awaitLog("cluster: member left: 127\\.0\\.0\\.1:" + hazelcastD + "; members 3", Duration.ofSeconds(60));
+    }
+  }
+
+  /** Messages to stuck.example queued by the cluster, with the node (B or C) that holds each. */
+  static final java.util.Map<String, NodeProcess> STUCK_MAIL = new java.util.LinkedHashMap<>();
+
+  private static int admin(NodeProcess n) {
+    Matcher m = Pattern.compile("admin API listening on 127\\.0\\.0\\.1:(\\d+)").matcher(n.log());
+    assertTrue(m.find(), "the admin API port in the log");
+    return Integer.parseInt(m.group(1));
+  }
+
+  private static QueueCli.Run queueOn(int i, String... args) throws Exception {
+    return QueueCli.queue(work, admin(NODES[i]), work.resolve("abc".charAt(i) + "/data"), args);
+  }
+
+  private static String hostname(NodeProcess n) {
+    return n == NODES[1] ? "node-b.postern.test" : "node-c.postern.test";
+  }
+
+  private static io.vertx.core.json.JsonObject entry(io.vertx.core.json.JsonObject list, String id) {
+    for (Object o : list.getJsonArray("messages")) {
+      if (((io.vertx.core.json.JsonObject) o).getString("queueId").equals(id)) {
+        return (io.vertx.core.json.JsonObject) o;
+      }
+    }
+    throw new AssertionError(id + " not listed: " + list.encodePrettily());
+  }
+
+  private static io.vertx.core.json.JsonObject node(io.vertx.core.json.JsonObject answer, String name) {
+    for (Object o : answer.getJsonArray("nodes")) {
+      if (name.equals(((io.vertx.core.json.JsonObject) o).getString("node"))) {
+        return (io.vertx.core.json.JsonObject) o;
+      }
+    }
+    throw new AssertionError(name + " not among the nodes: " + answer.encodePrettily());
+  }
+
+  @Test
+  @Order(5)
+  void aListingOnOneNodeShowsTheMessagesOfEveryQueueNodeWithTotals() throws Exception {
+    // The event bus spreads enqueues over B and C; send until each holds some (bounded).
+    for (int i = 0; i < 12 && (!STUCK_MAIL.containsValue(NODES[1]) || !STUCK_MAIL.containsValue(NODES[2])); i++) {
+      byte[] message = ("From: sender@example.org\r\nTo: held@" + STUCK + "\r\nSubject: stuck " + i + "\r\n\r\nwaits\r\n")
+          .getBytes(StandardCharsets.US_ASCII);
+      Clients.Result r = Clients.smtplib(work, smtpA, "sender@example.org", "held@" + STUCK, message, true);
+      Matcher m = Pattern.compile("250 2\\.0\\.0 Ok: queued as ([0-9A-F]{16})").matcher(r.output());
+      assertTrue(r.exitCode() == 0 && m.find(), r.output());
+      STUCK_MAIL.put(m.group(1), awaitOnOneOf(m.group(1) + ": from=<sender@example.org>, size=", NODES[1], NODES[2]));
+    }
+    assertTrue(STUCK_MAIL.containsValue(NODES[1]) && STUCK_MAIL.containsValue(NODES[2]), "mail queued on B and on C");
+    long onB = STUCK_MAIL.values().stream().filter(n -> n == NODES[1]).count();
+
+    // Asked on B, the answer covers C's queue too: every message, with the node holding it.
+    QueueCli.Run r = queueOn(1, "list", "--json");
+    assertEquals(0, r.exit(), r.stderr() + r.stdout());
+    io.vertx.core.json.JsonObject list = new io.vertx.core.json.JsonObject(r.stdout());
+    assertEquals(STUCK_MAIL.size(), list.getJsonArray("messages").size(), list.encodePrettily());
+    assertEquals(STUCK_MAIL.size(), list.getJsonObject("counts").getInteger("total"), list.encodePrettily());
+    assertEquals(STUCK_MAIL.size(), list.getJsonObject("destinations").getJsonObject(STUCK).getInteger("messages"));
+    STUCK_MAIL.forEach((id, n) -> assertEquals(hostname(n), entry(list, id).getString("node"), id));
+    assertEquals(onB, node(list, "node-b.postern.test").getJsonObject("counts").getLong("total"));
+    assertEquals(STUCK_MAIL.size() - onB, node(list, "node-c.postern.test").getJsonObject("counts").getLong("total"));
+    assertEquals("ok", node(list, "node-c.postern.test").getString("status"));
+    // A is a member without a queue: listed as such, and the answer is still complete.
+    assertEquals(1, list.getJsonArray("nodes").stream()
+        .filter(o -> "no_queue".equals(((io.vertx.core.json.JsonObject) o).getString("status"))).count(), list.encodePrettily());
+    assertEquals(3, list.getJsonArray("nodes").size());
+    assertTrue(list.getBoolean("complete"));
+
+    // The human form, asked on C: a section per node, then the cluster's totals.
+    QueueCli.Run human = queueOn(2, "list");
+    assertEquals(0, human.exit(), human.stderr());
+    assertTrue(human.stdout().contains("Node node-b.postern.test:\n-Queue ID-"), human.stdout());
+    assertTrue(human.stdout().contains("Node node-c.postern.test:\n-Queue ID-"), human.stdout());
+    assertTrue(human.stdout().contains(" in " + STUCK_MAIL.size() + " Requests (")
+        && human.stdout().contains(" on 2 queue nodes; destinations: " + STUCK + " " + STUCK_MAIL.size() + "."), human.stdout());
+  }
+
+  @Test
+  @Order(6)
+  void holdAndDeleteReachTheNodeThatHoldsTheMessage() throws Exception {
+    String onC = STUCK_MAIL.entrySet().stream().filter(e -> e.getValue() == NODES[2]).findFirst().orElseThrow().getKey();
+    String onB = STUCK_MAIL.entrySet().stream().filter(e -> e.getValue() == NODES[1]).findFirst().orElseThrow().getKey();
+
+    QueueCli.Run hold = queueOn(1, "hold", onC);
+    assertEquals(0, hold.exit(), hold.stderr());
+    assertTrue(hold.stdout().contains(onC + ": placed on hold (on node-c.postern.test)"), hold.stdout());
+    NODES[2].awaitLog("operator: hold " + onC + ": 1 message\\(s\\) changed", Duration.ofSeconds(10));
+    assertFalse(NODES[1].log().contains("operator: hold " + onC), "B does not hold it");
+
+    QueueCli.Run delete = queueOn(2, "delete", onB);
+    assertEquals(0, delete.exit(), delete.stderr());
+    assertTrue(delete.stdout().contains(onB + ": removed (on node-b.postern.test)"), delete.stdout());
+    NODES[1].awaitLog("operator: delete " + onB + ": 1 message\\(s\\) changed", Duration.ofSeconds(10));
+    STUCK_MAIL.remove(onB);
+
+    io.vertx.core.json.JsonObject list = new io.vertx.core.json.JsonObject(queueOn(2, "list", "--json").stdout());
+    assertEquals("held", entry(list, onC).getString("state"));
+    assertEquals(STUCK_MAIL.size(), list.getJsonObject("counts").getInteger("total"));
+    assertEquals(1, list.getJsonObject("counts").getInteger("held"));
+    assertTrue(list.getJsonArray("messages").stream()
+        .noneMatch(o -> ((io.vertx.core.json.JsonObject) o).getString("queueId").equals(onB)), list.encodePrettily());
+
+    // An id no node holds: one sentence, after asking both queues.
+    QueueCli.Run missing = queueOn(1, "show", "0123456789ABCDEF");
+    assertEquals(1, missing.exit());
+    assertTrue(missing.stderr().contains("no message with queue id 0123456789ABCDEF in the queue of any node"
+        + " (2 queue nodes asked)"), missing.stderr());
+  }
+
+  @Test
+  @Order(7)
+  void aQueueNodeThatDoesNotAnswerIsReportedNotLeftOut() throws Exception {
+    long pid = NODES[2].pid();
+    assertEquals(0, new ProcessBuilder("kill", "-STOP", Long.toString(pid)).start().waitFor());
+    try {
+      QueueCli.Run r = queueOn(1, "list", "--json");
+      assertEquals(1, r.exit(), r.stdout() + r.stderr());
+      assertTrue(r.stderr().contains("incomplete: not every queue node answered"), r.stderr());
+      io.vertx.core.json.JsonObject list = new io.vertx.core.json.JsonObject(r.stdout());
+      assertFalse(list.getBoolean("complete"));
+      long onB = STUCK_MAIL.values().stream().filter(n -> n == NODES[1]).count();
+      assertEquals(onB, list.getJsonObject("counts").getLong("total"), list.encodePrettily());
+      // Every member is accounted for: B answered; C did not. (A may be reported as not answering
+      // too: Hazelcast may keep A's part of the subscription map on the stopped C.)
+      List<io.vertx.core.json.JsonObject> nodes = list.getJsonArray("nodes").stream()
+          .map(o -> (io.vertx.core.json.JsonObject) o).toList();
+      assertEquals(3, nodes.size(), list.encodePrettily());
+      assertEquals("ok", node(list, "node-b.postern.test").getString("status"));
+      assertTrue(nodes.stream().noneMatch(n -> "node-c.postern.test".equals(n.getString("node"))), list.encodePrettily());
+      List<io.vertx.core.json.JsonObject> silent = nodes.stream()
+          .filter(n -> "no_answer".equals(n.getString("status"))).toList();
+      assertFalse(silent.isEmpty(), list.encodePrettily());
+      assertTrue(silent.stream().allMatch(n -> n.getString("error").equals("no answer within 10s")
+          && !("127.0.0.1:" + BUS[1]).equals(n.getString("member"))), list.encodePrettily());
+      // The human form says so too.
+      QueueCli.Run human = queueOn(1, "list");
+      assertEquals(1, human.exit(), human.stderr());
+      assertTrue(human.stdout().contains("-- INCOMPLETE: ") && human.stdout().contains(
+          ": no answer within 10s; its queue is not included"), human.stdout());
+    } finally {
+      new ProcessBuilder("kill", "-CONT", Long.toString(pid)).start().waitFor();
     }
   }
 }

@@ -101,6 +101,11 @@ final class NodeProcess implements AutoCloseable {
     process.waitFor(10, TimeUnit.SECONDS);
   }
 
+  /** The node's process id (deploy/postern execs java, so this is the JVM). */
+  long pid() {
+    return process.pid();
+  }
+
   boolean isAlive() {
     return process.isAlive();
   }

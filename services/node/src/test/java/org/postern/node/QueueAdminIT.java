@@ -11,10 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -24,6 +21,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
+import org.postern.node.QueueCli.Run;
 import org.postern.testkit.FreePorts;
 
 /**
@@ -45,8 +43,6 @@ class QueueAdminIT {
   /** Mail to example.net, and to example.com. */
   static String toNet;
   static String toCom;
-
-  private record Run(int exit, String stdout, String stderr) {}
 
   @BeforeAll
   static void startNodeAndQueueMail() throws Exception {
@@ -92,28 +88,11 @@ class QueueAdminIT {
 
   /** {@code deploy/postern queue ARGS --admin ... --data-dir ...}, as a process. */
   private static Run queue(String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of("bash", NodeProcess.REPO.resolve("deploy/postern").toString(), "queue"));
-    cmd.addAll(List.of(args));
-    cmd.addAll(List.of("--admin", "127.0.0.1:" + adminPort, "--data-dir", work.resolve("data").toString()));
-    return run(cmd);
+    return QueueCli.queue(work, adminPort, work.resolve("data"), args);
   }
 
   private static Run run(List<String> cmd) throws IOException, InterruptedException {
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile());
-    pb.environment().put("POSTERN_JAR", NodeProcess.REPO.resolve("services/node/target/postern.jar").toString());
-    Process p = pb.start();
-    p.getOutputStream().close();
-    CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> {
-      try {
-        return p.getErrorStream().readAllBytes();
-      } catch (IOException e) {
-        return new byte[0];
-      }
-    });
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "postern queue did not finish");
-    String stderr = new String(err.join(), StandardCharsets.UTF_8);
-    return new Run(p.exitValue(), out, stderr);
+    return QueueCli.run(work, cmd);
   }
 
   private static JsonObject listJson() throws Exception {

@@ -143,11 +143,21 @@ final class DeliveryAttempt {
     if (skipTls) {
       return Future.succeededFuture();
     }
-    if (!level.mandatory() && brokenTls.isBroken(target)) {
-      LOG.info(queueId + ": host " + target.relay() + " failed a TLS handshake recently; plaintext at level "
-          + level.configName() + " without trying STARTTLS");
-      return Future.succeededFuture();
-    }
+    Future<BrokenTlsPeers.Remembered> broken = level.mandatory()
+        ? Future.succeededFuture(BrokenTlsPeers.Remembered.NO) : brokenTls.lookup(target);
+    return broken.compose(remembered -> {
+      if (remembered != BrokenTlsPeers.Remembered.NO) {
+        LOG.info(queueId + ": host " + target.relay() + " failed a TLS handshake recently"
+            + (remembered == BrokenTlsPeers.Remembered.CLUSTER ? " (seen by another node of the cluster)" : "")
+            + "; plaintext at level " + level.configName() + " without trying STARTTLS");
+        return Future.succeededFuture();
+      }
+      return offerStartTls();
+    });
+  }
+
+  /** STARTTLS if offered (and demanded when the level is mandatory), then the handshake. */
+  private Future<Void> offerStartTls() {
     if (!capabilities.has("STARTTLS")) {
       return level.mandatory()
           ? Future.failedFuture(new TargetFailure(Replies.ours(450, "4.7.4",

@@ -95,10 +95,33 @@ public final class OutboundVerticle extends VerticleBase {
       files.notes().forEach(LOG::info);
       SessionSettings settings = new SessionSettings(hostname, config.commandTimeout(), config.starttlsTimeout(),
           files.tlsOptions(), files.verification(), config.noteStarttlsOffer(), files.credentials());
+      BrokenTlsPeers brokenTls = new BrokenTlsPeers(config.brokenTlsPeerMemory());
       delivery = new Delivery(vertx, client, new Router(config.transport(), dns, random), settings, pool, limits,
-          new BrokenTlsPeers(config.brokenTlsPeerMemory()), new TlsResumption(config.tlsSessionCacheTimeout()));
-      return vertx.eventBus().<Object>consumer(DeliveryRequest.ADDRESS, this::handle).completion();
+          brokenTls, new TlsResumption(config.tlsSessionCacheTimeout()));
+      return shareBrokenTls(brokenTls)
+          .compose(v -> vertx.eventBus().<Object>consumer(DeliveryRequest.ADDRESS, this::handle).completion());
     });
+  }
+
+  /**
+   * In a cluster, the memory of broken TLS peers is the cluster's; a node that cannot reach the
+   * shared map delivers with its own memory rather than not at all.
+   */
+  private Future<Void> shareBrokenTls(BrokenTlsPeers brokenTls) {
+    if (!vertx.isClustered() || config.brokenTlsPeerMemory().isZero()) {
+      return Future.succeededFuture();
+    }
+    return vertx.sharedData().<String, Long>getClusterWideMap(BrokenTlsPeers.SHARED_MAP)
+        .onSuccess(map -> {
+          brokenTls.share(vertx, map);
+          LOG.info("broken TLS peers are remembered cluster-wide (" + BrokenTlsPeers.SHARED_MAP + ")");
+        })
+        .<Void>mapEmpty()
+        .recover(e -> {
+          LOG.warning("cannot open the cluster's memory of broken TLS peers: " + e.getMessage()
+              + "; this node remembers them alone");
+          return Future.succeededFuture();
+        });
   }
 
   @Override

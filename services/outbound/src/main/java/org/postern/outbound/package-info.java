@@ -10,6 +10,9 @@
  * <p><b>Talks to:</b> the queue (which sends {@code DeliveryRequest}s and gets
  * {@code DeliveryReport}s), policy (the destination's TLS level, asked before any connection), DNS
  * servers, and next-hop SMTP servers. It is the only part of Postern that opens SMTP connections.
+ * In a cluster, also the cluster-wide map of next hops whose TLS handshake broke
+ * ({@link org.postern.outbound.BrokenTlsPeers}), whose entries are read as expiry times only and
+ * never kept longer than {@code outbound.tls_broken_peer_memory}.
  *
  * <p><b>Does not trust:</b> the bus (requests are validated in their record constructors, and an
  * unexpected message gets a failure reply), DNS answers (a null MX is honoured, nothing else in

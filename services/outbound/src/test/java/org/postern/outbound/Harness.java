@@ -37,6 +37,7 @@ final class Harness implements AutoCloseable {
   static final Duration WAIT = Duration.ofSeconds(30);
 
   private final Vertx vertx;
+  private String deployment;
   /** Held, so the logger (weakly kept by the LogManager) cannot be collected with our handler. */
   private final Logger logger = Logger.getLogger(OutboundVerticle.LOGGER);
   private final List<String> log = Collections.synchronizedList(new ArrayList<>());
@@ -77,8 +78,13 @@ final class Harness implements AutoCloseable {
     OutboundVerticle verticle = dns == null
         ? new OutboundVerticle(config.outbound(), config.tls(), "postern.test", engine)
         : new OutboundVerticle(config.outbound(), config.tls(), "postern.test", engine, dns);
-    vertx.deployVerticle(verticle).await(20, TimeUnit.SECONDS);
+    deployment = vertx.deployVerticle(verticle).await(20, TimeUnit.SECONDS);
     return this;
+  }
+
+  /** Undeploys the outbound verticle deployed last. */
+  void undeploy() throws Exception {
+    vertx.undeploy(deployment).await(20, TimeUnit.SECONDS);
   }
 
   static DeliveryRequest request(String body, String... recipients) {

@@ -10,8 +10,10 @@ import org.postern.config.Values;
  * pending recipient in a domain, or of everything. The queue answers with a
  * {@link QueueAdminReply}, or fails the request with 404 (no such message) or 400.
  *
- * <p>Each node's queue administers its own spool: the queue consumes this address locally, and
- * the node's admin API sends to it.
+ * <p>Each node's queue administers its own spool: the queue consumes {@link #ADDRESS} locally, and
+ * the node's admin API sends to it. In a cluster each queue node also answers on
+ * {@link #nodeAddress(String)}, so that the admin API of any queue node can ask every other one
+ * and show the cluster's queue as one.
  *
  * @param target a queue id, {@code @domain} (lower-cased) or {@link #ALL}; {@link Action#SHOW}
  *     takes a queue id only
@@ -19,6 +21,20 @@ import org.postern.config.Values;
 public record QueueAdminRequest(Action action, String target) {
 
   public static final String ADDRESS = "postern.queue.admin.v1";
+
+  /** Vert.x node ids are UUIDs; anything longer or stranger is not one. */
+  private static final java.util.regex.Pattern NODE_ID = java.util.regex.Pattern.compile("[A-Za-z0-9-]{1,64}");
+
+  /**
+   * The address on which the queue of the cluster member {@code nodeId} (its Vert.x node id) takes
+   * these requests from other nodes.
+   */
+  public static String nodeAddress(String nodeId) {
+    if (nodeId == null || !NODE_ID.matcher(nodeId).matches()) {
+      throw new IllegalArgumentException("not a cluster node id: " + nodeId);
+    }
+    return ADDRESS + "." + nodeId;
+  }
 
   /** The target that means every message in the queue. */
   public static final String ALL = "ALL";

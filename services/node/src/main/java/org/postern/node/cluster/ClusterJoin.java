@@ -52,13 +52,15 @@ public final class ClusterJoin {
 
   /**
    * A joined node's Vert.x, how many members the cluster has now (Hazelcast's membership, read at
-   * each call), and the Hazelcast instance (null on a standalone node).
+   * each call), the Hazelcast instance, and the members' node ids ({@code view}); the last two are
+   * null on a standalone node.
    */
-  public record Joined(Vertx vertx, IntSupplier members, com.hazelcast.core.HazelcastInstance hazelcast) {
+  public record Joined(Vertx vertx, IntSupplier members, com.hazelcast.core.HazelcastInstance hazelcast,
+      ClusterMembers view) {
 
-    /** A standalone node. */
-    public Joined(Vertx vertx, IntSupplier members) {
-      this(vertx, members, null);
+    /** A standalone node: one member, no Hazelcast, no view. */
+    public static Joined standalone(Vertx vertx) {
+      return new Joined(vertx, () -> 1, null, null);
     }
   }
 
@@ -84,6 +86,6 @@ public final class ClusterJoin {
         .buildClustered()
         .onSuccess(v -> MembershipLog.attach(manager.getHazelcastInstance()))
         .map(v -> new Joined(v, () -> manager.getHazelcastInstance().getCluster().getMembers().size(),
-            manager.getHazelcastInstance()));
+            manager.getHazelcastInstance(), new ClusterMembers(manager)));
   }
 }

@@ -1,0 +1,105 @@
+package org.postern.outbound;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.NetworkConfig;
+import io.vertx.core.Vertx;
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.postern.bus.DeliveryReport.RecipientResult;
+import org.postern.bus.DeliveryReport.Status;
+import org.postern.smtp.TlsLevel;
+import org.postern.testkit.FreePorts;
+
+/**
+ * Two outbound nodes in one cluster (two clustered Vert.x instances, Hazelcast on loopback): a
+ * peer whose TLS handshake broke for node 1 gets plaintext from node 2 at once, without a
+ * STARTTLS, as the peer itself sees.
+ */
+class SharedBrokenTlsTest {
+
+  private static final String MX = "mx.shared.test";
+
+  private final List<Vertx> nodes = new ArrayList<>();
+  private final List<Harness> harnesses = new ArrayList<>();
+
+  @AfterEach
+  void tearDown() throws Exception {
+    harnesses.forEach(Harness::close);
+    for (Vertx v : nodes) {
+      v.close().await(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void aPeerThatBrokeTlsForOneNodeGetsPlaintextFromTheOtherAtOnce() throws Exception {
+    int[] ports = {FreePorts.loopback(), FreePorts.loopback()};
+    String cluster = "postern-test-" + UUID.randomUUID();
+    Vertx one = join(cluster, ports[0], ports);
+    Vertx two = join(cluster, ports[1], ports);
+    int smtp = FreePorts.loopback();
+    ScriptedSmtpServer server = ScriptedSmtpServer.start(one, "127.0.0.1", smtp,
+        ScriptedSmtpServer.Script.standard().withBrokenTls()).await(10, TimeUnit.SECONDS);
+    String[] settings = {"outbound.transport=*=[" + MX + "]:" + smtp, "outbound.connection_reuse_limit=1"};
+
+    // Node 1 learns: the handshake breaks, the message goes in plaintext on a second connection.
+    Harness first = harness(one).deploy(v -> new FixedDns(Map.of(MX, "127.0.0.1")), settings);
+    RecipientResult learned = first.deliverOne("example.net");
+    assertEquals(Status.SENT, learned.status(), learned.toString());
+    assertEquals(2, server.connections());
+    assertTrue(first.logged("broken TLS peers are remembered cluster-wide"), first.logText());
+    // Only node 2 delivers from now on.
+    first.undeploy();
+
+    Harness second = harness(two).deploy(v -> new FixedDns(Map.of(MX, "127.0.0.1")), settings);
+    RecipientResult r = second.deliverOne("example.net");
+    assertEquals(Status.SENT, r.status(), r.toString());
+    assertEquals(3, server.connections(), "one connection, no broken handshake first");
+    assertEquals(1, server.commands().stream().filter(c -> c.equals("STARTTLS")).count(), server.commands().toString());
+    assertTrue(second.logged("failed a TLS handshake recently (seen by another node of the cluster); plaintext at"
+        + " level may without trying STARTTLS"), second.logText());
+    assertFalse(second.logged("retrying in plaintext"), second.logText());
+  }
+
+  private Harness harness(Vertx vertx) throws Exception {
+    Harness h = new Harness(vertx, TlsLevel.MAY);
+    harnesses.add(h);
+    return h;
+  }
+
+  /** A clustered Vert.x on loopback, its Hazelcast member on {@code port}, the others in {@code members}. */
+  private Vertx join(String cluster, int port, int[] members) throws Exception {
+    Config config = ConfigUtil.loadConfig();
+    config.setClusterName(cluster);
+    config.setProperty("hazelcast.phone.home.enabled", "false");
+    config.setProperty("hazelcast.socket.bind.any", "false");
+    config.setProperty("hazelcast.logging.type", "jdk");
+    config.getJetConfig().setEnabled(false);
+    NetworkConfig network = config.getNetworkConfig();
+    network.setPort(port).setPortAutoIncrement(false);
+    network.getInterfaces().setEnabled(true).setInterfaces(List.of("127.0.0.1"));
+    network.getJoin().getMulticastConfig().setEnabled(false);
+    network.getJoin().getAutoDetectionConfig().setEnabled(false);
+    List<String> addresses = new ArrayList<>();
+    for (int p : members) {
+      addresses.add("127.0.0.1:" + p);
+    }
+    network.getJoin().getTcpIpConfig().setEnabled(true).setMembers(addresses);
+    io.vertx.core.VertxOptions options = new io.vertx.core.VertxOptions();
+    options.getEventBusOptions().setHost("127.0.0.1").setPort(0);
+    Vertx vertx = Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(config))
+        .buildClustered().await(120, TimeUnit.SECONDS);
+    nodes.add(vertx);
+    return vertx;
+  }
+}
