@@ -2,7 +2,7 @@
 # deploy/bench/cluster.sh: one node against a three-node cluster on this machine, the same load
 # into both. Not part of `mvn verify`.
 #
-#   deploy/bench/cluster.sh      about 3 minutes; writes deploy/bench/results/cluster-<date>.md
+#   deploy/bench/cluster.sh      about 6 minutes; writes deploy/bench/results/cluster-<date>.md
 #
 # one:   a standalone node with every role (inbound, policy, queue, outbound).
 # three: the cluster of deploy/cluster/start-local.sh (started by that script, in a private
@@ -16,13 +16,14 @@
 # and CPU milliseconds per accepted message of the nodes together (from /proc/<pid>/stat), and of
 # the load generator and the sink.
 #
-# Replication: when this build knows queue.replicas (config/postern.conf), a third run "three,
-# replicas=1" measures the latency replication adds; otherwise the table says it was not run
-# (HOOK: the run is three_replicas below).
+# Replication: the run "three" has queue.replicas = 0, and a third run "three, replicas=1" (the
+# cluster default) measures the latency and CPU that the second durable copy adds.
 #
 # Loopback only; fixed ports (start-local.sh's 2525, 5701-5703, 5711-5713, 2581-2582, and
 # SINK_PORT, NODE_PORT); every load is bounded in time; a watchdog ends the script after 10 minutes.
-# Environment: SESSIONS (100), RUN_SECONDS (20), WARMUP (4), STARTTLS (always), DEFER (0),
+# Before each measured run, a warm-up load of WARM_SECONDS (30) on the same nodes: a node's JIT
+# compiles for about half a minute after start, and three fresh nodes pay that three times.
+# Environment: SESSIONS (100), RUN_SECONDS (20), WARMUP (4), WARM_SECONDS (30), STARTTLS (always), DEFER (0),
 # NODE_PORT (25460), SINK_PORT (25461), TOPOLOGIES ("one three"), POSTERN_JAR.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -36,6 +37,7 @@ DEFER="${DEFER:-0}"
 NODE_PORT="${NODE_PORT:-25460}"
 SINK_PORT="${SINK_PORT:-25461}"
 TOPOLOGIES="${TOPOLOGIES:-one three}"
+WARM_SECONDS="${WARM_SECONDS:-30}"
 out="${OUT:-$here/results/cluster-$(date -u +%Y-%m-%d).md}"
 log() { echo "[cluster-bench] $*" >&2; }
 cpu_s() { awk -v t="$ticks" '{printf "%.2f", ($14 + $15) / t}' "/proc/$1/stat" 2>/dev/null || echo 0; }
@@ -58,7 +60,7 @@ common=(--set "inbound.max_connections_per_ip=1000" --set "inbound.dns_timeout=0
 sink_count() { sed -n 's/.*messages \([0-9]*\) .*/\1/p' "$work/sink.log" | tail -1; }
 
 start_sink() {
-  java -Xmx512m -jar "$jar" loadgen sink --listen "$SINK_PORT" --starttls --interval 1s --duration 8m \
+  java -Xmx512m -jar "$jar" loadgen sink --listen "$SINK_PORT" --starttls --interval 1s --duration 9m \
     2> "$work/sink.log" > /dev/null &
   sink_pid=$!; pids+=("$sink_pid")
   wait_line "$work/sink.log" "" 10 "$sink_pid" || true
@@ -135,9 +137,21 @@ for topo in $TOPOLOGIES; do
   case "$topo" in
     one) start_one ;;
     three) if [ "$replicas" = yes ]; then start_three --set queue.replicas=0; else start_three; fi ;;
-    three_replicas) start_three --set queue.replicas=1 ;;   # HOOK: replication latency
+    three_replicas) start_three --set queue.replicas=1 ;;
     *) log "unknown topology $topo"; exit 2 ;;
   esac
+  # The JIT compiles for half a minute after a node starts; the measured run starts after it.
+  log "$topo: warm-up load, ${WARM_SECONDS}s"
+  java -Xmx1g -jar "$jar" loadgen --target "$target" --sessions "$SESSIONS" --messages 100000000 --size 4096 \
+    --starttls "$STARTTLS" --duration "${WARM_SECONDS}s" --quiet --json > "$work/warm-$topo.json" 2>/dev/null || true
+  # The warm-up's mail is delivered before the measured run, so that run pays for its own mail only:
+  # wait until the sink's count has not moved for 3 s (at most 60 s).
+  last=-1; still=0
+  for _ in $(seq 1 60); do
+    now=$(sink_count); now=${now:-0}
+    if [ "$now" = "$last" ]; then still=$((still + 1)); [ "$still" -ge 3 ] && break; else still=0; fi
+    last=$now; sleep 1
+  done
   run_load "$topo"
   stop_nodes
 done
