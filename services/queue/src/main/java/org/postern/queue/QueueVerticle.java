@@ -113,6 +113,7 @@ public final class QueueVerticle extends VerticleBase {
           adopt(loaded);
         }
       }, counts);
+      vertx.setPeriodic(5000, t -> replaceLostReplicas());
       // Before anything is scheduled: what another node took over while we were away is not ours.
       return replication.start(Path.of(config.spoolDir())).compose(v -> replication.cede(recovered));
     }).compose(loaded -> {
@@ -215,6 +216,46 @@ public final class QueueVerticle extends VerticleBase {
     return undo.transform(ar -> Future.failedFuture(why));
   }
 
+  /** The owner finished {@code s}: its replicas go, wherever they may be. */
+  private Future<Void> dropReplicas(Scheduled s) {
+    if (replication == null) {
+      return Future.succeededFuture();
+    }
+    String id = s.message.queueId();
+    Future<Void> holder = replication.finished(id, s.replicaHolder);
+    // null publishes the drop to every queue node: the holder that left may have come back.
+    return s.replicatedAgain ? holder.compose(v -> replication.finished(id, null)) : holder;
+  }
+
+  /**
+   * Mail whose replica holder left the cluster for good has one copy left, ours: it gets a new
+   * replica on another live queue node, so a second failure loses nothing either.
+   */
+  private void replaceLostReplicas() {
+    for (Scheduled s : messages.values()) {
+      if (s.replicaHolder == null || s.replicating || !replication.goneForGood(s.replicaHolder)) {
+        continue;
+      }
+      String id = s.message.queueId();
+      String lost = s.replicaHolder;
+      s.replicating = true;
+      vertx.executeBlocking(() -> spool.body(id), false)
+          .compose(body -> replication.replicate(s.message, body))
+          .onComplete(ar -> {
+            s.replicating = false;
+            if (ar.succeeded() && messages.get(id) == s) {
+              s.replicaHolder = ar.result();
+              s.replicatedAgain = true;
+              counts.replacedReplicas.increment();
+              LOG.info(() -> id + ": replica holder " + lost + " left the cluster; replicated again on " + ar.result());
+            } else if (ar.failed()) {
+              LOG.warning(() -> id + ": replica holder " + lost + " left the cluster and no new replica could be made ("
+                  + ar.cause().getMessage() + "); this node has the only copy, will retry");
+            }
+          });
+    }
+  }
+
   /** A replica this node took over: its message now, scheduled and replicated again when it can be. */
   private void adopt(Spool.Loaded l) {
     Scheduled s = new Scheduled(l.message(), l.size());
@@ -242,7 +283,8 @@ public final class QueueVerticle extends VerticleBase {
         "taken_over", counts.takenOver::sum,
         "ceded", counts.ceded::sum,
         "possible_duplicates", counts.possibleDuplicates::sum,
-        "replicas_dropped", counts.replicasDropped::sum);
+        "replicas_dropped", counts.replicasDropped::sum,
+        "replicas_replaced", counts.replacedReplicas::sum);
   }
 
   @Override
@@ -394,7 +436,7 @@ public final class QueueVerticle extends VerticleBase {
       // The replica goes before the spool file: a crash in between leaves our own copy, which is
       // delivered again at restart and counted, rather than a lone replica taken over unnoticed.
       return notices.compose(v -> bounceIfNeeded(s))
-          .compose(v -> replication == null ? Future.succeededFuture() : replication.finished(id, s.replicaHolder))
+          .compose(v -> dropReplicas(s))
           .compose(v -> vertx.executeBlocking(() -> {
         spool.delete(id);
         return null;
@@ -598,9 +640,7 @@ public final class QueueVerticle extends VerticleBase {
     return blocking(ids, () -> spool.deleteAll(ids)).map(v -> {
       for (Scheduled s : changed) {
         messages.remove(s.message.queueId());
-        if (replication != null) {
-          replication.finished(s.message.queueId(), s.replicaHolder);
-        }
+        dropReplicas(s);
         LOG.info(() -> s.message.queueId() + ": removed by operator"
             + (s.inFlight ? " (a delivery attempt was under way)" : ""));
       }

@@ -72,6 +72,7 @@ final class Replication {
     final LongAdder ceded = new LongAdder();
     final LongAdder possibleDuplicates = new LongAdder();
     final LongAdder replicasDropped = new LongAdder();
+    final LongAdder replacedReplicas = new LongAdder();
   }
 
   /** No other queue node is live to hold a replica. */
@@ -101,6 +102,8 @@ final class Replication {
   private final Map<String, Instant> deadSince = new HashMap<>();
   /** Owners to ask, once they are live, which replicas they still need (after our restart). */
   private final Set<String> toReconcile = new HashSet<>();
+  /** Every queue node out of the cluster, and since when; read by owners whose replica holder left. */
+  private final Map<String, Instant> departed = new HashMap<>();
   private boolean sweeping;
 
   Replication(Vertx vertx, QueueConfig config, ClusterView view, Spool spool, Clock clock, Local local, Counts counts) {
@@ -360,6 +363,16 @@ final class Replication {
     });
   }
 
+  /**
+   * Whether queue node {@code node} has been out of the cluster for queue.takeover_delay: the
+   * replicas it held are then as good as lost, and their owners make new ones elsewhere. Before
+   * that delay a restarting node keeps its replicas, as an owner keeps its mail.
+   */
+  boolean goneForGood(String node) {
+    Instant since = departed.get(node);
+    return since != null && !since.plus(config.takeoverDelay()).isAfter(clock.instant());
+  }
+
   // ---- takeover and reconciliation ------------------------------------------------------------
 
   private void sweep() {
@@ -370,6 +383,13 @@ final class Replication {
     refresh().compose(v -> {
       Set<String> live = liveQueueNodes();
       Instant now = clock.instant();
+      for (String node : queueNodes.keySet()) {
+        if (live.contains(node)) {
+          departed.remove(node);
+        } else if (!node.equals(self())) {
+          departed.putIfAbsent(node, now);
+        }
+      }
       List<Future<Void>> work = new ArrayList<>();
       for (Map.Entry<String, Set<String>> e : held.entrySet()) {
         String owner = e.getKey();

@@ -47,6 +47,13 @@ final class Scheduled {
   boolean flushed;
   /** The queue node holding this message's replica, when known (not after a restart). */
   String replicaHolder;
+  /**
+   * Set once a replica was made again because its holder left the cluster: the old holder may come
+   * back with its copy, so the drop at the end goes to every queue node, not only the holder.
+   */
+  boolean replicatedAgain;
+  /** A new replica is being made (the holder left); event-loop only. */
+  boolean replicating;
   /** Removed by an operator: an attempt under way ends without effect. */
   boolean deleted;
 

@@ -126,4 +126,58 @@ class ReplicationTest {
     assertEquals("node-c m-c2", vertx.sharedData().<String, String>getAsyncMap(Claims.MAP).await(5, TimeUnit.SECONDS)
         .get(kept).await(5, TimeUnit.SECONDS), "C claimed what it keeps before scheduling it");
   }
+
+  /** A view whose live members the test changes, as Hazelcast's change when a member leaves. */
+  record LiveView(String nodeId, String memberId, Set<String> live) implements ClusterView {
+    @Override
+    public Set<String> liveMembers() {
+      return Set.copyOf(live);
+    }
+  }
+
+  @Test
+  void whenTheReplicaHolderLeavesTheOwnerMakesANewReplicaElsewhere() throws Exception {
+    Set<String> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    live.addAll(Set.of("m-b", "m-c", "m-d"));
+    Map<String, String> deployments = new java.util.HashMap<>();
+    Map<String, QueueVerticle> queues = new java.util.HashMap<>();
+    for (String n : List.of("b", "c", "d")) {
+      QueueVerticle q = new QueueVerticle(ConfigLoader.load(null, List.of("queue.spool_dir=" + dir.resolve("node-" + n),
+          "queue.defer_deliveries=yes", "queue.takeover_delay=1s")).queue(), "mx.test", Clock.systemUTC(),
+          new LiveView("node-" + n, "m-" + n, live));
+      deployments.put(n, vertx.deployVerticle(q).await(20, TimeUnit.SECONDS));
+      queues.put(n, q);
+    }
+    String id = QueueIds.next();
+    Contracts.request(vertx, EnqueueRequest.ADDRESS, request(id), Duration.ofSeconds(20), EnqueueReceipt.class)
+        .await(20, TimeUnit.SECONDS);
+    String owner = null;
+    String holder = null;
+    for (String n : List.of("b", "c", "d")) {
+      if (Files.exists(dir.resolve("node-" + n + "/active/" + id + ".msg"))) {
+        owner = n;
+      }
+    }
+    for (String n : List.of("b", "c", "d")) {
+      if (Files.exists(dir.resolve("node-" + n + "/replica/node-" + owner + "/" + id + ".msg"))) {
+        holder = n;
+      }
+    }
+    assertTrue(owner != null && holder != null, "owner " + owner + ", holder " + holder);
+    List<String> taken = List.of(owner, holder);
+    String third = List.of("b", "c", "d").stream().filter(n -> !taken.contains(n)).findFirst().orElseThrow();
+    Path newReplica = dir.resolve("node-" + third + "/replica/node-" + owner + "/" + id + ".msg");
+    assertFalse(Files.exists(newReplica));
+    // The holder dies: its verticle goes and Hazelcast no longer lists its member.
+    vertx.undeploy(deployments.get(holder)).await(10, TimeUnit.SECONDS);
+    live.remove("m-" + holder);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!Files.exists(newReplica) && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+    }
+    assertTrue(Files.exists(newReplica), "a new replica on node-" + third);
+    assertEquals(Files.size(dir.resolve("node-" + owner + "/active/" + id + ".msg")), Files.size(newReplica));
+    assertEquals(1, queues.get(owner).replicationCounters().get("replicas_replaced").getAsLong());
+    assertFalse(Files.exists(dir.resolve("node-" + third + "/active/" + id + ".msg")), "the owner keeps it");
+  }
 }
