@@ -2,6 +2,7 @@ package org.postern.inbound;
 
 import java.time.Clock;
 import java.time.Duration;
+import org.postern.bus.QueueHandoff;
 import org.postern.config.InboundConfig;
 import org.postern.tls.ClientCertVerifier;
 import org.postern.tls.TlsEngine;
@@ -11,6 +12,7 @@ import org.postern.tls.TlsEngine;
  * certificate verifier, the AUTH users and a clock.
  *
  * @param authUsers the AUTH credentials, or null when AUTH is not configured
+ * @param queue how accepted messages reach the queue: this node's, or a queue node's in chunks
  */
 record InboundContext(InboundConfig config, String hostname, TlsEngine engine, ClientCertVerifier clientCerts,
-    AuthUsers authUsers, Duration policyTimeout, Clock clock) {}
+    AuthUsers authUsers, Duration policyTimeout, Clock clock, QueueHandoff queue) {}

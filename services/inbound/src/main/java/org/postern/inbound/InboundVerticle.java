@@ -14,6 +14,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.logging.Logger;
+import org.postern.bus.BodyTransfer;
+import org.postern.bus.QueueHandoff;
 import org.postern.config.InboundConfig;
 import org.postern.config.Listener;
 import org.postern.config.TlsConfig;
@@ -82,7 +84,7 @@ public final class InboundVerticle extends VerticleBase {
   public Future<?> start() {
     return Future.all(loadAuthUsers(), loadClientCertVerifier()).compose(loaded -> {
       ctx = new InboundContext(config, hostname, engine, loaded.resultAt(1), loaded.resultAt(0),
-          policyTimeout, clock);
+          policyTimeout, clock, handoff(config));
       List<Future<?>> listening = new ArrayList<>();
       for (int i = 0; i < config.listeners().size(); i++) {
         listening.add(listen(config.listeners().get(i), shared.limits.get(i)));
@@ -171,7 +173,8 @@ public final class InboundVerticle extends VerticleBase {
       config = newConfig;
       tls = newTls;
       credentials = copy;
-      ctx = new InboundContext(newConfig, hostname, engine, verifier, ctx.authUsers(), policyTimeout, clock);
+      ctx = new InboundContext(newConfig, hostname, engine, verifier, ctx.authUsers(), policyTimeout, clock,
+          handoff(newConfig));
       for (int i = 0; i < listenerTls.size(); i++) {
         listenerTls.set(i, tlsOptions(config.listeners().get(i)));
       }
@@ -235,11 +238,27 @@ public final class InboundVerticle extends VerticleBase {
   }
 
   /** What the instances serving the same listeners share: one connection-limit tally per listener. */
+  private QueueHandoff handoff(InboundConfig c) {
+    return shared.queueOnThisNode ? QueueHandoff.local(vertx, c.queueTimeout())
+        : QueueHandoff.remote(vertx, c.queueTimeout(), BodyTransfer.Options.defaults());
+  }
+
   public static final class Shared {
     private final List<ConnectionLimits> limits;
+    private final boolean queueOnThisNode;
 
+    /** For a node that runs the queue too. */
     public Shared(InboundConfig config) {
+      this(config, true);
+    }
+
+    /**
+     * @param queueOnThisNode whether this node runs the queue role: messages then go to it by
+     *     reference; otherwise (a clustered node without it) to a queue node, the body in chunks
+     */
+    public Shared(InboundConfig config, boolean queueOnThisNode) {
       this.limits = config.listeners().stream().map(l -> new ConnectionLimits(config)).toList();
+      this.queueOnThisNode = queueOnThisNode;
     }
 
     /**

@@ -16,7 +16,6 @@ import org.postern.bus.ClientInfo;
 import org.postern.bus.ClientTlsCheck;
 import org.postern.bus.Contracts;
 import org.postern.bus.Decision;
-import org.postern.bus.EnqueueReceipt;
 import org.postern.bus.EnqueueRequest;
 import org.postern.bus.MailCheck;
 import org.postern.bus.QueueIds;
@@ -331,7 +330,7 @@ final class SmtpConnection {
     Buffer body = Buffer.buffer(header).appendBytes(q.body());
     ClientInfo client = new ClientInfo(clientIp, session.helo(), session.protocol(), session.tlsFacts());
     EnqueueRequest req = new EnqueueRequest(queueId, q.envelope(), client, body);
-    Contracts.request(vertx, EnqueueRequest.ADDRESS, req, ctx.config().queueTimeout(), EnqueueReceipt.class)
+    ctx.queue().enqueue(req)
         .onSuccess(receipt -> {
           LOG.info(() -> queueId + ": client=" + client() + ", from=" + q.envelope().sender()
               + ", nrcpt=" + q.envelope().recipients().size() + ", size=" + body.length()

@@ -4,7 +4,8 @@
  * <p><b>Job:</b> speak ESMTP to clients (RFC 5321, STARTTLS per RFC 3207, PIPELINING per RFC
  * 2920) and hand accepted messages to the queue. <b>Talks to:</b> the policy service (at connect,
  * after STARTTLS, at MAIL and at RCPT) and the queue (at the end of DATA), over the event bus
- * only; DNS servers for the client's forward-confirmed name, through Vert.x's non-blocking client.
+ * only: the queue of its own node when the node runs one (the body by reference), otherwise a
+ * queue node of the cluster, the body in bounded chunks ({@link org.postern.bus.QueueHandoff}); DNS servers for the client's forward-confirmed name, through Vert.x's non-blocking client.
  * <b>Trusts:</b> nothing a client sends, nor a PTR record its forward lookup does not confirm; not even the policy or queue answers beyond their
  * contracts: a missing or malformed answer is a temporary failure (4xx), never an accept.
  * <b>Promises:</b> 250 after DATA only once the queue has confirmed the message is durable; input

@@ -69,6 +69,7 @@ public final class Main implements Callable<Integer> {
         cfg = ConfigLoader.load(config, clusterConfig, sets);
         roleSet = Role.parse(roles);
         if (cluster) {
+          Role.checkCluster(roleSet);
           busCredentials = ClusterJoin.credentials(cfg.cluster());
           nodeId = org.postern.node.cluster.NodeIdentity.load(Path.of(cfg.node().dataDir()));
         }

@@ -101,6 +101,13 @@ public final class Node {
     if (keys.failed()) {
       return vertx.close().transform(ignored -> Future.failedFuture(keys.cause()));
     }
+    if (cluster != null) {
+      try {
+        Role.checkCluster(roles);
+      } catch (IllegalArgumentException e) {
+        return vertx.close().transform(ignored -> Future.failedFuture(e));
+      }
+    }
     Contracts.register(vertx);
     TlsEngine engine = TlsEngine.choose(config.tls().engine(), config.tls().groups());
     if (engine.fellBack()) {
@@ -124,7 +131,9 @@ public final class Node {
       if (roles.contains(Role.INBOUND)) {
         // One instance per event loop wanted: they share the listening ports (Vert.x hands each
         // new connection to the next one) and one tally of connection limits.
-        InboundVerticle.Shared shared = new InboundVerticle.Shared(config.inbound());
+        // In a cluster, a node without the queue role hands bodies to a queue node in chunks.
+        InboundVerticle.Shared shared = new InboundVerticle.Shared(config.inbound(),
+            cluster == null || roles.contains(Role.QUEUE));
         int instances = InboundVerticle.instances(config.inbound());
         for (int i = 0; i < instances; i++) {
           listeners.add(new InboundVerticle(config.inbound(), config.tls(), hostname, engine, tlsOptions,
@@ -154,6 +163,9 @@ public final class Node {
         QueueVerticle queue = new QueueVerticle(config.queue(), hostname, Clock.systemUTC(), cluster);
         queue.replicationCounters().forEach((name, value) -> FunctionCounter.builder("postern_queue_" + name, value,
             LongSupplier::getAsLong).description("queue replication: " + name.replace('_', ' ')).register(metrics));
+        queue.intakeCounters().forEach((name, value) -> FunctionCounter.builder("postern_queue_" + name, value,
+            LongSupplier::getAsLong).description("bodies from inbound on other nodes: " + name.replace('_', ' '))
+            .register(metrics));
         chain = chain.compose(v -> deploy(vertx, queue));
         if (view != null) {
           // Other members' admin APIs reach this queue through its node's own address.

@@ -30,4 +30,16 @@ public enum Role {
     }
     return roles;
   }
+
+  /**
+   * In a cluster the queue hands each body to the outbound verticle of its own node, by reference,
+   * so that no body crosses the network whole (see deploy/README.md, "How bodies travel"): a queue
+   * role without the outbound role is refused, naming both.
+   */
+  public static void checkCluster(Set<Role> roles) {
+    if (roles.contains(QUEUE) && !roles.contains(OUTBOUND)) {
+      throw new IllegalArgumentException("in a cluster the queue role needs the outbound role on the same node"
+          + " (the queue hands message bodies to its own node's outbound): add outbound to --roles");
+    }
+  }
 }

@@ -121,6 +121,7 @@ class ClusterIT {
   @Test
   @Order(2)
   void mailHandedToTheInboundNodeIsQueuedAndDeliveredByAnotherNode() throws Exception {
+    int before = sink.received().size();
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       byte[] message = ("From: sender@example.org\r\nTo: someone@example.net\r\nSubject: cluster " + i + "\r\n"
@@ -132,23 +133,62 @@ class ClusterIT {
       assertTrue(m.find(), r.output());
       ids.add(m.group(1));
     }
-    List<SmtpSink.ReceivedMessage> got = sink.awaitMessages(4, Duration.ofSeconds(60));
+    List<SmtpSink.ReceivedMessage> got = sink.awaitMessages(before + 4, Duration.ofSeconds(60));
     for (int i = 0; i < 4; i++) {
       String marker = "across the event bus " + i;
       assertEquals(1, got.stream().filter(g -> g.contentAsString().contains(marker)).count(), marker);
     }
     for (String id : ids) {
       // Each message was stored by B or C, never by A; the queue hands it to the outbound role of
-      // B or C, not necessarily its own.
+      // its own node.
       NodeProcess queue = awaitOnOneOf(id + ": from=<sender@example.org>, size=", NODES[1], NODES[2]);
       queue.awaitLog(id + ": removed", Duration.ofSeconds(30));
-      awaitOnOneOf(id + ": to=<someone@example.net>, relay=127.0.0.1", NODES[1], NODES[2]);
+      assertEquals(queue, awaitOnOneOf(id + ": to=<someone@example.net>, relay=127.0.0.1", NODES[1], NODES[2]));
       assertFalse(NODES[0].log().contains(id + ": to="), "A has no outbound role");
       assertFalse(NODES[0].log().contains(id + ": from=<sender@example.org>, size="), "A has no queue role");
     }
     SmtpSink.ReceivedMessage first = got.get(0);
     assertTrue(first.contentAsString().contains("by node-a.postern.test (Postern) with ESMTPS id "),
         "A wrote the Received header: " + first.contentAsString());
+  }
+
+  @Test
+  @Order(2)
+  void aBodyOfSeveralMegabytesCrossesToTheQueueInChunksAndArrivesWhole() throws Exception {
+    // 3 MB of base64 lines: more than ten chunks of 256 KiB; no line starts with a dot.
+    byte[] random = new byte[2_300_000];
+    new java.util.Random(3).nextBytes(random);
+    byte[] message = ("From: sender@example.org\r\nTo: someone@example.net\r\nSubject: big\r\n"
+        + "Message-ID: <cluster-big@example.org>\r\n\r\n"
+        + java.util.Base64.getMimeEncoder().encodeToString(random) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+    assertTrue(message.length > 3_000_000, "size " + message.length);
+    int before = sink.received().size();
+    Clients.Result r = Clients.smtplib(work, smtpA, "sender@example.org", "someone@example.net", message, true);
+    assertEquals(0, r.exitCode(), r.output());
+    Matcher m = Pattern.compile("250 2\\.0\\.0 Ok: queued as ([0-9A-F]{16})").matcher(r.output());
+    assertTrue(m.find(), r.output());
+    String id = m.group(1);
+    // The queue node that took it logged the transfer: the body came in chunks, not in one message.
+    NodeProcess queue = awaitOnOneOf(id + ": body of ", NODES[1], NODES[2]);
+    Matcher t = Pattern.compile(Pattern.quote(id) + ": body of (\\d+) octets received on \\S+ in (\\d+) chunk\\(s\\)"
+        + " of at most 262144 octets").matcher(queue.log());
+    assertTrue(t.find(), queue.log());
+    long octets = Long.parseLong(t.group(1));
+    long chunks = Long.parseLong(t.group(2));
+    assertTrue(octets > message.length, "the body A sent includes its Received header: " + octets);
+    assertEquals((octets + 262143) / 262144, chunks);
+    assertTrue(chunks > 10, "chunks: " + chunks);
+    // Stored and delivered by that same node; byte for byte what the client sent, after A's header.
+    queue.awaitLog(Pattern.quote(id + ": from=<sender@example.org>, size=" + octets), Duration.ofSeconds(30));
+    queue.awaitLog(Pattern.quote(id + ": to=<someone@example.net>, relay=127.0.0.1"), Duration.ofSeconds(30));
+    SmtpSink.ReceivedMessage got = sink.awaitMessages(before + 1, Duration.ofSeconds(60)).stream()
+        .filter(g -> g.contentAsString().contains("<cluster-big@example.org>")).findFirst().orElseThrow();
+    assertTrue(got.contentAsString().contains("by node-a.postern.test (Postern) with ESMTPS id " + id),
+        "A wrote the Received header");
+    byte[] tail = java.util.Arrays.copyOfRange(got.content(), got.content().length - message.length,
+        got.content().length);
+    assertTrue(java.util.Arrays.equals(message, tail), "the sink got the message byte for byte");
+    assertFalse(NODES[0].log().contains(id + ": body of "), "A has no queue role");
   }
 
   @Test

@@ -44,6 +44,14 @@ class CommandLineIT {
   }
 
   @Test
+  void aClusteredQueueWithoutTheOutboundRoleIsRefused() throws Exception {
+    Launcher.Run r = postern("", "run", "--cluster", "--roles", "inbound,queue");
+    assertEquals(2, r.exit(), r.stderr());
+    assertEquals("postern: --roles: in a cluster the queue role needs the outbound role on the same node (the queue"
+        + " hands message bodies to its own node's outbound): add outbound to --roles", r.stderr().strip());
+  }
+
+  @Test
   void authHashPrintsALineThatVerifies() throws Exception {
     Launcher.Run r = postern("correct horse\n", "auth", "hash", "--cost", "10", "alice");
     assertEquals(0, r.exit(), r.stderr());

@@ -38,8 +38,8 @@ import org.postern.tls.Fingerprints;
 
 /**
  * Signed configuration pushes across three real node processes on loopback, each with its own SMTP
- * listener (inbound and policy on every node; B and C also run a queue and the admin API the CLI
- * talks to). The operator's commands are the real {@code deploy/postern config ...}; what a push
+ * listener (inbound and policy on every node; B and C also run a queue, with the outbound role a
+ * clustered queue needs, and the admin API the CLI talks to). The operator's commands are the real {@code deploy/postern config ...}; what a push
  * changes is observed by swaks sessions on every node's listener. One cluster serves every test,
  * in order; a fourth node joins at the end.
  */
@@ -77,7 +77,7 @@ class ConfigPushIT {
     clusterFile = work.resolve("cluster.conf");
     Files.writeString(clusterFile, clusterText(3));
     for (int i = 0; i < 3; i++) {
-      String roles = i == 0 ? "inbound,policy" : "inbound,policy,queue";
+      String roles = i == 0 ? "inbound,policy" : "inbound,policy,queue,outbound";
       ADMIN[i] = i == 0 ? -1 : FreePorts.loopback();
       NODES[i] = node(NAMES[i], i, roles, clusterFile,
           List.of("node.admin_listen=" + (i == 0 ? "" : "127.0.0.1:" + ADMIN[i])));

@@ -4,6 +4,8 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
@@ -18,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.logging.Logger;
 import java.util.random.RandomGenerator;
+import org.postern.bus.BodyTransfer;
 import org.postern.bus.ClientInfo;
 import org.postern.bus.Contracts;
 import org.postern.bus.DeliveryReport;
@@ -59,6 +62,7 @@ public final class QueueVerticle extends VerticleBase {
   private final ClusterView cluster;
   private Replication replication;
   private final Replication.Counts counts = new Replication.Counts();
+  private final ChunkedIntake.Counts intakeCounts = new ChunkedIntake.Counts();
 
   public QueueVerticle(QueueConfig config, String hostname, Clock clock) {
     this(config, hostname, clock, null);
@@ -134,8 +138,14 @@ public final class QueueVerticle extends VerticleBase {
         loaded.stream().filter(Spool.Loaded::wasInFlight).forEach(l ->
             LOG.info(() -> l.message().queueId() + ": possible duplicate: delivery was interrupted"));
       }
+      // Whole bodies are taken from this node's inbound only (by reference); inbound on another
+      // node sends them in chunks through the intake, so no event-bus message carries one whole.
       // The admin address is consumed locally: a node's admin API administers that node's spool.
-      return vertx.eventBus().<EnqueueRequest>consumer(EnqueueRequest.ADDRESS, this::enqueue).completion()
+      Future<Void> intake = cluster == null ? Future.succeededFuture()
+          : new ChunkedIntake(vertx, cluster.nodeId(), spool.tmpDir(), this::store, messages::containsKey,
+              BodyTransfer.Options.defaults(), intakeCounts).start();
+      return intake.compose(v -> vertx.eventBus().<EnqueueRequest>localConsumer(EnqueueRequest.ADDRESS, this::enqueue)
+          .completion())
           .compose(v -> vertx.eventBus().<QueueAdminRequest>localConsumer(QueueAdminRequest.ADDRESS, this::admin)
               .completion());
     });
@@ -148,52 +158,69 @@ public final class QueueVerticle extends VerticleBase {
       m.fail(400, "expected EnqueueRequest");
       return;
     }
-    EnqueueRequest req = (EnqueueRequest) body;
+    answer(m, store((EnqueueRequest) body));
+  }
+
+  /** Replies with the receipt, or fails the request with the refusal's code and text. */
+  static void answer(Message<?> m, Future<EnqueueReceipt> receipt) {
+    receipt.onSuccess(m::reply).onFailure(e -> {
+      if (e instanceof ReplyException r) {
+        m.fail(r.failureCode(), r.getMessage());
+      } else {
+        m.fail(451, "4.3.0 Error: queue file write error");
+      }
+    });
+  }
+
+  private static Future<EnqueueReceipt> refuse(int code, String text) {
+    return Future.failedFuture(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, code, text));
+  }
+
+  /**
+   * Stores a message durably (and its replica) and completes with the receipt; a refusal fails
+   * with the code and text inbound passes on. Idempotent on the queue id.
+   */
+  private Future<EnqueueReceipt> store(EnqueueRequest req) {
     if (messages.containsKey(req.queueId())) {
       // A retried request for a message we hold: it was durable before the first receipt.
-      m.reply(new EnqueueReceipt(req.queueId()));
-      return;
+      return Future.succeededFuture(new EnqueueReceipt(req.queueId()));
     }
     Future<Void> inProgress = storing.get(req.queueId());
     if (inProgress != null) {
-      inProgress.onSuccess(v -> m.reply(new EnqueueReceipt(req.queueId())))
-          .onFailure(e -> m.fail(451, "4.3.0 Error: queue file write error"));
-      return;
+      return inProgress.map(v -> new EnqueueReceipt(req.queueId()))
+          .recover(e -> refuse(451, "4.3.0 Error: queue file write error"));
     }
     if (freeSpace < config.minFreeSpace()) {
       LOG.warning(() -> req.queueId() + ": refused: " + freeSpace + " octets free in " + config.spoolDir()
           + ", below queue.min_free_space " + config.minFreeSpace());
-      m.fail(452, "4.3.1 Insufficient system storage");
-      return;
+      return refuse(452, "4.3.1 Insufficient system storage");
     }
     SpooledMessage sm = SpooledMessage.of(req, clock.instant());
     Future<Void> local = committer.store(sm, req.body());
     Future<String> replica = replication == null ? Future.succeededFuture(null) : replication.replicate(sm, req.body());
-    String[] holder = new String[1];
     Future<Void> write = Future.join(local, replica).<Void>mapEmpty().recover(e -> undoHalf(sm.queueId(), local, replica))
         .eventually(() -> {
           storing.remove(sm.queueId());
           return Future.succeededFuture();
         });
     storing.put(sm.queueId(), write);
-    write.onSuccess(v -> {
+    return write.map(v -> {
       Scheduled s = messages.computeIfAbsent(sm.queueId(), id -> new Scheduled(sm, req.body().length()));
       s.replicaHolder = replica.result();
-      m.reply(new EnqueueReceipt(sm.queueId()));
       LOG.info(() -> sm.queueId() + ": from=" + sm.envelope().sender() + ", size=" + req.body().length()
           + ", nrcpt=" + sm.envelope().recipients().size() + " (queue active)");
       schedule(s, Duration.ZERO);
-    }).onFailure(e -> {
+      return new EnqueueReceipt(sm.queueId());
+    }).recover(e -> {
       if (e instanceof Replication.NoReplicaHolder) {
         LOG.warning(() -> sm.queueId() + ": refused with 451 4.3.0: " + e.getMessage());
-        m.fail(451, "4.3.0 Error: no queue replica available, try again later");
+        return refuse(451, "4.3.0 Error: no queue replica available, try again later");
       } else if (replica.failed()) {
         LOG.warning(() -> sm.queueId() + ": refused with 451 4.3.0: replica not stored: " + e.getMessage());
-        m.fail(451, "4.3.0 Error: queue replica write error");
-      } else {
-        LOG.severe(() -> sm.queueId() + ": cannot store message: " + e);
-        m.fail(451, "4.3.0 Error: queue file write error");
+        return refuse(451, "4.3.0 Error: queue replica write error");
       }
+      LOG.severe(() -> sm.queueId() + ": cannot store message: " + e);
+      return refuse(451, "4.3.0 Error: queue file write error");
     });
   }
 
@@ -287,6 +314,17 @@ public final class QueueVerticle extends VerticleBase {
         "replicas_replaced", counts.replacedReplicas::sum);
   }
 
+  /**
+   * Counters of bodies taken in chunks from inbound on other nodes, by name, for the metrics
+   * registry (they may be read from any thread).
+   */
+  public Map<String, java.util.function.LongSupplier> intakeCounters() {
+    return Map.of(
+        "chunked_bodies", intakeCounts.bodies::sum,
+        "chunked_body_chunks", intakeCounts.chunks::sum,
+        "chunked_bodies_abandoned", intakeCounts.abandoned::sum);
+  }
+
   @Override
   public Future<?> stop() {
     if (committer != null && committer.messages() > 0) {
@@ -366,7 +404,9 @@ public final class QueueVerticle extends VerticleBase {
     Envelope env = s.message.envelope();
     DeliveryRequest req = new DeliveryRequest(s.message.queueId(), env.sender(), rcpts,
         rcpts.stream().map(env::paramsOf).toList(), env.mailParams(), body, s.attempts);
-    return Contracts.request(vertx, DeliveryRequest.ADDRESS, req, config.deliveryTimeout(), DeliveryReport.class)
+    // The body goes by reference to this node's outbound, never across the network: in a cluster a
+    // queue node runs the outbound role too (the node refuses to start otherwise).
+    return Contracts.requestLocal(vertx, DeliveryRequest.ADDRESS, req, config.deliveryTimeout(), DeliveryReport.class)
         .recover(e -> {
           Reply why = Reply.of(451, "4.3.0", "delivery service unavailable: " + e.getMessage());
           List<DeliveryReport.RecipientResult> results = rcpts.stream()

@@ -4,11 +4,16 @@
  * <p><b>Job:</b> store each message durably before it is acknowledged, schedule its delivery per
  * recipient domain, retry temporary failures with back-off, and bounce permanent failures and
  * expired mail to the sender as a DSN (RFC 3464).
- * <b>Talks to:</b> receives {@link org.postern.bus.EnqueueRequest} from inbound; sends
- * {@link org.postern.bus.DeliveryRequest} to outbound; answers the operator's
+ * <b>Talks to:</b> receives {@link org.postern.bus.EnqueueRequest} from the inbound of its own
+ * node only (consumed locally, the body by reference), and from inbound on other nodes an
+ * {@link org.postern.bus.EnqueueOffer}, the body in chunks ({@link org.postern.bus.BodyTransfer})
+ * and then an {@link org.postern.bus.EnqueueCommit} ({@link org.postern.queue.ChunkedIntake});
+ * sends {@link org.postern.bus.DeliveryRequest} to the outbound of its own node only; answers the operator's
  * {@link org.postern.bus.QueueAdminRequest} (list, show, hold, release, delete, requeue), consumed
  * locally, so that a node's admin API administers that node's spool. <b>Trusts:</b> nothing on the bus beyond the
- * contracts' validation; queue ids become file names only after {@link org.postern.bus.QueueIds#check}.
+ * contracts' validation; queue ids become file names only after {@link org.postern.bus.QueueIds#check};
+ * a chunked body is taken only after its offer, must have the length offered, and is stored only
+ * when its envelope follows (a broken or abandoned one leaves no message and no file).
  * <b>Owns:</b> its spool directory, which no other service touches.
  *
  * <p><b>Ownership.</b> A message in {@code active/} belongs to the node whose spool holds it, and

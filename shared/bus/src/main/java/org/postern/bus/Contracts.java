@@ -16,7 +16,8 @@ public final class Contracts {
       ClientTlsCheck.CODEC, TlsVerdict.CODEC, DestinationTlsCheck.CODEC, DestinationTls.CODEC, TargetTlsCheck.CODEC,
       ServerTlsCheck.CODEC, ServerTlsVerdict.CODEC, EnqueueRequest.CODEC, EnqueueReceipt.CODEC,
       DeliveryRequest.CODEC, DeliveryReport.CODEC, QueueAdminRequest.CODEC, QueueAdminReply.CODEC,
-      ConfigPush.CODEC, ConfigPushResult.CODEC, ConfigShow.CODEC, BodyChunkAck.CODEC, ReplicaOffer.CODEC, ReplicaIds.CODEC);
+      ConfigPush.CODEC, ConfigPushResult.CODEC, ConfigShow.CODEC, BodyChunkAck.CODEC, ReplicaOffer.CODEC, ReplicaIds.CODEC,
+      EnqueueOffer.CODEC, EnqueueTarget.CODEC, EnqueueCommit.CODEC);
 
   private Contracts() {}
 
@@ -62,7 +63,22 @@ public final class Contracts {
    */
   public static <R> Future<R> request(Vertx vertx, String address, Object request, Duration deadline,
       Class<R> answerType) {
-    DeliveryOptions options = new DeliveryOptions().setSendTimeout(deadline.toMillis());
+    return request(vertx, address, request, new DeliveryOptions().setSendTimeout(deadline.toMillis()), answerType);
+  }
+
+  /**
+   * As {@link #request}, to a consumer of this node only: in a cluster the request never leaves
+   * the JVM, so the record (a message body included) is handed over by reference, never encoded.
+   * Without a local consumer it fails at once (NO_HANDLERS), whatever other nodes consume.
+   */
+  public static <R> Future<R> requestLocal(Vertx vertx, String address, Object request, Duration deadline,
+      Class<R> answerType) {
+    return request(vertx, address, request,
+        new DeliveryOptions().setSendTimeout(deadline.toMillis()).setLocalOnly(true), answerType);
+  }
+
+  private static <R> Future<R> request(Vertx vertx, String address, Object request, DeliveryOptions options,
+      Class<R> answerType) {
     return vertx.eventBus().request(address, request, options).compose(msg -> {
       Object body = msg.body();
       if (!answerType.isInstance(body)) {

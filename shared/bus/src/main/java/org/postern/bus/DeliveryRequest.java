@@ -9,7 +9,9 @@ import org.postern.smtp.Path;
 
 /**
  * The queue asks outbound to deliver a message to some of its recipients (those not yet delivered
- * or bounced), all in the same domain. Outbound answers with a {@link DeliveryReport}.
+ * or bounced), all in the same domain. Outbound answers with a {@link DeliveryReport}. Sent to the
+ * outbound of the queue's own node only ({@link Contracts#requestLocal}): the body is handed over
+ * by reference, never across the network (a clustered queue node runs outbound too).
  */
 public record DeliveryRequest(
     String queueId,

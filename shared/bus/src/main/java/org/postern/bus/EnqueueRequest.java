@@ -11,6 +11,11 @@ import org.postern.smtp.Envelope;
  * {@code queueId}: a retried request for a message already stored is acknowledged again, not
  * stored twice.
  *
+ * <p>Sent to the queue of the sender's own node only ({@link Contracts#requestLocal}), so the body
+ * is handed over by reference and never crosses the network in one message; inbound on a node
+ * without a queue uses {@link EnqueueOffer}, {@link BodyTransfer} and {@link EnqueueCommit} instead
+ * (see {@link QueueHandoff}).
+ *
  * @param body the message as received, Received header included, CRLF line ends
  */
 public record EnqueueRequest(String queueId, Envelope envelope, ClientInfo client, Buffer body) {

@@ -1,6 +1,7 @@
 package org.postern.bus;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -117,6 +118,18 @@ class ContractsTest {
         .put("node", "node-b").put("queueIds", List.of("x/y"))));
     assertThrows(IllegalArgumentException.class, () -> ReplicaIds.fromJson(new JsonObject().put("kind", "erase")
         .put("node", "node-b").put("queueIds", List.of())));
+    JsonObject commit = new EnqueueCommit(ID, enqueue().envelope(), enqueue().client(), 5).toJson();
+    assertEquals(commit, EnqueueCommit.CODEC.roundTrip(EnqueueCommit.fromJson(commit)).toJson());
+    assertFalse(commit.containsKey("body"), "the envelope of a chunked enqueue carries no body");
+    assertThrows(IllegalArgumentException.class, () -> EnqueueCommit.fromJson(commit.copy().put("bodyLength", -1)));
+    assertThrows(IllegalArgumentException.class, () -> EnqueueCommit.fromJson(commit).withBody(Buffer.buffer("1234")),
+        "the body that arrived must have the length announced");
+    assertEquals(new EnqueueOffer(ID, 7), EnqueueOffer.CODEC.roundTrip(new EnqueueOffer(ID, 7)));
+    assertThrows(IllegalArgumentException.class, () -> EnqueueOffer.fromJson(new JsonObject().put("queueId", ID)
+        .put("bodyLength", (long) EnqueueRequest.MAX_BODY + 1)));
+    assertEquals("postern.queue.enqueue-body.v1.node-b", new EnqueueTarget(ID, "node-b").bodyAddress());
+    assertThrows(IllegalArgumentException.class, () -> EnqueueTarget.fromJson(new JsonObject().put("queueId", ID)
+        .put("node", "b.x/../y")), "node ids become addresses");
     Buffer truncated = Buffer.buffer().appendInt(1000).appendString("{}");
     assertThrows(IllegalArgumentException.class, () -> EnqueueReceipt.CODEC.decodeFromWire(0, truncated));
   }

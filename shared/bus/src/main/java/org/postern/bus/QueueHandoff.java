@@ -1,0 +1,62 @@
+package org.postern.bus;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.logging.Logger;
+
+/**
+ * How inbound hands a message to the queue, by where the queue runs.
+ *
+ * <ul>
+ *   <li>{@link #local}: this node runs the queue; the {@link EnqueueRequest} goes to this node's
+ *       queue only, and the body is passed by reference (no copy, no encoding).
+ *   <li>{@link #remote}: this node has no queue; an {@link EnqueueOffer} to the queue nodes picks
+ *       one, the body goes to that node in chunks ({@link BodyTransfer}: bounded event-bus
+ *       messages with back-pressure, never the whole body in one), and the {@link EnqueueCommit}
+ *       follows to the same node, which answers once the message is durable.
+ * </ul>
+ *
+ * Either way the future succeeds only with the queue's {@link EnqueueReceipt}; any failure (no
+ * queue, a refused or broken transfer, a timeout) fails it, and inbound answers 4xx.
+ */
+public interface QueueHandoff {
+
+  /** Hands {@code request} to a queue; completes with its receipt once the message is durable. */
+  Future<EnqueueReceipt> enqueue(EnqueueRequest request);
+
+  /** To this node's queue, by reference; {@code deadline} bounds the wait for the receipt. */
+  static QueueHandoff local(Vertx vertx, Duration deadline) {
+    return request -> Contracts.requestLocal(vertx, EnqueueRequest.ADDRESS, request, deadline, EnqueueReceipt.class);
+  }
+
+  /**
+   * To a queue node of the cluster, the body in chunks; {@code deadline} bounds the offer and the
+   * wait for the receipt, and each chunk waits at most {@code transfer}'s acknowledgement timeout.
+   */
+  static QueueHandoff remote(Vertx vertx, Duration deadline, BodyTransfer.Options transfer) {
+    Logger log = Logger.getLogger("postern.bus");
+    return request -> {
+      String id = request.queueId();
+      long length = request.body().length();
+      return Contracts.request(vertx, EnqueueOffer.ADDRESS, new EnqueueOffer(id, length), deadline,
+          EnqueueTarget.class).compose(target -> {
+            if (!target.queueId().equals(id)) {
+              return Future.failedFuture(new IllegalStateException("queue node " + target.node()
+                  + " answered an offer for " + id + " with " + target.queueId()));
+            }
+            return BodyTransfer.send(vertx, target.bodyAddress(), id, request.body(), transfer)
+                .onSuccess(v -> log.fine(() -> id + ": body of " + length + " octets sent to queue node "
+                    + target.node() + " in " + chunks(length, transfer.chunkSize()) + " chunk(s)"))
+                .compose(v -> Contracts.request(vertx, target.commitAddress(),
+                    new EnqueueCommit(id, request.envelope(), request.client(), length), deadline,
+                    EnqueueReceipt.class));
+          });
+    };
+  }
+
+  /** How many chunks a body of {@code length} octets crosses in (an empty body still takes one). */
+  static long chunks(long length, int chunkSize) {
+    return Math.max(1, (length + chunkSize - 1) / chunkSize);
+  }
+}
