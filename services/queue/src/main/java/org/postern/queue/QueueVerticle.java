@@ -357,16 +357,16 @@ public final class QueueVerticle extends VerticleBase {
     s.flushed = false;
     s.nextAttempt = clock.instant().plus(delay);
     s.timer = vertx.setTimer(Math.max(1, delay.toMillis()), t -> {
-      s.timer = 0;
+      s.timer = Scheduled.NO_TIMER;
       s.nextAttempt = null;
       attempt(s);
     });
   }
 
   private void cancelTimer(Scheduled s) {
-    if (s.timer != 0) {
+    if (s.timer != Scheduled.NO_TIMER) {
       vertx.cancelTimer(s.timer);
-      s.timer = 0;
+      s.timer = Scheduled.NO_TIMER;
     }
     s.nextAttempt = null;
   }

@@ -38,7 +38,9 @@ final class Scheduled {
   /** {@link #attempts} when an operator last requeued it: the back-off counts from there. */
   int backoffBase;
   boolean inFlight;
-  long timer;
+  /** Vert.x timer ids start at 0, so "no timer" is {@link #NO_TIMER}, not 0. */
+  long timer = NO_TIMER;
+  static final long NO_TIMER = -1;
   /** When the timer fires, or null when none is set. */
   Instant nextAttempt;
   /** On hold: no attempt starts, and no timer is set, until an operator releases it. */
