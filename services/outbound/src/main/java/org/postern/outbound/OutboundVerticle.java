@@ -98,8 +98,10 @@ public final class OutboundVerticle extends VerticleBase {
       BrokenTlsPeers brokenTls = new BrokenTlsPeers(config.brokenTlsPeerMemory());
       delivery = new Delivery(vertx, client, new Router(config.transport(), dns, random), settings, pool, limits,
           brokenTls, new TlsResumption(config.tlsSessionCacheTimeout()));
+      // Local only: a delivery request carries the whole body, and only this node's queue sends one
+      // (in a cluster, the queue role needs outbound on its node), so another member cannot.
       return shareBrokenTls(brokenTls)
-          .compose(v -> vertx.eventBus().<Object>consumer(DeliveryRequest.ADDRESS, this::handle).completion());
+          .compose(v -> vertx.eventBus().<Object>localConsumer(DeliveryRequest.ADDRESS, this::handle).completion());
     });
   }
 

@@ -2,13 +2,17 @@ package org.postern.outbound;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.NetworkConfig;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,8 +20,11 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.postern.bus.Contracts;
 import org.postern.bus.DeliveryReport.RecipientResult;
 import org.postern.bus.DeliveryReport.Status;
+import org.postern.bus.DeliveryReport;
+import org.postern.bus.DeliveryRequest;
 import org.postern.smtp.TlsLevel;
 import org.postern.testkit.FreePorts;
 
@@ -69,6 +76,14 @@ class SharedBrokenTlsTest {
     assertTrue(second.logged("failed a TLS handshake recently (seen by another node of the cluster); plaintext at"
         + " level may without trying STARTTLS"), second.logText());
     assertFalse(second.logged("retrying in plaintext"), second.logText());
+
+    // A delivery request carries a whole body, so outbound takes it from its own node only: node 1,
+    // which has no outbound now, cannot reach node 2's, though both are in the cluster.
+    Throwable refused = assertThrows(Exception.class, () -> Contracts.request(one, DeliveryRequest.ADDRESS,
+        Harness.request("Subject: x\r\n\r\nx\r\n", "ok@example.net"), Duration.ofSeconds(5), DeliveryReport.class)
+        .await(10, TimeUnit.SECONDS));
+    ReplyException re = (ReplyException) (refused instanceof ReplyException ? refused : refused.getCause());
+    assertEquals(ReplyFailure.NO_HANDLERS, re.failureType());
   }
 
   private Harness harness(Vertx vertx) throws Exception {
