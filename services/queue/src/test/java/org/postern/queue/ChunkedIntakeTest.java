@@ -81,11 +81,13 @@ class ChunkedIntakeTest {
       sentByA.add(Map.entry(body == null ? "null" : body.getClass().getSimpleName(), wireSize(body)));
       ctx.next();
     });
-    // B's outbound: records what the queue hands it, and reports it sent.
+    // B's outbound: records what the queue hands it, and reports a temporary failure, so the message
+    // stays in B's spool (a report of "sent" would let the queue delete it before the test looks).
     b.eventBus().<DeliveryRequest>localConsumer(DeliveryRequest.ADDRESS, m -> {
       delivered.add(m.body());
       m.reply(new DeliveryReport(m.body().queueId(), m.body().recipients().stream()
-          .map(r -> new RecipientResult(r, DeliveryReport.Status.SENT, Reply.of(250, "2.0.0", "ok"), "sink[127.0.0.1]:25"))
+          .map(r -> new RecipientResult(r, DeliveryReport.Status.DEFERRED, Reply.of(451, "4.3.0", "later"),
+              "sink[127.0.0.1]:25"))
           .toList()));
     });
     queue = new QueueVerticle(ConfigLoader.load(null, List.of("queue.spool_dir=" + dir.resolve("b"),
