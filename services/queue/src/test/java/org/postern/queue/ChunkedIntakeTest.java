@@ -7,13 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.hazelcast.config.Config;
-import com.hazelcast.config.NetworkConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.ReplyException;
-import io.vertx.spi.cluster.hazelcast.ConfigUtil;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -50,6 +46,7 @@ import org.postern.config.ConfigLoader;
 import org.postern.smtp.Envelope;
 import org.postern.smtp.Reply;
 import org.postern.testkit.FreePorts;
+import org.postern.testkit.LoopbackCluster;
 
 /**
  * Two real clustered Vert.x instances (Hazelcast on loopback): A has no queue, B runs one. A body
@@ -264,29 +261,11 @@ class ChunkedIntakeTest {
     }
   }
 
-  /** A clustered Vert.x on loopback, its Hazelcast member on {@code port}, the others in {@code members}. */
+  /** A clustered Vert.x on loopback with the contracts' codecs. */
   private static Vertx join(String cluster, int port, int[] members) throws Exception {
-    Config config = ConfigUtil.loadConfig();
-    config.setClusterName(cluster);
-    config.setProperty("hazelcast.phone.home.enabled", "false");
-    config.setProperty("hazelcast.socket.bind.any", "false");
-    config.setProperty("hazelcast.logging.type", "jdk");
-    config.getJetConfig().setEnabled(false);
-    NetworkConfig network = config.getNetworkConfig();
-    network.setPort(port).setPortAutoIncrement(false);
-    network.getInterfaces().setEnabled(true).setInterfaces(List.of("127.0.0.1"));
-    network.getJoin().getMulticastConfig().setEnabled(false);
-    network.getJoin().getAutoDetectionConfig().setEnabled(false);
-    List<String> addresses = new ArrayList<>();
-    for (int p : members) {
-      addresses.add("127.0.0.1:" + p);
-    }
-    network.getJoin().getTcpIpConfig().setEnabled(true).setMembers(addresses);
-    io.vertx.core.VertxOptions options = new io.vertx.core.VertxOptions();
-    options.getEventBusOptions().setHost("127.0.0.1").setPort(0);
-    Vertx vertx = Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(config))
-        .buildClustered().await(120, TimeUnit.SECONDS);
+    Vertx vertx = LoopbackCluster.join(cluster, port, members);
     Contracts.register(vertx);
     return vertx;
   }
+
 }
