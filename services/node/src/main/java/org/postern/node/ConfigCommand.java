@@ -22,10 +22,8 @@ import org.postern.node.push.PushSignature;
 import org.postern.tls.KeyFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code postern config}: operator keys, and signed configuration pushes to every node of a
@@ -36,16 +34,7 @@ import picocli.CommandLine.Spec;
     description = "Push signed configuration to every node, show versions, roll back; make operator keys.",
     subcommands = {ConfigCommand.Keygen.class, ConfigCommand.Push.class, ConfigCommand.Show.class,
         ConfigCommand.Rollback.class})
-final class ConfigCommand implements Callable<Integer> {
-
-  @Spec
-  CommandSpec spec;
-
-  @Override
-  public Integer call() {
-    spec.commandLine().usage(System.err);
-    return 2;
-  }
+final class ConfigCommand extends CommandGroup {
 
   /** A failure to print in one line with its exit status. */
   static final class Stop extends Exception {

@@ -18,10 +18,8 @@ import org.postern.pki.SelfSigned;
 import org.postern.tls.Fingerprints;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code postern pki}: the seeds' openssl and CA.pl steps done by Postern itself. Each command
@@ -34,16 +32,7 @@ import picocli.CommandLine.Spec;
     subcommands = {PkiCommand.InitCa.class, PkiCommand.Issue.class, PkiCommand.SelfSignedCmd.class,
         PkiCommand.Csr.class, PkiCommand.Sign.class, PkiCommand.Revoke.class, PkiCommand.Crl.class,
         PkiCommand.Show.class})
-final class PkiCommand implements Callable<Integer> {
-
-  @Spec
-  CommandSpec spec;
-
-  @Override
-  public Integer call() {
-    spec.commandLine().usage(System.err);
-    return 2;
-  }
+final class PkiCommand extends CommandGroup {
 
   /** Where the PKI's files live. */
   static final class Dir {

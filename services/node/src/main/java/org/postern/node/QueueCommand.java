@@ -10,9 +10,7 @@ import org.postern.bus.QueueAdminRequest.Action;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code postern queue}: Postfix's {@code postqueue} and {@code postsuper} for a running node,
@@ -23,16 +21,7 @@ import picocli.CommandLine.Spec;
         "TARGET is a queue id, @domain (every message with a pending recipient there) or ALL."},
     subcommands = {QueueCommand.ListCmd.class, QueueCommand.Show.class, QueueCommand.Flush.class,
         QueueCommand.Hold.class, QueueCommand.Release.class, QueueCommand.Delete.class, QueueCommand.Requeue.class})
-final class QueueCommand implements Callable<Integer> {
-
-  @Spec
-  CommandSpec spec;
-
-  @Override
-  public Integer call() {
-    spec.commandLine().usage(System.err);
-    return 2;
-  }
+final class QueueCommand extends CommandGroup {
 
   /** Options every queue command takes. */
   static final class Connection {
