@@ -32,6 +32,11 @@ final class Claims {
     this.ttlMillis = Math.max(1, ttl.toMillis());
   }
 
+  /** The node id that has claimed {@code queueId}, or null when no node has. */
+  Future<String> claimer(String queueId) {
+    return map.get(queueId).map(current -> current == null ? null : current.split(" ", 2)[0]);
+  }
+
   /** Claims {@code queueId} for this node (node id, member id), given the members live now. */
   Future<Outcome> claim(String queueId, String node, String member, Set<String> liveMembers) {
     return claim(queueId, node + " " + member, node, liveMembers, 3);

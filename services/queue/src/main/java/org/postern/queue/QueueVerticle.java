@@ -128,6 +128,9 @@ public final class QueueVerticle extends VerticleBase {
         messages.put(l.message().queueId(), s);
         schedule(s, Duration.ZERO);
       }
+      if (replication != null) {
+        replication.recovered();
+      }
       if (!loaded.isEmpty()) {
         long interrupted = loaded.stream().filter(Spool.Loaded::wasInFlight).count();
         long held = loaded.stream().filter(Spool.Loaded::held).count();
@@ -311,7 +314,8 @@ public final class QueueVerticle extends VerticleBase {
         "ceded", counts.ceded::sum,
         "possible_duplicates", counts.possibleDuplicates::sum,
         "replicas_dropped", counts.replicasDropped::sum,
-        "replicas_replaced", counts.replacedReplicas::sum);
+        "replicas_replaced", counts.replacedReplicas::sum,
+        "unacknowledged_discarded", counts.unacknowledgedDiscarded::sum);
   }
 
   /**

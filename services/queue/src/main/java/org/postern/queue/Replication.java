@@ -73,6 +73,7 @@ final class Replication {
     final LongAdder possibleDuplicates = new LongAdder();
     final LongAdder replicasDropped = new LongAdder();
     final LongAdder replacedReplicas = new LongAdder();
+    final LongAdder unacknowledgedDiscarded = new LongAdder();
   }
 
   /** No other queue node is live to hold a replica. */
@@ -105,6 +106,8 @@ final class Replication {
   /** Every queue node out of the cluster, and since when; read by owners whose replica holder left. */
   private final Map<String, Instant> departed = new HashMap<>();
   private boolean sweeping;
+  /** Set once this node's own recovered messages are loaded and scheduled. */
+  private boolean recovered;
 
   Replication(Vertx vertx, QueueConfig config, ClusterView view, Spool spool, Clock clock, Local local, Counts counts) {
     this.counts = counts;
@@ -238,19 +241,97 @@ final class Replication {
   }
 
   /**
-   * Before anything recovered is scheduled: claims each message; those another node took over while
+   * Before anything recovered is scheduled: first drops what was never acknowledged (no other node
+   * holds a replica of it), then claims each remaining message; those another node took over while
    * this one was away are removed here, not delivered. Returns the messages this node keeps.
+   *
+   * <p>The replica question comes before the claims: once this node has claimed a message, a holder
+   * that loses its own claim drops the replica, and the answer would no longer mean anything.
    */
   Future<List<Spool.Loaded>> cede(List<Spool.Loaded> recovered) {
-    List<Spool.Loaded> kept = new ArrayList<>();
-    Future<Void> chain = Future.succeededFuture();
-    for (int i = 0; i < recovered.size(); i += 64) {
-      List<Spool.Loaded> batch = recovered.subList(i, Math.min(recovered.size(), i + 64));
-      chain = chain.compose(v -> Future.all(batch.stream().map(l -> claims.claim(l.message().queueId(), self(),
-          view.memberId(), view.liveMembers()).compose(o -> o.ours() ? keep(kept, l) : cedeOne(l, o.holder())))
-          .toList()).mapEmpty());
+    return withoutUnacknowledged(recovered).compose(acknowledged -> {
+      List<Spool.Loaded> kept = new ArrayList<>();
+      Future<Void> chain = Future.succeededFuture();
+      for (int i = 0; i < acknowledged.size(); i += 64) {
+        List<Spool.Loaded> batch = acknowledged.subList(i, Math.min(acknowledged.size(), i + 64));
+        chain = chain.compose(v -> Future.all(batch.stream().map(l -> claims.claim(l.message().queueId(), self(),
+            view.memberId(), view.liveMembers()).compose(o -> o.ours() ? keep(kept, l) : cedeOne(l, o.holder())))
+            .toList()).mapEmpty());
+      }
+      return chain.map(v -> kept);
+    });
+  }
+
+  /** This node's recovered messages are loaded: holders may now ask which it still needs. */
+  void recovered() {
+    recovered = true;
+  }
+
+  /**
+   * The recovered messages that may have been acknowledged. The receipt (so the 250) waits until a
+   * replica is durable on another queue node, so a message that no other node holds a replica of
+   * was stored here just before this node died and its client was told 4xx: delivering it would
+   * duplicate the copy the client sends again. This is known only when every other queue node
+   * ever registered is live and answers; otherwise everything is kept, as Postfix keeps a queue
+   * file whose client may not have seen the 250 (a possible duplicate, never a loss).
+   */
+  private Future<List<Spool.Loaded>> withoutUnacknowledged(List<Spool.Loaded> loaded) {
+    Set<String> others = new java.util.TreeSet<>(queueNodes.keySet());
+    others.remove(self());
+    if (loaded.isEmpty() || others.isEmpty()) {
+      // No other queue node registered: after a restart of the whole cluster the map is new.
+      return Future.succeededFuture(loaded);
     }
-    return chain.map(v -> kept);
+    Set<String> live = liveQueueNodes();
+    if (!live.containsAll(others)) {
+      Set<String> away = new java.util.TreeSet<>(others);
+      away.removeAll(live);
+      LOG.info("mail from before this start is all kept: queue node(s) " + away + " are not in the cluster to say which"
+          + " replicas they hold (a message stored here just before the stop may be delivered twice)");
+      return Future.succeededFuture(loaded);
+    }
+    List<String> ids = loaded.stream().map(l -> l.message().queueId()).toList();
+    List<Future<ReplicaIds>> answers = new ArrayList<>();
+    for (String node : others) {
+      for (int i = 0; i < ids.size(); i += ReplicaIds.MAX_IDS) {
+        answers.add(Contracts.request(vertx, ReplicaOffer.address(node), new ReplicaIds(ReplicaIds.Kind.HOLDING, self(),
+            ids.subList(i, Math.min(ids.size(), i + ReplicaIds.MAX_IDS))), REQUEST_TIMEOUT, ReplicaIds.class));
+      }
+    }
+    Set<String> mayBeAcknowledged = new HashSet<>();
+    return Future.all(answers).compose(all -> {
+      answers.forEach(a -> mayBeAcknowledged.addAll(a.result().queueIds()));
+      // One that another node took over and has finished meanwhile has no replica left either,
+      // but it was acknowledged: its claim says so, and the claims below cede it.
+      List<Future<String>> claimers = loaded.stream().filter(l -> !mayBeAcknowledged.contains(l.message().queueId()))
+          .map(l -> claims.claimer(l.message().queueId()).onSuccess(c -> {
+            if (c != null && !c.equals(self())) {
+              mayBeAcknowledged.add(l.message().queueId());
+            }
+          })).toList();
+      return Future.all(claimers);
+    }).compose(all -> {
+      List<Spool.Loaded> unacknowledged = loaded.stream()
+          .filter(l -> !mayBeAcknowledged.contains(l.message().queueId())).toList();
+      if (unacknowledged.isEmpty()) {
+        return Future.succeededFuture(loaded);
+      }
+      return vertx.executeBlocking(() -> {
+        for (Spool.Loaded l : unacknowledged) {
+          spool.delete(l.message().queueId());
+        }
+        return null;
+      }, false).map(v -> {
+        counts.unacknowledgedDiscarded.add(unacknowledged.size());
+        unacknowledged.forEach(l -> LOG.info(() -> l.message().queueId() + ": discarded: no queue node holds a"
+            + " replica of it, so its client never had the 250 (it was stored here just before this node stopped)"));
+        return loaded.stream().filter(l -> mayBeAcknowledged.contains(l.message().queueId())).toList();
+      });
+    }, e -> {
+      LOG.info("mail from before this start is all kept: not every queue node said which replicas it holds ("
+          + e.getMessage() + "); a message stored here just before the stop may be delivered twice");
+      return Future.succeededFuture(loaded);
+    });
   }
 
   private Future<Void> keep(List<Spool.Loaded> kept, Spool.Loaded l) {
@@ -292,8 +373,21 @@ final class Replication {
             m.fail(451, "4.3.0 cannot drop replicas: " + ar.cause().getMessage());
           }
         });
-        case CHECK -> m.reply(new ReplicaIds(ReplicaIds.Kind.HELD, self(),
-            ids.queueIds().stream().filter(local::holds).toList()));
+        case CHECK -> {
+          if (!recovered) {
+            // Our own messages are not all loaded yet: "not held" now would make the holder drop
+            // replicas we still need. It asks again on its next sweep.
+            m.fail(451, "4.3.0 recovering: ask again");
+          } else {
+            m.reply(new ReplicaIds(ReplicaIds.Kind.HELD, self(), ids.queueIds().stream().filter(local::holds).toList()));
+          }
+        }
+        case HOLDING -> {
+          // A replica, or one this node took over and still has queued.
+          Set<String> mine = held.getOrDefault(ids.node(), Set.of());
+          m.reply(new ReplicaIds(ReplicaIds.Kind.HELD, self(), ids.queueIds().stream()
+              .filter(id -> mine.contains(id) || local.holds(id)).toList()));
+        }
         default -> m.fail(400, "unexpected " + ids.kind());
       }
     } else {

@@ -127,6 +127,56 @@ class ReplicationTest {
         .get(kept).await(5, TimeUnit.SECONDS), "C claimed what it keeps before scheduling it");
   }
 
+  @Test
+  void aReturningOwnerDropsWhatNoNodeHoldsAReplicaOfAndKeepsTheRest() throws Exception {
+    // C stored both; only one reached B as a replica before C died, so only that one was
+    // acknowledged (the receipt waits for the replica), and the other's client was told 4xx.
+    Spool old = new Spool(dir.resolve("node-c"));
+    String replicated = QueueIds.next();
+    String unreplicated = QueueIds.next();
+    String finishedByB = QueueIds.next();
+    for (String id : List.of(replicated, unreplicated, finishedByB)) {
+      old.store(SpooledMessage.of(request(id), Instant.now()), request(id).body());
+    }
+    // B took this one over while C was away and has delivered it: no replica left, but a claim.
+    vertx.sharedData().<String, String>getAsyncMap(Claims.MAP).await(5, TimeUnit.SECONDS)
+        .put(finishedByB, "node-b m-b").await(5, TimeUnit.SECONDS);
+    ReplicaArea area = new ReplicaArea(dir.resolve("node-b"), new Spool(dir.resolve("node-b")).tmpDir());
+    Buffer body = request(replicated).body();
+    ReplicaArea.Incoming in = area.begin("node-c", SpooledMessage.of(request(replicated), Instant.now()), body.length());
+    area.append(in, body);
+    area.commit(in);
+    Path replica = dir.resolve("node-b/replica/node-c/" + replicated + ".msg");
+    assertTrue(Files.exists(replica));
+
+    Set<String> live = Set.of("m-b", "m-c2");
+    deploy("node-b", "m-b", live);
+    QueueVerticle c = deploy("node-c", "m-c2", live);
+    assertTrue(Files.exists(dir.resolve("node-c/active/" + replicated + ".msg")), "acknowledged: kept");
+    assertFalse(Files.exists(dir.resolve("node-c/active/" + unreplicated + ".msg")), "never acknowledged: dropped");
+    assertFalse(Files.exists(dir.resolve("node-c/active/" + finishedByB + ".msg")), "taken over by B: ceded");
+    assertEquals(1, c.replicationCounters().get("unacknowledged_discarded").getAsLong());
+    assertEquals(1, c.replicationCounters().get("ceded").getAsLong());
+    // B, restarted too, asks C which replicas it still needs once C is live: C still has it.
+    Thread.sleep(3000);
+    assertTrue(Files.exists(replica), "B keeps the replica of what C still holds");
+  }
+
+  @Test
+  void aReturningOwnerKeepsEverythingWhenAQueueNodeThatMightHoldReplicasIsAway() throws Exception {
+    Spool old = new Spool(dir.resolve("node-c"));
+    String id = QueueIds.next();
+    old.store(SpooledMessage.of(request(id), Instant.now()), request(id).body());
+    // node-d registered once and is not live: it may hold the replica, so nothing is dropped.
+    vertx.sharedData().<String, String>getAsyncMap(Replication.NODES).await(5, TimeUnit.SECONDS)
+        .put("node-d", "m-d").await(5, TimeUnit.SECONDS);
+    Set<String> live = Set.of("m-b", "m-c2");
+    deploy("node-b", "m-b", live);
+    QueueVerticle c = deploy("node-c", "m-c2", live);
+    assertTrue(Files.exists(dir.resolve("node-c/active/" + id + ".msg")), "kept: node-d could not answer");
+    assertEquals(0, c.replicationCounters().get("unacknowledged_discarded").getAsLong());
+  }
+
   /** A view whose live members the test changes, as Hazelcast's change when a member leaves. */
   record LiveView(String nodeId, String memberId, Set<String> live) implements ClusterView {
     @Override

@@ -16,7 +16,11 @@ import java.util.regex.Pattern;
  *       remove their replicas. Sent to the holder and answered with {@code DROPPED}, or published to
  *       {@link #DROP_ADDRESS} when the owner does not know the holder (after its own restart);
  *   <li>{@code CHECK}: a holder that rejoins asks the owner which of these it still holds; the owner
- *       answers {@code HELD} with those, and the holder drops the rest.
+ *       answers {@code HELD} with those, and the holder drops the rest. The owner answers only once
+ *       its own recovery is done (before that it fails the request, and the holder asks again);
+ *   <li>{@code HOLDING}: an owner that restarts asks every other queue node which of these, its own
+ *       messages, it holds replicas of; each answers {@code HELD} with those. A message no node
+ *       holds a replica of was never acknowledged (the receipt waits for the replica).
  * </ul>
  *
  * @param node the sender's stable node id
@@ -31,7 +35,7 @@ public record ReplicaIds(Kind kind, String node, List<String> queueIds) {
 
   private static final Pattern NODE = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
 
-  public enum Kind { READY, DROP, DROPPED, CHECK, HELD }
+  public enum Kind { READY, DROP, DROPPED, CHECK, HELD, HOLDING }
 
   public ReplicaIds {
     if (kind == null || queueIds == null) {
