@@ -14,33 +14,63 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
 import org.postern.bus.QueueIds;
 
 /**
- * One file per message, as Postfix keeps its queue: {@code active/<id>.msg} holds a header line,
- * the envelope as JSON and the body; {@code active/<id>.rcpt} lists recipients already done;
- * an empty {@code active/<id>.hold} marks a message an operator put on hold.
+ * The spool, in the manner of Postfix's queue directory: {@code active/<id>.msg} holds one message
+ * (a {@link QueueRecord}: header line, envelope as JSON, body); {@code active/<batch>.batch} holds
+ * the records of several messages stored in one commit round; per message, {@code <id>.rcpt}
+ * lists recipients already done, an empty {@code <id>.hold} marks a message an operator put on
+ * hold, and an empty {@code <id>.done} marks a message of a batch that is finished (a batch file
+ * goes once all its messages are).
  *
- * <p>Durability: a message is written to {@code tmp/}, fsync'd, renamed into {@code active/}, and
- * {@code active/} itself is fsync'd, so after a crash a message is either wholly present or absent.
- * What remains in {@code tmp/} at start was never acknowledged and is discarded, as Postfix
+ * <p>Durability: a queue file is written to {@code tmp/}, fsync'd, renamed into {@code active/},
+ * and {@code active/} itself is fsync'd, so after a crash a file is either wholly present or
+ * absent. What remains in {@code tmp/} at start was never acknowledged and is discarded, as Postfix
  * discards a queue file without its end record.
  *
- * <p>Every method blocks: call from a worker thread.
+ * <p>Why batch files: on the disks measured (deploy/README.md, "Queue"), a round's cost is its
+ * fsyncs, one per file written plus one for the directory. One file per message shares only the
+ * directory sync; one batch file per round shares both, so a round costs two syncs however many
+ * messages it carries. A large body gains nothing from sharing and would make the batch file slow
+ * to read back, so bodies over {@value #MAX_BATCHED_BODY} octets get a file of their own, and a
+ * batch file holds at most {@value #MAX_BATCH_OCTETS} octets.
+ *
+ * <p>Every method blocks: call from a worker thread. Methods may run on several workers at once.
  */
 public final class Spool {
 
   private static final Logger LOG = Logger.getLogger("postern.queue");
-  private static final String MAGIC = "POSTERN-QUEUE-1";
+  static final int MAX_BATCHED_BODY = 256 * 1024;
+  static final int MAX_BATCH_OCTETS = 1024 * 1024;
+  private static final String MSG = ".msg";
+  private static final String BATCH = ".batch";
 
   private final Path active;
   private final Path tmp;
   /** Time spent in fsync (files and directory), for the benchmark's "share of time in fsync". */
   private final java.util.concurrent.atomic.LongAdder syncNanos = new java.util.concurrent.atomic.LongAdder();
+  /** Every stored, unfinished message: where its body is. Filled by stores, adoptions and recovery. */
+  private final Map<String, Location> index = new ConcurrentHashMap<>();
+  /** The unfinished messages of each batch file; each set is its own lock. */
+  private final Map<Path, Batch> batches = new ConcurrentHashMap<>();
+
+  /** Where a message's body lies. */
+  private record Location(Path file, long bodyOffset, long bodyLength) {
+    boolean inBatch() {
+      return file.getFileName().toString().endsWith(BATCH);
+    }
+  }
+
+  /** A batch file's messages: all of them, and those not finished. */
+  private record Batch(List<String> all, Set<String> live) {}
 
   public Spool(Path dir) throws IOException {
     this.active = dir.resolve("active");
@@ -79,37 +109,50 @@ public final class Spool {
   }
 
   /**
-   * Stores several messages with shared syncs: every file is written, then every file is
-   * fsync'd (after the first, the journal commit has usually taken the others' data along, so
-   * the rest are cheap), then all are renamed and the directory is fsync'd once. Each message is
-   * still individually durable before this returns; a failure affects only its own message.
+   * Stores several messages with shared syncs: the small ones go into one batch file (or a few,
+   * by size), each large one into a file of its own; every file is fsync'd, renamed into
+   * {@code active/}, and the directory is fsync'd once. Each message is durable before this
+   * returns; a failure affects only the messages of its own file (or all, if the directory sync
+   * fails). Idempotent per id: one already stored, or twice in the list, is written once.
    *
    * @return per write, null on success or the failure
    */
   public List<IOException> storeAll(List<Write> writes) {
-    List<IOException> results = new ArrayList<>();
+    IOException[] results = new IOException[writes.size()];
+    int[] sameAs = new int[writes.size()];
+    List<List<Integer>> files = group(writes, sameAs);
     List<FileChannel> channels = new ArrayList<>();
-    for (Write w : writes) {
-      results.add(null);
-      channels.add(null);
-    }
-    boolean anyRenamed = false;
+    List<Path> parts = new ArrayList<>();
+    List<List<Location>> locations = new ArrayList<>();
     try {
-      for (int i = 0; i < writes.size(); i++) {
-        Write w = writes.get(i);
+      for (List<Integer> members : files) {
+        String name = members.size() == 1 ? writes.get(members.get(0)).message().queueId() + MSG : QueueIds.next() + BATCH;
+        Path part = tmp.resolve(name);
+        parts.add(part);
+        List<Location> where = new ArrayList<>();
+        locations.add(where);
+        FileChannel ch = null;
         try {
-          if (Files.exists(target(w))) {
-            continue;
+          ch = open(part);
+          long at = 0;
+          for (int i : members) {
+            Write w = writes.get(i);
+            byte[] head = QueueRecord.head(w.message(), w.body().length());
+            writeFully(ch, ByteBuffer.wrap(head));
+            writeFully(ch, ByteBuffer.wrap(w.body().getBytes()));
+            where.add(new Location(active.resolve(name), at + head.length, w.body().length()));
+            at += head.length + w.body().length();
           }
-          channels.set(i, open(tmp.resolve(w.message().queueId())));
-          writeMessage(channels.get(i), w);
         } catch (IOException | RuntimeException e) {
-          results.set(i, asIo(e));
+          fail(results, members, asIo(e));
         }
+        channels.add(ch);
       }
-      for (int i = 0; i < writes.size(); i++) {
-        FileChannel ch = channels.get(i);
-        if (ch == null || results.get(i) != null) {
+      boolean anyRenamed = false;
+      for (int f = 0; f < files.size(); f++) {
+        List<Integer> members = files.get(f);
+        FileChannel ch = channels.get(f);
+        if (ch == null || results[members.get(0)] != null) {
           continue;
         }
         try {
@@ -117,10 +160,10 @@ public final class Spool {
           ch.force(true);
           syncNanos.add(System.nanoTime() - t0);
           ch.close();
-          Files.move(tmp.resolve(writes.get(i).message().queueId()), target(writes.get(i)), StandardCopyOption.ATOMIC_MOVE);
+          Files.move(parts.get(f), active.resolve(parts.get(f).getFileName()), StandardCopyOption.ATOMIC_MOVE);
           anyRenamed = true;
         } catch (IOException e) {
-          results.set(i, e);
+          fail(results, members, e);
         }
       }
       if (anyRenamed) {
@@ -130,17 +173,83 @@ public final class Spool {
       }
     } catch (IOException e) {
       // The directory sync failed: none of the renames is known to be durable.
-      for (int i = 0; i < results.size(); i++) {
-        if (results.get(i) == null) {
-          results.set(i, e);
+      for (List<Integer> members : files) {
+        if (results[members.get(0)] == null) {
+          fail(results, members, e);
         }
       }
     } finally {
-      for (FileChannel ch : channels) {
-        closeQuietly(ch);
+      channels.forEach(Spool::closeQuietly);
+    }
+    for (int f = 0; f < files.size(); f++) {
+      List<Integer> members = files.get(f);
+      if (results[members.get(0)] != null) {
+        try {
+          Files.deleteIfExists(parts.get(f));
+        } catch (IOException e) {
+          LOG.fine(() -> "cleanup: " + e);
+        }
+        continue;
+      }
+      List<String> ids = new ArrayList<>();
+      for (int k = 0; k < members.size(); k++) {
+        String id = writes.get(members.get(k)).message().queueId();
+        ids.add(id);
+        index.put(id, locations.get(f).get(k));
+      }
+      if (members.size() > 1) {
+        batches.put(active.resolve(parts.get(f).getFileName()), new Batch(List.copyOf(ids), new HashSet<>(ids)));
       }
     }
-    return results;
+    List<IOException> out = new ArrayList<>();
+    for (int i = 0; i < writes.size(); i++) {
+      out.add(sameAs[i] >= 0 ? results[sameAs[i]] : results[i]);
+    }
+    return out;
+  }
+
+  /**
+   * Which writes go into which file: each large body alone, the small ones together up to the
+   * batch size. Ids already stored are skipped (their earlier store was durable); an id that comes
+   * twice is written once, and {@code sameAs} points the later one at the first.
+   */
+  private List<List<Integer>> group(List<Write> writes, int[] sameAs) {
+    Map<String, Integer> first = new HashMap<>();
+    List<List<Integer>> files = new ArrayList<>();
+    List<Integer> batch = new ArrayList<>();
+    long batchOctets = 0;
+    for (int i = 0; i < writes.size(); i++) {
+      String id = QueueIds.check(writes.get(i).message().queueId());
+      Integer earlier = first.putIfAbsent(id, i);
+      sameAs[i] = earlier == null ? -1 : earlier;
+      if (earlier != null || index.containsKey(id) || Files.exists(active.resolve(id + MSG))) {
+        continue;
+      }
+      int length = writes.get(i).body().length();
+      // The header and envelope are counted at a typical size, so the file stays near the bound.
+      int octets = length + 512;
+      if (length > MAX_BATCHED_BODY) {
+        files.add(List.of(i));
+        continue;
+      }
+      if (!batch.isEmpty() && batchOctets + octets > MAX_BATCH_OCTETS) {
+        files.add(batch);
+        batch = new ArrayList<>();
+        batchOctets = 0;
+      }
+      batch.add(i);
+      batchOctets += octets;
+    }
+    if (!batch.isEmpty()) {
+      files.add(batch);
+    }
+    return files;
+  }
+
+  private static void fail(IOException[] results, List<Integer> members, IOException e) {
+    for (int i : members) {
+      results[i] = e;
+    }
   }
 
   /** Nanoseconds spent in fsync so far. */
@@ -153,26 +262,13 @@ public final class Spool {
     return Files.getFileStore(active).getUsableSpace();
   }
 
-  private Path target(Write w) {
-    return active.resolve(QueueIds.check(w.message().queueId()) + ".msg");
-  }
-
   private static FileChannel open(Path p) throws IOException {
     return FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
   }
 
-  private static void writeMessage(FileChannel ch, Write w) throws IOException {
-    writeFully(ch, ByteBuffer.wrap(head(w.message(), w.body().length())));
-    writeFully(ch, ByteBuffer.wrap(w.body().getBytes()));
-  }
-
   /** A queue file's header line and envelope, which the body of {@code bodyLength} octets follows. */
   static byte[] head(SpooledMessage m, long bodyLength) {
-    byte[] json = m.toJson().encode().getBytes(StandardCharsets.UTF_8);
-    byte[] header = (MAGIC + " " + json.length + " " + bodyLength + "\n").getBytes(StandardCharsets.US_ASCII);
-    byte[] all = java.util.Arrays.copyOf(header, header.length + json.length);
-    System.arraycopy(json, 0, all, header.length, json.length);
-    return all;
+    return QueueRecord.head(m, bodyLength);
   }
 
   /** Where half-written files go; emptied at every start. */
@@ -186,11 +282,12 @@ public final class Spool {
    */
   Loaded adopt(Path file) throws IOException {
     String id = QueueIds.check(file.getFileName().toString().replace(".msg", ""));
-    Path target = active.resolve(id + ".msg");
+    Path target = active.resolve(id + MSG);
     Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
     syncDirectory(active);
     syncDirectory(file.getParent());
-    return load(target);
+    byte[] all = Files.readAllBytes(target);
+    return loadOne(target, all, QueueRecord.parse(all, 0), id);
   }
 
   private static IOException asIo(Exception e) {
@@ -209,9 +306,22 @@ public final class Spool {
 
   /** Reads a stored message's body. */
   public Buffer body(String queueId) throws IOException {
-    byte[] all = Files.readAllBytes(active.resolve(QueueIds.check(queueId) + ".msg"));
-    Header h = Header.parse(all);
-    return Buffer.buffer(all).slice(h.bodyOffset(), all.length);
+    Location at = index.get(QueueIds.check(queueId));
+    if (at == null) {
+      // Not stored through this instance (a spool opened without recovery): one file per message.
+      byte[] all = Files.readAllBytes(active.resolve(queueId + MSG));
+      QueueRecord r = QueueRecord.parse(all, 0);
+      return Buffer.buffer(all).slice((int) r.bodyOffset(), (int) r.end());
+    }
+    ByteBuffer body = ByteBuffer.allocate(Math.toIntExact(at.bodyLength()));
+    try (FileChannel ch = FileChannel.open(at.file(), StandardOpenOption.READ)) {
+      while (body.hasRemaining()) {
+        if (ch.read(body, at.bodyOffset() + body.position()) < 0) {
+          throw new IOException(at.file() + " ends before the body of " + queueId);
+        }
+      }
+    }
+    return Buffer.buffer(body.array());
   }
 
   /** Records the recipients that are finished (delivered or bounced), durably. */
@@ -247,20 +357,63 @@ public final class Spool {
     deleteAll(List.of(queueId));
   }
 
-  /** Removes messages, with one directory sync for all of them. Idempotent. */
+  /**
+   * Removes messages, with one directory sync for all of them. Idempotent. A message of a batch
+   * file gets its {@code .done} marker instead; the batch file goes when its last message does.
+   */
   public void deleteAll(List<String> queueIds) throws IOException {
     queueIds.forEach(QueueIds::check);
+    List<Path> emptied = new ArrayList<>();
     for (String queueId : queueIds) {
+      Location at = index.remove(queueId);
+      if (at != null && at.inBatch()) {
+        // The marker first: a crash before the state files go leaves them behind a finished
+        // message (removed at recovery), never an unfinished message without its progress.
+        try {
+          Files.createFile(active.resolve(queueId + ".done"));
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+          // finished before
+        }
+        Files.deleteIfExists(active.resolve(queueId + ".rcpt"));
+        Files.deleteIfExists(active.resolve(queueId + ".inflight"));
+        Files.deleteIfExists(active.resolve(queueId + ".hold"));
+        Batch batch = batches.get(at.file());
+        if (batch != null) {
+          synchronized (batch) {
+            if (batch.live().remove(queueId) && batch.live().isEmpty()) {
+              emptied.add(at.file());
+            }
+          }
+        }
+        continue;
+      }
       // The state file goes first: a crash in between leaves a message with no progress recorded,
       // which is re-delivered (a counted duplicate), never a progress file without its message.
       // The hold marker goes last, so that a held message never becomes deliverable on the way out;
       // a marker left alone by a crash is removed at the next recovery.
       Files.deleteIfExists(active.resolve(queueId + ".rcpt"));
-      Files.deleteIfExists(active.resolve(queueId + ".msg"));
+      Files.deleteIfExists(active.resolve(queueId + MSG));
       Files.deleteIfExists(active.resolve(queueId + ".inflight"));
       Files.deleteIfExists(active.resolve(queueId + ".hold"));
     }
     syncDirectory(active);
+    for (Path file : emptied) {
+      removeBatch(file);
+    }
+  }
+
+  /**
+   * Removes a batch file whose messages are all finished, then their markers. The directory is
+   * synced in between: were the markers' removal durable and the file's not, its messages would
+   * come back unfinished after a crash.
+   */
+  private void removeBatch(Path file) throws IOException {
+    Batch batch = batches.remove(file);
+    Files.deleteIfExists(file);
+    syncDirectory(active);
+    for (String id : batch == null ? List.<String>of() : batch.all()) {
+      Files.deleteIfExists(active.resolve(id + ".done"));
+    }
   }
 
   /**
@@ -273,8 +426,8 @@ public final class Spool {
     for (String queueId : queueIds) {
       Path marker = active.resolve(queueId + ".hold");
       if (held) {
-        if (!Files.exists(active.resolve(queueId + ".msg"))) {
-          throw new NoSuchFileException(active.resolve(queueId + ".msg").toString());
+        if (!index.containsKey(queueId) && !Files.exists(active.resolve(queueId + MSG))) {
+          throw new NoSuchFileException(active.resolve(queueId + MSG).toString());
         }
         try {
           Files.createFile(marker);
@@ -321,20 +474,19 @@ public final class Spool {
         Files.deleteIfExists(p);
       }
     }
-    try (DirectoryStream<Path> markers = Files.newDirectoryStream(active, "*.hold")) {
-      for (Path p : markers) {
-        String id = p.getFileName().toString().replace(".hold", "");
-        if (!Files.exists(active.resolve(id + ".msg"))) {
-          LOG.info(() -> "removing hold marker " + p + " of a message no longer queued");
-          Files.deleteIfExists(p);
-        }
-      }
-    }
+    index.clear();
+    batches.clear();
     List<Loaded> out = new ArrayList<>();
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(active, "*.msg")) {
+    Set<String> inBatches = new HashSet<>();
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(active, "*{" + MSG + "," + BATCH + "}")) {
       for (Path p : files) {
         try {
-          out.add(load(p));
+          if (p.getFileName().toString().endsWith(MSG)) {
+            byte[] all = Files.readAllBytes(p);
+            out.add(loadOne(p, all, QueueRecord.parse(all, 0), p.getFileName().toString().replace(MSG, "")));
+          } else {
+            out.addAll(loadBatch(p, inBatches));
+          }
         } catch (IOException | RuntimeException e) {
           // A corrupt file is kept aside for the operator, not deleted and not delivered.
           Path corrupt = p.resolveSibling(p.getFileName() + ".corrupt");
@@ -343,17 +495,61 @@ public final class Spool {
         }
       }
     }
+    // Markers whose message is gone: a crash came between the message's removal and theirs.
+    try (DirectoryStream<Path> markers = Files.newDirectoryStream(active, "*.{hold,done}")) {
+      for (Path p : markers) {
+        String name = p.getFileName().toString();
+        String id = name.substring(0, name.lastIndexOf('.'));
+        boolean orphan = name.endsWith(".hold") ? !index.containsKey(id) : !inBatches.contains(id);
+        if (orphan) {
+          LOG.info(() -> "removing marker " + p + " of a message no longer queued");
+          Files.deleteIfExists(p);
+        }
+      }
+    }
     return out;
   }
 
-  private Loaded load(Path p) throws IOException {
+  /** The unfinished messages of a batch file; a batch with none left is removed. */
+  private List<Loaded> loadBatch(Path p, Set<String> inBatches) throws IOException {
     byte[] all = Files.readAllBytes(p);
-    Header h = Header.parse(all);
-    JsonObject json = new JsonObject(Buffer.buffer(all).slice(h.jsonOffset(), h.bodyOffset()));
-    SpooledMessage m = SpooledMessage.fromJson(json);
-    String expected = p.getFileName().toString().replace(".msg", "");
+    List<QueueRecord> records = new ArrayList<>();
+    for (int at = 0; at < all.length; ) {
+      QueueRecord r = QueueRecord.parse(all, at);
+      QueueIds.check(r.message().queueId());
+      records.add(r);
+      at = Math.toIntExact(r.end());
+    }
+    if (records.isEmpty()) {
+      throw new IOException("an empty batch file");
+    }
+    List<String> ids = records.stream().map(r -> r.message().queueId()).toList();
+    List<Loaded> out = new ArrayList<>();
+    Set<String> live = new HashSet<>();
+    for (QueueRecord r : records) {
+      String id = r.message().queueId();
+      if (!Files.exists(active.resolve(id + ".done")) && !index.containsKey(id)) {
+        out.add(loadOne(p, all, r, id));
+        live.add(id);
+      }
+    }
+    inBatches.addAll(ids);
+    Batch batch = new Batch(List.copyOf(ids), live);
+    batches.put(p, batch);
+    if (live.isEmpty()) {
+      removeBatch(p);
+    }
+    return out;
+  }
+
+  /** One message of a queue file, with its state files; it joins the index. */
+  private Loaded loadOne(Path file, byte[] all, QueueRecord r, String expected) throws IOException {
+    SpooledMessage m = r.message();
     if (!m.queueId().equals(expected)) {
       throw new IOException("queue id " + m.queueId() + " does not match file name");
+    }
+    if (file.getFileName().toString().endsWith(MSG) && r.end() != all.length) {
+      throw new IOException("length mismatch: file is truncated or has trailing data");
     }
     Set<String> done = new HashSet<>();
     try {
@@ -365,32 +561,8 @@ public final class Spool {
     boolean inFlight = Files.exists(active.resolve(expected + ".inflight"));
     Files.deleteIfExists(active.resolve(expected + ".inflight"));
     boolean held = Files.exists(active.resolve(expected + ".hold"));
-    return new Loaded(m, done, inFlight, held, all.length - h.bodyOffset());
-  }
-
-  private record Header(int jsonOffset, int bodyOffset) {
-    static Header parse(byte[] all) throws IOException {
-      int nl = -1;
-      for (int i = 0; i < Math.min(all.length, 80); i++) {
-        if (all[i] == '\n') {
-          nl = i;
-          break;
-        }
-      }
-      if (nl < 0) {
-        throw new IOException("no header line");
-      }
-      String[] parts = new String(all, 0, nl, StandardCharsets.US_ASCII).split(" ");
-      if (parts.length != 3 || !parts[0].equals(MAGIC)) {
-        throw new IOException("bad header");
-      }
-      long jsonLength = Long.parseLong(parts[1]);
-      long bodyLength = Long.parseLong(parts[2]);
-      if (nl + 1 + jsonLength + bodyLength != all.length) {
-        throw new IOException("length mismatch: file is truncated or has trailing data");
-      }
-      return new Header(nl + 1, (int) (nl + 1 + jsonLength));
-    }
+    index.put(expected, new Location(file, r.bodyOffset(), r.bodyLength()));
+    return new Loaded(m, done, inFlight, held, r.bodyLength());
   }
 
   static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
