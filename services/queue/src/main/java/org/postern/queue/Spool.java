@@ -59,6 +59,8 @@ public final class Spool {
   private final java.util.concurrent.atomic.LongAdder syncNanos = new java.util.concurrent.atomic.LongAdder();
   /** Every stored, unfinished message: where its body is. Filled by stores, adoptions and recovery. */
   private final Map<String, Location> index = new ConcurrentHashMap<>();
+  /** Set by {@link #recover}: from then on the index alone says what is stored. */
+  private volatile boolean recovered;
   /** The unfinished messages of each batch file; each set is its own lock. */
   private final Map<Path, Batch> batches = new ConcurrentHashMap<>();
 
@@ -134,14 +136,19 @@ public final class Spool {
         FileChannel ch = null;
         try {
           ch = open(part);
+          // One gathering write per file: a system call per record would cost more than its copy.
+          ByteBuffer[] data = new ByteBuffer[members.size() * 2];
           long at = 0;
-          for (int i : members) {
-            Write w = writes.get(i);
+          for (int k = 0; k < members.size(); k++) {
+            Write w = writes.get(members.get(k));
             byte[] head = QueueRecord.head(w.message(), w.body().length());
-            writeFully(ch, ByteBuffer.wrap(head));
-            writeFully(ch, ByteBuffer.wrap(w.body().getBytes()));
+            data[2 * k] = ByteBuffer.wrap(head);
+            data[2 * k + 1] = ByteBuffer.wrap(w.body().getBytes());
             where.add(new Location(active.resolve(name), at + head.length, w.body().length()));
             at += head.length + w.body().length();
+          }
+          for (long written = 0; written < at; ) {
+            written += ch.write(data);
           }
         } catch (IOException | RuntimeException e) {
           fail(results, members, asIo(e));
@@ -222,7 +229,9 @@ public final class Spool {
       String id = QueueIds.check(writes.get(i).message().queueId());
       Integer earlier = first.putIfAbsent(id, i);
       sameAs[i] = earlier == null ? -1 : earlier;
-      if (earlier != null || index.containsKey(id) || Files.exists(active.resolve(id + MSG))) {
+      // After recovery the index knows every stored message; before it (a spool used without
+      // recovering, as tools and tests do) the file system is asked.
+      if (earlier != null || index.containsKey(id) || (!recovered && Files.exists(active.resolve(id + MSG)))) {
         continue;
       }
       int length = writes.get(i).body().length();
@@ -495,6 +504,7 @@ public final class Spool {
         }
       }
     }
+    recovered = true;
     // Markers whose message is gone: a crash came between the message's removal and theirs.
     try (DirectoryStream<Path> markers = Files.newDirectoryStream(active, "*.{hold,done}")) {
       for (Path p : markers) {

@@ -136,11 +136,13 @@ class SpoolBatchTest {
         new Spool.Write(SpoolTest.message(stored), Buffer.buffer("replaced?")),
         new Spool.Write(SpoolTest.message(fresh), Buffer.buffer("one")),
         new Spool.Write(SpoolTest.message(fresh), Buffer.buffer("two")),
-        new Spool.Write(SpoolTest.message(QueueIds.next()), Buffer.buffer("three")));
+        new Spool.Write(SpoolTest.message(QueueIds.next()), Buffer.buffer("three")),
+        new Spool.Write(SpoolTest.message(QueueIds.next()), Buffer.buffer()));
     spool.storeAll(again).forEach(r -> assertNull(r));
     assertEquals(first.get(0).body(), spool.body(stored));
     assertEquals("one", spool.body(fresh).toString());
-    assertEquals(4, new Spool(dir).recover().size());
+    assertEquals(0, spool.body(again.get(4).message().queueId()).length(), "an empty body last in the file");
+    assertEquals(5, new Spool(dir).recover().size());
   }
 
   @Test
