@@ -2,20 +2,23 @@ package org.postern.outbound;
 
 import io.vertx.core.buffer.Buffer;
 
-/** The DATA section's transparency (RFC 5321 §4.5.2) and its terminating {@code .CRLF}. */
+/**
+ * The DATA section's transparency (RFC 5321 §4.5.2) and its terminating {@code .CRLF}, applied to
+ * a body that arrives in pieces: whether a piece starts a line, and how the body ended, carry over
+ * from one piece to the next.
+ */
 final class DotStuffing {
 
-  private DotStuffing() {}
+  private boolean lineStart = true;
+  private byte last = -1;
+  private byte beforeLast = -1;
+  private long seen;
 
-  /**
-   * The bytes to send after the 354: every line that starts with '.' gets another '.', the last
-   * line is completed with CRLF when the body lacks it, and {@code .CRLF} ends the data.
-   */
-  static Buffer encode(Buffer body) {
+  /** A piece of the body, with a '.' doubled at the start of every line. */
+  Buffer piece(Buffer body) {
     byte[] bytes = body.getBytes();
-    Buffer out = Buffer.buffer(bytes.length + bytes.length / 64 + 5);
+    Buffer out = Buffer.buffer(bytes.length + bytes.length / 64 + 2);
     int from = 0;
-    boolean lineStart = true;
     for (int i = 0; i < bytes.length; i++) {
       if (lineStart && bytes[i] == '.') {
         out.appendBytes(bytes, from, i - from).appendByte((byte) '.');
@@ -24,12 +27,21 @@ final class DotStuffing {
       lineStart = bytes[i] == '\n';
     }
     out.appendBytes(bytes, from, bytes.length - from);
-    int n = bytes.length;
-    boolean endsWithCrlf = n >= 2 && bytes[n - 2] == '\r' && bytes[n - 1] == '\n';
-    if (n > 0 && !endsWithCrlf) {
-      // Otherwise the terminator would join the last line and the server would wait forever.
-      out.appendString("\r\n");
+    if (bytes.length >= 2) {
+      beforeLast = bytes[bytes.length - 2];
+      last = bytes[bytes.length - 1];
+    } else if (bytes.length == 1) {
+      beforeLast = last;
+      last = bytes[0];
     }
-    return out.appendString(".\r\n");
+    seen += bytes.length;
+    return out;
+  }
+
+  /** What ends the data: CRLF when the last line lacks it, then {@code .CRLF}. */
+  Buffer end() {
+    boolean endsWithCrlf = beforeLast == '\r' && last == '\n';
+    // Otherwise the terminator would join the last line and the server would wait forever.
+    return Buffer.buffer(seen > 0 && !endsWithCrlf ? "\r\n.\r\n" : ".\r\n");
   }
 }

@@ -1,11 +1,13 @@
 package org.postern.outbound;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.postern.bus.DeliveryRequest;
+import org.postern.bus.MessageBody;
 import org.postern.smtp.Reply;
 
 /**
@@ -25,6 +27,10 @@ import org.postern.smtp.Reply;
  * belong to this server: the transaction succeeds with one reply per recipient, failures included.
  */
 final class MailTransaction {
+
+  /** How much of a stored body is read and sent at a time. */
+  private static final int PIECE = 64 * 1024;
+
 
   private final OpenSession session;
   private final DeliveryRequest request;
@@ -84,7 +90,7 @@ final class MailTransaction {
       return Replies.ours(552, "5.3.4", "message size " + size + " exceeds the size limit " + caps.maxSize()
           + " of " + target.relay());
     }
-    if (!caps.has("8BITMIME") && EightBit.contains(request.body())) {
+    if (!caps.has("8BITMIME") && request.body().eightBit()) {
       return Replies.ours(554, "5.6.3", "message has 8-bit content, but " + target.relay()
           + " does not support 8BITMIME (no downgrade is done)");
     }
@@ -172,21 +178,60 @@ final class MailTransaction {
         return Future.succeededFuture();
       }
       stage = "sending the message";
-      session.conn.write(DotStuffing.encode(request.body()));
-      return session.conn.read().map(end -> decide(end, "end of DATA", replies, accepted));
+      DotStuffing stuffing = new DotStuffing();
+      return sendBody(stuffing::piece)
+          .compose(v -> session.conn.writePiece(stuffing.end()))
+          .compose(v -> session.conn.read())
+          .map(end -> decide(end, "end of DATA", replies, accepted));
     });
   }
 
-  /** The whole message as one last chunk: no dot-stuffing, the length says where it ends. */
+  /**
+   * The whole message as one last chunk: no dot-stuffing, the length says where it ends, so it is
+   * declared before the body, from what the queue knew of it when it stored it.
+   */
   private Future<Void> bdat(Reply[] replies, List<Integer> accepted) {
     stage = "sending the message (BDAT)";
-    Buffer body = request.body();
-    int n = body.length();
-    boolean endsWithCrlf = n >= 2 && body.getByte(n - 2) == '\r' && body.getByte(n - 1) == '\n';
+    MessageBody body = request.body();
     // Like DATA, the message always ends with a complete line.
-    Buffer chunk = endsWithCrlf ? body : body.copy().appendString("\r\n");
-    return session.conn.command(Buffer.buffer("BDAT " + chunk.length() + " LAST\r\n").appendBuffer(chunk), "BDAT")
+    boolean complete = body.endsWithCrlf();
+    session.conn.write(Buffer.buffer("BDAT " + (body.length() + (complete ? 0 : 2)) + " LAST\r\n"));
+    return sendBody(piece -> piece)
+        .compose(v -> complete ? Future.<Void>succeededFuture() : session.conn.writePiece(Buffer.buffer("\r\n")))
+        .compose(v -> session.conn.read())
         .map(end -> decide(end, "BDAT", replies, accepted));
+  }
+
+  /**
+   * Sends the body, read piece by piece (from the spool, on a worker) and each piece sent once the
+   * socket can take it, so a large message is never whole in memory. A body already in memory
+   * goes as one piece.
+   */
+  private Future<Void> sendBody(java.util.function.UnaryOperator<Buffer> encode) {
+    MessageBody body = request.body();
+    int piece = body.inMemory() != null ? Math.toIntExact(Math.max(1, body.length())) : PIECE;
+    Promise<Void> sent = Promise.promise();
+    sendFrom(0, piece, encode, sent);
+    return sent.future();
+  }
+
+  /**
+   * One piece, then the next from its own callback: a future composed per piece would nest
+   * thousands deep for a large body, and completing the innermost would overflow the stack.
+   */
+  private void sendFrom(long position, int piece, java.util.function.UnaryOperator<Buffer> encode, Promise<Void> sent) {
+    MessageBody body = request.body();
+    if (position >= body.length()) {
+      sent.complete();
+      return;
+    }
+    body.read(position, piece).compose(data -> {
+      if (data.length() == 0) {
+        return Future.<Integer>failedFuture(new java.io.IOException("the stored body ended after " + position
+            + " of " + body.length() + " octets"));
+      }
+      return session.conn.writePiece(encode.apply(data)).map(v -> data.length());
+    }).onSuccess(n -> sendFrom(position + n, piece, encode, sent)).onFailure(sent::fail);
   }
 
   /** The reply to the end of the content decides for every recipient accepted at RCPT. */
@@ -224,7 +269,7 @@ final class MailTransaction {
     }
     String body = request.mailParams().get("BODY");
     boolean declared = body != null && body.equalsIgnoreCase("8BITMIME");
-    if (caps.has("8BITMIME") && (declared || EightBit.contains(request.body()))) {
+    if (caps.has("8BITMIME") && (declared || request.body().eightBit())) {
       sb.append(" BODY=8BITMIME");
     }
     if (request.mailParams().containsKey("SMTPUTF8") && caps.has("SMTPUTF8")) {

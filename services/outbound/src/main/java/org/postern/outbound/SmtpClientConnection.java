@@ -41,6 +41,8 @@ final class SmtpClientConnection {
   private RecordParser parser;
   private ReplyReader reader;
   private Promise<Reply> waiting;
+  /** A content write waiting for the socket to drain. */
+  private Promise<Void> draining;
   private long timer = -1;
   private Throwable broken;
   /** Replies to pipelined commands not yet handed out: they may queue up beyond MAX_QUEUED. */
@@ -124,6 +126,34 @@ final class SmtpClientConnection {
     if (broken == null) {
       socket.write(data).onFailure(this::fail);
     }
+  }
+
+  /**
+   * Sends a piece of the content and completes once the socket can take the next: at once while
+   * its write queue has room, else once this piece has gone to the kernel. A server that stops
+   * reading for the command timeout breaks the connection, so a body is never buffered whole in
+   * memory waiting for it.
+   */
+  Future<Void> writePiece(Buffer data) {
+    if (broken != null) {
+      return Future.failedFuture(broken);
+    }
+    Future<Void> written = socket.write(data);
+    written.onFailure(this::fail);
+    if (!socket.writeQueueFull()) {
+      return Future.succeededFuture();
+    }
+    // The queue is full: once this piece has gone to the kernel, so has everything before it.
+    Promise<Void> drained = Promise.promise();
+    draining = drained;
+    long stalled = vertx.setTimer(timeoutMillis, id -> fail(new SmtpConnectionException(
+        SmtpConnectionException.Kind.TIMEOUT, "the server took no data for " + timeoutMillis / 1000 + " s")));
+    written.onComplete(ar -> {
+      vertx.cancelTimer(stalled);
+      draining = null;
+      drained.tryComplete();
+    });
+    return drained.future();
   }
 
   /**
@@ -239,6 +269,11 @@ final class SmtpClientConnection {
       Promise<Reply> p = waiting;
       waiting = null;
       p.fail(t);
+    }
+    if (draining != null) {
+      Promise<Void> p = draining;
+      draining = null;
+      p.tryFail(t);
     }
     socket.close();
   }

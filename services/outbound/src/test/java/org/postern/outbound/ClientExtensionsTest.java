@@ -144,6 +144,31 @@ class ClientExtensionsTest {
   }
 
   @Test
+  void aStoredBodyGoesInPiecesUnderOneBdatWhoseSizeIsDeclaredFirst(Vertx vertx, @org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path dir) throws Exception {
+    ScriptedSmtpServer server = start(vertx, ScriptedSmtpServer.Script.standard().withExtensions("CHUNKING"));
+    StringBuilder sb = new StringBuilder("Subject: c\r\n\r\n");
+    for (int i = 0; sb.length() < 200_000; i++) {
+      sb.append(".line ").append(i).append("\r\n");
+    }
+    sb.append("last line without its CRLF");
+    byte[] body = sb.toString().getBytes(StandardCharsets.US_ASCII);
+    PiecewiseBody stored = new PiecewiseBody(vertx, java.nio.file.Files.write(dir.resolve("body"), body), 777);
+    org.postern.bus.DeliveryRequest req = new org.postern.bus.DeliveryRequest(org.postern.bus.QueueIds.next(),
+        org.postern.smtp.Path.parseMailbox("sender@example.org"),
+        List.of(org.postern.smtp.Path.parseMailbox("a@example.net")), Map.of(), stored, 1);
+    RecipientResult r = harness.deliver(req).results().get(0);
+
+    assertEquals(Status.SENT, r.status(), r.toString());
+    assertTrue(server.commands().contains("BDAT " + (body.length + 2) + " LAST"), server.commands().toString());
+    byte[] expected = java.util.Arrays.copyOf(body, body.length + 2);
+    expected[body.length] = '\r';
+    expected[body.length + 1] = '\n';
+    assertArrayEquals(expected, server.messages().get(0));
+    assertTrue(stored.reads.get() > 200, "read in pieces: " + stored.reads.get());
+  }
+
+  @Test
   void fallsBackToHeloWhenEhloIsNotKnown(Vertx vertx) throws Exception {
     ScriptedSmtpServer server = start(vertx, ScriptedSmtpServer.Script.standard().withoutEhlo());
     RecipientResult r = harness.deliver(Harness.request("x\r\n", "a@example.net")).results().get(0);

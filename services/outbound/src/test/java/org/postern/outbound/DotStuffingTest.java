@@ -25,6 +25,24 @@ class DotStuffingTest {
   @ParameterizedTest
   @MethodSource("cases")
   void stuffsLeadingDotsAndTerminates(String body, String wire) {
-    assertEquals(wire, DotStuffing.encode(Buffer.buffer(body)).toString());
+    DotStuffing d = new DotStuffing();
+    assertEquals(wire, d.piece(Buffer.buffer(body)).appendBuffer(d.end()).toString());
+  }
+
+  @ParameterizedTest
+  @MethodSource("cases")
+  void givesTheSameWireWhateverPiecesTheBodyComesIn(String body, String wire) {
+    // Cut in two at every place, and in single octets: a line start or a CRLF may straddle a cut.
+    for (int cut = 0; cut <= body.length(); cut++) {
+      DotStuffing d = new DotStuffing();
+      Buffer out = d.piece(Buffer.buffer(body.substring(0, cut))).appendBuffer(d.piece(Buffer.buffer(body.substring(cut))));
+      assertEquals(wire, out.appendBuffer(d.end()).toString(), "cut at " + cut);
+    }
+    DotStuffing d = new DotStuffing();
+    Buffer out = Buffer.buffer();
+    for (char c : body.toCharArray()) {
+      out.appendBuffer(d.piece(Buffer.buffer(String.valueOf(c))));
+    }
+    assertEquals(wire, out.appendBuffer(d.end()).toString(), "octet by octet");
   }
 }

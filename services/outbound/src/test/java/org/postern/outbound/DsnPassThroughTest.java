@@ -45,7 +45,7 @@ class DsnPassThroughTest {
         .await(10, TimeUnit.SECONDS);
     DeliveryRequest req = new DeliveryRequest(QueueIds.next(), Path.parseMailbox("a@example.org"),
         List.of(Path.parseMailbox("b@example.net")), List.of(Map.of("NOTIFY", "SUCCESS,FAILURE",
-            "ORCPT", "rfc822;b@example.net")), Map.of("RET", "HDRS", "ENVID", "env+2B1"), Buffer.buffer("x\r\n"), 1);
+            "ORCPT", "rfc822;b@example.net")), Map.of("RET", "HDRS", "ENVID", "env+2B1"), org.postern.bus.MessageBody.of(Buffer.buffer("x\r\n")), 1);
     return Contracts.request(vertx, DeliveryRequest.ADDRESS, req, WAIT, DeliveryReport.class)
         .await(WAIT.toSeconds(), TimeUnit.SECONDS).results().get(0);
   }

@@ -96,7 +96,8 @@ final class Harness implements AutoCloseable {
     for (String r : recipients) {
       rcpts.add(Path.parseMailbox(r));
     }
-    return new DeliveryRequest(QueueIds.next(), Path.parseMailbox("sender@example.org"), rcpts, params, body, 1);
+    return new DeliveryRequest(QueueIds.next(), Path.parseMailbox("sender@example.org"), rcpts, params,
+        org.postern.bus.MessageBody.of(body), 1);
   }
 
   DeliveryReport deliver(DeliveryRequest request) throws Exception {

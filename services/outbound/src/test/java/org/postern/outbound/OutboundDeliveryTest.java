@@ -112,6 +112,35 @@ class OutboundDeliveryTest {
   }
 
   @Test
+  void aLargeStoredBodyIsReadInPiecesAndArrivesByteExact(Vertx vertx, @org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path dir) throws Exception {
+    // 3 MB of lines, some starting with dots, the last without its CRLF: every piece boundary of
+    // 1000 octets falls somewhere else in a line, and some between a CR and its LF.
+    StringBuilder sb = new StringBuilder("Subject: big\r\n\r\n");
+    for (int i = 0; sb.length() < 3_000_000; i++) {
+      sb.append(i % 7 == 0 ? "." : "").append(i % 11 == 0 ? ".." : "").append("line ").append(i)
+          .append(" ".repeat(i % 97)).append("\r\n");
+    }
+    sb.append("no final newline");
+    byte[] bytes = sb.toString().getBytes(StandardCharsets.US_ASCII);
+    java.nio.file.Path file = java.nio.file.Files.write(dir.resolve("body"), bytes);
+    PiecewiseBody body = new PiecewiseBody(vertx, file, 1000);
+    try (SmtpSink sink = SmtpSink.start(Options.defaults())) {
+      start(vertx, sink.port(), "openssl", TlsLevel.MAY);
+      DeliveryRequest req = new DeliveryRequest(QueueIds.next(), SENDER, List.of(Path.parseMailbox("ok@example.net")),
+          Map.of(), body, 1);
+      assertEquals(Status.SENT, only(deliver(vertx, req)).status());
+      ReceivedMessage m = only(sink.awaitMessages(1, WAIT));
+      byte[] expected = java.util.Arrays.copyOf(bytes, bytes.length + 2);
+      expected[bytes.length] = '\r';
+      expected[bytes.length + 1] = '\n';
+      assertArrayEquals(expected, m.content(), "the sink got what was stored, the last line completed");
+      assertTrue(body.reads.get() >= bytes.length / 1000, "read in pieces: " + body.reads.get() + " reads");
+      assertTrue(body.largestAsked.get() <= 64 * 1024, "never more than a piece at a time: " + body.largestAsked.get());
+    }
+  }
+
+  @Test
   void deliversInPlaintextWhenStarttlsIsNotOfferedAtLevelMay(Vertx vertx) throws Exception {
     try (SmtpSink sink = SmtpSink.start(Options.defaults())) {
       start(vertx, sink.port(), "openssl", TlsLevel.MAY);
@@ -253,7 +282,8 @@ class OutboundDeliveryTest {
     for (String r : recipients) {
       rcpts.add(Path.parseMailbox(r));
     }
-    return new DeliveryRequest(QueueIds.next(), SENDER, rcpts, Map.of("BODY", "8BITMIME"), body, 1);
+    return new DeliveryRequest(QueueIds.next(), SENDER, rcpts, Map.of("BODY", "8BITMIME"),
+        org.postern.bus.MessageBody.of(body), 1);
   }
 
   private static DeliveryReport deliver(Vertx vertx, DeliveryRequest request) throws Exception {

@@ -125,7 +125,7 @@ class RoutingDeliveryTest {
 
   private static RecipientResult deliverOne(Vertx vertx) throws Exception {
     DeliveryRequest request = new DeliveryRequest(QueueIds.next(), Path.parseMailbox("sender@example.org"),
-        List.of(Path.parseMailbox("ok@example.net")), Map.of("BODY", "8BITMIME"), Buffer.buffer("x\r\n"), 1);
+        List.of(Path.parseMailbox("ok@example.net")), Map.of("BODY", "8BITMIME"), org.postern.bus.MessageBody.of(Buffer.buffer("x\r\n")), 1);
     DeliveryReport report = Contracts.request(vertx, DeliveryRequest.ADDRESS, request, WAIT, DeliveryReport.class)
         .await(WAIT.toSeconds() + 5, TimeUnit.SECONDS);
     assertTrue(report.results().size() == 1, report.toString());

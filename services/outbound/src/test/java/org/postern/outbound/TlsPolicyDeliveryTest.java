@@ -146,7 +146,7 @@ class TlsPolicyDeliveryTest {
       to.add(org.postern.smtp.Path.parseMailbox(r));
     }
     DeliveryRequest request = new DeliveryRequest(QueueIds.next(),
-        org.postern.smtp.Path.parseMailbox("sender@example.org"), to, Map.of(), Buffer.buffer("x\r\n"), 1);
+        org.postern.smtp.Path.parseMailbox("sender@example.org"), to, Map.of(), org.postern.bus.MessageBody.of(Buffer.buffer("x\r\n")), 1);
     DeliveryReport report = Contracts.request(vertx, DeliveryRequest.ADDRESS, request, WAIT, DeliveryReport.class)
         .await(WAIT.toSeconds() + 5, TimeUnit.SECONDS);
     assertEquals(rcpts.length, report.results().size(), report.toString());

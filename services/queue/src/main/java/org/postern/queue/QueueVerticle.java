@@ -27,6 +27,7 @@ import org.postern.bus.DeliveryReport;
 import org.postern.bus.DeliveryRequest;
 import org.postern.bus.EnqueueReceipt;
 import org.postern.bus.EnqueueRequest;
+import org.postern.bus.MessageBody;
 import org.postern.bus.QueueAdminReply;
 import org.postern.bus.QueueAdminRequest;
 import org.postern.bus.QueueIds;
@@ -391,7 +392,11 @@ public final class QueueVerticle extends VerticleBase {
     String id = s.message.queueId();
     vertx.executeBlocking(() -> {
       spool.markInFlight(id, true);
-      return spool.body(id);
+      MessageBody body = spool.deliverable(vertx, id);
+      if (body == null) {
+        throw new java.nio.file.NoSuchFileException(id + " is no longer in the spool");
+      }
+      return body;
     }, false)
         .compose(body -> Future.join(byDomain.entrySet().stream()
             .map(e -> ready.submit(e.getKey(), () -> deliver(s, e.getValue(), body))).toList()))
@@ -404,7 +409,7 @@ public final class QueueVerticle extends VerticleBase {
         });
   }
 
-  private Future<Void> deliver(Scheduled s, List<org.postern.smtp.Path> rcpts, Buffer body) {
+  private Future<Void> deliver(Scheduled s, List<org.postern.smtp.Path> rcpts, MessageBody body) {
     Envelope env = s.message.envelope();
     DeliveryRequest req = new DeliveryRequest(s.message.queueId(), env.sender(), rcpts,
         rcpts.stream().map(env::paramsOf).toList(), env.mailParams(), body, s.attempts);

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
+import org.postern.bus.MessageBody;
 import org.postern.bus.QueueIds;
 
 /**
@@ -64,8 +65,8 @@ public final class Spool {
   /** The unfinished messages of each batch file; each set is its own lock. */
   private final Map<Path, Batch> batches = new ConcurrentHashMap<>();
 
-  /** Where a message's body lies. */
-  private record Location(Path file, long bodyOffset, long bodyLength) {
+  /** Where a message's body lies, and what a sender must know of it before reading it. */
+  private record Location(Path file, long bodyOffset, long bodyLength, boolean eightBit, boolean endsWithCrlf) {
     boolean inBatch() {
       return file.getFileName().toString().endsWith(BATCH);
     }
@@ -144,7 +145,8 @@ public final class Spool {
             byte[] head = QueueRecord.head(w.message(), w.body().length());
             data[2 * k] = ByteBuffer.wrap(head);
             data[2 * k + 1] = ByteBuffer.wrap(w.body().getBytes());
-            where.add(new Location(active.resolve(name), at + head.length, w.body().length()));
+            where.add(new Location(active.resolve(name), at + head.length, w.body().length(),
+                MessageBody.eightBit(w.body()), MessageBody.endsWithCrlf(w.body())));
             at += head.length + w.body().length();
           }
           for (long written = 0; written < at; ) {
@@ -311,6 +313,33 @@ public final class Spool {
         LOG.fine(() -> "close: " + e);
       }
     }
+  }
+
+  /**
+   * A stored message's body for a delivery, read from its file piece by piece on a worker thread
+   * of {@code vertx}; null when the message is not stored (finished, or never stored).
+   */
+  public MessageBody deliverable(io.vertx.core.Vertx vertx, String queueId) {
+    Location at = index.get(QueueIds.check(queueId));
+    if (at == null) {
+      return null;
+    }
+    return new SpoolBody(at.bodyLength(), at.eightBit(), at.endsWithCrlf(),
+        (position, max) -> vertx.executeBlocking(() -> read(at, queueId, position, max), false));
+  }
+
+  /** Up to {@code max} octets of a body from {@code position}; empty at the end. */
+  private static Buffer read(Location at, String queueId, long position, int max) throws IOException {
+    long left = Math.max(0, at.bodyLength() - position);
+    ByteBuffer piece = ByteBuffer.allocate((int) Math.min(left, max));
+    try (FileChannel ch = FileChannel.open(at.file(), StandardOpenOption.READ)) {
+      while (piece.hasRemaining()) {
+        if (ch.read(piece, at.bodyOffset() + position + piece.position()) < 0) {
+          throw new IOException(at.file() + " ends before the body of " + queueId + " does");
+        }
+      }
+    }
+    return Buffer.buffer(piece.array());
   }
 
   /** Reads a stored message's body. */
@@ -571,7 +600,9 @@ public final class Spool {
     boolean inFlight = Files.exists(active.resolve(expected + ".inflight"));
     Files.deleteIfExists(active.resolve(expected + ".inflight"));
     boolean held = Files.exists(active.resolve(expected + ".hold"));
-    index.put(expected, new Location(file, r.bodyOffset(), r.bodyLength()));
+    Buffer body = Buffer.buffer(all).slice(Math.toIntExact(r.bodyOffset()), Math.toIntExact(r.end()));
+    index.put(expected, new Location(file, r.bodyOffset(), r.bodyLength(), MessageBody.eightBit(body),
+        MessageBody.endsWithCrlf(body)));
     return new Loaded(m, done, inFlight, held, r.bodyLength());
   }
 

@@ -1,6 +1,7 @@
 package org.postern.queue;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -147,7 +148,9 @@ class ChunkedIntakeTest {
     assertEquals(chunks, queue.intakeCounters().get("chunked_body_chunks").getAsLong());
 
     DeliveryRequest d = awaitDelivery(id);
-    assertArrayEquals(body.getBytes(), d.body().getBytes(), "the outbound got the octets inbound had");
+    assertArrayEquals(body.getBytes(), d.body().read(0, (int) d.body().length()).await(10, TimeUnit.SECONDS).getBytes(),
+        "the outbound got the octets inbound had");
+    assertNull(d.body().inMemory(), "the outbound reads the body from the spool, not from memory");
     try (Stream<Path> left = Files.list(dir.resolve("b/tmp"))) {
       assertEquals(List.of(), left.toList(), "no temporary file is left");
     }

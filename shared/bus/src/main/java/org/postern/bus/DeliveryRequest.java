@@ -11,7 +11,8 @@ import org.postern.smtp.Path;
  * The queue asks outbound to deliver a message to some of its recipients (those not yet delivered
  * or bounced), all in the same domain. Outbound answers with a {@link DeliveryReport}. Sent to the
  * outbound of the queue's own node only ({@link Contracts#requestLocal}): the body is handed over
- * by reference, never across the network (a clustered queue node runs outbound too).
+ * by reference, never across the network (a clustered queue node runs outbound too), as a
+ * {@link MessageBody} that outbound reads piece by piece from the queue's spool.
  */
 public record DeliveryRequest(
     String queueId,
@@ -19,7 +20,7 @@ public record DeliveryRequest(
     List<Path> recipients,
     List<Map<String, String>> rcptParams,
     Map<String, String> mailParams,
-    Buffer body,
+    MessageBody body,
     int attempt) {
 
   public static final String ADDRESS = "postern.outbound.deliver.v1";
@@ -51,7 +52,7 @@ public record DeliveryRequest(
 
   /** A request whose recipients carry no DSN parameters. */
   public DeliveryRequest(String queueId, Path sender, List<Path> recipients, Map<String, String> mailParams,
-      Buffer body, int attempt) {
+      MessageBody body, int attempt) {
     this(queueId, sender, recipients, null, mailParams, body, attempt);
   }
 
@@ -59,16 +60,25 @@ public record DeliveryRequest(
     return recipients.get(0).domainKey();
   }
 
+  /**
+   * Only a body held in memory can be written out: a spool-backed one stays on its node, and
+   * requests are sent to the local outbound only.
+   */
   public JsonObject toJson() {
+    Buffer whole = body.inMemory();
+    if (whole == null) {
+      throw new IllegalStateException("a spool-backed body is delivered on its own node, never sent over the network");
+    }
     return new JsonObject().put("queueId", queueId).put("sender", Json.path(sender))
         .put("recipients", Json.paths(recipients)).put("rcptParams", Json.paramList(rcptParams))
         .put("mailParams", Json.params(mailParams))
-        .put("body", Base64.getEncoder().encodeToString(body.getBytes())).put("attempt", attempt);
+        .put("body", Base64.getEncoder().encodeToString(whole.getBytes())).put("attempt", attempt);
   }
 
   public static DeliveryRequest fromJson(JsonObject o) {
     return new DeliveryRequest(Json.string(o, "queueId"), Json.path(o, "sender"), Json.paths(o, "recipients"),
-        Json.paramList(o, "rcptParams"), Json.params(o, "mailParams"), Buffer.buffer(Base64.getDecoder().decode(Json.string(o, "body"))),
+        Json.paramList(o, "rcptParams"), Json.params(o, "mailParams"),
+        MessageBody.of(Buffer.buffer(Base64.getDecoder().decode(Json.string(o, "body")))),
         (int) Json.number(o, "attempt"));
   }
 

@@ -138,7 +138,50 @@ class ContractsTest {
   void aDeliveryRequestCarriesOneDomainOnly() {
     assertThrows(IllegalArgumentException.class, () -> new DeliveryRequest(ID, Path.NULL,
         List.of(Path.parseMailbox("a@one.example"), Path.parseMailbox("b@two.example")), Map.of(),
-        Buffer.buffer("x"), 1));
+        MessageBody.of(Buffer.buffer("x")), 1));
+  }
+
+  @Test
+  void aDeliveryRequestWithABodyInMemoryRoundTripsAndASpoolBackedOneStaysLocal() {
+    DeliveryRequest r = new DeliveryRequest(ID, Path.NULL, List.of(Path.parseMailbox("a@one.example")), Map.of(),
+        MessageBody.of(Buffer.buffer(new byte[] {'a', (byte) 0xe9, '\r', '\n'})), 1);
+    DeliveryRequest back = DeliveryRequest.fromJson(r.toJson());
+    assertEquals(r.body().inMemory(), back.body().inMemory());
+    assertTrue(back.body().eightBit() && back.body().endsWithCrlf());
+    MessageBody onDisk = new MessageBody() {
+      @Override
+      public long length() {
+        return 1;
+      }
+
+      @Override
+      public boolean eightBit() {
+        return false;
+      }
+
+      @Override
+      public boolean endsWithCrlf() {
+        return false;
+      }
+
+      @Override
+      public io.vertx.core.Future<Buffer> read(long position, int max) {
+        return io.vertx.core.Future.succeededFuture(Buffer.buffer("x"));
+      }
+    };
+    DeliveryRequest local = new DeliveryRequest(ID, Path.NULL, List.of(Path.parseMailbox("a@one.example")), Map.of(),
+        onDisk, 1);
+    assertThrows(IllegalStateException.class, local::toJson);
+  }
+
+  @Test
+  void anInMemoryBodyReadsInPiecesAndKnowsItsLastLine() {
+    MessageBody b = MessageBody.of(Buffer.buffer("abc\r\ndef"));
+    assertEquals("abc", b.read(0, 3).result().toString());
+    assertEquals("\r\ndef", b.read(3, 100).result().toString());
+    assertEquals(0, b.read(8, 100).result().length());
+    assertFalse(b.endsWithCrlf());
+    assertFalse(b.eightBit());
   }
 
   @Test
