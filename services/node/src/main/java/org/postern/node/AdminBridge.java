@@ -25,6 +25,7 @@ import org.postern.bus.Contracts;
 import org.postern.bus.QueueAdminReply;
 import org.postern.bus.QueueAdminRequest;
 import org.postern.config.HostPort;
+import org.postern.node.cluster.ClusterMetrics;
 import org.postern.node.cluster.ClusterQueueAdmin;
 import org.postern.node.push.ConfigRoutes;
 import org.postern.tls.KeyFiles;
@@ -52,6 +53,8 @@ public final class AdminBridge extends VerticleBase {
   /** Deadline for the queue's answer; holding or deleting everything in a large queue takes a while. */
   static final Duration QUEUE_DEADLINE = Duration.ofSeconds(60);
 
+  private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+
   /** Request bodies are two short fields. */
   private static final int BODY_LIMIT = 4096;
 
@@ -60,6 +63,7 @@ public final class AdminBridge extends VerticleBase {
   private final PrometheusMeterRegistry metrics;
   private final ConfigRoutes config;
   private final ClusterQueueAdmin cluster;
+  private final ClusterMetrics clusterMetrics;
   private byte[] token;
   private HttpServer server;
 
@@ -68,20 +72,22 @@ public final class AdminBridge extends VerticleBase {
    * @param config the configuration-push endpoints ({@code /config/*}), or null for none
    */
   public AdminBridge(HostPort listen, Path dataDir, PrometheusMeterRegistry metrics, ConfigRoutes config) {
-    this(listen, dataDir, metrics, config, null);
+    this(listen, dataDir, metrics, config, null, null);
   }
 
   /**
    * @param cluster in a cluster, the queue of every member ({@code POST /queue} answers for the
    *     whole cluster); null on a standalone node, whose own queue answers
+   * @param clusterMetrics what {@code GET /metrics/cluster} serves, or null for no such endpoint
    */
   public AdminBridge(HostPort listen, Path dataDir, PrometheusMeterRegistry metrics, ConfigRoutes config,
-      ClusterQueueAdmin cluster) {
+      ClusterQueueAdmin cluster, ClusterMetrics clusterMetrics) {
     this.listen = listen;
     this.dataDir = dataDir;
     this.metrics = metrics;
     this.config = config;
     this.cluster = cluster;
+    this.clusterMetrics = clusterMetrics;
   }
 
   @Override
@@ -100,12 +106,20 @@ public final class AdminBridge extends VerticleBase {
     }
     // Read-only and secret-free (certificate subjects and dates are in every handshake), so a
     // Prometheus scraper needs no token; it listens where the rest of the API does.
-    router.get("/metrics").handler(ctx -> ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+    router.get("/metrics").handler(ctx -> ctx.response().putHeader("Content-Type", PROMETHEUS_TEXT)
         .end(metrics.scrape()));
+    if (clusterMetrics != null) {
+      // Every member's page in one, the inbound-only nodes' included (they run no admin API).
+      router.get("/metrics/cluster").handler(ctx -> clusterMetrics.scrape().onSuccess(page -> {
+        if (!ctx.response().closed()) {
+          ctx.response().putHeader("Content-Type", PROMETHEUS_TEXT).end(page);
+        }
+      }));
+    }
     router.route().failureHandler(ctx -> error(ctx, ctx.statusCode() < 400 ? 500 : ctx.statusCode(),
         ctx.statusCode() == 413 ? "request body too large" : "request failed"));
-    router.errorHandler(404, ctx -> error(ctx, 404, "no such endpoint: use POST /queue, POST /config/{push,show,get} or GET /metrics"));
-    router.errorHandler(405, ctx -> error(ctx, 405, "method not allowed: use POST /queue, POST /config/{push,show,get} or GET /metrics"));
+    router.errorHandler(404, ctx -> error(ctx, 404, "no such endpoint: use POST /queue, POST /config/{push,show,get} or GET /metrics[/cluster]"));
+    router.errorHandler(405, ctx -> error(ctx, 405, "method not allowed: use POST /queue, POST /config/{push,show,get} or GET /metrics[/cluster]"));
     HttpServerOptions options = new HttpServerOptions().setHost(listen.host()).setPort(listen.port())
         .setIdleTimeout(120).setIdleTimeoutUnit(TimeUnit.SECONDS);
     // The token is on disk (0600, synced) before the API accepts anything.
@@ -115,7 +129,7 @@ public final class AdminBridge extends VerticleBase {
       return null;
     }, false).compose(v -> vertx.createHttpServer(options).requestHandler(router).listen()).onSuccess(s -> {
       server = s;
-      LOG.info("admin API listening on " + address(listen.host(), s.actualPort()) + " (POST /queue, POST /config/*, GET /metrics); token in " + file);
+      LOG.info("admin API listening on " + address(listen.host(), s.actualPort()) + " (POST /queue, POST /config/*, GET /metrics" + (clusterMetrics != null ? ", GET /metrics/cluster" : "") + "); token in " + file);
     });
   }
 

@@ -1,6 +1,7 @@
 package org.postern.node;
 
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -14,13 +15,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.function.IntSupplier;
-import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 import org.postern.bus.Contracts;
 import org.postern.config.PosternConfig;
 import org.postern.config.Settings;
 import org.postern.node.cluster.ClusterQueueAdmin;
 import org.postern.node.cluster.ClusterMembers;
+import org.postern.node.cluster.ClusterMetrics;
+import org.postern.node.cluster.MetricsRelay;
 import org.postern.node.cluster.QueueAdminRelay;
 import org.postern.node.push.ConfigPushVerticle;
 import org.postern.node.push.ConfigRoutes;
@@ -159,13 +161,13 @@ public final class Node {
           Settings.CLUSTER_OPERATOR_KEYS.parse(config.values().get(Settings.CLUSTER_OPERATOR_KEYS.key())), policy,
           live, engine);
       chain = chain.compose(v -> deploy(vertx, pushes));
+      if (view != null) {
+        // Every member, whatever its roles, answers for its metrics in the cluster's page.
+        chain = chain.compose(v -> deploy(vertx, new MetricsRelay(view.self(), hostname, metrics)));
+      }
       if (roles.contains(Role.QUEUE)) {
         QueueVerticle queue = new QueueVerticle(config.queue(), hostname, Clock.systemUTC(), cluster);
-        queue.replicationCounters().forEach((name, value) -> FunctionCounter.builder("postern_queue_" + name, value,
-            LongSupplier::getAsLong).description("queue replication: " + name.replace('_', ' ')).register(metrics));
-        queue.intakeCounters().forEach((name, value) -> FunctionCounter.builder("postern_queue_" + name, value,
-            LongSupplier::getAsLong).description("bodies from inbound on other nodes: " + name.replace('_', ' '))
-            .register(metrics));
+        registerQueueMetrics(queue, metrics);
         chain = chain.compose(v -> deploy(vertx, queue));
         if (view != null) {
           // Other members' admin APIs reach this queue through its node's own address.
@@ -197,6 +199,24 @@ public final class Node {
   }
 
   /**
+   * The queue's counters and size gauges. Micrometer holds the object it reads weakly: it reads
+   * them through the queue verticle, which lives as long as the node (a supplier of their own,
+   * held by nothing else, would be collected and the series would read 0 or NaN after a GC).
+   */
+  private static void registerQueueMetrics(QueueVerticle queue, PrometheusMeterRegistry metrics) {
+    queue.replicationCounters().forEach((name, value) -> FunctionCounter.builder("postern_queue_" + name, queue,
+        q -> value.getAsLong()).description("queue replication: " + name.replace('_', ' ')).register(metrics));
+    queue.intakeCounters().forEach((name, value) -> FunctionCounter.builder("postern_queue_" + name, queue,
+        q -> value.getAsLong()).description("bodies from inbound on other nodes: " + name.replace('_', ' '))
+        .register(metrics));
+    queue.sizeGauges().forEach((name, value) -> (name.equals("octets")
+        ? Gauge.builder("postern_queue_octets", queue, q -> value.getAsLong()).description("octets of the queued messages")
+        : Gauge.builder("postern_queue_messages", queue, q -> value.getAsLong()).tag("state", name)
+            .description("queued messages by state, as counted at most 5 s ago"))
+        .register(metrics));
+  }
+
+  /**
    * Loads the server credentials; on failure STARTTLS stays advertised-off and answers 454, as the
    * seeds describe for a TLS context that cannot be used. Runs on a worker thread.
    */
@@ -223,7 +243,8 @@ public final class Node {
       IntSupplier members, ClusterMembers view) {
     AdminBridge bridge = new AdminBridge(config.node().adminListen(), Path.of(config.node().dataDir()), metrics,
         new ConfigRoutes(vertx, members),
-        view == null ? null : new ClusterQueueAdmin(vertx, view, AdminBridge.QUEUE_DEADLINE));
+        view == null ? null : new ClusterQueueAdmin(vertx, view, AdminBridge.QUEUE_DEADLINE),
+        new ClusterMetrics(vertx, view, config.node().hostname(), metrics));
     return deploy(vertx, bridge).map(id -> bridge).recover(e -> {
       LOG.severe("admin API: cannot listen on " + AdminBridge.address(config.node().adminListen().host(),
           config.node().adminListen().port()) + ": " + e.getMessage()

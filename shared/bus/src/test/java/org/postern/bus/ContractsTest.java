@@ -56,6 +56,8 @@ class ContractsTest {
         new EnqueueReceipt(ID),
         new ReplicaIds(ReplicaIds.Kind.DROP, "0f3c9a4e-node-b", List.of(ID)),
         new BodyChunkAck("T-1", 42),
+        new MetricsScrape(),
+        new MetricsText("node-a.example.net", "# TYPE x gauge\nx 1\n"),
         new DeliveryReport(ID, List.of(new DeliveryReport.RecipientResult(Path.parseMailbox("b@example.net"),
             DeliveryReport.Status.DEFERRED, Reply.of(451, "4.4.1", "no route"), "none"))));
     for (Object sample : samples) {
@@ -130,6 +132,11 @@ class ContractsTest {
     assertEquals("postern.queue.enqueue-body.v1.node-b", new EnqueueTarget(ID, "node-b").bodyAddress());
     assertThrows(IllegalArgumentException.class, () -> EnqueueTarget.fromJson(new JsonObject().put("queueId", ID)
         .put("node", "b.x/../y")), "node ids become addresses");
+    assertEquals("postern.node.metrics.v1.0f3c9a4e-node-b", MetricsScrape.nodeAddress("0f3c9a4e-node-b"));
+    assertThrows(IllegalArgumentException.class, () -> MetricsScrape.nodeAddress("a.b"), "node ids become addresses");
+    assertThrows(IllegalArgumentException.class, () -> MetricsText.fromJson(new JsonObject().put("node", "a b").put("text", "")));
+    assertThrows(IllegalArgumentException.class, () -> MetricsText.fromJson(new JsonObject().put("node", "a")
+        .put("text", "x".repeat(MetricsText.MAX_TEXT + 1))), "a metrics page is bounded");
     Buffer truncated = Buffer.buffer().appendInt(1000).appendString("{}");
     assertThrows(IllegalArgumentException.class, () -> EnqueueReceipt.CODEC.decodeFromWire(0, truncated));
   }

@@ -2,8 +2,10 @@ package org.postern.node.cluster;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.core.spi.cluster.NodeInfo;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -36,5 +38,19 @@ public final class ClusterMembers {
     Promise<NodeInfo> info = Promise.promise();
     manager.getNodeInfo(nodeId, info);
     return info.future().map(i -> (i.host().contains(":") ? "[" + i.host() + "]" : i.host()) + ":" + i.port());
+  }
+
+  /**
+   * As {@link #describe}, waiting {@code deadline} at most (Hazelcast may ask the silent member
+   * itself); null when the address is not known by then. Never fails.
+   */
+  public Future<String> describeWithin(Vertx vertx, String nodeId, Duration deadline) {
+    Promise<String> described = Promise.promise();
+    long timer = vertx.setTimer(deadline.toMillis(), t -> described.tryComplete(null));
+    describe(nodeId).onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      described.tryComplete(ar.succeeded() ? ar.result() : null);
+    });
+    return described.future();
   }
 }

@@ -1,7 +1,6 @@
 package org.postern.node.cluster;
 
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
@@ -60,14 +59,8 @@ public final class ClusterQueueAdmin {
         .recover(e -> {
           NodeAnswer answer = classify(id, e, deadline);
           // The member's address tells the operator which one is meant; a member that left has none.
-          // Hazelcast may ask the silent member itself for it: wait a moment only.
-          Promise<NodeAnswer> described = Promise.promise();
-          long timer = vertx.setTimer(DESCRIBE_DEADLINE.toMillis(), t -> described.tryComplete(answer));
-          view.describe(id).onComplete(ar -> {
-            vertx.cancelTimer(timer);
-            described.tryComplete(ar.succeeded() ? answer.withMember(ar.result()) : answer);
-          });
-          return described.future();
+          return view.describeWithin(vertx, id, DESCRIBE_DEADLINE)
+              .map(member -> member != null ? answer.withMember(member) : answer);
         });
   }
 
