@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # deploy/bench/all.sh: the whole benchmark suite, one scenario after the other, on a quiet machine.
-# Not part of `mvn verify`. About 35 minutes.
+# Not part of `mvn verify`. About 40 minutes (the queue benchmark alone takes 7, with three rounds).
 #
 #   1. inbound.sh   acceptance plaintext against STARTTLS at 1, 10 and 100 sessions; handshakes/s,
 #                   OpenSSL engine against JDK engine; sessions held and memory per session

@@ -60,9 +60,11 @@ class AdminBridgeTest {
       }
     });
     queue.completion().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    bridge = new AdminBridge(new HostPort("127.0.0.1", 0), dataDir.resolve("data"),
-        new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT),
-        null);
+    var registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+        io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+    registry.counter("postern_test_events").increment(2);
+    bridge = new AdminBridge(new HostPort("127.0.0.1", 0), dataDir.resolve("data"), registry, null, null,
+        new org.postern.node.cluster.ClusterMetrics(vertx, null, "mx.test", registry));
     vertx.deployVerticle(bridge).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     token = Files.readString(dataDir.resolve("data/admin.token")).strip();
   }
@@ -113,6 +115,18 @@ class AdminBridgeTest {
     r = post("Bearer " + token, "{\"action\":\"purge\",\"target\":\"ALL\"}");
     assertEquals(400, r.statusCode());
     assertEquals(2, seen.size(), "nothing invalid reached the queue");
+  }
+
+  @Test
+  void aStandaloneNodesClusterPageIsItsOwnLabelledTheSameWay() throws Exception {
+    HttpResponse<String> own = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + bridge.port() + "/metrics"))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertTrue(own.body().contains("\npostern_test_events_total 2.0\n"), own.body());
+    HttpResponse<String> page = http.send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + bridge.port() + "/metrics/cluster")).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, page.statusCode());
+    assertTrue(page.body().contains("\npostern_test_events_total{node=\"mx.test\"} 2.0\n"), page.body());
+    assertTrue(page.body().endsWith("postern_cluster_member_up{node=\"mx.test\"} 1\n"), page.body());
   }
 
   @Test

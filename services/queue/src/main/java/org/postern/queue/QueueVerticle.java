@@ -282,6 +282,7 @@ public final class QueueVerticle extends VerticleBase {
               s.replicaHolder = ar.result();
               s.replicatedAgain = true;
               counts.replacedReplicas.increment();
+              reportProgress(s);
               LOG.info(() -> id + ": replica holder " + lost + " left the cluster; replicated again on " + ar.result());
             } else if (ar.failed()) {
               LOG.warning(() -> id + ": replica holder " + lost + " left the cluster and no new replica could be made ("
@@ -294,6 +295,8 @@ public final class QueueVerticle extends VerticleBase {
   /** A replica this node took over: its message now, scheduled and replicated again when it can be. */
   private void adopt(Spool.Loaded l) {
     Scheduled s = new Scheduled(l.message(), l.size());
+    // The recipients the dead owner reported finished are not delivered again.
+    s.done.addAll(l.doneRecipients());
     s.held = l.held();
     messages.put(l.message().queueId(), s);
     schedule(s, Duration.ZERO);
@@ -303,6 +306,7 @@ public final class QueueVerticle extends VerticleBase {
         .onSuccess(holder -> {
           s.replicaHolder = holder;
           LOG.info(() -> id + ": replicated again on " + holder);
+          reportProgress(s);
         })
         .onFailure(e -> LOG.warning(() -> id + ": taken over without a replica: " + e.getMessage()));
   }
@@ -532,7 +536,22 @@ public final class QueueVerticle extends VerticleBase {
     return notices.compose(v -> s.deleted ? Future.succeededFuture() : vertx.executeBlocking(() -> {
       spool.markDone(id, done);
       return null;
-    }, false)).<Void>mapEmpty().onComplete(ar -> schedule(s, delay));
+    }, false)).<Void>mapEmpty().onSuccess(v -> reportProgress(s)).onComplete(ar -> schedule(s, delay));
+  }
+
+  /**
+   * Tells the replica holder which recipients of {@code s} are finished, so that a takeover does
+   * not deliver to them again; best effort, and scheduling does not wait for it.
+   */
+  private void reportProgress(Scheduled s) {
+    if (replication == null || s.replicaHolder == null || s.done.isEmpty() || s.deleted) {
+      return;
+    }
+    List<org.postern.smtp.Path> done = s.message.envelope().recipients().stream()
+        .filter(r -> s.done.contains(r.mailbox())).toList();
+    if (!done.isEmpty()) {
+      replication.progress(s.message.queueId(), s.replicaHolder, done);
+    }
   }
 
   private Future<Void> bounceIfNeeded(Scheduled s) {

@@ -21,7 +21,9 @@ import org.postern.bus.ReplicaIds;
  * in the spool's own file format but apart from {@code active/}, so that nothing here is
  * scheduled until it is taken over. A replica is written to the spool's {@code tmp/} as chunks
  * arrive, fsync'd, renamed into place and its directory fsync'd before it is acknowledged; a
- * half-received one is discarded with the rest of {@code tmp/} at start.
+ * half-received one is discarded with the rest of {@code tmp/} at start. Beside a replica,
+ * {@code <queue id>.rcpt} lists the recipients its owner reported finished, so that a takeover
+ * delivers to the others only.
  *
  * <p>Every method blocks: call from a worker thread.
  */
@@ -29,11 +31,14 @@ final class ReplicaArea {
 
   private final Path root;
   private final Path tmp;
+  /** Striped by queue id: progress reports and drops of one replica run one at a time. */
+  private final Object[] locks = new Object[64];
 
   ReplicaArea(Path spoolDir, Path tmp) throws IOException {
     this.root = spoolDir.resolve("replica");
     this.tmp = tmp;
     Files.createDirectories(root);
+    java.util.Arrays.setAll(locks, i -> new Object());
   }
 
   /** A replica being received. */
@@ -95,6 +100,34 @@ final class ReplicaArea {
     Spool.syncDirectory(dir);
   }
 
+  /**
+   * Records the recipients the owner finished, beside the replica ({@code <queue id>.rcpt}, the
+   * spool's own format), durably; false when no such replica is held.
+   */
+  boolean markDone(String owner, String queueId, java.util.Set<String> done) throws IOException {
+    Path replica = file(owner, queueId);
+    // Under the id's lock, so that a drop cannot slip between the check and the write and leave
+    // a list without its replica, and two reports cannot overwrite each other.
+    synchronized (lockOf(queueId)) {
+      if (!Files.exists(replica)) {
+        return false;
+      }
+      // Reports may arrive out of order; the finished set only grows, so an older report adds nothing.
+      Path list = replica.resolveSibling(queueId + ".rcpt");
+      java.util.Set<String> all = Spool.readDone(list);
+      if (all.containsAll(done)) {
+        return true;
+      }
+      all.addAll(done);
+      Spool.writeDone(tmp.resolve(queueId + ".replica-rcpt"), list, all);
+      return true;
+    }
+  }
+
+  private Object lockOf(String queueId) {
+    return locks[Math.floorMod(queueId.hashCode(), locks.length)];
+  }
+
   void abort(Incoming in) {
     try {
       in.channel.close();
@@ -136,7 +169,12 @@ final class ReplicaArea {
     try (DirectoryStream<Path> owners = Files.newDirectoryStream(root)) {
       for (Path owner : owners) {
         for (String id : queueIds) {
-          if (Files.deleteIfExists(owner.resolve(QueueIds.check(id) + ".msg"))) {
+          boolean existed;
+          synchronized (lockOf(QueueIds.check(id))) {
+            Files.deleteIfExists(owner.resolve(id + ".rcpt"));
+            existed = Files.deleteIfExists(owner.resolve(id + ".msg"));
+          }
+          if (existed) {
             n++;
             if (!touched.contains(owner)) {
               touched.add(owner);

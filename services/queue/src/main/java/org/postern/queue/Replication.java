@@ -23,6 +23,7 @@ import org.postern.bus.BodyTransfer;
 import org.postern.bus.Contracts;
 import org.postern.bus.ReplicaIds;
 import org.postern.bus.ReplicaOffer;
+import org.postern.bus.ReplicaProgress;
 import org.postern.config.QueueConfig;
 
 /**
@@ -241,6 +242,23 @@ final class Replication {
   }
 
   /**
+   * Tells {@code holder} the recipients of {@code queueId} that are finished
+   * ({@link ReplicaProgress}); never fails: a lost report costs possible duplicates after a
+   * takeover, nothing more.
+   */
+  void progress(String queueId, String holder, List<org.postern.smtp.Path> done) {
+    Contracts.request(vertx, ReplicaOffer.address(holder), new ReplicaProgress(self(), queueId, done), DROP_TIMEOUT,
+        ReplicaIds.class).onComplete(ar -> {
+          if (ar.failed()) {
+            LOG.warning(() -> queueId + ": replica holder " + holder + " did not record the finished recipients ("
+                + ar.cause().getMessage() + "); after a takeover they may get the message twice");
+          } else if (ar.result().queueIds().isEmpty()) {
+            LOG.warning(() -> queueId + ": replica holder " + holder + " holds no replica of it");
+          }
+        });
+  }
+
+  /**
    * Before anything recovered is scheduled: first drops what was never acknowledged (no other node
    * holds a replica of it), then claims each remaining message; those another node took over while
    * this one was away are removed here, not delivered. Returns the messages this node keeps.
@@ -390,9 +408,28 @@ final class Replication {
         }
         default -> m.fail(400, "unexpected " + ids.kind());
       }
+    } else if (body instanceof ReplicaProgress progress) {
+      recordProgress(progress, m);
     } else {
-      m.fail(400, "expected ReplicaOffer or ReplicaIds");
+      m.fail(400, "expected ReplicaOffer, ReplicaIds or ReplicaProgress");
     }
+  }
+
+  /** Keeps the owner's list of finished recipients beside its replica. */
+  private void recordProgress(ReplicaProgress progress, Message<Object> m) {
+    if (progress.owner().equals(self())) {
+      m.fail(400, "a node does not hold its own replicas");
+      return;
+    }
+    Set<String> done = new java.util.LinkedHashSet<>();
+    progress.done().forEach(p -> done.add(p.mailbox()));
+    vertx.executeBlocking(() -> area.markDone(progress.owner(), progress.queueId(), done), false).onComplete(ar -> {
+      if (ar.succeeded()) {
+        m.reply(new ReplicaIds(ReplicaIds.Kind.HELD, self(), ar.result() ? List.of(progress.queueId()) : List.of()));
+      } else {
+        m.fail(451, "4.3.0 cannot record finished recipients: " + ar.cause().getMessage());
+      }
+    });
   }
 
   private void accept(ReplicaOffer offer, Message<Object> m) {

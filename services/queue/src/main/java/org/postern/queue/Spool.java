@@ -294,6 +294,14 @@ public final class Spool {
   Loaded adopt(Path file) throws IOException {
     String id = QueueIds.check(file.getFileName().toString().replace(".msg", ""));
     Path target = active.resolve(id + MSG);
+    // The recipients the owner reported finished come along, so they are not delivered again. The
+    // list moves first: after a crash between the two moves it is already where the message will
+    // be looked for when the takeover is done again.
+    Path done = file.resolveSibling(id + ".rcpt");
+    if (Files.exists(done)) {
+      Files.move(done, active.resolve(id + ".rcpt"), StandardCopyOption.ATOMIC_MOVE,
+          StandardCopyOption.REPLACE_EXISTING);
+    }
     Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
     syncDirectory(active);
     syncDirectory(file.getParent());
@@ -364,17 +372,36 @@ public final class Spool {
 
   /** Records the recipients that are finished (delivered or bounced), durably. */
   public void markDone(String queueId, Set<String> doneRecipients) throws IOException {
+    writeDone(tmp.resolve(QueueIds.check(queueId) + ".rcpt"), active.resolve(queueId + ".rcpt"), doneRecipients);
+  }
+
+  /**
+   * Writes a message's finished recipients to {@code target} durably, through {@code part}: written,
+   * fsync'd, renamed over the old list, directory fsync'd. A replica holder keeps the same file
+   * beside its replica ({@link ReplicaArea#markDone}).
+   */
+  /** The finished recipients written by {@link #writeDone}; none when there is no such file. */
+  static Set<String> readDone(Path file) throws IOException {
+    Set<String> done = new HashSet<>();
+    try {
+      JsonObject state = new JsonObject(Buffer.buffer(Files.readAllBytes(file)));
+      state.getJsonArray("done").forEach(v -> done.add((String) v));
+    } catch (NoSuchFileException e) {
+      // no recipient finished yet
+    }
+    return done;
+  }
+
+  static void writeDone(Path part, Path target, Set<String> doneRecipients) throws IOException {
     JsonArray a = new JsonArray();
     doneRecipients.forEach(a::add);
-    Path part = tmp.resolve(QueueIds.check(queueId) + ".rcpt");
     try (FileChannel ch = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.TRUNCATE_EXISTING)) {
       writeFully(ch, ByteBuffer.wrap(new JsonObject().put("done", a).encode().getBytes(StandardCharsets.UTF_8)));
       ch.force(true);
     }
-    Files.move(part, active.resolve(queueId + ".rcpt"), StandardCopyOption.ATOMIC_MOVE,
-        StandardCopyOption.REPLACE_EXISTING);
-    syncDirectory(active);
+    Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    syncDirectory(target.getParent());
   }
 
   /**
@@ -590,13 +617,7 @@ public final class Spool {
     if (file.getFileName().toString().endsWith(MSG) && r.end() != all.length) {
       throw new IOException("length mismatch: file is truncated or has trailing data");
     }
-    Set<String> done = new HashSet<>();
-    try {
-      JsonObject state = new JsonObject(Buffer.buffer(Files.readAllBytes(active.resolve(expected + ".rcpt"))));
-      state.getJsonArray("done").forEach(v -> done.add((String) v));
-    } catch (NoSuchFileException e) {
-      // no recipient finished yet
-    }
+    Set<String> done = readDone(active.resolve(expected + ".rcpt"));
     boolean inFlight = Files.exists(active.resolve(expected + ".inflight"));
     Files.deleteIfExists(active.resolve(expected + ".inflight"));
     boolean held = Files.exists(active.resolve(expected + ".hold"));

@@ -22,6 +22,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postern.bus.ClientInfo;
+import org.postern.bus.DeliveryReport;
+import org.postern.bus.DeliveryReport.RecipientResult;
+import org.postern.bus.DeliveryReport.Status;
+import org.postern.bus.DeliveryRequest;
 import org.postern.bus.Contracts;
 import org.postern.bus.EnqueueReceipt;
 import org.postern.bus.EnqueueRequest;
@@ -29,6 +33,7 @@ import org.postern.bus.QueueIds;
 import org.postern.config.ConfigLoader;
 import org.postern.config.QueueConfig;
 import org.postern.smtp.Envelope;
+import org.postern.smtp.Reply;
 
 /**
  * Replication inside one Vert.x (the cluster map and the bus behave as a cluster's do, on one
@@ -229,5 +234,61 @@ class ReplicationTest {
     assertEquals(Files.size(dir.resolve("node-" + owner + "/active/" + id + ".msg")), Files.size(newReplica));
     assertEquals(1, queues.get(owner).replicationCounters().get("replicas_replaced").getAsLong());
     assertFalse(Files.exists(dir.resolve("node-" + third + "/active/" + id + ".msg")), "the owner keeps it");
+  }
+
+  @Test
+  void aTakeoverDeliversOnlyToTheRecipientsTheDeadOwnerHadNotFinished() throws Exception {
+    // One outbound for both queues (they share this Vert.x): sent.example takes the mail,
+    // slow.example defers it; every request is counted per recipient.
+    Map<String, java.util.concurrent.atomic.AtomicInteger> asked = new java.util.concurrent.ConcurrentHashMap<>();
+    vertx.eventBus().<DeliveryRequest>localConsumer(DeliveryRequest.ADDRESS, m -> {
+      DeliveryRequest r = m.body();
+      r.recipients().forEach(p -> asked.computeIfAbsent(p.mailbox(), k -> new java.util.concurrent.atomic.AtomicInteger())
+          .incrementAndGet());
+      m.reply(new DeliveryReport(r.queueId(), r.recipients().stream().map(p -> p.domain().equals("sent.example")
+          ? new RecipientResult(p, Status.SENT, Reply.of(250, "2.0.0", "ok"), "sink[127.0.0.1]:25")
+          : new RecipientResult(p, Status.DEFERRED, Reply.of(451, "4.3.0", "try later"), "sink[127.0.0.1]:25")).toList()));
+    }).completion().await(5, TimeUnit.SECONDS);
+    Set<String> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    live.addAll(Set.of("m-b", "m-c"));
+    Map<String, String> deployments = new java.util.HashMap<>();
+    Map<String, QueueVerticle> queues = new java.util.HashMap<>();
+    for (String n : List.of("b", "c")) {
+      QueueVerticle q = new QueueVerticle(ConfigLoader.load(null, List.of("queue.spool_dir=" + dir.resolve("node-" + n),
+          "queue.takeover_delay=1s")).queue(), "mx.test", Clock.systemUTC(), new LiveView("node-" + n, "m-" + n, live));
+      deployments.put(n, vertx.deployVerticle(q).await(20, TimeUnit.SECONDS));
+      queues.put(n, q);
+    }
+    String id = QueueIds.next();
+    Envelope env = new Envelope(org.postern.smtp.Path.parseMailbox("a@example.org"),
+        List.of(org.postern.smtp.Path.parseMailbox("one@sent.example"), org.postern.smtp.Path.parseMailbox("two@slow.example")),
+        Map.of());
+    Contracts.request(vertx, EnqueueRequest.ADDRESS, new EnqueueRequest(id, env,
+        new ClientInfo("127.0.0.1", "client.test", "ESMTP", null), Buffer.buffer("Subject: two\r\n\r\nhello\r\n")),
+        Duration.ofSeconds(20), EnqueueReceipt.class).await(20, TimeUnit.SECONDS);
+    String owner = Files.exists(dir.resolve("node-b/active/" + id + ".msg")) ? "b" : "c";
+    String holder = owner.equals("b") ? "c" : "b";
+    // The first attempt finishes one@sent.example; the holder hears of it and keeps it durably.
+    Path progress = dir.resolve("node-" + holder + "/replica/node-" + owner + "/" + id + ".rcpt");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!Files.exists(progress) && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    assertTrue(Files.exists(progress), "the holder records the finished recipients");
+    assertTrue(Files.readString(progress).contains("one@sent.example"), Files.readString(progress));
+    assertFalse(Files.readString(progress).contains("two@slow.example"), Files.readString(progress));
+    assertEquals(1, asked.get("one@sent.example").get());
+
+    // The owner dies; the holder takes the message over and tries the recipient still pending only.
+    vertx.undeploy(deployments.get(owner)).await(10, TimeUnit.SECONDS);
+    live.remove("m-" + owner);
+    deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (asked.get("two@slow.example").get() < 2 && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    assertEquals(1, queues.get(holder).replicationCounters().get("taken_over").getAsLong());
+    assertEquals(2, asked.get("two@slow.example").get(), "the pending recipient is tried again by the new owner");
+    assertEquals(1, asked.get("one@sent.example").get(), "the finished recipient does not get it twice");
+    assertTrue(Files.exists(dir.resolve("node-" + holder + "/active/" + id + ".rcpt")), "the list came along");
   }
 }

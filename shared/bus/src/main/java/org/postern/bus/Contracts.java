@@ -17,7 +17,8 @@ public final class Contracts {
       ServerTlsCheck.CODEC, ServerTlsVerdict.CODEC, EnqueueRequest.CODEC, EnqueueReceipt.CODEC,
       DeliveryRequest.CODEC, DeliveryReport.CODEC, QueueAdminRequest.CODEC, QueueAdminReply.CODEC,
       ConfigPush.CODEC, ConfigPushResult.CODEC, ConfigShow.CODEC, BodyChunkAck.CODEC, ReplicaOffer.CODEC, ReplicaIds.CODEC,
-      EnqueueOffer.CODEC, EnqueueTarget.CODEC, EnqueueCommit.CODEC, MetricsScrape.CODEC, MetricsText.CODEC);
+      EnqueueOffer.CODEC, EnqueueTarget.CODEC, EnqueueCommit.CODEC, MetricsScrape.CODEC, MetricsText.CODEC,
+      ReplicaProgress.CODEC);
 
   private Contracts() {}
 

@@ -57,6 +57,7 @@ class ContractsTest {
         new ReplicaIds(ReplicaIds.Kind.DROP, "0f3c9a4e-node-b", List.of(ID)),
         new BodyChunkAck("T-1", 42),
         new MetricsScrape(),
+        new ReplicaProgress("0f3c9a4e-node-b", ID, List.of(Path.parseMailbox("b@example.net"))),
         new MetricsText("node-a.example.net", "# TYPE x gauge\nx 1\n"),
         new DeliveryReport(ID, List.of(new DeliveryReport.RecipientResult(Path.parseMailbox("b@example.net"),
             DeliveryReport.Status.DEFERRED, Reply.of(451, "4.4.1", "no route"), "none"))));
@@ -132,6 +133,10 @@ class ContractsTest {
     assertEquals("postern.queue.enqueue-body.v1.node-b", new EnqueueTarget(ID, "node-b").bodyAddress());
     assertThrows(IllegalArgumentException.class, () -> EnqueueTarget.fromJson(new JsonObject().put("queueId", ID)
         .put("node", "b.x/../y")), "node ids become addresses");
+    assertThrows(IllegalArgumentException.class, () -> ReplicaProgress.fromJson(new JsonObject().put("owner", "node-b")
+        .put("queueId", ID).put("done", List.of())), "progress names at least one recipient");
+    assertThrows(IllegalArgumentException.class, () -> ReplicaProgress.fromJson(new JsonObject().put("owner", "../b")
+        .put("queueId", ID).put("done", List.of("b@example.net"))), "node ids become directory names");
     assertEquals("postern.node.metrics.v1.0f3c9a4e-node-b", MetricsScrape.nodeAddress("0f3c9a4e-node-b"));
     assertThrows(IllegalArgumentException.class, () -> MetricsScrape.nodeAddress("a.b"), "node ids become addresses");
     assertThrows(IllegalArgumentException.class, () -> MetricsText.fromJson(new JsonObject().put("node", "a b").put("text", "")));
