@@ -7,7 +7,7 @@
 #        e.g. --set 'outbound.transport=*=[127.0.0.1]:2526' to deliver everything to a test sink)
 # Environment: POSTERN_CLUSTER_DIR (state, default /tmp/postern-cluster).
 # Stop with deploy/cluster/stop-local.sh. A test CA and node certificates (ECDSA P-256, extended key
-# usage serverAuth+clientAuth) are made with openssl on first use, in $POSTERN_CLUSTER_DIR/pki.
+# usage serverAuth+clientAuth) are made with 'postern pki' on first use, in $POSTERN_CLUSTER_DIR/pki.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 deploy="$(dirname "$here")"
@@ -18,21 +18,14 @@ umask 077
 mkdir -p "$pki"
 chmod 700 "$dir" "$pki"
 
-if [ ! -f "$pki/ca.pem" ]; then
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
-    -subj "/O=Postern local cluster/CN=Postern local node CA" \
-    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
-    -keyout "$pki/ca.key" -out "$pki/ca.pem" 2>/dev/null
+# Postern's own CA (Bouncy Castle, no openssl): keys 0600 under $pki/private.
+if [ ! -f "$pki/ca.crt" ]; then
+  "$deploy/postern" pki init-ca --dir "$pki" --subject '/O=Postern local cluster/CN=Postern local node CA' \
+    --key ec:p256 --days 60 >/dev/null
 fi
 for n in a b c; do
-  if [ ! -f "$pki/$n.pem" ]; then
-    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-      -subj "/O=Postern local cluster/CN=node-$n" -keyout "$pki/$n.key" -out "$pki/$n.csr" 2>/dev/null
-    printf '%s\n' basicConstraints=critical,CA:FALSE keyUsage=critical,digitalSignature \
-      extendedKeyUsage=serverAuth,clientAuth "subjectAltName=DNS:node-$n" > "$pki/$n.ext"
-    openssl x509 -req -in "$pki/$n.csr" -CA "$pki/ca.pem" -CAkey "$pki/ca.key" -CAcreateserial -days 30 \
-      -extfile "$pki/$n.ext" -out "$pki/$n.pem" 2>/dev/null
-    rm -f "$pki/$n.csr" "$pki/$n.ext"
+  if [ ! -f "$pki/certs/node-$n.chain.pem" ]; then
+    "$deploy/postern" pki issue node --dir "$pki" --cn "node-$n" --days 30 >/dev/null
   fi
 done
 
@@ -46,7 +39,7 @@ cat > "$dir/cluster.conf" <<CONF
 cluster.name = postern-local
 cluster.members = 127.0.0.1:5701, 127.0.0.1:5702, 127.0.0.1:5703
 cluster.interface = 127.0.0.1
-cluster.bus_ca_file = $pki/ca.pem
+cluster.bus_ca_file = $pki/ca.crt
 cluster.operator_keys = $dir/operator/*.pub
 CONF
 
@@ -60,7 +53,7 @@ start() { # name roles hazelcast-port bus-port extra-settings...
   mkdir -p "$dir/$n"
   "$deploy/postern" run --cluster --cluster-config "$dir/cluster.conf" --roles "$roles" \
     --set "cluster.port=$hz" --set "cluster.bus_port=$bus" \
-    --set "cluster.bus_cert_chain=$pki/$n.pem" --set "cluster.bus_key=$pki/$n.key" \
+    --set "cluster.bus_cert_chain=$pki/certs/node-$n.chain.pem" --set "cluster.bus_key=$pki/private/node-$n.key" \
     --set "node.hostname=node-$n.localhost" --set "node.data_dir=$dir/$n/data" \
     --set "queue.spool_dir=$dir/$n/spool" --set "node.log=$dir/$n/postern.log" "$@" \
     </dev/null >>"$dir/$n/stdout.log" 2>&1 &
