@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import org.postern.bus.QueueHandoff;
 import org.postern.config.InboundConfig;
+import org.postern.smtp.BodyMemory;
 import org.postern.tls.ClientCertVerifier;
 import org.postern.tls.TlsEngine;
 
@@ -13,6 +14,7 @@ import org.postern.tls.TlsEngine;
  *
  * @param authUsers the AUTH credentials, or null when AUTH is not configured
  * @param queue how accepted messages reach the queue: this node's, or a queue node's in chunks
+ * @param bodyMemory the node's budget of message text in memory, shared by every instance
  */
 record InboundContext(InboundConfig config, String hostname, TlsEngine engine, ClientCertVerifier clientCerts,
-    AuthUsers authUsers, Duration policyTimeout, Clock clock, QueueHandoff queue) {}
+    AuthUsers authUsers, Duration policyTimeout, Clock clock, QueueHandoff queue, BodyMemory bodyMemory) {}

@@ -19,6 +19,7 @@ import org.postern.bus.QueueHandoff;
 import org.postern.config.InboundConfig;
 import org.postern.config.Listener;
 import org.postern.config.TlsConfig;
+import org.postern.smtp.BodyMemory;
 import org.postern.tls.ClientCertVerifier;
 import org.postern.tls.ServerCredentials;
 import org.postern.tls.ServerTls;
@@ -84,7 +85,7 @@ public final class InboundVerticle extends VerticleBase {
   public Future<?> start() {
     return Future.all(loadAuthUsers(), loadClientCertVerifier()).compose(loaded -> {
       ctx = new InboundContext(config, hostname, engine, loaded.resultAt(1), loaded.resultAt(0),
-          policyTimeout, clock, handoff(config));
+          policyTimeout, clock, handoff(config), shared.bodyMemory);
       List<Future<?>> listening = new ArrayList<>();
       for (int i = 0; i < config.listeners().size(); i++) {
         listening.add(listen(config.listeners().get(i), shared.limits.get(i)));
@@ -174,7 +175,7 @@ public final class InboundVerticle extends VerticleBase {
       tls = newTls;
       credentials = copy;
       ctx = new InboundContext(newConfig, hostname, engine, verifier, ctx.authUsers(), policyTimeout, clock,
-          handoff(newConfig));
+          handoff(newConfig), shared.bodyMemory);
       for (int i = 0; i < listenerTls.size(); i++) {
         listenerTls.set(i, tlsOptions(config.listeners().get(i)));
       }
@@ -237,15 +238,19 @@ public final class InboundVerticle extends VerticleBase {
     return servers.stream().map(NetServer::actualPort).toList();
   }
 
-  /** What the instances serving the same listeners share: one connection-limit tally per listener. */
   private QueueHandoff handoff(InboundConfig c) {
     return shared.queueOnThisNode ? QueueHandoff.local(vertx, c.queueTimeout())
         : QueueHandoff.remote(vertx, c.queueTimeout(), BodyTransfer.Options.defaults());
   }
 
+  /**
+   * What the instances serving the same listeners share: one connection-limit tally per listener,
+   * and the node's budget of message text held in memory.
+   */
   public static final class Shared {
     private final List<ConnectionLimits> limits;
     private final boolean queueOnThisNode;
+    private final BodyMemory bodyMemory;
 
     /** For a node that runs the queue too. */
     public Shared(InboundConfig config) {
@@ -259,6 +264,12 @@ public final class InboundVerticle extends VerticleBase {
     public Shared(InboundConfig config, boolean queueOnThisNode) {
       this.limits = config.listeners().stream().map(l -> new ConnectionLimits(config)).toList();
       this.queueOnThisNode = queueOnThisNode;
+      this.bodyMemory = new BodyMemory(config.bodyMemoryLimit());
+    }
+
+    /** The node's budget of message text in memory ({@code inbound.max_body_memory}). */
+    public BodyMemory bodyMemory() {
+      return bodyMemory;
     }
 
     /**

@@ -112,6 +112,9 @@ final class SmtpConnection {
     socket.closeHandler(v -> {
       closed = true;
       limits.release(clientIp);
+      if (session != null) {
+        session.end();
+      }
       LOG.fine(() -> "disconnect from " + client());
     });
     socket.exceptionHandler(e -> LOG.fine(() -> client() + ": " + e.getMessage()));
@@ -162,7 +165,7 @@ final class SmtpConnection {
     SessionSettings settings = new SessionSettings(ctx.hostname(), ctx.config().maxMessageSize(),
         ctx.config().maxRecipients(), tlsOffered, policy.requireTls(), tlsOffered && ctx.authUsers() != null,
         ctx.config().maxErrors());
-    session = new SmtpSession(settings, false);
+    session = new SmtpSession(settings, false, ctx.bodyMemory().lease());
     run(session.greet());
     resumeInput();
   }
@@ -248,7 +251,7 @@ final class SmtpConnection {
       if (e instanceof Effect.Send s) {
         write(s.reply());
       } else if (e instanceof Effect.ReadData r) {
-        data = new DataReader(r.maxSize());
+        data = new DataReader(r.maxSize(), session.memory());
         startDataClock();
       } else if (e instanceof Effect.ReadChunk r) {
         readChunk(r.size());

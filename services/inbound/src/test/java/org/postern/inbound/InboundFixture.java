@@ -50,12 +50,15 @@ final class InboundFixture implements AutoCloseable {
   final InboundVerticle inbound;
   final int port;
   final Path spoolDir;
+  /** What the listener's instances share, the message memory budget among it. */
+  final InboundVerticle.Shared shared;
   /** Session checks held back by {@link Builder#holdGreeting()}, delivered by {@link #releaseGreeting()}. */
   private final BlockingQueue<Runnable> heldSessions;
   private final LogCapture log;
 
-  private InboundFixture(Vertx vertx, PosternConfig config, InboundVerticle inbound, Path spoolDir,
-      BlockingQueue<Runnable> heldSessions, LogCapture log) {
+  private InboundFixture(Vertx vertx, PosternConfig config, InboundVerticle inbound, InboundVerticle.Shared shared,
+      Path spoolDir, BlockingQueue<Runnable> heldSessions, LogCapture log) {
+    this.shared = shared;
     this.vertx = vertx;
     this.config = config;
     this.inbound = inbound;
@@ -164,7 +167,7 @@ final class InboundFixture implements AutoCloseable {
           await(deploy(vertx, v));
           inbound = inbound == null ? v : inbound;
         }
-        return new InboundFixture(vertx, cfg, inbound, Path.of(cfg.queue().spoolDir()), held, log);
+        return new InboundFixture(vertx, cfg, inbound, shared, Path.of(cfg.queue().spoolDir()), held, log);
       } catch (Exception | Error e) {
         log.close();
         vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,6 +33,94 @@ class LimitsTest {
       // The first two are unaffected.
       assertEquals("250 2.0.0 Ok", one.command("NOOP").text());
       assertEquals("250 2.0.0 Ok", two.command("NOOP").text());
+    }
+  }
+
+  /** Lines of 100 octets on the wire, CRLF included. */
+  private static String lines(int n) {
+    return ("x".repeat(98) + "\r\n").repeat(n);
+  }
+
+  private static void transaction(SmtpClient c) throws Exception {
+    c.send("MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\n");
+    c.expect("250 2.1.0");
+    c.expect("250 2.1.5");
+  }
+
+  /** Until the node holds {@code octets} of message text (bounded: the server reads as fast as it can). */
+  private static void awaitHeld(InboundFixture f, long octets) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (f.shared.bodyMemory().used() < octets) {
+      assertTrue(System.currentTimeMillis() < deadline, "held " + f.shared.bodyMemory().used() + " of " + octets);
+      Thread.sleep(10);
+    }
+  }
+
+  @Test
+  void messageTextBeyondTheNodesMemoryBudgetGets452AndNothingAcceptedIsLost() throws Exception {
+    try (InboundFixture f = InboundFixture.in(dir)
+        .set("inbound.max_message_size=150000", "inbound.max_body_memory=150000").start();
+        SmtpClient a = f.greeted(); SmtpClient b = f.greeted()) {
+      String insufficient = "452 4.3.1 Insufficient system resources, try again later";
+      transaction(a);
+      transaction(b);
+      // a holds the whole budget with a message of the largest size allowed, not yet ended.
+      a.command("DATA");
+      a.send(lines(1500));
+      awaitHeld(f, 150_000);
+      // b is refused at DATA, before it sends any text, and keeps its transaction.
+      assertEquals(insufficient, b.command("DATA").text());
+      a.send(".\r\n");
+      a.expect("250 2.0.0 Ok: queued as");
+      assertEquals(0, f.shared.bodyMemory().used(), "a queued message gives its share back");
+      assertEquals(354, b.command("DATA").code());
+      b.send(lines(10) + ".\r\n");
+      b.expect("250 2.0.0 Ok: queued as");
+
+      // Running out part-way: the text is read to its end, discarded, and answered the same.
+      transaction(a);
+      a.command("DATA");
+      a.send(lines(1499));
+      awaitHeld(f, 149_900);
+      transaction(b);
+      assertEquals(354, b.command("DATA").code(), "100 octets are left");
+      b.send(lines(10) + ".\r\n");
+      assertEquals(insufficient, b.readReply().text());
+      assertEquals("250 2.0.0 Ok", b.command("NOOP").text(), "the session goes on");
+      a.send(".\r\n");
+      a.expect("250 2.0.0 Ok: queued as");
+
+      // BDAT: refused from the first chunk when nothing is left.
+      transaction(a);
+      a.command("DATA");
+      a.send(lines(1500));
+      awaitHeld(f, 150_000);
+      transaction(b);
+      b.send("BDAT 1000 LAST\r\n" + lines(10));
+      assertEquals(insufficient, b.readReply().text());
+      a.send(".\r\n");
+      a.expect("250 2.0.0 Ok: queued as");
+
+      List<Integer> sizes = f.spool().stream().map(m -> m.body().length).sorted().toList();
+      assertEquals(4, sizes.size(), "a's three messages and b's first: " + sizes);
+      assertTrue(sizes.get(0) < 2_000 && sizes.get(1) > 149_000, "b's small one, then a's: " + sizes);
+    }
+  }
+
+  @Test
+  void aSessionThatClosesMidDataGivesItsMemoryBack() throws Exception {
+    try (InboundFixture f = InboundFixture.in(dir).set("inbound.max_body_memory=10m").start()) {
+      try (SmtpClient a = f.greeted()) {
+        transaction(a);
+        a.command("DATA");
+        a.send(lines(1000));
+        awaitHeld(f, 100_000);
+      }
+      long deadline = System.currentTimeMillis() + 10_000;
+      while (f.shared.bodyMemory().used() != 0) {
+        assertTrue(System.currentTimeMillis() < deadline, "still held: " + f.shared.bodyMemory().used());
+        Thread.sleep(10);
+      }
     }
   }
 

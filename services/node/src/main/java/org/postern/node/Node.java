@@ -31,6 +31,7 @@ import org.postern.outbound.OutboundVerticle;
 import org.postern.policy.PolicyVerticle;
 import org.postern.queue.ClusterView;
 import org.postern.queue.QueueVerticle;
+import org.postern.smtp.BodyMemory;
 import org.postern.tls.ServerCredentials;
 import org.postern.tls.TlsEngine;
 
@@ -136,6 +137,17 @@ public final class Node {
         // In a cluster, a node without the queue role hands bodies to a queue node in chunks.
         InboundVerticle.Shared shared = new InboundVerticle.Shared(config.inbound(),
             cluster == null || roles.contains(Role.QUEUE));
+        BodyMemory memory = shared.bodyMemory();
+        if (memory.limit() < config.inbound().maxMessageSize()) {
+          // Only the default can get here (an explicit value is checked against the SIZE limit).
+          LOG.warning("inbound.max_body_memory: a quarter of this JVM's heap (" + memory.limit() + " octets) is less than"
+              + " inbound.max_message_size (" + config.inbound().maxMessageSize() + "): the largest messages will get"
+              + " 452 4.3.1; give the JVM more heap (-Xmx) or set inbound.max_body_memory");
+        }
+        Gauge.builder("postern_inbound_body_memory_octets", memory, BodyMemory::used)
+            .description("octets of message text the sessions hold in memory (inbound.max_body_memory)").register(metrics);
+        Gauge.builder("postern_inbound_body_memory_limit_octets", memory, BodyMemory::limit)
+            .description("inbound.max_body_memory, resolved").register(metrics);
         int instances = InboundVerticle.instances(config.inbound());
         for (int i = 0; i < instances; i++) {
           listeners.add(new InboundVerticle(config.inbound(), config.tls(), hostname, engine, tlsOptions,

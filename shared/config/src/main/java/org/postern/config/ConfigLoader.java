@@ -224,6 +224,12 @@ public final class ConfigLoader {
       problems.add(where(raw, k) + ": " + k + ": " + admin.host() + " is not a loopback address; the admin API"
           + " controls the queue, so set node.admin_allow_remote = yes to listen there");
     }
+    long bodyMemory = (Long) v.get(Settings.INBOUND_MAX_BODY_MEMORY.key());
+    if (bodyMemory > 0 && bodyMemory < (Long) v.get(Settings.INBOUND_MAX_MESSAGE_SIZE.key())) {
+      String k = Settings.INBOUND_MAX_BODY_MEMORY.key();
+      problems.add(where(raw, k) + ": " + k + ": must be at least inbound.max_message_size, or a message of the"
+          + " largest size allowed could never be accepted");
+    }
     if (((java.time.Duration) v.get(Settings.QUEUE_MIN_BACKOFF.key()))
         .compareTo((java.time.Duration) v.get(Settings.QUEUE_MAX_BACKOFF.key())) > 0) {
       String k = Settings.QUEUE_MIN_BACKOFF.key();
@@ -249,7 +255,8 @@ public final class ConfigLoader {
             get(v, Settings.INBOUND_CONNECTION_RATE_PER_IP), get(v, Settings.INBOUND_MAX_ERRORS),
             get(v, Settings.INBOUND_STRESS_COMMAND_TIMEOUT), get(v, Settings.INBOUND_MIN_DATA_RATE),
             get(v, Settings.INBOUND_AUTH_USERS), get(v, Settings.INBOUND_DNS_SERVERS),
-            get(v, Settings.INBOUND_DNS_TIMEOUT), get(v, Settings.INBOUND_EVENT_LOOPS)),
+            get(v, Settings.INBOUND_DNS_TIMEOUT), get(v, Settings.INBOUND_EVENT_LOOPS),
+            get(v, Settings.INBOUND_MAX_BODY_MEMORY)),
         new TlsConfig(get(v, Settings.TLS_ENGINE), get(v, Settings.TLS_CERT_CHAIN), get(v, Settings.TLS_KEY),
             get(v, Settings.TLS_MORE_CERTIFICATES), get(v, Settings.TLS_CA_FILE), get(v, Settings.TLS_CA_PATH),
             get(v, Settings.TLS_CRL_FILE), get(v, Settings.TLS_CIPHERS), get(v, Settings.TLS_PROTOCOLS), get(v, Settings.TLS_GROUPS),

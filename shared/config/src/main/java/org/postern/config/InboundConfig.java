@@ -20,4 +20,11 @@ public record InboundConfig(
     String authUsers,
     List<HostPort> dnsServers,
     Duration dnsTimeout,
-    int eventLoops) {}
+    int eventLoops,
+    long maxBodyMemory) {
+
+  /** {@code inbound.max_body_memory} in octets, its default (0) resolved against this JVM's heap. */
+  public long bodyMemoryLimit() {
+    return maxBodyMemory > 0 ? maxBodyMemory : Math.max(1, Runtime.getRuntime().maxMemory() / 4);
+  }
+}

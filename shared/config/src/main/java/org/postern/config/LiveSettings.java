@@ -50,6 +50,8 @@ public final class LiveSettings {
   private static final Map<String, String> WHY_NOT = Map.ofEntries(
       Map.entry(Settings.INBOUND_EVENT_LOOPS.key(),
           "the listener's verticle instances are deployed at start; restart the node to change their number"),
+      Map.entry(Settings.INBOUND_MAX_BODY_MEMORY.key(), "the node's message memory budget is made at start; restart"
+          + " the node"),
       Map.entry(Settings.INBOUND_AUTH_USERS.key(), "a file each node reads at start; restart the node"),
       Map.entry(Settings.INBOUND_DNS_SERVERS.key(), "the client-name resolver is made at start; restart the node"),
       Map.entry(Settings.INBOUND_DNS_TIMEOUT.key(), "the client-name resolver is made at start; restart the node"),

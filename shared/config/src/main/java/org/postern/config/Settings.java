@@ -44,6 +44,9 @@ public final class Settings {
       "Comma-separated 'address:port tls' listeners; tls is none, may or required.");
   public static final Setting<Long> INBOUND_MAX_MESSAGE_SIZE = add("inbound.max_message_size",
       "10240000", size(1024, 1L << 31), "SIZE limit in octets (suffixes k, m, g allowed).");
+  public static final Setting<Long> INBOUND_MAX_BODY_MEMORY = add("inbound.max_body_memory", "0",
+      size(0, 1L << 40), "Octets of message text all sessions of the node may hold in memory at once (being received or"
+          + " waiting for the queue); over it, 452 4.3.1. 0 = a quarter of the JVM's maximum heap.");
   public static final Setting<Integer> INBOUND_MAX_RECIPIENTS = add("inbound.max_recipients",
       "1000", integer(100, 100_000), "Recipients accepted per message (RFC 5321 asks for at least 100).");
   public static final Setting<Duration> INBOUND_COMMAND_TIMEOUT = add("inbound.command_timeout",

@@ -67,10 +67,19 @@ class ConfigLoaderTest {
   @Test
   void crossChecks() {
     ConfigException e = assertThrows(ConfigException.class,
-        () -> ConfigLoader.load(null, List.of("tls.cert_chain=/etc/ssl/mx.pem", "queue.min_backoff=2h")));
+        () -> ConfigLoader.load(null, List.of("tls.cert_chain=/etc/ssl/mx.pem", "queue.min_backoff=2h",
+            "inbound.max_body_memory=1m")));
     assertTrue(e.problems().contains("--set: tls.cert_chain: tls.cert_chain and tls.key must be set together"),
         e.problems().toString());
     assertTrue(e.problems().contains("--set: queue.min_backoff: must not exceed queue.max_backoff"), e.problems().toString());
+    assertTrue(e.problems().contains("--set: inbound.max_body_memory: must be at least inbound.max_message_size, or a"
+        + " message of the largest size allowed could never be accepted"), e.problems().toString());
+  }
+
+  @Test
+  void theMessageMemoryBudgetDefaultsToAQuarterOfTheHeap() throws ConfigException {
+    assertEquals(Runtime.getRuntime().maxMemory() / 4, ConfigLoader.load(null, List.of()).inbound().bodyMemoryLimit());
+    assertEquals(64L << 20, ConfigLoader.load(null, List.of("inbound.max_body_memory=64m")).inbound().bodyMemoryLimit());
   }
 
   @Test

@@ -17,20 +17,30 @@ public final class DataReader {
     COMPLETE,
     TOO_BIG,
     LINE_TOO_LONG,
-    BARE_LINE_END
+    BARE_LINE_END,
+    /** The node's {@link BodyMemory} had no room for the rest of it. */
+    NO_MEMORY
   }
 
   /** RFC 5321 §4.5.3.1.6: 1000 octets per text line, CRLF included. */
   public static final int MAX_LINE = 998;
 
   private final long maxSize;
+  private final BodyMemory.Lease memory;
   private final ByteArrayOutputStream body = new ByteArrayOutputStream(8192);
   private long size;
   private Outcome outcome = Outcome.COMPLETE;
   private boolean done;
 
+  /** A reader whose memory only the SIZE limit bounds. */
   public DataReader(long maxSize) {
+    this(maxSize, BodyMemory.unlimited().lease());
+  }
+
+  /** A reader that takes what it keeps from {@code memory}, the session's lease. */
+  public DataReader(long maxSize, BodyMemory.Lease memory) {
     this.maxSize = maxSize;
+    this.memory = memory;
   }
 
   /**
@@ -65,6 +75,12 @@ public final class DataReader {
     if (size > maxSize) {
       outcome = Outcome.TOO_BIG;
       body.reset();
+      return false;
+    }
+    if (!memory.take(length + 2L)) {
+      outcome = Outcome.NO_MEMORY;
+      body.reset();
+      memory.releaseAll();
       return false;
     }
     body.write(line, offset, length);

@@ -64,6 +64,7 @@ public final class SmtpSession {
   static final Reply TLS_ACTIVE = Reply.of(554, "5.5.1", "Error: TLS already active");
   static final Reply TOO_MANY_RCPTS = Reply.of(452, "4.5.3", "Error: too many recipients");
   static final Reply TOO_BIG = Reply.of(552, "5.3.4", "Error: message file too big");
+  static final Reply NO_MEMORY = Reply.of(452, "4.3.1", "Insufficient system resources, try again later");
   static final Reply SIZE_EXCEEDED = Reply.of(552, "5.3.4", "Message size exceeds fixed limit");
   static final Reply LINE_TOO_LONG = Reply.of(554, "5.6.0", "Error: message line longer than 998 octets");
   static final Reply BARE_LINE_END = Reply.of(554, "5.6.0", "Error: bare <CR> or <LF> in message text");
@@ -82,6 +83,7 @@ public final class SmtpSession {
   static final Reply AUTH_FAILED = Reply.of(535, "5.7.8", "Error: authentication failed");
 
   private final SessionSettings settings;
+  private final BodyMemory.Lease memory;
   private State state = State.CONNECTED;
   private boolean tls;
   private boolean esmtp;
@@ -111,8 +113,28 @@ public final class SmtpSession {
    * @param tlsActive true when the connection is already TLS (e.g. implicit TLS on port 465)
    */
   public SmtpSession(SessionSettings settings, boolean tlsActive) {
+    this(settings, tlsActive, BodyMemory.unlimited().lease());
+  }
+
+  /**
+   * @param memory this session's share of the node's {@link BodyMemory}: message text received
+   *     is taken from it, and given back when the message is queued or refused, on RSET and when
+   *     the connection ends ({@link #end})
+   */
+  public SmtpSession(SessionSettings settings, boolean tlsActive, BodyMemory.Lease memory) {
     this.settings = settings;
     this.tls = tlsActive;
+    this.memory = memory;
+  }
+
+  /** The lease a {@link DataReader} for this session takes from. */
+  public BodyMemory.Lease memory() {
+    return memory;
+  }
+
+  /** The connection is gone: what the message under way held of the node's memory is given back. */
+  public void end() {
+    memory.releaseAll();
   }
 
   public State state() {
@@ -266,6 +288,9 @@ public final class SmtpSession {
       case LINE_TOO_LONG:
         resetTransaction();
         return send(LINE_TOO_LONG);
+      case NO_MEMORY:
+        resetTransaction();
+        return send(NO_MEMORY);
       default:
         resetTransaction();
         return send(BARE_LINE_END);
@@ -282,6 +307,13 @@ public final class SmtpSession {
     if (chunkedSize > settings.maxMessageSize()) {
       chunkRefusal = TOO_BIG;
       chunks = null;
+      memory.releaseAll();
+      return;
+    }
+    if (!memory.take(piece.length)) {
+      chunkRefusal = NO_MEMORY;
+      chunks = null;
+      memory.releaseAll();
       return;
     }
     chunks.write(piece, 0, piece.length);
@@ -527,6 +559,10 @@ public final class SmtpSession {
     if (recipients.isEmpty()) {
       return send(NEED_RCPT);
     }
+    if (!memory.roomLeft()) {
+      // Refused before the text is sent, not after: the transaction stays, DATA may be tried again.
+      return send(NO_MEMORY);
+    }
     state = State.DATA;
     return List.of(new Effect.Send(START_DATA), new Effect.ReadData(settings.maxMessageSize()));
   }
@@ -542,6 +578,9 @@ public final class SmtpSession {
     }
     if (refused != null) {
       return consume(c, refused);
+    }
+    if (chunks == null && !memory.roomLeft()) {
+      return consume(c, NO_MEMORY);
     }
     if (chunks == null) {
       chunks = new ByteArrayOutputStream(8192);
@@ -656,6 +695,7 @@ public final class SmtpSession {
     rcptParams.clear();
     chunks = null;
     chunkedSize = 0;
+    memory.releaseAll();
     if (state != State.CONNECTED && state != State.CLOSED) {
       state = restingState();
     }
