@@ -15,13 +15,15 @@ import java.util.function.Predicate;
 import java.util.logging.Logger;
 import org.postern.bus.BodyTransfer;
 import org.postern.bus.EnqueueCommit;
+import org.postern.bus.EnqueueInline;
 import org.postern.bus.EnqueueOffer;
 import org.postern.bus.EnqueueReceipt;
 import org.postern.bus.EnqueueRequest;
 import org.postern.bus.EnqueueTarget;
 
 /**
- * Takes messages from inbound on other nodes (a clustered queue node): an {@link EnqueueOffer}
+ * Takes messages from inbound on other nodes (a clustered queue node). A small one comes whole in
+ * an {@link EnqueueInline} and is stored at once. For a larger one, an {@link EnqueueOffer}
  * arrives on the load-balanced offer address, this node answers with its own addresses
  * ({@link EnqueueTarget}), the body arrives there in chunks and is written as it comes to
  * {@code tmp/<id>.incoming} in the spool with Vert.x's async file (never on the event loop, and
@@ -45,6 +47,7 @@ final class ChunkedIntake {
     final LongAdder bodies = new LongAdder();
     final LongAdder chunks = new LongAdder();
     final LongAdder abandoned = new LongAdder();
+    final LongAdder inline = new LongAdder();
   }
 
   private record Received(Path file, long timer) {}
@@ -70,11 +73,22 @@ final class ChunkedIntake {
     this.counts = counts;
   }
 
-  /** Registers the body and commit addresses, then (only then) the offer address. */
+  /** Registers the body and commit addresses, then (only then) the offer and inline addresses. */
   Future<Void> start() {
     return BodyTransfer.receive(vertx, EnqueueTarget.bodyAddress(node), this::open, options)
         .compose(c -> vertx.eventBus().<Object>consumer(EnqueueTarget.commitAddress(node), this::commit).completion())
-        .compose(v -> vertx.eventBus().<Object>consumer(EnqueueOffer.ADDRESS, this::offer).completion());
+        .compose(v -> vertx.eventBus().<Object>consumer(EnqueueOffer.ADDRESS, this::offer).completion())
+        .compose(v -> vertx.eventBus().<Object>consumer(EnqueueInline.ADDRESS, this::inline).completion());
+  }
+
+  /** A small message whole, in one request: stored as a local one would be. */
+  private void inline(Message<Object> m) {
+    if (!(m.body() instanceof EnqueueInline inline)) {
+      m.fail(400, "expected EnqueueInline");
+      return;
+    }
+    counts.inline.increment();
+    QueueVerticle.answer(m, store.apply(inline.request()));
   }
 
   private void offer(Message<Object> m) {

@@ -361,7 +361,8 @@ public final class QueueVerticle extends VerticleBase {
     return Map.of(
         "chunked_bodies", intakeCounts.bodies::sum,
         "chunked_body_chunks", intakeCounts.chunks::sum,
-        "chunked_bodies_abandoned", intakeCounts.abandoned::sum);
+        "chunked_bodies_abandoned", intakeCounts.abandoned::sum,
+        "inline_bodies", intakeCounts.inline::sum);
   }
 
   @Override

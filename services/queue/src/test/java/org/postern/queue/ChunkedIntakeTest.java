@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postern.bus.BodyChunk;
 import org.postern.bus.BodyChunkAck;
+import org.postern.bus.EnqueueInline;
 import org.postern.bus.BodyTransfer;
 import org.postern.bus.ClientInfo;
 import org.postern.bus.Contracts;
@@ -154,6 +155,43 @@ class ChunkedIntakeTest {
     try (Stream<Path> left = Files.list(dir.resolve("b/tmp"))) {
       assertEquals(List.of(), left.toList(), "no temporary file is left");
     }
+  }
+
+  @Test
+  void aSmallBodyCrossesWholeInOneRequestAndOneOctetMoreGoesInChunks() throws Exception {
+    byte[] filler = new byte[EnqueueInline.MAX_BODY - 20];
+    java.util.Arrays.fill(filler, (byte) 'z');
+    Buffer small = Buffer.buffer("Subject: s\r\n\r\n").appendBytes(filler);
+    small.appendString("x".repeat(EnqueueInline.MAX_BODY - small.length()));
+    assertEquals(EnqueueInline.MAX_BODY, small.length());
+    long inlineBefore = queue.intakeCounters().get("inline_bodies").getAsLong();
+    long chunkedBefore = queue.intakeCounters().get("chunked_bodies").getAsLong();
+
+    String id = QueueIds.next();
+    sentByA.clear();
+    QueueHandoff remote = QueueHandoff.remote(a, Duration.ofSeconds(30), BodyTransfer.Options.defaults());
+    assertEquals(id, remote.enqueue(request(id, small)).await(30, TimeUnit.SECONDS).queueId());
+    assertEquals(List.of("EnqueueInline"), sentByA.stream().map(Map.Entry::getKey).toList(), "one request, nothing else");
+    assertTrue(sentByA.get(0).getValue() < BodyChunk.MAX_CHUNK, "bounded: " + sentByA.get(0).getValue());
+    assertEquals(inlineBefore + 1, queue.intakeCounters().get("inline_bodies").getAsLong());
+    DeliveryRequest d = awaitDelivery(id);
+    assertArrayEquals(small.getBytes(), d.body().read(0, (int) d.body().length()).await(10, TimeUnit.SECONDS).getBytes());
+
+    String bigger = QueueIds.next();
+    sentByA.clear();
+    Buffer oneMore = small.copy().appendString("y");
+    assertEquals(bigger, remote.enqueue(request(bigger, oneMore)).await(30, TimeUnit.SECONDS).queueId());
+    assertEquals(List.of("EnqueueOffer", "BodyChunk", "EnqueueCommit"), sentByA.stream().map(Map.Entry::getKey).toList());
+    assertEquals(chunkedBefore + 1, queue.intakeCounters().get("chunked_bodies").getAsLong());
+    assertEquals(inlineBefore + 1, queue.intakeCounters().get("inline_bodies").getAsLong());
+    DeliveryRequest e = awaitDelivery(bigger);
+    assertArrayEquals(oneMore.getBytes(), e.body().read(0, (int) e.body().length()).await(10, TimeUnit.SECONDS).getBytes());
+  }
+
+  @Test
+  void anInlineBodyOverTheLimitCannotBeMade() {
+    assertThrows(IllegalArgumentException.class, () -> new EnqueueInline(request(QueueIds.next(),
+        Buffer.buffer(new byte[EnqueueInline.MAX_BODY + 1]))));
   }
 
   @Test

@@ -101,6 +101,42 @@ class ReplicationTest {
   }
 
   @Test
+  void aSmallMessagesReplicaComesWithItsOfferInOneRoundTrip() throws Exception {
+    Set<String> live = Set.of("m-b", "m-c");
+    QueueVerticle b = deploy("node-b", "m-b", live);
+    QueueVerticle c = deploy("node-c", "m-c", live);
+    List<String> replicaTraffic = new java.util.concurrent.CopyOnWriteArrayList<>();
+    vertx.eventBus().addOutboundInterceptor(ctx -> {
+      String to = ctx.message().address();
+      if (to.startsWith(org.postern.bus.ReplicaOffer.ADDRESS_PREFIX) || to.startsWith("postern.queue.replica-body.")) {
+        replicaTraffic.add(to.startsWith(org.postern.bus.ReplicaOffer.ADDRESS_PREFIX) ? "offer" : "body");
+      }
+      ctx.next();
+    });
+    String id = QueueIds.next();
+    Buffer body = Buffer.buffer("Subject: small\r\n\r\nhello\r\n");
+    EnqueueRequest small = new EnqueueRequest(id, request(id).envelope(), request(id).client(), body);
+    assertEquals(id, Contracts.request(vertx, EnqueueRequest.ADDRESS, small, Duration.ofSeconds(20),
+        EnqueueReceipt.class).await(20, TimeUnit.SECONDS).queueId());
+    assertEquals(List.of("offer"), replicaTraffic, "the body came with the offer");
+    List<Path> replicas = new java.util.ArrayList<>();
+    for (String holder : List.of("node-b", "node-c")) {
+      for (String owner : List.of("node-b", "node-c")) {
+        Path r = dir.resolve(holder + "/replica/" + owner + "/" + id + ".msg");
+        if (Files.exists(r)) {
+          replicas.add(r);
+        }
+      }
+    }
+    assertEquals(1, replicas.size(), "one replica, on the node that does not own it: " + replicas);
+    byte[] stored = Files.readAllBytes(replicas.get(0));
+    assertEquals("Subject: small\r\n\r\nhello\r\n",
+        new String(stored, stored.length - body.length(), body.length(), java.nio.charset.StandardCharsets.US_ASCII));
+    assertEquals(1, b.replicationCounters().get("replicated").getAsLong()
+        + c.replicationCounters().get("replicated").getAsLong());
+  }
+
+  @Test
   void withNoOtherQueueNodeLiveTheClientGetsA451AndNothingIsKept() throws Exception {
     QueueVerticle b = deploy("node-b", "m-b", Set.of("m-b"));
     String id = QueueIds.next();

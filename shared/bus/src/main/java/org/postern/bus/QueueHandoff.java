@@ -11,10 +11,12 @@ import java.util.logging.Logger;
  * <ul>
  *   <li>{@link #local}: this node runs the queue; the {@link EnqueueRequest} goes to this node's
  *       queue only, and the body is passed by reference (no copy, no encoding).
- *   <li>{@link #remote}: this node has no queue; an {@link EnqueueOffer} to the queue nodes picks
- *       one, the body goes to that node in chunks ({@link BodyTransfer}: bounded event-bus
- *       messages with back-pressure, never the whole body in one), and the {@link EnqueueCommit}
- *       follows to the same node, which answers once the message is durable.
+ *   <li>{@link #remote}: this node has no queue. A body of at most {@link EnqueueInline#MAX_BODY}
+ *       octets goes with its envelope in one request to any queue node ({@link EnqueueInline}).
+ *       A larger one: an {@link EnqueueOffer} to the queue nodes picks one, the body goes to that
+ *       node in chunks ({@link BodyTransfer}: bounded event-bus messages with back-pressure, never
+ *       the whole body in one), and the {@link EnqueueCommit} follows to the same node, which
+ *       answers once the message is durable.
  * </ul>
  *
  * Either way the future succeeds only with the queue's {@link EnqueueReceipt}; any failure (no
@@ -31,7 +33,7 @@ public interface QueueHandoff {
   }
 
   /**
-   * To a queue node of the cluster, the body in chunks; {@code deadline} bounds the offer and the
+   * To a queue node of the cluster, a small body inline and a larger one in chunks; {@code deadline} bounds the offer and the
    * wait for the receipt, and each chunk waits at most {@code transfer}'s acknowledgement timeout.
    */
   static QueueHandoff remote(Vertx vertx, Duration deadline, BodyTransfer.Options transfer) {
@@ -39,6 +41,10 @@ public interface QueueHandoff {
     return request -> {
       String id = request.queueId();
       long length = request.body().length();
+      if (length <= EnqueueInline.MAX_BODY) {
+        return Contracts.request(vertx, EnqueueInline.ADDRESS, new EnqueueInline(request), deadline,
+            EnqueueReceipt.class);
+      }
       return Contracts.request(vertx, EnqueueOffer.ADDRESS, new EnqueueOffer(id, length), deadline,
           EnqueueTarget.class).compose(target -> {
             if (!target.queueId().equals(id)) {

@@ -3,21 +3,25 @@ package org.postern.bus;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
+import java.util.Base64;
 import java.time.format.DateTimeParseException;
 import org.postern.smtp.Envelope;
 
 /**
  * A queue node (the owner) asks another queue node to hold a replica of a message it is storing.
- * The holder prepares a file in its replica area and answers {@link ReplicaIds} of kind
- * {@code READY}; the owner then sends the body with {@link BodyTransfer} to
- * {@link #bodyAddress(String)} under the queue id, and the holder acknowledges the last chunk only
- * once the replica is fsync'd. The owner sends its 250 (through inbound) only after that.
+ * A body of at most {@link EnqueueInline#MAX_BODY} octets comes inline: the holder stores the
+ * replica, fsync'd, and answers {@link ReplicaIds} of kind {@code HELD}. For a larger one the
+ * holder prepares a file in its replica area and answers {@code READY}; the owner then sends the
+ * body with {@link BodyTransfer} to {@link #bodyAddress(String)} under the queue id, and the holder
+ * acknowledges the last chunk only once the replica is fsync'd. The owner sends its 250 (through
+ * inbound) only after that.
  *
  * @param owner the stable node id of the owner (see {@link ReplicaIds#checkNode})
  * @param bodyLength the body's length, which the transfer must match
+ * @param body the body itself when it is small enough to come inline, else null
  */
 public record ReplicaOffer(String queueId, String owner, Envelope envelope, ClientInfo client, Instant arrival,
-    long bodyLength) {
+    long bodyLength, Buffer body) {
 
   /** Each queue node consumes offers and {@link ReplicaIds} requests at this prefix plus its node id. */
   public static final String ADDRESS_PREFIX = "postern.queue.replica.v1.";
@@ -31,6 +35,16 @@ public record ReplicaOffer(String queueId, String owner, Envelope envelope, Clie
     if (bodyLength < 0 || bodyLength > EnqueueRequest.MAX_BODY) {
       throw new IllegalArgumentException("body length out of range: " + bodyLength);
     }
+    if (body != null && (body.length() != bodyLength || bodyLength > EnqueueInline.MAX_BODY)) {
+      throw new IllegalArgumentException("an inline body must have the length announced and at most "
+          + EnqueueInline.MAX_BODY + " octets");
+    }
+  }
+
+  /** An offer whose body follows in chunks. */
+  public ReplicaOffer(String queueId, String owner, Envelope envelope, ClientInfo client, Instant arrival,
+      long bodyLength) {
+    this(queueId, owner, envelope, client, arrival, bodyLength, null);
   }
 
   /** The address of the queue node {@code node}. */
@@ -46,7 +60,8 @@ public record ReplicaOffer(String queueId, String owner, Envelope envelope, Clie
   public JsonObject toJson() {
     JsonObject o = new EnqueueRequest(queueId, envelope, client, Buffer.buffer()).toJson();
     o.remove("body");
-    return o.put("owner", owner).put("arrival", arrival.toString()).put("bodyLength", bodyLength);
+    o.put("owner", owner).put("arrival", arrival.toString()).put("bodyLength", bodyLength);
+    return body == null ? o : o.put("body", Base64.getEncoder().encodeToString(body.getBytes()));
   }
 
   public static ReplicaOffer fromJson(JsonObject o) {
@@ -60,8 +75,16 @@ public record ReplicaOffer(String queueId, String owner, Envelope envelope, Clie
     } catch (DateTimeParseException e) {
       throw new IllegalArgumentException("field 'arrival' is not an instant");
     }
+    Buffer body = null;
+    if (o.containsKey("body")) {
+      try {
+        body = Buffer.buffer(Base64.getDecoder().decode(Json.string(o, "body")));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("field 'body' is not base64");
+      }
+    }
     return new ReplicaOffer(r.queueId(), Json.string(o, "owner"), r.envelope(), r.client(), arrival,
-        length.longValue());
+        length.longValue(), body);
   }
 
   public static final JsonCodec<ReplicaOffer> CODEC =

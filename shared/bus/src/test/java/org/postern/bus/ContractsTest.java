@@ -114,6 +114,12 @@ class ContractsTest {
     JsonObject offer = new ReplicaOffer(ID, "node-b", enqueue().envelope(), enqueue().client(),
         java.time.Instant.parse("2026-01-02T03:04:05Z"), 5).toJson();
     assertEquals(offer, ReplicaOffer.CODEC.roundTrip(ReplicaOffer.fromJson(offer)).toJson());
+    assertFalse(offer.containsKey("body"), "a chunked replica's offer carries no body");
+    JsonObject inlineOffer = offer.copy().put("body", java.util.Base64.getEncoder().encodeToString("12345".getBytes()));
+    assertEquals(Buffer.buffer("12345"), ReplicaOffer.CODEC.roundTrip(ReplicaOffer.fromJson(inlineOffer)).body());
+    assertThrows(IllegalArgumentException.class, () -> ReplicaOffer.fromJson(inlineOffer.copy().put("bodyLength", 6)),
+        "an inline body must have the length announced");
+    assertThrows(IllegalArgumentException.class, () -> ReplicaOffer.fromJson(inlineOffer.copy().put("body", "%%")));
     assertThrows(IllegalArgumentException.class, () -> ReplicaOffer.fromJson(offer.copy().put("owner", "../b")),
         "node ids become directory names");
     assertThrows(IllegalArgumentException.class, () -> ReplicaOffer.fromJson(offer.copy().put("bodyLength", -1)));
@@ -127,6 +133,13 @@ class ContractsTest {
     assertThrows(IllegalArgumentException.class, () -> EnqueueCommit.fromJson(commit.copy().put("bodyLength", -1)));
     assertThrows(IllegalArgumentException.class, () -> EnqueueCommit.fromJson(commit).withBody(Buffer.buffer("1234")),
         "the body that arrived must have the length announced");
+    EnqueueInline inline = EnqueueInline.CODEC.roundTrip(new EnqueueInline(enqueue()));
+    assertEquals(enqueue().envelope(), inline.request().envelope());
+    assertEquals(enqueue().body(), inline.request().body());
+    JsonObject tooBig = enqueue().toJson().put("body",
+        java.util.Base64.getEncoder().encodeToString(new byte[EnqueueInline.MAX_BODY + 1]));
+    assertThrows(IllegalArgumentException.class, () -> EnqueueInline.fromJson(tooBig),
+        "a larger body must come in chunks");
     assertEquals(new EnqueueOffer(ID, 7), EnqueueOffer.CODEC.roundTrip(new EnqueueOffer(ID, 7)));
     assertThrows(IllegalArgumentException.class, () -> EnqueueOffer.fromJson(new JsonObject().put("queueId", ID)
         .put("bodyLength", (long) EnqueueRequest.MAX_BODY + 1)));
