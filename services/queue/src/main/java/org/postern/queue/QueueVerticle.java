@@ -324,7 +324,9 @@ public final class QueueVerticle extends VerticleBase {
         "possible_duplicates", counts.possibleDuplicates::sum,
         "replicas_dropped", counts.replicasDropped::sum,
         "replicas_replaced", counts.replacedReplicas::sum,
-        "unacknowledged_discarded", counts.unacknowledgedDiscarded::sum);
+        "unacknowledged_discarded", counts.unacknowledgedDiscarded::sum,
+        "replicas_stored", counts.replicasStored::sum,
+        "replica_directory_syncs", () -> replication == null ? 0 : replication.replicaDirectorySyncs());
   }
 
   /**

@@ -33,6 +33,7 @@ final class ReplicaArea {
   private final Path tmp;
   /** Striped by queue id: progress reports and drops of one replica run one at a time. */
   private final Object[] locks = new Object[64];
+  private final SharedDirectorySync directorySyncs = new SharedDirectorySync();
 
   ReplicaArea(Path spoolDir, Path tmp) throws IOException {
     this.root = spoolDir.resolve("replica");
@@ -82,7 +83,10 @@ final class ReplicaArea {
     in.written += data.length();
   }
 
-  /** Makes the replica durable: fsync, rename into {@code replica/<owner>/}, fsync of that directory. */
+  /**
+   * Makes the replica durable: fsync, rename into {@code replica/<owner>/}, fsync of that directory
+   * (shared with the replicas committed at the same moment).
+   */
   void commit(Incoming in) throws IOException {
     try (FileChannel ch = in.channel) {
       if (in.written != in.bodyLength) {
@@ -97,7 +101,7 @@ final class ReplicaArea {
     }
     Files.move(in.part, dir.resolve(in.queueId + ".msg"), StandardCopyOption.ATOMIC_MOVE,
         StandardCopyOption.REPLACE_EXISTING);
-    Spool.syncDirectory(dir);
+    directorySyncs.sync(dir);
   }
 
   /**
@@ -122,6 +126,11 @@ final class ReplicaArea {
       Spool.writeDone(tmp.resolve(queueId + ".replica-rcpt"), list, all);
       return true;
     }
+  }
+
+  /** Directory syncs of committed replicas so far (shared ones count once). */
+  long directorySyncs() {
+    return directorySyncs.syncs();
   }
 
   private Object lockOf(String queueId) {

@@ -76,6 +76,8 @@ final class Replication {
     final LongAdder replicasDropped = new LongAdder();
     final LongAdder replacedReplicas = new LongAdder();
     final LongAdder unacknowledgedDiscarded = new LongAdder();
+    /** Replicas this node stored for other owners. */
+    final LongAdder replicasStored = new LongAdder();
   }
 
   /** No other queue node is live to hold a replica. */
@@ -92,7 +94,7 @@ final class Replication {
   private final Clock clock;
   private final Local local;
   private final Counts counts;
-  private ReplicaArea area;
+  private volatile ReplicaArea area;
   private Claims claims;
   private AsyncMap<String, String> nodes;
   /** Stable node id to member id of every queue node that ever registered, as last read. */
@@ -291,6 +293,12 @@ final class Replication {
     });
   }
 
+  /** Directory syncs the replicas stored here cost so far; fewer than replicas when they were shared. */
+  long replicaDirectorySyncs() {
+    ReplicaArea a = area;
+    return a == null ? 0 : a.directorySyncs();
+  }
+
   /** This node's recovered messages are loaded: holders may now ask which it still needs. */
   void recovered() {
     recovered = true;
@@ -473,6 +481,7 @@ final class Replication {
       return null;
     }, false).onSuccess(v -> {
       held.computeIfAbsent(offer.owner(), o -> new HashSet<>()).add(offer.queueId());
+      counts.replicasStored.increment();
       LOG.fine(() -> offer.queueId() + ": replica held for " + offer.owner());
       m.reply(new ReplicaIds(ReplicaIds.Kind.HELD, self(), List.of(offer.queueId())));
     }).onFailure(e -> {
@@ -506,6 +515,7 @@ final class Replication {
           return null;
         }, false).onSuccess(v -> {
           held.computeIfAbsent(offer.owner(), o -> new HashSet<>()).add(queueId);
+          counts.replicasStored.increment();
           LOG.fine(() -> queueId + ": replica held for " + offer.owner());
         });
       }
