@@ -33,22 +33,34 @@ class SharedDirectorySyncTest {
     }
   }
 
+  /**
+   * A syncer whose first call signals {@code firstStarted} and then waits for {@code release}
+   * before doing {@code first}; later calls do {@code then}. Counts calls in {@code calls}.
+   */
+  private static SharedDirectorySync.Syncer firstCallHeld(CountDownLatch firstStarted, CountDownLatch release,
+      AtomicInteger calls, SharedDirectorySync.Syncer first, SharedDirectorySync.Syncer then) {
+    return d -> {
+      if (calls.incrementAndGet() > 1) {
+        then.sync(d);
+        return;
+      }
+      firstStarted.countDown();
+      try {
+        release.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        throw new IOException(e);
+      }
+      first.sync(d);
+    };
+  }
+
   @Test
   void requestsMadeDuringASyncShareTheNextOne() throws Exception {
     CountDownLatch firstStarted = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     AtomicInteger real = new AtomicInteger();
-    SharedDirectorySync s = new SharedDirectorySync(d -> {
-      if (real.incrementAndGet() == 1) {
-        firstStarted.countDown();
-        try {
-          release.await(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          throw new IOException(e);
-        }
-      }
-      Spool.syncDirectory(d);
-    });
+    SharedDirectorySync s = new SharedDirectorySync(
+        firstCallHeld(firstStarted, release, real, Spool::syncDirectory, Spool::syncDirectory));
     ExecutorService pool = Executors.newFixedThreadPool(5);
     try {
       List<Future<?>> done = new ArrayList<>();
@@ -80,17 +92,9 @@ class SharedDirectorySyncTest {
     CountDownLatch firstStarted = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     AtomicInteger calls = new AtomicInteger();
-    SharedDirectorySync s = new SharedDirectorySync(d -> {
-      if (calls.incrementAndGet() == 1) {
-        firstStarted.countDown();
-        try {
-          release.await(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          throw new IOException(e);
-        }
-        throw new IOException("EIO");
-      }
-    });
+    SharedDirectorySync s = new SharedDirectorySync(firstCallHeld(firstStarted, release, calls, d -> {
+      throw new IOException("EIO");
+    }, d -> { }));
     ExecutorService pool = Executors.newFixedThreadPool(3);
     try {
       Future<?> first = pool.submit(() -> {

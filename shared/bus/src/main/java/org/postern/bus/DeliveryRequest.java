@@ -2,7 +2,6 @@ package org.postern.bus;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.postern.smtp.Path;
@@ -72,13 +71,13 @@ public record DeliveryRequest(
     return new JsonObject().put("queueId", queueId).put("sender", Json.path(sender))
         .put("recipients", Json.paths(recipients)).put("rcptParams", Json.paramList(rcptParams))
         .put("mailParams", Json.params(mailParams))
-        .put("body", Base64.getEncoder().encodeToString(whole.getBytes())).put("attempt", attempt);
+        .put("body", Json.octets(whole)).put("attempt", attempt);
   }
 
   public static DeliveryRequest fromJson(JsonObject o) {
     return new DeliveryRequest(Json.string(o, "queueId"), Json.path(o, "sender"), Json.paths(o, "recipients"),
         Json.paramList(o, "rcptParams"), Json.params(o, "mailParams"),
-        MessageBody.of(Buffer.buffer(Base64.getDecoder().decode(Json.string(o, "body")))),
+        MessageBody.of(Json.octets(o, "body")),
         (int) Json.number(o, "attempt"));
   }
 

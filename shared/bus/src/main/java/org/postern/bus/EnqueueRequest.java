@@ -2,7 +2,6 @@ package org.postern.bus;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
-import java.util.Base64;
 import org.postern.smtp.Envelope;
 
 /**
@@ -42,14 +41,14 @@ public record EnqueueRequest(String queueId, Envelope envelope, ClientInfo clien
         .put("rcptParams", Json.paramList(envelope.rcptParams()))
         .put("mailParams", Json.params(envelope.mailParams()))
         .put("client", client.toJson())
-        .put("body", Base64.getEncoder().encodeToString(body.getBytes()));
+        .put("body", Json.octets(body));
   }
 
   public static EnqueueRequest fromJson(JsonObject o) {
     Envelope env = new Envelope(Json.path(o, "sender"), Json.paths(o, "recipients"), Json.paramList(o, "rcptParams"),
         Json.params(o, "mailParams"));
     return new EnqueueRequest(Json.string(o, "queueId"), env, ClientInfo.fromJson(Json.object(o, "client")),
-        Buffer.buffer(Base64.getDecoder().decode(Json.string(o, "body"))));
+        Json.octets(o, "body"));
   }
 
   public static final JsonCodec<EnqueueRequest> CODEC =

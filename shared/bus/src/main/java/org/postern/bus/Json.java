@@ -27,6 +27,20 @@ final class Json {
     return s;
   }
 
+  /** Octets as the wire carries them in JSON: base64. */
+  static String octets(io.vertx.core.buffer.Buffer b) {
+    return java.util.Base64.getEncoder().encodeToString(b.getBytes());
+  }
+
+  static io.vertx.core.buffer.Buffer octets(JsonObject o, String key) {
+    String text = string(o, key);
+    try {
+      return io.vertx.core.buffer.Buffer.buffer(java.util.Base64.getDecoder().decode(text));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("field '" + key + "' is not base64");
+    }
+  }
+
   static String optString(JsonObject o, String key) {
     Object v = o.getValue(key);
     if (v == null) {

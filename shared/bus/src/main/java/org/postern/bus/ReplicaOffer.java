@@ -3,7 +3,6 @@ package org.postern.bus;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
-import java.util.Base64;
 import java.time.format.DateTimeParseException;
 import org.postern.smtp.Envelope;
 
@@ -61,7 +60,7 @@ public record ReplicaOffer(String queueId, String owner, Envelope envelope, Clie
     JsonObject o = new EnqueueRequest(queueId, envelope, client, Buffer.buffer()).toJson();
     o.remove("body");
     o.put("owner", owner).put("arrival", arrival.toString()).put("bodyLength", bodyLength);
-    return body == null ? o : o.put("body", Base64.getEncoder().encodeToString(body.getBytes()));
+    return body == null ? o : o.put("body", Json.octets(body));
   }
 
   public static ReplicaOffer fromJson(JsonObject o) {
@@ -75,14 +74,7 @@ public record ReplicaOffer(String queueId, String owner, Envelope envelope, Clie
     } catch (DateTimeParseException e) {
       throw new IllegalArgumentException("field 'arrival' is not an instant");
     }
-    Buffer body = null;
-    if (o.containsKey("body")) {
-      try {
-        body = Buffer.buffer(Base64.getDecoder().decode(Json.string(o, "body")));
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("field 'body' is not base64");
-      }
-    }
+    Buffer body = o.containsKey("body") ? Json.octets(o, "body") : null;
     return new ReplicaOffer(r.queueId(), Json.string(o, "owner"), r.envelope(), r.client(), arrival,
         length.longValue(), body);
   }

@@ -86,6 +86,17 @@ class BodyMemoryTest {
     return s;
   }
 
+  /** DATA accepted: a reader taking from the session's share, as the connection makes one. */
+  private static DataReader inData(SmtpSession s) {
+    assertEquals(354, reply(s.command(CommandParser.parse("DATA"))).code());
+    return new DataReader(SETTINGS.maxMessageSize(), s.memory());
+  }
+
+  private static void assertNoMemory(Reply r) {
+    assertEquals(452, r.code(), r::toString);
+    assertEquals("4.3.1", r.enhanced(), r::toString);
+  }
+
   private static Reply reply(List<Effect> effects) {
     return assertInstanceOf(Effect.Send.class, effects.get(0), effects::toString).reply();
   }
@@ -100,9 +111,7 @@ class BodyMemoryTest {
     BodyMemory.Lease other = m.lease();
     assertTrue(other.take(1_000));
     SmtpSession s = inTransaction(m);
-    Reply r = reply(s.command(CommandParser.parse("DATA")));
-    assertEquals(452, r.code());
-    assertEquals("4.3.1", r.enhanced());
+    assertNoMemory(reply(s.command(CommandParser.parse("DATA"))));
     assertEquals(SmtpSession.State.MAIL, s.state());
     other.releaseAll();
     List<Effect> data = s.command(CommandParser.parse("DATA"));
@@ -114,17 +123,14 @@ class BodyMemoryTest {
   void textThatRunsOutPartWayIsReadToTheEndAndRefusedAndItsShareGivenBack() {
     BodyMemory m = new BodyMemory(1_000);
     SmtpSession s = inTransaction(m);
-    s.command(CommandParser.parse("DATA"));
-    DataReader reader = new DataReader(SETTINGS.maxMessageSize(), s.memory());
+    DataReader reader = inData(s);
     assertFalse(reader.line(line(500)));
     assertFalse(reader.line(line(500)), "over the budget: still reading");
     assertFalse(reader.line(line(10)));
     assertEquals(0, m.used(), "what it held is given back at once");
     assertTrue(reader.line(".".getBytes(StandardCharsets.US_ASCII)));
     assertEquals(DataReader.Outcome.NO_MEMORY, reader.outcome());
-    Reply r = reply(s.messageRead(reader));
-    assertEquals(452, r.code());
-    assertEquals("4.3.1", r.enhanced());
+    assertNoMemory(reply(s.messageRead(reader)));
     assertEquals(SmtpSession.State.GREETED, s.state(), "the transaction is over, the session goes on");
   }
 
@@ -132,8 +138,7 @@ class BodyMemoryTest {
   void aQueuedMessageAndARefusedChunkGiveTheirShareBack() {
     BodyMemory m = new BodyMemory(100_000);
     SmtpSession s = inTransaction(m);
-    s.command(CommandParser.parse("DATA"));
-    DataReader reader = new DataReader(SETTINGS.maxMessageSize(), s.memory());
+    DataReader reader = inData(s);
     reader.line(line(50));
     reader.line(".".getBytes(StandardCharsets.US_ASCII));
     assertInstanceOf(Effect.Enqueue.class, s.messageRead(reader).get(0));
@@ -149,9 +154,7 @@ class BodyMemoryTest {
     assertEquals(600, small.used());
     t.command(CommandParser.parse("BDAT 600 LAST"));
     t.chunkData(new byte[600]);
-    Reply refused = reply(t.chunkEnd());
-    assertEquals(452, refused.code());
-    assertEquals("4.3.1", refused.enhanced());
+    assertNoMemory(reply(t.chunkEnd()));
     assertEquals(0, small.used());
   }
 
