@@ -427,8 +427,11 @@ public final class QueueVerticle extends VerticleBase {
       }
     }
     String id = s.message.queueId();
+    // The in-flight marker is written when the first of the attempt's deliveries leaves its ready
+    // queue, not when the attempt is due: a message waiting behind queue.destination_concurrency
+    // has not reached any next hop, so a restart cannot make it a duplicate.
+    HandOff handOff = new HandOff(id);
     vertx.executeBlocking(() -> {
-      spool.markInFlight(id, true);
       MessageBody body = spool.deliverable(vertx, id);
       if (body == null) {
         throw new java.nio.file.NoSuchFileException(id + " is no longer in the spool");
@@ -436,14 +439,47 @@ public final class QueueVerticle extends VerticleBase {
       return body;
     }, false)
         .compose(body -> Future.join(byDomain.entrySet().stream()
-            .map(e -> ready.submit(e.getKey(), () -> deliver(s, e.getValue(), body))).toList()))
+            .map(e -> ready.submit(e.getKey(), () -> handOff.marked().compose(v -> deliver(s, e.getValue(), body))))
+            .toList()))
         .eventually(() -> {
           s.inFlight = false;
-          return finishAttempt(s).eventually(() -> vertx.executeBlocking(() -> {
-            spool.markInFlight(id, false);
-            return null;
-          }, false));
+          return finishAttempt(s).eventually(handOff::unmark);
         });
+  }
+
+  /** The in-flight marker of one attempt: written once, before its first delivery starts. */
+  private final class HandOff {
+    private final String id;
+    private Future<Void> marker;
+
+    HandOff(String id) {
+      this.id = id;
+    }
+
+    /** Completes once the marker is on disk (or could not be written: it is advisory). */
+    Future<Void> marked() {
+      if (marker == null) {
+        marker = vertx.<Void>executeBlocking(() -> {
+          spool.markInFlight(id, true);
+          return null;
+        }, false).recover(e -> {
+          LOG.warning(() -> id + ": cannot mark the delivery as under way: " + e.getMessage());
+          return Future.succeededFuture();
+        });
+      }
+      return marker;
+    }
+
+    /** Removes the marker, if a delivery started at all. */
+    Future<Void> unmark() {
+      if (marker == null) {
+        return Future.succeededFuture();
+      }
+      return marker.compose(v -> vertx.executeBlocking(() -> {
+        spool.markInFlight(id, false);
+        return null;
+      }, false));
+    }
   }
 
   private Future<Void> deliver(Scheduled s, List<org.postern.smtp.Path> rcpts, MessageBody body) {

@@ -562,11 +562,11 @@ public final class Spool {
     }
     recovered = true;
     // Markers whose message is gone: a crash came between the message's removal and theirs.
-    try (DirectoryStream<Path> markers = Files.newDirectoryStream(active, "*.{hold,done}")) {
+    try (DirectoryStream<Path> markers = Files.newDirectoryStream(active, "*.{hold,done,inflight}")) {
       for (Path p : markers) {
         String name = p.getFileName().toString();
         String id = name.substring(0, name.lastIndexOf('.'));
-        boolean orphan = name.endsWith(".hold") ? !index.containsKey(id) : !inBatches.contains(id);
+        boolean orphan = name.endsWith(".done") ? !inBatches.contains(id) : !index.containsKey(id);
         if (orphan) {
           LOG.info(() -> "removing marker " + p + " of a message no longer queued");
           Files.deleteIfExists(p);

@@ -236,6 +236,35 @@ class QueueVerticleTest {
             + " slow.example delivery started before the first finished"));
   }
 
+  @Test
+  void onlyDeliveriesHandedToOutboundAreMarkedAsUnderWay(Vertx vertx, VertxTestContext ctx) throws Exception {
+    // The next hop never answers, so two deliveries stay under way (queue.destination_concurrency)
+    // and the other eight wait in the ready queue: a restart now may duplicate two, not ten.
+    vertx.eventBus().<DeliveryRequest>consumer(DeliveryRequest.ADDRESS, m -> requests.add(m.body()));
+    QueueConfig cfg = ConfigLoader.load(null, List.of("queue.spool_dir=" + dir, "queue.destination_concurrency=2",
+        "queue.delivery_timeout=10m")).queue();
+    vertx.deployVerticle(new QueueVerticle(cfg, "mx.test", Clock.systemUTC()))
+        .compose(d -> io.vertx.core.Future.all(java.util.stream.IntStream.range(0, 10)
+            .mapToObj(i -> enqueue(vertx, request(QueueIds.next(), "a@example.org", "r" + i + "@example.net")))
+            .toList()))
+        .onComplete(ctx.succeedingThenComplete());
+    awaitCondition(ctx, () -> requests.size() == 2, 20);
+    // What a crash now would leave: a copy of the spool as it is, recovered as a restart would.
+    Path copy = Files.createDirectories(dir.resolve("crashed-copy"));
+    try (var files = Files.list(dir.resolve("active"))) {
+      Files.createDirectories(copy.resolve("active"));
+      for (Path f : files.toList()) {
+        Files.copy(f, copy.resolve("active").resolve(f.getFileName()));
+      }
+    }
+    List<Spool.Loaded> recovered = new Spool(copy).recover();
+    assertEquals(10, recovered.size());
+    assertEquals(java.util.Set.copyOf(requests.stream().map(DeliveryRequest::queueId).toList()),
+        recovered.stream().filter(Spool.Loaded::wasInFlight).map(l -> l.message().queueId())
+            .collect(java.util.stream.Collectors.toSet()),
+        "possible duplicates are the deliveries that had started, and only those");
+  }
+
   private static io.vertx.core.Future<EnqueueReceipt> enqueue(Vertx vertx, EnqueueRequest r) {
     return Contracts.request(vertx, EnqueueRequest.ADDRESS, r, java.time.Duration.ofSeconds(10), EnqueueReceipt.class);
   }
