@@ -206,7 +206,12 @@ public final class QueueVerticle extends VerticleBase {
     SpooledMessage sm = SpooledMessage.of(req, clock.instant());
     Future<Void> local = committer.store(sm, req.body());
     Future<String> replica = replication == null ? Future.succeededFuture(null) : replication.replicate(sm, req.body());
-    Future<Void> write = Future.join(local, replica).<Void>mapEmpty().recover(e -> undoHalf(sm.queueId(), local, replica))
+    // Both copies durable: the replica is committed, and only then may the message be acknowledged
+    // (a replica never committed is never taken over: see Replication).
+    Future<Void> committed = Future.join(local, replica).compose(v -> replica.result() == null
+        ? Future.<Void>succeededFuture() : replication.commit(sm.queueId(), replica.result()));
+    Future<Void> write = committed.recover(e -> undoHalf(sm.queueId(), local, replica,
+            local.failed() ? local.cause() : replica.failed() ? replica.cause() : e))
         .eventually(() -> {
           storing.remove(sm.queueId());
           return Future.succeededFuture();
@@ -223,8 +228,9 @@ public final class QueueVerticle extends VerticleBase {
       if (e instanceof Replication.NoReplicaHolder) {
         LOG.warning(() -> sm.queueId() + ": refused with 451 4.3.0: " + e.getMessage());
         return refuse(451, "4.3.0 Error: no queue replica available, try again later");
-      } else if (replica.failed()) {
-        LOG.warning(() -> sm.queueId() + ": refused with 451 4.3.0: replica not stored: " + e.getMessage());
+      } else if (replica.failed() || (local.succeeded() && replica.succeeded())) {
+        LOG.warning(() -> sm.queueId() + ": refused with 451 4.3.0: replica not " + (replica.failed() ? "stored" : "committed")
+            + ": " + e.getMessage());
         return refuse(451, "4.3.0 Error: queue replica write error");
       }
       LOG.severe(() -> sm.queueId() + ": cannot store message: " + e);
@@ -233,11 +239,11 @@ public final class QueueVerticle extends VerticleBase {
   }
 
   /**
-   * One of the two copies failed, so the client gets 451 and will send again: the copy that did
-   * get stored is removed, or it would be delivered as well (a duplicate).
+   * One of the two copies failed, or the replica could not be committed, so the client gets 451
+   * and will send again: the copy that did get stored is removed, or it would be delivered as well
+   * (a duplicate).
    */
-  private Future<Void> undoHalf(String id, Future<Void> local, Future<String> replica) {
-    Throwable why = local.failed() ? local.cause() : replica.cause();
+  private Future<Void> undoHalf(String id, Future<Void> local, Future<String> replica, Throwable why) {
     Future<Void> undo = Future.succeededFuture();
     if (local.succeeded()) {
       undo = vertx.executeBlocking(() -> {
@@ -275,7 +281,7 @@ public final class QueueVerticle extends VerticleBase {
       String lost = s.replicaHolder;
       s.replicating = true;
       vertx.executeBlocking(() -> spool.body(id), false)
-          .compose(body -> replication.replicate(s.message, body))
+          .compose(body -> replication.replicateCommitted(s.message, body))
           .onComplete(ar -> {
             s.replicating = false;
             if (ar.succeeded() && messages.get(id) == s) {
@@ -302,7 +308,7 @@ public final class QueueVerticle extends VerticleBase {
     schedule(s, Duration.ZERO);
     String id = l.message().queueId();
     vertx.executeBlocking(() -> spool.body(id), false)
-        .compose(body -> replication.replicate(l.message(), body))
+        .compose(body -> replication.replicateCommitted(l.message(), body))
         .onSuccess(holder -> {
           s.replicaHolder = holder;
           LOG.info(() -> id + ": replicated again on " + holder);
@@ -316,17 +322,19 @@ public final class QueueVerticle extends VerticleBase {
    * read from any thread).
    */
   public Map<String, java.util.function.LongSupplier> replicationCounters() {
-    return Map.of(
-        "replicated", counts.replicated::sum,
-        "refused_no_replica", counts.refusedNoReplica::sum,
-        "taken_over", counts.takenOver::sum,
-        "ceded", counts.ceded::sum,
-        "possible_duplicates", counts.possibleDuplicates::sum,
-        "replicas_dropped", counts.replicasDropped::sum,
-        "replicas_replaced", counts.replacedReplicas::sum,
-        "unacknowledged_discarded", counts.unacknowledgedDiscarded::sum,
-        "replicas_stored", counts.replicasStored::sum,
-        "replica_directory_syncs", () -> replication == null ? 0 : replication.replicaDirectorySyncs());
+    Map<String, java.util.function.LongSupplier> out = new LinkedHashMap<>();
+    out.put("replicated", counts.replicated::sum);
+    out.put("refused_no_replica", counts.refusedNoReplica::sum);
+    out.put("taken_over", counts.takenOver::sum);
+    out.put("ceded", counts.ceded::sum);
+    out.put("possible_duplicates", counts.possibleDuplicates::sum);
+    out.put("replicas_dropped", counts.replicasDropped::sum);
+    out.put("replicas_replaced", counts.replacedReplicas::sum);
+    out.put("unacknowledged_discarded", counts.unacknowledgedDiscarded::sum);
+    out.put("replicas_stored", counts.replicasStored::sum);
+    out.put("replicas_uncommitted_dropped", counts.uncommittedDropped::sum);
+    out.put("replica_directory_syncs", () -> replication == null ? 0 : replication.replicaDirectorySyncs());
+    return out;
   }
 
   /**

@@ -34,10 +34,19 @@ import org.postern.config.QueueConfig;
  * one other live queue node chosen by {@link Placement}; the receipt (hence the 250) waits for both.
  * When the owner finishes a message it tells the holder to drop its copy.
  *
+ * <p><b>Commit.</b> Once both copies are durable the owner commits the replica ({@code COMMIT}),
+ * and only when the holder has confirmed does the receipt (hence the 250) go out. Until then the
+ * replica is <em>pending</em>: it is never taken over, and when the run of the owner that offered
+ * it leaves the cluster (killed during DATA, say) it is dropped, because its message was never
+ * acknowledged and the client sends it again. So a node killed while storing and restarted does
+ * not leave replicas behind that a later takeover would deliver as duplicates.
+ *
  * <p><b>Holder side.</b> Replicas sit in {@link ReplicaArea}, never scheduled. When their owner has
  * been out of the cluster (Hazelcast's membership) for {@code queue.takeover_delay}, the holder
- * claims each one in {@link Claims} and, if it wins, moves it into its own spool as owner, replicates
- * it again when another queue node is live, and schedules it.
+ * claims each committed one in {@link Claims} and, if it wins, moves it into its own spool as
+ * owner, replicates it again when another queue node is live, and schedules it. Whether a replica
+ * is pending is kept in memory only: replicas found on disk at the holder's start count as
+ * committed (a possible duplicate, never a loss), and are checked with their owner when it is live.
  *
  * <p><b>Rejoin.</b> A node that starts with an old spool claims every message in it before
  * scheduling any, and cedes (removes) those another node took over meanwhile; it asks each live
@@ -54,6 +63,11 @@ final class Replication {
   static final String NODES = "postern.queue.nodes";
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration DROP_TIMEOUT = Duration.ofSeconds(10);
+  /**
+   * A pending replica older than this is dropped even while its owner is live: the owner's own
+   * requests (offer, transfer, commit) have timed out by then, so it has answered 451 and undone.
+   */
+  private static final Duration PENDING_LIMIT = REQUEST_TIMEOUT.multipliedBy(2);
   /** How often membership is read and replicas of dead owners are looked at. */
   private static final long SWEEP_MILLIS = 1000;
 
@@ -78,6 +92,8 @@ final class Replication {
     final LongAdder unacknowledgedDiscarded = new LongAdder();
     /** Replicas this node stored for other owners. */
     final LongAdder replicasStored = new LongAdder();
+    /** Replicas dropped because their owner never committed them (the message was never acknowledged). */
+    final LongAdder uncommittedDropped = new LongAdder();
   }
 
   /** No other queue node is live to hold a replica. */
@@ -101,6 +117,15 @@ final class Replication {
   private Map<String, String> queueNodes = Map.of();
   /** Replicas held, by owner: kept in step with {@link ReplicaArea} on this loop. */
   private final Map<String, Set<String>> held = new HashMap<>();
+  /**
+   * Replicas stored here whose owner has not committed them yet, by queue id (see the class
+   * comment); on this loop only.
+   */
+  private final Map<String, Pending> pending = new HashMap<>();
+
+  /** A replica not committed yet: by which run of its owner, and since when. */
+  private record Pending(String owner, String ownerMember, Instant since) {}
+
   /** Offers accepted whose body has not come yet. */
   private final Map<String, ReplicaOffer> offered = new HashMap<>();
   /** Owners first seen dead at this instant. */
@@ -215,8 +240,8 @@ final class Replication {
   private Future<String> replicateTo(String holder, SpooledMessage m, Buffer body) {
     // A small body goes with the offer: one round trip instead of two, and no transfer to set up.
     boolean inline = body.length() <= EnqueueInline.MAX_BODY;
-    ReplicaOffer offer = new ReplicaOffer(m.queueId(), self(), m.envelope(), m.client(), m.arrival(), body.length(),
-        inline ? body : null);
+    ReplicaOffer offer = new ReplicaOffer(m.queueId(), self(), view.memberId(), m.envelope(), m.client(), m.arrival(),
+        body.length(), inline ? body : null);
     return Contracts.request(vertx, ReplicaOffer.address(holder), offer, REQUEST_TIMEOUT, ReplicaIds.class)
         .compose(answer -> {
           if (inline) {
@@ -233,6 +258,23 @@ final class Replication {
           counts.replicated.increment();
           return holder;
         });
+  }
+
+  /**
+   * Commits the replica of {@code queueId} on {@code holder}: call once this node's own copy is
+   * durable too, and acknowledge the message only when this succeeds. Until then the holder keeps
+   * the replica pending, never to be taken over.
+   */
+  Future<Void> commit(String queueId, String holder) {
+    return Contracts.request(vertx, ReplicaOffer.address(holder), new ReplicaIds(ReplicaIds.Kind.COMMIT, self(),
+        List.of(queueId)), DROP_TIMEOUT, ReplicaIds.class).compose(answer -> answer.queueIds().contains(queueId)
+            ? Future.<Void>succeededFuture()
+            : Future.<Void>failedFuture(holder + " holds no replica of " + queueId + " to commit"));
+  }
+
+  /** A replica for a message this node already holds durably: made, then committed at once. */
+  Future<String> replicateCommitted(SpooledMessage m, Buffer body) {
+    return replicate(m, body).compose(holder -> commit(m.queueId(), holder).map(holder));
   }
 
   /**
@@ -420,10 +462,18 @@ final class Replication {
           }
         }
         case HOLDING -> {
-          // A replica, or one this node took over and still has queued.
+          // A committed replica, or one this node took over and still has queued. A pending one
+          // is not counted: its message was never acknowledged.
           Set<String> mine = held.getOrDefault(ids.node(), Set.of());
           m.reply(new ReplicaIds(ReplicaIds.Kind.HELD, self(), ids.queueIds().stream()
-              .filter(id -> mine.contains(id) || local.holds(id)).toList()));
+              .filter(id -> (mine.contains(id) && !pending.containsKey(id)) || local.holds(id)).toList()));
+        }
+        case COMMIT -> {
+          // Idempotent: a commit repeated after a lost answer finds the replica committed already.
+          Set<String> mine = held.getOrDefault(ids.node(), Set.of());
+          List<String> committed = ids.queueIds().stream().filter(mine::contains).toList();
+          committed.forEach(pending::remove);
+          m.reply(new ReplicaIds(ReplicaIds.Kind.HELD, self(), committed));
         }
         default -> m.fail(400, "unexpected " + ids.kind());
       }
@@ -481,6 +531,7 @@ final class Replication {
       return null;
     }, false).onSuccess(v -> {
       held.computeIfAbsent(offer.owner(), o -> new HashSet<>()).add(offer.queueId());
+      pending.put(offer.queueId(), new Pending(offer.owner(), offer.ownerMember(), clock.instant()));
       counts.replicasStored.increment();
       LOG.fine(() -> offer.queueId() + ": replica held for " + offer.owner());
       m.reply(new ReplicaIds(ReplicaIds.Kind.HELD, self(), List.of(offer.queueId())));
@@ -515,6 +566,7 @@ final class Replication {
           return null;
         }, false).onSuccess(v -> {
           held.computeIfAbsent(offer.owner(), o -> new HashSet<>()).add(queueId);
+          pending.put(queueId, new Pending(offer.owner(), offer.ownerMember(), clock.instant()));
           counts.replicasStored.increment();
           LOG.fine(() -> queueId + ": replica held for " + offer.owner());
         });
@@ -534,6 +586,7 @@ final class Replication {
   private Future<Void> drop(String why, List<String> ids, String reason) {
     return vertx.executeBlocking(() -> area.drop(ids), false).map(n -> {
       held.values().forEach(s -> s.removeAll(ids));
+      ids.forEach(pending::remove);
       counts.replicasDropped.add(n);
       if (n > 0) {
         LOG.fine(() -> n + " replica(s) dropped (" + why + ": " + reason + ")");
@@ -570,6 +623,7 @@ final class Replication {
         }
       }
       List<Future<Void>> work = new ArrayList<>();
+      work.add(dropUncommitted(now));
       for (Map.Entry<String, Set<String>> e : held.entrySet()) {
         String owner = e.getKey();
         if (e.getValue().isEmpty()) {
@@ -600,6 +654,31 @@ final class Replication {
     });
   }
 
+  /**
+   * Drops the pending replicas whose owner run has left the cluster (it can no longer commit them:
+   * their messages were never acknowledged) or that waited past {@link #PENDING_LIMIT}.
+   */
+  private Future<Void> dropUncommitted(Instant now) {
+    Set<String> liveMembers = view.liveMembers();
+    Map<String, List<String>> gone = new HashMap<>();
+    pending.forEach((id, p) -> {
+      if (!liveMembers.contains(p.ownerMember()) || !p.since().plus(PENDING_LIMIT).isAfter(now)) {
+        gone.computeIfAbsent(p.owner(), o -> new ArrayList<>()).add(id);
+      }
+    });
+    List<Future<Void>> drops = new ArrayList<>();
+    gone.forEach((owner, ids) -> {
+      // They stay pending until the drop is done, so no takeover of this sweep picks them; the next
+      // sweep starts only once this one's work has ended.
+      drops.add(drop(owner, ids, "never committed by its owner").onSuccess(v -> {
+        counts.uncommittedDropped.add(ids.size());
+        LOG.info(() -> "replicas for " + owner + ": " + ids.size() + " dropped, never committed (their messages"
+            + " were never acknowledged: the owner stopped or gave up while storing them) " + ids);
+      }));
+    });
+    return Future.join(drops).mapEmpty();
+  }
+
   /** Asks a live owner which replicas it still needs; the others were finished while we were away. */
   private Future<Void> reconcile(String owner, List<String> ids) {
     List<Future<Void>> parts = new ArrayList<>();
@@ -621,6 +700,9 @@ final class Replication {
     Future<Void> chain = Future.succeededFuture();
     int[] outcome = new int[2];
     for (String id : ids) {
+      if (pending.containsKey(id)) {
+        continue; // never acknowledged: dropped by dropUncommitted, never delivered
+      }
       chain = chain.compose(v -> claims.claim(id, self(), view.memberId(), view.liveMembers())).compose(o -> {
         if (!o.ours()) {
           outcome[1]++;

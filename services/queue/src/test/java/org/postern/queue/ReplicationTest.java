@@ -30,6 +30,8 @@ import org.postern.bus.Contracts;
 import org.postern.bus.EnqueueReceipt;
 import org.postern.bus.EnqueueRequest;
 import org.postern.bus.QueueIds;
+import org.postern.bus.ReplicaIds;
+import org.postern.bus.ReplicaOffer;
 import org.postern.config.ConfigLoader;
 import org.postern.config.QueueConfig;
 import org.postern.smtp.Envelope;
@@ -109,7 +111,8 @@ class ReplicationTest {
     vertx.eventBus().addOutboundInterceptor(ctx -> {
       String to = ctx.message().address();
       if (to.startsWith(org.postern.bus.ReplicaOffer.ADDRESS_PREFIX) || to.startsWith("postern.queue.replica-body.")) {
-        replicaTraffic.add(to.startsWith(org.postern.bus.ReplicaOffer.ADDRESS_PREFIX) ? "offer" : "body");
+        replicaTraffic.add(!to.startsWith(org.postern.bus.ReplicaOffer.ADDRESS_PREFIX) ? "body"
+            : ctx.message().body() instanceof ReplicaIds ids ? ids.kind().name().toLowerCase() : "offer");
       }
       ctx.next();
     });
@@ -118,7 +121,8 @@ class ReplicationTest {
     EnqueueRequest small = new EnqueueRequest(id, request(id).envelope(), request(id).client(), body);
     assertEquals(id, Contracts.request(vertx, EnqueueRequest.ADDRESS, small, Duration.ofSeconds(20),
         EnqueueReceipt.class).await(20, TimeUnit.SECONDS).queueId());
-    assertEquals(List.of("offer"), replicaTraffic, "the body came with the offer");
+    assertEquals(List.of("offer", "commit"), replicaTraffic, "the body came with the offer; the commit follows"
+        + " once both copies are durable");
     List<Path> replicas = new java.util.ArrayList<>();
     for (String holder : List.of("node-b", "node-c")) {
       for (String owner : List.of("node-b", "node-c")) {
@@ -216,6 +220,91 @@ class ReplicationTest {
     QueueVerticle c = deploy("node-c", "m-c2", live);
     assertTrue(Files.exists(dir.resolve("node-c/active/" + id + ".msg")), "kept: node-d could not answer");
     assertEquals(0, c.replicationCounters().get("unacknowledged_discarded").getAsLong());
+  }
+
+  /**
+   * Plays a run of node-c ({@code member}) that stored {@code id} and had its replica durable on
+   * node-b, then died before committing it: the client never had the 250.
+   */
+  private void offerAndNeverCommit(String id, String member) throws Exception {
+    EnqueueRequest r = request(id);
+    Buffer small = Buffer.buffer("Subject: never acknowledged\r\n\r\nhello\r\n");
+    ReplicaIds answer = Contracts.request(vertx, ReplicaOffer.address("node-b"), new ReplicaOffer(id, "node-c", member,
+        r.envelope(), r.client(), Instant.now(), small.length(), small), Duration.ofSeconds(20), ReplicaIds.class)
+        .await(20, TimeUnit.SECONDS);
+    assertEquals(List.of(id), answer.queueIds(), "node-b holds the replica, fsync'd");
+  }
+
+  private static void await(java.util.function.BooleanSupplier done, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!done.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("not within 30 s: " + what);
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  @Test
+  void aReplicaItsOwnerNeverCommittedIsDroppedWhenTheOwnerDiesNotTakenOver() throws Exception {
+    Set<String> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    live.addAll(Set.of("m-b", "m-c"));
+    vertx.sharedData().<String, String>getAsyncMap(Replication.NODES).await(5, TimeUnit.SECONDS)
+        .put("node-c", "m-c").await(5, TimeUnit.SECONDS);
+    QueueVerticle b = new QueueVerticle(ConfigLoader.load(null, List.of("queue.spool_dir=" + dir.resolve("node-b"),
+        "queue.defer_deliveries=yes", "queue.takeover_delay=1s")).queue(), "mx.test", Clock.systemUTC(),
+        new LiveView("node-b", "m-b", live));
+    vertx.deployVerticle(b).await(20, TimeUnit.SECONDS);
+    String id = QueueIds.next();
+    offerAndNeverCommit(id, "m-c");
+    Path replica = dir.resolve("node-b/replica/node-c/" + id + ".msg");
+    assertTrue(Files.exists(replica));
+    // node-c is killed and stays away past the takeover delay.
+    live.remove("m-c");
+    await(() -> !Files.exists(replica), "the uncommitted replica is dropped");
+    assertEquals(1, b.replicationCounters().get("replicas_uncommitted_dropped").getAsLong());
+    assertEquals(0, b.replicationCounters().get("taken_over").getAsLong(), "never acknowledged, never delivered");
+    assertFalse(Files.exists(dir.resolve("node-b/active/" + id + ".msg")));
+  }
+
+  @Test
+  void anOwnerKilledWhileStoringAndBackWithinTheTakeoverDelayLeavesNoReplicaToTakeOverLater() throws Exception {
+    Set<String> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    live.addAll(Set.of("m-b", "m-c"));
+    vertx.sharedData().<String, String>getAsyncMap(Replication.NODES).await(5, TimeUnit.SECONDS)
+        .put("node-c", "m-c").await(5, TimeUnit.SECONDS);
+    QueueVerticle b = new QueueVerticle(ConfigLoader.load(null, List.of("queue.spool_dir=" + dir.resolve("node-b"),
+        "queue.defer_deliveries=yes", "queue.takeover_delay=30s")).queue(), "mx.test", Clock.systemUTC(),
+        new LiveView("node-b", "m-b", live));
+    vertx.deployVerticle(b).await(20, TimeUnit.SECONDS);
+    // node-c's first run had both copies durable, and was killed before it committed: no 250.
+    String id = QueueIds.next();
+    new Spool(dir.resolve("node-c")).store(SpooledMessage.of(request(id), Instant.now()), request(id).body());
+    offerAndNeverCommit(id, "m-c");
+    Path replica = dir.resolve("node-b/replica/node-c/" + id + ".msg");
+    // It comes back at once, as a new member, well within the takeover delay.
+    live.remove("m-c");
+    live.add("m-c2");
+    QueueVerticle c = new QueueVerticle(ConfigLoader.load(null, List.of("queue.spool_dir=" + dir.resolve("node-c"),
+        "queue.defer_deliveries=yes", "queue.takeover_delay=30s")).queue(), "mx.test", Clock.systemUTC(),
+        new LiveView("node-c", "m-c2", live));
+    String cDeployment = vertx.deployVerticle(c).await(20, TimeUnit.SECONDS);
+    assertFalse(Files.exists(dir.resolve("node-c/active/" + id + ".msg")),
+        "node-c discards its copy: the only replica was never committed, so the 250 was never sent");
+    assertEquals(1, c.replicationCounters().get("unacknowledged_discarded").getAsLong());
+    await(() -> !Files.exists(replica), "node-b drops the replica the first run of node-c never committed");
+    assertEquals(1, b.replicationCounters().get("replicas_uncommitted_dropped").getAsLong());
+    // node-c's next loss finds nothing of that message anywhere to take over and deliver.
+    vertx.undeploy(cDeployment).await(10, TimeUnit.SECONDS);
+    live.remove("m-c2");
+    try (var files = Files.list(dir.resolve("node-b/replica"))) {
+      for (Path owner : files.toList()) {
+        try (var held = Files.list(owner)) {
+          assertEquals(List.of(), held.toList(), "no replica left on node-b");
+        }
+      }
+    }
+    assertFalse(Files.exists(dir.resolve("node-b/active/" + id + ".msg")));
   }
 
   /** A view whose live members the test changes, as Hazelcast's change when a member leaves. */

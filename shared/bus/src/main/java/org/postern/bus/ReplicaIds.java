@@ -18,9 +18,15 @@ import java.util.regex.Pattern;
  *   <li>{@code CHECK}: a holder that rejoins asks the owner which of these it still holds; the owner
  *       answers {@code HELD} with those, and the holder drops the rest. The owner answers only once
  *       its own recovery is done (before that it fails the request, and the holder asks again);
+ *   <li>{@code COMMIT}: the owner has these messages durably itself and their replicas are held
+ *       here: they may be acknowledged now, and taken over if the owner dies. The holder answers
+ *       {@code HELD} with the ids it holds, now committed; the owner's receipt (hence the 250)
+ *       waits for that answer, so a replica never committed belongs to a message never
+ *       acknowledged;
  *   <li>{@code HOLDING}: an owner that restarts asks every other queue node which of these, its own
- *       messages, it holds replicas of; each answers {@code HELD} with those. A message no node
- *       holds a replica of was never acknowledged (the receipt waits for the replica).
+ *       messages, it holds committed replicas of; each answers {@code HELD} with those. A message
+ *       no node holds a committed replica of was never acknowledged (the receipt waits for the
+ *       commit).
  * </ul>
  *
  * @param node the sender's stable node id
@@ -35,7 +41,7 @@ public record ReplicaIds(Kind kind, String node, List<String> queueIds) {
 
   private static final Pattern NODE = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
 
-  public enum Kind { READY, DROP, DROPPED, CHECK, HELD, HOLDING }
+  public enum Kind { READY, DROP, DROPPED, CHECK, HELD, HOLDING, COMMIT }
 
   public ReplicaIds {
     if (kind == null || queueIds == null) {

@@ -13,21 +13,32 @@ import org.postern.smtp.Envelope;
  * holder prepares a file in its replica area and answers {@code READY}; the owner then sends the
  * body with {@link BodyTransfer} to {@link #bodyAddress(String)} under the queue id, and the holder
  * acknowledges the last chunk only once the replica is fsync'd. The owner sends its 250 (through
- * inbound) only after that.
+ * inbound) only after that, and after one more step: a replica stays <em>pending</em>, never
+ * taken over, until the owner, once its own copy is durable too, sends {@link ReplicaIds} of kind
+ * {@code COMMIT} and the holder confirms it. A pending replica whose owner member has left the
+ * cluster (died, or restarted under a new member id) was never acknowledged and is dropped.
  *
  * @param owner the stable node id of the owner (see {@link ReplicaIds#checkNode})
+ * @param ownerMember the owner's cluster member id at the offer: that run of the owner, which
+ *     alone can commit the replica
  * @param bodyLength the body's length, which the transfer must match
  * @param body the body itself when it is small enough to come inline, else null
  */
-public record ReplicaOffer(String queueId, String owner, Envelope envelope, ClientInfo client, Instant arrival,
-    long bodyLength, Buffer body) {
+public record ReplicaOffer(String queueId, String owner, String ownerMember, Envelope envelope, ClientInfo client,
+    Instant arrival, long bodyLength, Buffer body) {
 
   /** Each queue node consumes offers and {@link ReplicaIds} requests at this prefix plus its node id. */
   public static final String ADDRESS_PREFIX = "postern.queue.replica.v1.";
 
+  /** Hazelcast's member ids are UUIDs; anything else of this shape is accepted, nothing longer. */
+  private static final java.util.regex.Pattern MEMBER = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{0,63}");
+
   public ReplicaOffer {
     QueueIds.check(queueId);
     ReplicaIds.checkNode(owner);
+    if (ownerMember == null || !MEMBER.matcher(ownerMember).matches()) {
+      throw new IllegalArgumentException("malformed member id: " + ownerMember);
+    }
     if (envelope == null || client == null || arrival == null) {
       throw new IllegalArgumentException("envelope, client and arrival are required");
     }
@@ -41,9 +52,9 @@ public record ReplicaOffer(String queueId, String owner, Envelope envelope, Clie
   }
 
   /** An offer whose body follows in chunks. */
-  public ReplicaOffer(String queueId, String owner, Envelope envelope, ClientInfo client, Instant arrival,
-      long bodyLength) {
-    this(queueId, owner, envelope, client, arrival, bodyLength, null);
+  public ReplicaOffer(String queueId, String owner, String ownerMember, Envelope envelope, ClientInfo client,
+      Instant arrival, long bodyLength) {
+    this(queueId, owner, ownerMember, envelope, client, arrival, bodyLength, null);
   }
 
   /** The address of the queue node {@code node}. */
@@ -59,7 +70,7 @@ public record ReplicaOffer(String queueId, String owner, Envelope envelope, Clie
   public JsonObject toJson() {
     JsonObject o = new EnqueueRequest(queueId, envelope, client, Buffer.buffer()).toJson();
     o.remove("body");
-    o.put("owner", owner).put("arrival", arrival.toString()).put("bodyLength", bodyLength);
+    o.put("owner", owner).put("ownerMember", ownerMember).put("arrival", arrival.toString()).put("bodyLength", bodyLength);
     return body == null ? o : o.put("body", Json.octets(body));
   }
 
@@ -75,7 +86,7 @@ public record ReplicaOffer(String queueId, String owner, Envelope envelope, Clie
       throw new IllegalArgumentException("field 'arrival' is not an instant");
     }
     Buffer body = o.containsKey("body") ? Json.octets(o, "body") : null;
-    return new ReplicaOffer(r.queueId(), Json.string(o, "owner"), r.envelope(), r.client(), arrival,
+    return new ReplicaOffer(r.queueId(), Json.string(o, "owner"), Json.string(o, "ownerMember"), r.envelope(), r.client(), arrival,
         length.longValue(), body);
   }
 

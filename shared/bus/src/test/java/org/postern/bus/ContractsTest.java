@@ -111,8 +111,8 @@ class ContractsTest {
     assertThrows(IllegalArgumentException.class, () -> DestinationTls.fromJson(new JsonObject().put("level", "SUPER")
         .put("rule", "r")));
     assertThrows(IllegalArgumentException.class, () -> DestinationTlsCheck.fromJson(new JsonObject().put("domain", 42)));
-    JsonObject offer = new ReplicaOffer(ID, "node-b", enqueue().envelope(), enqueue().client(),
-        java.time.Instant.parse("2026-01-02T03:04:05Z"), 5).toJson();
+    JsonObject offer = new ReplicaOffer(ID, "node-b", "5c1d3e0a-2b4f-4c6d-8e9f-0a1b2c3d4e5f", enqueue().envelope(),
+        enqueue().client(), java.time.Instant.parse("2026-01-02T03:04:05Z"), 5).toJson();
     assertEquals(offer, ReplicaOffer.CODEC.roundTrip(ReplicaOffer.fromJson(offer)).toJson());
     assertFalse(offer.containsKey("body"), "a chunked replica's offer carries no body");
     JsonObject inlineOffer = offer.copy().put("body", java.util.Base64.getEncoder().encodeToString("12345".getBytes()));
@@ -122,6 +122,9 @@ class ContractsTest {
     assertThrows(IllegalArgumentException.class, () -> ReplicaOffer.fromJson(inlineOffer.copy().put("body", "%%")));
     assertThrows(IllegalArgumentException.class, () -> ReplicaOffer.fromJson(offer.copy().put("owner", "../b")),
         "node ids become directory names");
+    assertThrows(IllegalArgumentException.class, () -> ReplicaOffer.fromJson(offer.copy().put("ownerMember", "a b")));
+    assertThrows(IllegalArgumentException.class, () -> ReplicaOffer.fromJson(offer.copy().putNull("ownerMember")),
+        "the holder must know which run of the owner can commit the replica");
     assertThrows(IllegalArgumentException.class, () -> ReplicaOffer.fromJson(offer.copy().put("bodyLength", -1)));
     assertThrows(IllegalArgumentException.class, () -> ReplicaIds.fromJson(new JsonObject().put("kind", "drop")
         .put("node", "node-b").put("queueIds", List.of("x/y"))));
