@@ -1,6 +1,7 @@
 package org.postern.inbound;
 
 import io.netty.handler.ssl.OpenSslSession;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
@@ -24,6 +25,7 @@ import org.postern.bus.RelayVerdict;
 import org.postern.bus.SenderVerdict;
 import org.postern.bus.SessionCheck;
 import org.postern.bus.SessionPolicy;
+import org.postern.bus.SpaceReservation;
 import org.postern.bus.TlsVerdict;
 import org.postern.config.Listener;
 import org.postern.smtp.Command;
@@ -84,6 +86,10 @@ final class SmtpConnection {
   private long lastActivity;
   private long dataStarted;
   private long dataOctets;
+  /** The last MAIL's SIZE parameter, 0 without one. */
+  private long declaredSize;
+  /** Room in the spool held for the transaction under way (queue.min_free_space); null when none. */
+  private SpaceReservation space;
 
   SmtpConnection(Vertx vertx, NetSocket socket, Listener listener, ServerSSLOptions serverTls, InboundContext ctx,
       ConnectionLimits limits) {
@@ -112,6 +118,7 @@ final class SmtpConnection {
     socket.closeHandler(v -> {
       closed = true;
       limits.release(clientIp);
+      releaseSpace();
       if (session != null) {
         session.end();
       }
@@ -219,6 +226,11 @@ final class SmtpConnection {
       return;
     }
     Command command = CommandParser.parse(line);
+    if (command instanceof Command.Mail mail) {
+      declaredSize = declaredSize(mail);
+    } else if (command instanceof Command.Rset) {
+      releaseSpace();
+    }
     if ((command instanceof Command.Ehlo || command instanceof Command.Helo) && received > consumed) {
       // RFC 2920 §3.1: EHLO ends a command group; a client that does not wait for its reply is
       // not pipelining, it is ignoring the dialogue (Postfix's smtpd_forbid_unauth_pipelining).
@@ -305,12 +317,45 @@ final class SmtpConnection {
           LOG.warning(() -> "policy unavailable for MAIL from " + client() + ": " + e.getMessage());
           return Reply.of(451, "4.3.0", c.sender() + ": Temporary lookup failure");
         })
+        .compose(refusal -> refusal != null ? Future.succeededFuture(refusal) : reserveSpace())
         .onSuccess(refusal -> {
           if (refusal != null) {
             LOG.info(() -> "reject: MAIL from " + client() + ": " + refusal + "; from=" + c.sender());
           }
           resume(session.senderDecided(refusal));
         });
+  }
+
+  /**
+   * Room in the spool for the message to come (the SIZE it declared, else an estimate), so that a
+   * full spool answers 452 4.3.1 now rather than after the whole text; null when granted.
+   */
+  private Future<Reply> reserveSpace() {
+    releaseSpace();
+    long octets = Math.min(declaredSize > 0 ? declaredSize : SpaceReservation.DEFAULT_OCTETS,
+        ctx.config().maxMessageSize());
+    return ctx.queue().reserve(octets).map(r -> {
+      if (closed) {
+        ctx.queue().release(r);
+      } else {
+        space = r;
+      }
+      return (Reply) null;
+    }).otherwise(e -> Contracts.replyOf(e, Reply.of(451, "4.3.0", "Error: queue unavailable")));
+  }
+
+  private void releaseSpace() {
+    ctx.queue().release(space);
+    space = null;
+  }
+
+  private static long declaredSize(Command.Mail mail) {
+    String size = mail.params().get("SIZE");
+    try {
+      return size == null ? 0 : Math.max(0, Long.parseLong(size));
+    } catch (NumberFormatException e) {
+      return 0; // the session refuses it
+    }
   }
 
   private void checkCredentials(Effect.CheckCredentials c) {
@@ -334,6 +379,7 @@ final class SmtpConnection {
     ClientInfo client = new ClientInfo(clientIp, session.helo(), session.protocol(), session.tlsFacts());
     EnqueueRequest req = new EnqueueRequest(queueId, q.envelope(), client, body);
     ctx.queue().enqueue(req)
+        .onComplete(ar -> releaseSpace())
         .onSuccess(receipt -> {
           LOG.info(() -> queueId + ": client=" + client() + ", from=" + q.envelope().sender()
               + ", nrcpt=" + q.envelope().recipients().size() + ", size=" + body.length()

@@ -60,8 +60,8 @@ public final class QueueVerticle extends VerticleBase {
   private final long startedNanos = System.nanoTime();
   private GroupCommitter committer;
   private ReadyQueues ready;
-  /** Last measured free space; refreshed every second on a worker, never on the event loop. */
-  private volatile long freeSpace = Long.MAX_VALUE;
+  /** queue.min_free_space: free space and reservations. */
+  private SpoolSpace space;
   /** Null on a standalone node, or with queue.replicas = 0. */
   private final ClusterView cluster;
   private Replication replication;
@@ -93,8 +93,8 @@ public final class QueueVerticle extends VerticleBase {
       spool = (Spool) r[0];
       committer = new GroupCommitter(vertx, spool, config.maxCommitBatch());
       ready = new ReadyQueues(config.destinationConcurrency());
-      measureFreeSpace();
-      vertx.setPeriodic(1000, t -> measureFreeSpace());
+      space = new SpoolSpace(vertx, spool, config, clock);
+      space.start();
       // Group-commit figures every 5 s while mail flows (the benchmark reads these lines).
       long[] logged = {0};
       vertx.setPeriodic(5000, t -> {
@@ -152,7 +152,8 @@ public final class QueueVerticle extends VerticleBase {
       Future<Void> intake = cluster == null ? Future.succeededFuture()
           : new ChunkedIntake(vertx, cluster.nodeId(), spool.tmpDir(), this::store, messages::containsKey,
               BodyTransfer.Options.defaults(), intakeCounts).start();
-      return intake.compose(v -> vertx.eventBus().<EnqueueRequest>localConsumer(EnqueueRequest.ADDRESS, this::enqueue)
+      return intake.compose(v -> space.listen())
+          .compose(v -> vertx.eventBus().<EnqueueRequest>localConsumer(EnqueueRequest.ADDRESS, this::enqueue)
           .completion())
           .compose(v -> vertx.eventBus().<QueueAdminRequest>localConsumer(QueueAdminRequest.ADDRESS, this::admin)
               .completion());
@@ -198,12 +199,13 @@ public final class QueueVerticle extends VerticleBase {
       return inProgress.map(v -> new EnqueueReceipt(req.queueId()))
           .recover(e -> refuse(451, "4.3.0 Error: queue file write error"));
     }
-    if (freeSpace < config.minFreeSpace()) {
-      LOG.warning(() -> req.queueId() + ": refused: " + freeSpace + " octets free in " + config.spoolDir()
-          + ", below queue.min_free_space " + config.minFreeSpace());
+    if (!space.admits(req.body().length())) {
+      LOG.warning(() -> req.queueId() + ": refused: " + space.free() + " octets free in " + config.spoolDir()
+          + ", too few for " + req.body().length() + " more above queue.min_free_space " + config.minFreeSpace());
       return refuse(452, "4.3.1 Insufficient system storage");
     }
     SpooledMessage sm = SpooledMessage.of(req, clock.instant());
+    space.stored(req.body().length());
     Future<Void> local = committer.store(sm, req.body());
     Future<String> replica = replication == null ? Future.succeededFuture(null) : replication.replicate(sm, req.body());
     // Both copies durable: the replica is committed, and only then may the message be acknowledged
@@ -388,12 +390,6 @@ public final class QueueVerticle extends VerticleBase {
     LOG.info(String.format("group commit: %d messages in %d batches (%.1f per batch), %.0f ms in fsync over %.0f s",
         committer.messages(), committer.batches(), committer.averageBatch(), spool.syncNanos() / 1e6,
         (System.nanoTime() - startedNanos) / 1e9));
-  }
-
-  private void measureFreeSpace() {
-    vertx.executeBlocking(spool::usableSpace, false)
-        .onSuccess(free -> freeSpace = free)
-        .onFailure(e -> LOG.warning(() -> "cannot measure free space in " + config.spoolDir() + ": " + e.getMessage()));
   }
 
   private void schedule(Scheduled s, Duration delay) {

@@ -268,6 +268,11 @@ public final class Spool {
     return syncNanos.sum();
   }
 
+  /** The size of the file system the spool lives on, in octets. */
+  public long totalSpace() throws IOException {
+    return Files.getFileStore(active).getTotalSpace();
+  }
+
   /** Free space where the spool lives, in octets. */
   public long usableSpace() throws IOException {
     return Files.getFileStore(active).getUsableSpace();

@@ -22,6 +22,7 @@ import org.postern.bus.Contracts;
 import org.postern.bus.EnqueueReceipt;
 import org.postern.bus.EnqueueRequest;
 import org.postern.bus.QueueIds;
+import org.postern.bus.SpaceReservation;
 import org.postern.config.ConfigLoader;
 import org.postern.smtp.Envelope;
 import org.postern.smtp.Reply;
@@ -95,6 +96,110 @@ class FullDiskTest {
     assertTrue(accepted.size() >= 2, "some mail fit before the threshold: " + accepted);
     List<Spool.Loaded> kept = new Spool(mountPoint.resolve("spool")).recover();
     assertEquals(accepted.size(), kept.size(), "every acknowledged message is intact on disk");
+  }
+
+  private QueueVerticle deploy(String minFree) throws Exception {
+    var cfg = ConfigLoader.load(null, List.of("queue.spool_dir=" + mountPoint.resolve("spool"),
+        "queue.min_free_space=" + minFree)).queue();
+    Contracts.register(vertx);
+    QueueVerticle q = new QueueVerticle(cfg, "mx.test", Clock.systemUTC());
+    vertx.deployVerticle(q).await(10, TimeUnit.SECONDS);
+    return q;
+  }
+
+  private long usable() throws Exception {
+    return Files.getFileStore(mountPoint).getUsableSpace();
+  }
+
+  @Test
+  void aBurstOfStoresCannotPassTheThreshold() throws Exception {
+    deploy("1m");
+    // 40 at once, well within the second in which the free-space figure is not read again.
+    List<io.vertx.core.Future<EnqueueReceipt>> all = new java.util.ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      all.add(Contracts.request(vertx, EnqueueRequest.ADDRESS, message(100 * 1024), Duration.ofSeconds(10),
+          EnqueueReceipt.class));
+    }
+    io.vertx.core.Future.join(all).otherwiseEmpty().await(20, TimeUnit.SECONDS);
+    long accepted = all.stream().filter(io.vertx.core.Future::succeeded).count();
+    assertTrue(accepted >= 1, "some fit");
+    for (var f : all) {
+      if (f.failed()) {
+        assertEquals(Reply.of(452, "4.3.1", "Insufficient system storage"), Contracts.replyOf(f.cause(), null));
+      }
+    }
+    assertTrue(usable() >= 1024 * 1024, "still above queue.min_free_space: " + usable() + " free after "
+        + accepted + " accepted");
+  }
+
+  private io.vertx.core.Future<SpaceReservation> reserve(long octets) {
+    return Contracts.requestLocal(vertx, SpaceReservation.ADDRESS, new SpaceReservation(SpaceReservation.Kind.RESERVE,
+        java.util.UUID.randomUUID().toString(), octets), Duration.ofSeconds(5), SpaceReservation.class);
+  }
+
+  @Test
+  void reservationsAtMailShareTheRoomAboveTheThresholdAndReleasesGiveItBack() throws Exception {
+    deploy("1m");
+    long room = usable() - 1024 * 1024;
+    List<io.vertx.core.Future<SpaceReservation>> asked = new java.util.ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      asked.add(reserve(100 * 1024));
+    }
+    io.vertx.core.Future.join(asked).otherwiseEmpty().await(10, TimeUnit.SECONDS);
+    List<SpaceReservation> granted = asked.stream().filter(io.vertx.core.Future::succeeded)
+        .map(io.vertx.core.Future::result).toList();
+    assertTrue(!granted.isEmpty() && granted.size() < 40, granted.size() + " of 40 granted");
+    assertTrue(granted.size() * (100 * 1024 + SpoolSpace.OVERHEAD) <= room, "the granted fit in " + room);
+    for (var f : asked) {
+      if (f.failed()) {
+        assertEquals(Reply.of(452, "4.3.1", "Insufficient system storage"), Contracts.replyOf(f.cause(), null));
+      }
+    }
+    assertTrue(waitFailed(reserve(100 * 1024)), "no room left");
+    vertx.eventBus().publish(SpaceReservation.RELEASE_ADDRESS,
+        new SpaceReservation(SpaceReservation.Kind.RELEASE, granted.get(0).id(), 0));
+    assertEquals(100 * 1024, reserve(100 * 1024).await(5, TimeUnit.SECONDS).octets(), "a release gives the room back");
+  }
+
+  private static boolean waitFailed(io.vertx.core.Future<?> f) throws Exception {
+    try {
+      f.await(5, TimeUnit.SECONDS);
+      return false;
+    } catch (Exception e) {
+      return true;
+    }
+  }
+
+  @Test
+  void aSpoolFileSystemSmallerThanTheThresholdIsReportedAtStart() throws Exception {
+    List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Handler h = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord r) {
+        if (r.getLevel() == java.util.logging.Level.WARNING) {
+          warnings.add(r.getMessage());
+        }
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    java.util.logging.Logger log = java.util.logging.Logger.getLogger("postern.queue");
+    log.addHandler(h);
+    try {
+      deploy("3m");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (warnings.stream().noneMatch(w -> w.contains("queue.min_free_space")) && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertTrue(warnings.stream().anyMatch(w -> w.contains("the file system of queue.spool_dir " + mountPoint.resolve("spool")
+          + " holds 2097152 octets in all, less than queue.min_free_space 3145728")), warnings.toString());
+    } finally {
+      log.removeHandler(h);
+    }
   }
 
   @Test

@@ -18,7 +18,7 @@ public final class Contracts {
       DeliveryRequest.CODEC, DeliveryReport.CODEC, QueueAdminRequest.CODEC, QueueAdminReply.CODEC,
       ConfigPush.CODEC, ConfigPushResult.CODEC, ConfigShow.CODEC, BodyChunkAck.CODEC, ReplicaOffer.CODEC, ReplicaIds.CODEC,
       EnqueueOffer.CODEC, EnqueueTarget.CODEC, EnqueueCommit.CODEC, MetricsScrape.CODEC, MetricsText.CODEC,
-      ReplicaProgress.CODEC, EnqueueInline.CODEC);
+      ReplicaProgress.CODEC, EnqueueInline.CODEC, SpaceReservation.CODEC);
 
   private Contracts() {}
 
