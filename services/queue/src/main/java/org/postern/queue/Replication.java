@@ -68,6 +68,11 @@ final class Replication {
    * requests (offer, transfer, commit) have timed out by then, so it has answered 451 and undone.
    */
   private static final Duration PENDING_LIMIT = REQUEST_TIMEOUT.multipliedBy(2);
+  /**
+   * An owner run that has just joined may send offers before this node's membership lists it:
+   * "its member is not live" counts only for a pending replica at least this old.
+   */
+  private static final Duration MEMBERSHIP_LAG = Duration.ofSeconds(5);
   /** How often membership is read and replicas of dead owners are looked at. */
   private static final long SWEEP_MILLIS = 1000;
 
@@ -122,6 +127,8 @@ final class Replication {
    * comment); on this loop only.
    */
   private final Map<String, Pending> pending = new HashMap<>();
+  /** Pending replicas being dropped: a commit that arrives now is refused, not confirmed. */
+  private final Set<String> droppingUncommitted = new HashSet<>();
 
   /** A replica not committed yet: by which run of its owner, and since when. */
   private record Pending(String owner, String ownerMember, Instant since) {}
@@ -471,7 +478,8 @@ final class Replication {
         case COMMIT -> {
           // Idempotent: a commit repeated after a lost answer finds the replica committed already.
           Set<String> mine = held.getOrDefault(ids.node(), Set.of());
-          List<String> committed = ids.queueIds().stream().filter(mine::contains).toList();
+          List<String> committed = ids.queueIds().stream()
+              .filter(id -> mine.contains(id) && !droppingUncommitted.contains(id)).toList();
           committed.forEach(pending::remove);
           m.reply(new ReplicaIds(ReplicaIds.Kind.HELD, self(), committed));
         }
@@ -656,25 +664,30 @@ final class Replication {
 
   /**
    * Drops the pending replicas whose owner run has left the cluster (it can no longer commit them:
-   * their messages were never acknowledged) or that waited past {@link #PENDING_LIMIT}.
+   * their messages were never acknowledged) or that waited past {@link #PENDING_LIMIT}. A commit
+   * that arrives while they are being dropped is refused, so its owner answers 451.
    */
   private Future<Void> dropUncommitted(Instant now) {
     Set<String> liveMembers = view.liveMembers();
     Map<String, List<String>> gone = new HashMap<>();
     pending.forEach((id, p) -> {
-      if (!liveMembers.contains(p.ownerMember()) || !p.since().plus(PENDING_LIMIT).isAfter(now)) {
+      boolean ownerGone = !liveMembers.contains(p.ownerMember()) && !p.since().plus(MEMBERSHIP_LAG).isAfter(now);
+      if (ownerGone || !p.since().plus(PENDING_LIMIT).isAfter(now)) {
         gone.computeIfAbsent(p.owner(), o -> new ArrayList<>()).add(id);
       }
     });
     List<Future<Void>> drops = new ArrayList<>();
     gone.forEach((owner, ids) -> {
+      droppingUncommitted.addAll(ids);
       // They stay pending until the drop is done, so no takeover of this sweep picks them; the next
       // sweep starts only once this one's work has ended.
-      drops.add(drop(owner, ids, "never committed by its owner").onSuccess(v -> {
-        counts.uncommittedDropped.add(ids.size());
-        LOG.info(() -> "replicas for " + owner + ": " + ids.size() + " dropped, never committed (their messages"
-            + " were never acknowledged: the owner stopped or gave up while storing them) " + ids);
-      }));
+      drops.add(drop(owner, ids, "never committed by its owner")
+          .onComplete(ar -> ids.forEach(droppingUncommitted::remove))
+          .onSuccess(v -> {
+            counts.uncommittedDropped.add(ids.size());
+            LOG.info(() -> "replicas for " + owner + ": " + ids.size() + " dropped, never committed (their messages"
+                + " were never acknowledged: the owner stopped or gave up while storing them) " + ids);
+          }));
     });
     return Future.join(drops).mapEmpty();
   }

@@ -27,8 +27,12 @@ import org.postern.smtp.Envelope;
 public record ReplicaOffer(String queueId, String owner, String ownerMember, Envelope envelope, ClientInfo client,
     Instant arrival, long bodyLength, Buffer body) {
 
-  /** Each queue node consumes offers and {@link ReplicaIds} requests at this prefix plus its node id. */
-  public static final String ADDRESS_PREFIX = "postern.queue.replica.v1.";
+  /**
+   * Each queue node consumes offers and {@link ReplicaIds} requests at this prefix plus its node id.
+   * v2: offers name the owner's member id, and replicas wait for {@code COMMIT}; a v1 node does
+   * neither, so the two do not exchange replicas.
+   */
+  public static final String ADDRESS_PREFIX = "postern.queue.replica.v2.";
 
   /** Hazelcast's member ids are UUIDs; anything else of this shape is accepted, nothing longer. */
   private static final java.util.regex.Pattern MEMBER = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{0,63}");
@@ -91,5 +95,5 @@ public record ReplicaOffer(String queueId, String owner, String ownerMember, Env
   }
 
   public static final JsonCodec<ReplicaOffer> CODEC =
-      new JsonCodec<>("postern.queue.replica-offer.v1", ReplicaOffer.class, ReplicaOffer::toJson, ReplicaOffer::fromJson);
+      new JsonCodec<>("postern.queue.replica-offer.v2", ReplicaOffer.class, ReplicaOffer::toJson, ReplicaOffer::fromJson);
 }
