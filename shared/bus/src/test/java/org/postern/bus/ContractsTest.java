@@ -55,6 +55,9 @@ class ContractsTest {
         new DestinationTls(TlsLevel.VERIFY, "test"),
         new EnqueueReceipt(ID),
         new ReplicaIds(ReplicaIds.Kind.DROP, "0f3c9a4e-node-b", List.of(ID)),
+        new ReplicaIds(ReplicaIds.Kind.COMMIT, "0f3c9a4e-node-b", List.of(ID)),
+        new SpaceReservation(SpaceReservation.Kind.RESERVE, "5c1d3e0a-2b4f-4c6d-8e9f-0a1b2c3d4e5f", 2_000_000),
+        new SpaceReservation(SpaceReservation.Kind.RELEASE, "5c1d3e0a-2b4f-4c6d-8e9f-0a1b2c3d4e5f", 0),
         new BodyChunkAck("T-1", 42),
         new MetricsScrape(),
         new ReplicaProgress("0f3c9a4e-node-b", ID, List.of(Path.parseMailbox("b@example.net"))),
@@ -153,6 +156,12 @@ class ContractsTest {
         .put("queueId", ID).put("done", List.of())), "progress names at least one recipient");
     assertThrows(IllegalArgumentException.class, () -> ReplicaProgress.fromJson(new JsonObject().put("owner", "../b")
         .put("queueId", ID).put("done", List.of("b@example.net"))), "node ids become directory names");
+    JsonObject reserve = new SpaceReservation(SpaceReservation.Kind.RESERVE, "r-1", 1000).toJson();
+    assertThrows(IllegalArgumentException.class, () -> SpaceReservation.fromJson(reserve.copy().put("octets", -1)));
+    assertThrows(IllegalArgumentException.class, () -> SpaceReservation.fromJson(reserve.copy().put("octets",
+        (long) EnqueueRequest.MAX_BODY + 1)), "no reservation beyond the largest message");
+    assertThrows(IllegalArgumentException.class, () -> SpaceReservation.fromJson(reserve.copy().put("id", "a b")));
+    assertThrows(IllegalArgumentException.class, () -> SpaceReservation.fromJson(reserve.copy().put("kind", "grab")));
     assertEquals("postern.node.metrics.v1.0f3c9a4e-node-b", MetricsScrape.nodeAddress("0f3c9a4e-node-b"));
     assertThrows(IllegalArgumentException.class, () -> MetricsScrape.nodeAddress("a.b"), "node ids become addresses");
     assertThrows(IllegalArgumentException.class, () -> MetricsText.fromJson(new JsonObject().put("node", "a b").put("text", "")));
