@@ -164,8 +164,11 @@ final class DeliveryAttempt {
               "TLS is required, but was not offered by host " + target.relay()), target.relay()))
           : Future.succeededFuture();
     }
-    stage = "sending STARTTLS";
-    return conn.command("STARTTLS").compose(reply -> {
+    stage = "waiting for the reply to STARTTLS";
+    // outbound.starttls_timeout bounds the whole TLS start, this wait included (Postfix's
+    // smtp_starttls_timeout): a server that never answers STARTTLS must not hold the delivery for
+    // the much longer command timeout.
+    return conn.command("STARTTLS", settings.starttlsTimeout()).compose(reply -> {
       // Only exactly 220 starts a handshake; anything else leaves the session in plaintext.
       if (reply.code() != 220) {
         if (level.mandatory()) {

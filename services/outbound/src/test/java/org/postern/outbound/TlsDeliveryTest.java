@@ -80,6 +80,22 @@ class TlsDeliveryTest {
   }
 
   @Test
+  void aServerThatNeverAnswersStarttlsIsGivenUpAfterTheStarttlsTimeoutNotTheCommandTimeout(Vertx vertx)
+      throws Exception {
+    harness = new Harness(vertx, TlsLevel.MAY);
+    // The command timeout is far beyond the harness's wait: only the STARTTLS timeout can end this.
+    ScriptedSmtpServer server = start(vertx, ScriptedSmtpServer.Script.standard()
+        .replying("STARTTLS", ScriptedSmtpServer.SILENCE),
+        "outbound.command_timeout=600s", "outbound.starttls_timeout=1s");
+    RecipientResult r = harness.deliverOne("example.net");
+
+    assertEquals(Status.DEFERRED, r.status(), r.toString());
+    assertEquals("4.4.2", r.reply().enhanced(), r.toString());
+    assertTrue(r.reply().text().contains("timed out while waiting for the reply to STARTTLS"), r.toString());
+    assertTrue(server.commands().stream().noneMatch(c -> c.startsWith("MAIL")), server.commands().toString());
+  }
+
+  @Test
   void notesAStarttlsOfferThatLevelNoneLeavesUnused(Vertx vertx) throws Exception {
     harness = new Harness(vertx, TlsLevel.NONE);
     ScriptedSmtpServer server = start(vertx, ScriptedSmtpServer.Script.standard());
