@@ -59,6 +59,18 @@ final class Router {
   }
 
   /**
+   * Postfix's next-hop domain for {@code domain}: the host a transport route names, else the
+   * domain itself. Level secure's {@code nexthop} and {@code dot-nexthop} refer to it.
+   */
+  String nexthop(String domain) {
+    return transport.lookup(domain).map(NextHop::host).map(Router::stripBrackets).orElse(domain);
+  }
+
+  private static String stripBrackets(String host) {
+    return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+  }
+
+  /**
    * MX records by preference, lowest first; records of equal preference in random order, so that
    * load spreads over them as RFC 5321 §5.1 asks.
    */

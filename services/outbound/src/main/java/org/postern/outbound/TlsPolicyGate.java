@@ -45,8 +45,11 @@ final class TlsPolicyGate {
     this.target = target;
   }
 
-  /** The level for this address; fails with a {@link DeliveryFailure} when policy does not answer. */
-  Future<TlsLevel> level() {
+  /**
+   * The level for this address, with the certificate names it demands; fails with a
+   * {@link DeliveryFailure} when policy does not answer.
+   */
+  Future<DestinationTls> level() {
     return Future.<Void>succeededFuture()
         .compose(v -> Contracts.request(vertx, TargetTlsCheck.ADDRESS,
             new TargetTlsCheck(request.domain(), target.host(), target.ip(), target.port()), Delivery.POLICY_DEADLINE,
@@ -54,7 +57,7 @@ final class TlsPolicyGate {
         .map(answer -> {
           LOG.fine(() -> request.queueId() + ": " + target.relay() + " tls level " + answer.level().configName()
               + " rule=" + answer.rule());
-          return answer.level();
+          return answer;
         })
         .recover(this::unavailable);
   }

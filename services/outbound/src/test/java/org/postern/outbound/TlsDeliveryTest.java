@@ -149,7 +149,7 @@ class TlsDeliveryTest {
 
     assertEquals(Status.DEFERRED, r.status(), r.toString());
     assertEquals("4.7.5", r.reply().enhanced());
-    assertTrue(r.reply().text().contains("matches none of " + MX + ", example.net"), r.reply().text());
+    assertTrue(r.reply().text().contains("does not match nexthop:dot-nexthop (nexthop " + MX + ")"), r.reply().text());
     assertTrue(server.commands().stream().noneMatch(c -> c.startsWith("MAIL")), server.commands().toString());
   }
 

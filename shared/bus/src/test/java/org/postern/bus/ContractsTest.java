@@ -53,6 +53,7 @@ class ContractsTest {
         new TlsVerdict(Decision.REJECT, Reply.of(503, "5.7.0", "encryption too weak 128 less than 256"), "access:3"),
         new DestinationTlsCheck("example.net"),
         new DestinationTls(TlsLevel.VERIFY, "test"),
+        new DestinationTls(TlsLevel.SECURE, "tls_policy:3", List.of("nexthop", ".example.net", "mx.example.org")),
         new EnqueueReceipt(ID),
         new ReplicaIds(ReplicaIds.Kind.DROP, "0f3c9a4e-node-b", List.of(ID)),
         new BodyChunkAck("T-1", 42),
