@@ -140,14 +140,17 @@ final class Delivery {
   private static Outcome failedAll(DeliveryRequest request, Throwable t) {
     Reply reply;
     String relay;
+    TlsFacts tls = null;
     if (t instanceof TargetFailure f) {
       // Every address failed. Even a 5xx from one of them is no verdict on the recipients: the
       // others might have taken the message, so this is a deferral (Postfix does the same).
       reply = Replies.softened(f.reply());
       relay = f.relay();
+      tls = f.tls();
     } else if (t instanceof DeliveryFailure f) {
       reply = f.reply();
       relay = f.relay();
+      tls = f.tls();
     } else {
       // Not a failure we foresaw: a bug or an exotic error. Unknown means transient.
       LOG.log(Level.WARNING, request.queueId() + ": delivery failed unexpectedly", t);
@@ -158,6 +161,6 @@ final class Delivery {
     for (Path rcpt : request.recipients()) {
       results.add(new RecipientResult(rcpt, Replies.status(reply), reply, relay));
     }
-    return new Outcome(results, null, 0);
+    return new Outcome(results, tls, 0);
   }
 }

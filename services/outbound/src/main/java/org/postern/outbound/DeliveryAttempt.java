@@ -98,7 +98,7 @@ final class DeliveryAttempt {
   private Future<NetSocket> connect() {
     return client.connect(SocketAddress.inetSocketAddress(target.port(), target.ip()))
         .recover(t -> Future.failedFuture(new TargetFailure(
-            Replies.ours(451, "4.4.1", "connect to " + target.address() + " failed: " + Replies.reason(t)), "none")));
+            Replies.ours(451, "4.4.1", "connect to " + target.relay() + " failed: " + Replies.reason(t)), "none")));
   }
 
   private Future<Void> greeting() {
@@ -196,16 +196,17 @@ final class DeliveryAttempt {
     tls = SessionFacts.of(session, verify);
     peer = chain.length > 0 ? chain[0] : null;
     resumed = resumption.resumed(session, cachedSessions);
-    LOG.info(StartTlsLogLine.format(StartTlsLogLine.Role.CLIENT, target.host(), target.ip(), tls)
+    LOG.info(StartTlsLogLine.format(StartTlsLogLine.Role.CLIENT, target.relay(), tls)
         + (resumed ? ", resumed=yes" : ""));
     if (level.atLeast(TlsLevel.DANE) && verify != Verify.OK) {
       return Future.failedFuture(new TargetFailure(Replies.ours(450, "4.7.5",
-          "Server certificate not verified (verify=" + verify + ") for host " + target.relay()), target.relay()));
+          "Server certificate not verified (verify=" + verify + ") for host " + target.relay()), target.relay(), tls));
     }
     // Checked here, before AUTH could send a password to a server with the wrong name.
     if (!names.satisfiedBy(peer)) {
       return Future.failedFuture(new TargetFailure(Replies.ours(450, "4.7.5",
-          "Server certificate of host " + target.relay() + " does not match " + names.describe()), target.relay()));
+          "Server certificate of host " + target.relay() + " does not match " + names.describe()), target.relay(),
+          tls));
     }
     // RFC 3207 §4.2: what the server said before TLS may have been forged; ask again.
     capabilities = Capabilities.NONE;
@@ -253,7 +254,7 @@ final class DeliveryAttempt {
           .compose(this::authenticated);
     }
     return Future.failedFuture(new TargetFailure(Replies.ours(451, "4.7.0",
-        "host " + target.relay() + " offers neither AUTH PLAIN nor LOGIN"), target.relay()));
+        "host " + target.relay() + " offers neither AUTH PLAIN nor LOGIN"), target.relay(), tls));
   }
 
   private Future<Void> authenticated(Reply reply) {
@@ -261,7 +262,7 @@ final class DeliveryAttempt {
       return Future.succeededFuture();
     }
     return Future.failedFuture(new TargetFailure(Replies.ours(451, "4.7.0",
-        "authentication to " + target.relay() + " failed: " + reply), target.relay()));
+        "authentication to " + target.relay() + " failed: " + reply), target.relay(), tls));
   }
 
   /** Ends a session that failed before the transaction, and says why as a target failure. */
@@ -281,12 +282,12 @@ final class DeliveryAttempt {
       return Future.failedFuture(t);
     }
     return Future.failedFuture(new TargetFailure(Replies.conversationFailed(t, target.relay(), stage),
-        target.relay()));
+        target.relay(), tls));
   }
 
   private Future<Void> refused(Reply reply, String stage) {
     return Future.failedFuture(new TargetFailure(
-        Replies.refusalOrProtocolError(reply, stage, target.relay()), target.relay()));
+        Replies.refusalOrProtocolError(reply, stage, target.relay()), target.relay(), tls));
   }
 
   /** SNI carries host names only (RFC 6066 §3): none for an address. */

@@ -82,7 +82,8 @@ final class TlsPolicyGate {
             LOG.info(request.queueId() + ": " + target.relay() + " refused by TLS policy: " + s.reply()
                 + "; rule=" + s.rule());
             return Future.failedFuture(s.decision() == Decision.REJECT
-                ? new DeliveryFailure(s.reply(), target.relay()) : new TargetFailure(s.reply(), target.relay()));
+                ? new DeliveryFailure(s.reply(), target.relay(), tls)
+                : new TargetFailure(s.reply(), target.relay(), tls));
           }
           if (verdict.recipients().size() != request.recipients().size()) {
             return unavailable(new IllegalStateException("policy answered for the wrong number of recipients"));

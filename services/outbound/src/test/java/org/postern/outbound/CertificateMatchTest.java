@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -45,11 +47,18 @@ class CertificateMatchTest {
   Path dir;
 
   private TestCa ca;
+  private LogCapture log;
 
   @BeforeEach
   void setUp(Vertx vertx) {
     Contracts.register(vertx);
     ca = TestCa.create(dir, "Outbound match test CA");
+    log = new LogCapture();
+  }
+
+  @AfterEach
+  void tearDown() {
+    log.close();
   }
 
   @Test
@@ -71,6 +80,24 @@ class CertificateMatchTest {
     assertEquals("Server certificate of host " + MX + "[127.0.0.1]:" + server.port()
         + " does not match nexthop:dot-nexthop (nexthop example.net)", r.reply().text());
     assertTrue(server.commands().stream().noneMatch(c -> c.startsWith("MAIL")), server.commands().toString());
+    // The handshake completed before the refusal: the log says what it negotiated.
+    String relay = MX + "[127.0.0.1]:" + server.port();
+    assertTrue(log.lines().stream().anyMatch(l -> l.matches("[0-9A-F]+: to=<ok@example.net>, relay=" + Pattern.quote(relay)
+        + ", delay=[0-9.]+, tls=TLSv1\\.[23]/\\S+/\\d+/OK, dsn=4\\.7\\.5, status=deferred \\(.*")), log.text());
+  }
+
+  @Test
+  void aSessionThatPolicyRefusesAfterTheHandshakeIsLoggedWithItsTls(Vertx vertx) throws Exception {
+    // Policy's own check on the finished session: a pin the certificate does not have.
+    ScriptedSmtpServer server = setUp(vertx, "example.net fingerprint match=" + "AB".repeat(32) + "\n", MX);
+    RecipientResult r = deliver(vertx);
+
+    assertEquals(Status.DEFERRED, r.status(), r.toString());
+    assertTrue(r.reply().text().contains("fingerprint does not match"), r.toString());
+    assertTrue(server.commands().stream().noneMatch(c -> c.startsWith("MAIL")), server.commands().toString());
+    String relay = MX + "[127.0.0.1]:" + server.port();
+    assertTrue(log.lines().stream().anyMatch(l -> l.matches("[0-9A-F]+: to=<ok@example.net>, relay=" + Pattern.quote(relay)
+        + ", delay=[0-9.]+, tls=TLSv1\\.[23]/\\S+/\\d+/OK, dsn=4\\.7\\.5, status=deferred \\(.*")), log.text());
   }
 
   @Test
