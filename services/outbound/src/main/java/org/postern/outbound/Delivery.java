@@ -97,7 +97,7 @@ final class Delivery {
     Target target = targets.get(i);
     // Policy answers per address (Try_TLS, TLS_Srv and [host]:port entries) before we connect,
     // and judges every transaction's session (tls_server, tls_rcpt), a reused one included.
-    TlsPolicyGate gate = new TlsPolicyGate(vertx, request, target);
+    TlsPolicyGate gate = new TlsPolicyGate(vertx, request, target, nexthop);
     return gate.level()
         .compose(answer -> session(request, target, answer.level(),
             NameMatch.of(answer.level(), answer.match(), target.host(), nexthop)))

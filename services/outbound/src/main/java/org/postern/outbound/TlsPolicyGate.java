@@ -38,11 +38,14 @@ final class TlsPolicyGate {
   private final Vertx vertx;
   private final DeliveryRequest request;
   private final Target target;
+  /** What {@code nexthop} means in the policy's name patterns (see {@link Router#nexthop}). */
+  private final String nexthop;
 
-  TlsPolicyGate(Vertx vertx, DeliveryRequest request, Target target) {
+  TlsPolicyGate(Vertx vertx, DeliveryRequest request, Target target, String nexthop) {
     this.vertx = vertx;
     this.request = request;
     this.target = target;
+    this.nexthop = nexthop;
   }
 
   /**
@@ -74,7 +77,7 @@ final class TlsPolicyGate {
     return Future.<Void>succeededFuture()
         .compose(v -> Contracts.request(vertx, ServerTlsCheck.ADDRESS,
             new ServerTlsCheck(request.domain(), target.host(), target.ip(), target.port(), tls, fingerprint(peer),
-                names(peer), request.recipients()), Delivery.POLICY_DEADLINE, ServerTlsVerdict.class))
+                names(peer), request.recipients(), nexthop), Delivery.POLICY_DEADLINE, ServerTlsVerdict.class))
         .recover(this::unavailable)
         .compose(verdict -> {
           TlsVerdict s = verdict.session();

@@ -135,6 +135,23 @@ class CertificateMatchTest {
   }
 
   @Test
+  void behindATransportRouteTheNextHopIsTheRoutesHostForOutboundAndPolicyAlike(Vertx vertx) throws Exception {
+    // Postfix: with example.net routed to [relay.partner.test], that host is the next hop.
+    deployPolicy(vertx, "example.net secure\n");
+    ScriptedSmtpServer server = startServer(vertx, "relay.partner.test");
+    PosternConfig config = ConfigLoader.load(null, List.of(
+        "outbound.transport=example.net=[relay.partner.test]:" + server.port(),
+        "outbound.tls_ca_file=" + ca.certificatePath()));
+    Dns dns = new FixedDns(Map.of("relay.partner.test", "127.0.0.1"));
+    vertx.deployVerticle(new OutboundVerticle(config.outbound(), config.tls(), "postern.test",
+        TlsEngine.choose(config.tls().engine()), v -> dns)).await(20, TimeUnit.SECONDS);
+    RecipientResult r = deliver(vertx);
+
+    assertEquals(Status.SENT, r.status(), r.toString());
+    assertEquals(1, server.messages().size());
+  }
+
+  @Test
   void theDefaultLevelSecureUsesTheSameDefaultPatterns(Vertx vertx) throws Exception {
     deployPolicy(vertx, "", "policy.destination_tls_level=secure");
     ScriptedSmtpServer server = startServer(vertx, "mail.example.net");

@@ -172,7 +172,7 @@ public final class PolicyEngine {
     List<String> applied = new ArrayList<>();
     Rule<DestinationRule> dest = model.destination(q.domain(), q.host(), q.ip(), q.port());
     if (dest != null) {
-      Reply refusal = dest.value().check(q.tls(), q.peerFingerprint(), q.peerNames(), q.domain(), q.host());
+      Reply refusal = dest.value().check(q.tls(), q.peerFingerprint(), q.peerNames(), q.nexthop(), q.host());
       if (refusal != null) {
         session = new TlsVerdict(Decision.TEMPFAIL, refusal, dest.name());
       }

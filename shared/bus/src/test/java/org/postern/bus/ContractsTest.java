@@ -54,6 +54,8 @@ class ContractsTest {
         new DestinationTlsCheck("example.net"),
         new DestinationTls(TlsLevel.VERIFY, "test"),
         new DestinationTls(TlsLevel.SECURE, "tls_policy:3", List.of("nexthop", ".example.net", "mx.example.org")),
+        new ServerTlsCheck("example.net", "relay.example.org", "192.0.2.25", 25, TLS, null, List.of("relay.example.org"),
+            List.of(Path.parseMailbox("b@example.net")), "relay.example.org"),
         new EnqueueReceipt(ID),
         new ReplicaIds(ReplicaIds.Kind.DROP, "0f3c9a4e-node-b", List.of(ID)),
         new BodyChunkAck("T-1", 42),
