@@ -37,7 +37,7 @@ import org.postern.tls.TlsEngine;
 @ExtendWith(VertxExtension.class)
 class LeftOutTest {
 
-  private static final String KEY_ID_FILE = "ops";
+  private static final String KEY_NAME = "ops";
 
   @TempDir
   Path dir;
@@ -49,8 +49,8 @@ class LeftOutTest {
   @BeforeEach
   void deploy(Vertx vertx) throws Exception {
     Contracts.register(vertx);
-    keyId = OperatorKeys.id(OperatorKeys.generate(dir.resolve("keys"), KEY_ID_FILE));
-    key = OperatorKeys.readPrivate(dir.resolve("keys").resolve(KEY_ID_FILE + ".key"));
+    keyId = OperatorKeys.id(OperatorKeys.generate(dir.resolve("keys"), KEY_NAME));
+    key = OperatorKeys.readPrivate(dir.resolve("keys").resolve(KEY_NAME + ".key"));
     accessFile = Files.writeString(dir.resolve("access"), "Connect:127.0.0.1 REJECT\n");
     PosternConfig base = ConfigLoader.load(null, List.of("node.data_dir=" + dir.resolve("data"),
         "policy.access_map=" + accessFile, "policy.relay_domains=example.net"));
