@@ -214,6 +214,11 @@ final class ConfigCommand extends CommandGroup {
     @Option(names = "--tls-crl-file", paramLabel = "FILE", description = "A PEM CRL for client certificates, as tls.crl_file.")
     Path crlFile;
 
+    @Option(names = "--replace", description = {"Push exactly these files, dropping whatever part of the configuration"
+        + " in force the push leaves out. Without it a node refuses a push that leaves out its access map, TLS policy"
+        + " map, pushed settings or TLS files, and says what would change."})
+    boolean replace;
+
     @Mixin
     OperatorKey key;
 
@@ -232,7 +237,7 @@ final class ConfigCommand extends CommandGroup {
       long version = newestVersion() + 1;
       ConfigPush unsigned;
       try {
-        unsigned = new ConfigPush(version, key.id, Instant.now().toEpochMilli(), s, a, t, files, "", "");
+        unsigned = new ConfigPush(version, key.id, Instant.now().toEpochMilli(), s, a, t, files, "", "", replace);
       } catch (IllegalArgumentException e) {
         throw new Stop(e.getMessage(), 2);
       }
@@ -323,7 +328,7 @@ final class ConfigCommand extends CommandGroup {
   }
 
   @Command(name = "rollback", mixinStandardHelpOptions = true,
-      description = "Push the files of an earlier VERSION again, as a new version signed with --key.")
+      description = "Push the files of an earlier VERSION again, as a new version signed with --key; they replace whatever is in force.")
   static final class Rollback extends Base {
     @Parameters(paramLabel = "VERSION", description = "A version that config show lists in the history.")
     long version;

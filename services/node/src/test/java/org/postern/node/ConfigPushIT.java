@@ -261,7 +261,14 @@ class ConfigPushIT {
   @Test
   @Order(5)
   void aRollbackPushesAnEarlierBundleAgainAsANewVersion() throws Exception {
-    Launcher.Run open = config(2, "push", "--key", work.resolve("ops/operator.key").toString());
+    // An empty push would drop version 1's access map and settings: refused unless asked for.
+    Launcher.Run empty = config(2, "push", "--key", work.resolve("ops/operator.key").toString());
+    assertEquals(2, empty.exit(), empty.stdout() + empty.stderr());
+    eachNodeAnswered(empty, "refused: the push has no access map, but the access of version 1 is in force: it would"
+        + " be removed, leaving no access map; push it again with --policy-access FILE");
+    eachNodeAnswered(empty, "refused: the push leaves out policy.relay_domains, which version 1 set");
+    everyListenerGreets("554 5.7.1 ", 3);
+    Launcher.Run open = config(2, "push", "--replace", "--key", work.resolve("ops/operator.key").toString());
     assertEquals(0, open.exit(), open.stdout() + open.stderr());
     eachNodeAnswered(open, "applied version 2");
     everyListenerGreets("220 ", 3);
@@ -319,7 +326,7 @@ class ConfigPushIT {
     String pushed = Fingerprints.sha256(mail.certificate());
     // Version 3 rejects 127.0.0.1 at connect: open the listeners first.
     Path open = file("open.conf", "policy.relay_domains = example.net\n");
-    Launcher.Run opened = config(1, "push", open.toString(), "--key", key());
+    Launcher.Run opened = config(1, "push", open.toString(), "--replace", "--key", key());
     assertEquals(0, opened.exit(), opened.stdout() + opened.stderr());
     eachNodeAnswered(opened, "applied version 4");
     for (int i = 0; i < 3; i++) {

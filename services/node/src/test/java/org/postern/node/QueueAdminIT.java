@@ -152,7 +152,7 @@ class QueueAdminIT {
     JsonArray rcpts = net.getJsonArray("recipients");
     assertEquals(List.of("b@example.net", "c@example.net"),
         rcpts.stream().map(o -> ((JsonObject) o).getString("address")).toList());
-    assertTrue(rcpts.getJsonObject(0).getString("lastReply").startsWith("451 4.4.1 connect to 127.0.0.1:9 failed"),
+    assertTrue(rcpts.getJsonObject(0).getString("lastReply").startsWith("451 4.4.1 connect to 127.0.0.1[127.0.0.1]:9 failed"),
         rcpts.encode());
   }
 
@@ -172,7 +172,7 @@ class QueueAdminIT {
     assertTrue(lines.stream().anyMatch(l -> l.matches(toNet + "! +\\d+ \\w{3} \\w{3} \\d\\d \\d\\d:\\d\\d:\\d\\d  a@example\\.org")),
         "held: '!' after the id\n" + list.stdout());
     assertTrue(lines.stream().anyMatch(l -> l.matches(toCom + "  +\\d+ .*a@example\\.org")), "deferred: a space\n" + list.stdout());
-    assertTrue(lines.stream().anyMatch(l -> l.matches(" {48}\\(451 4\\.4\\.1 connect to 127\\.0\\.0\\.1:9 failed.*\\)")),
+    assertTrue(lines.stream().anyMatch(l -> l.matches(" {48}\\(451 4\\.4\\.1 connect to 127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:9 failed.*\\)")),
         "the last reply, in parentheses\n" + list.stdout());
     assertTrue(lines.stream().anyMatch(l -> l.equals(" ".repeat(48) + "c@example.net")), list.stdout());
     assertTrue(lines.get(lines.size() - 1).matches(

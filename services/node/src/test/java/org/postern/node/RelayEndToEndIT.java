@@ -99,7 +99,7 @@ class RelayEndToEndIT {
 
     node.awaitLog("STARTTLS=server, relay=\\[127\\.0\\.0\\.1\\], version=TLSv1\\.3, verify=NOT, cipher=TLS_\\S+, bits=\\d+/\\d+",
         Duration.ofSeconds(5));
-    node.awaitLog("STARTTLS=client, relay=\\S* ?\\[127\\.0\\.0\\.1\\], version=TLSv1\\.[23], verify=\\w+, cipher=\\S+, bits=",
+    node.awaitLog("STARTTLS=client, relay=\\S*\\[127\\.0\\.0\\.1\\]:\\d+, version=TLSv1\\.[23], verify=\\w+, cipher=\\S+, bits=",
         Duration.ofSeconds(5));
     node.awaitLog("TLS handshakes are performed by the OpenSSL engine", Duration.ofSeconds(5));
     node.awaitLog(queueId + ": removed", Duration.ofSeconds(30));

@@ -71,7 +71,7 @@ final class BrokenTlsPeers {
       if (shared != null) {
         long ttl = Duration.ofNanos(memoryNanos).toMillis();
         shared.put(key(target), System.currentTimeMillis() + ttl, ttl).onFailure(e -> LOG.warning(
-            "cannot share with the cluster that " + target.address() + " failed a TLS handshake: " + e.getMessage()
+            "cannot share with the cluster that " + target.relay() + " failed a TLS handshake: " + Replies.reason(e)
                 + "; this node remembers it alone"));
       }
     }
@@ -93,7 +93,7 @@ final class BrokenTlsPeers {
     long timer = vertx.setTimer(SHARED_LOOKUP_DEADLINE.toMillis(), t -> {
       if (answer.tryComplete(Remembered.NO)) {
         LOG.fine(() -> "the cluster's memory of broken TLS peers did not answer within "
-            + SHARED_LOOKUP_DEADLINE.toMillis() + " ms for " + target.address() + "; going on without it");
+            + SHARED_LOOKUP_DEADLINE.toMillis() + " ms for " + target.relay() + "; going on without it");
       }
     });
     shared.get(key(target)).onComplete(ar -> {

@@ -63,7 +63,7 @@ final class Delivery {
         // Inside compose, so that even an exception thrown while building a step ends up below.
         .compose(v -> policy(request.domain()))
         .compose(policy -> router.route(request.domain())
-            .compose(targets -> tryTargets(request, policy, targets, 0, null)))
+            .compose(targets -> tryTargets(request, policy, router.nexthop(request.domain()), targets, 0, null)))
         .map(result -> fromSession(request, result))
         .recover(t -> Future.succeededFuture(failedAll(request, t)))
         .onComplete(ar -> release.run()))
@@ -88,8 +88,8 @@ final class Delivery {
         });
   }
 
-  private Future<AttemptResult> tryTargets(DeliveryRequest request, DestinationTls policy, List<Target> targets,
-      int i, TargetFailure last) {
+  private Future<AttemptResult> tryTargets(DeliveryRequest request, DestinationTls policy, String nexthop,
+      List<Target> targets, int i, TargetFailure last) {
     if (i >= targets.size()) {
       return Future.failedFuture(last != null ? last
           : new DeliveryFailure(Replies.ours(451, "4.4.3", "no address to deliver to"), "none"));
@@ -97,9 +97,10 @@ final class Delivery {
     Target target = targets.get(i);
     // Policy answers per address (Try_TLS, TLS_Srv and [host]:port entries) before we connect,
     // and judges every transaction's session (tls_server, tls_rcpt), a reused one included.
-    TlsPolicyGate gate = new TlsPolicyGate(vertx, request, target);
+    TlsPolicyGate gate = new TlsPolicyGate(vertx, request, target, nexthop);
     return gate.level()
-        .compose(level -> session(request, target, level, matchNames(request, target)))
+        .compose(answer -> session(request, target, answer.level(),
+            NameMatch.of(answer.level(), answer.match(), target.host(), nexthop)))
         .compose(session -> gate.judge(session.tls, session.peer)
             .onFailure(t -> pool.offer(session)) // nothing was sent: the session serves other mail
             .compose(refused -> new MailTransaction(session, request, refused).run()
@@ -115,28 +116,16 @@ final class Delivery {
             return Future.failedFuture(t);
           }
           LOG.fine(() -> request.queueId() + ": " + target.relay() + " failed: " + f.reply());
-          return tryTargets(request, policy, targets, i + 1, f);
+          return tryTargets(request, policy, nexthop, targets, i + 1, f);
         });
   }
 
   /** A cached idle session to {@code target} at this level, else a new one in a free connection slot. */
-  private Future<OpenSession> session(DeliveryRequest request, Target target, TlsLevel level,
-      List<String> matchNames) {
-    return pool.take(OpenSession.poolKey(target, level, matchNames)).compose(cached -> cached != null
+  private Future<OpenSession> session(DeliveryRequest request, Target target, TlsLevel level, NameMatch names) {
+    return pool.take(OpenSession.poolKey(target, level, names)).compose(cached -> cached != null
         ? Future.succeededFuture(cached)
         : limits.connection(pool::evictOne).compose(release -> new DeliveryAttempt(vertx, client, settings, target,
-            level, request.queueId(), matchNames, brokenTls, resumption).open(release)));
-  }
-
-  /**
-   * The names a certificate must match at level secure: the next-hop host (the MX name, or the
-   * transport table's host) and the recipient domain. Policy's answer will name them when it
-   * carries match= rules; until then these defaults apply.
-   */
-  private static List<String> matchNames(DeliveryRequest request, Target target) {
-    return target.host().equalsIgnoreCase(request.domain())
-        ? List.of(target.host())
-        : List.of(target.host(), request.domain());
+            level, request.queueId(), names, brokenTls, resumption).open(release)));
   }
 
   private static Outcome fromSession(DeliveryRequest request, AttemptResult result) {
@@ -151,14 +140,17 @@ final class Delivery {
   private static Outcome failedAll(DeliveryRequest request, Throwable t) {
     Reply reply;
     String relay;
+    TlsFacts tls = null;
     if (t instanceof TargetFailure f) {
       // Every address failed. Even a 5xx from one of them is no verdict on the recipients: the
       // others might have taken the message, so this is a deferral (Postfix does the same).
       reply = Replies.softened(f.reply());
       relay = f.relay();
+      tls = f.tls();
     } else if (t instanceof DeliveryFailure f) {
       reply = f.reply();
       relay = f.relay();
+      tls = f.tls();
     } else {
       // Not a failure we foresaw: a bug or an exotic error. Unknown means transient.
       LOG.log(Level.WARNING, request.queueId() + ": delivery failed unexpectedly", t);
@@ -169,6 +161,6 @@ final class Delivery {
     for (Path rcpt : request.recipients()) {
       results.add(new RecipientResult(rcpt, Replies.status(reply), reply, relay));
     }
-    return new Outcome(results, null, 0);
+    return new Outcome(results, tls, 0);
   }
 }

@@ -9,7 +9,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.util.Base64;
-import java.util.List;
 import java.util.Set;
 import java.util.logging.Logger;
 import javax.net.ssl.SSLSession;
@@ -19,7 +18,6 @@ import org.postern.smtp.StartTlsLogLine;
 import org.postern.smtp.TlsFacts;
 import org.postern.smtp.TlsLevel;
 import org.postern.smtp.Verify;
-import org.postern.tls.PeerVerification;
 import org.postern.tls.SessionFacts;
 
 /**
@@ -44,8 +42,8 @@ final class DeliveryAttempt {
   /** This address's TLS level, as policy answered it (see {@link TlsPolicyGate#level}). */
   private final TlsLevel level;
   private final String queueId;
-  /** Names the certificate must match at level secure. */
-  private final List<String> matchNames;
+  /** What the certificate must match at levels verify and secure. */
+  private final NameMatch names;
   private final BrokenTlsPeers brokenTls;
   private final TlsResumption resumption;
   /** True for the plaintext retry after a broken handshake. */
@@ -62,19 +60,19 @@ final class DeliveryAttempt {
   private String stage = "connecting";
 
   DeliveryAttempt(Vertx vertx, NetClient client, SessionSettings settings, Target target, TlsLevel level,
-      String queueId, List<String> matchNames, BrokenTlsPeers brokenTls, TlsResumption resumption) {
-    this(vertx, client, settings, target, level, queueId, matchNames, brokenTls, resumption, false);
+      String queueId, NameMatch names, BrokenTlsPeers brokenTls, TlsResumption resumption) {
+    this(vertx, client, settings, target, level, queueId, names, brokenTls, resumption, false);
   }
 
   private DeliveryAttempt(Vertx vertx, NetClient client, SessionSettings settings, Target target, TlsLevel level,
-      String queueId, List<String> matchNames, BrokenTlsPeers brokenTls, TlsResumption resumption, boolean skipTls) {
+      String queueId, NameMatch names, BrokenTlsPeers brokenTls, TlsResumption resumption, boolean skipTls) {
     this.vertx = vertx;
     this.client = client;
     this.settings = settings;
     this.target = target;
     this.level = level;
     this.queueId = queueId;
-    this.matchNames = List.copyOf(matchNames);
+    this.names = names;
     this.brokenTls = brokenTls;
     this.resumption = resumption;
     this.skipTls = skipTls;
@@ -92,7 +90,7 @@ final class DeliveryAttempt {
           .compose(v -> hello())
           .compose(v -> startTls())
           .compose(v -> authenticate())
-          .map(v -> new OpenSession(target, level, matchNames, conn, capabilities, tls, peer, resumed))
+          .map(v -> new OpenSession(target, level, names, conn, capabilities, tls, peer, resumed))
           .recover(t -> abandon(t, onClose));
     });
   }
@@ -100,7 +98,7 @@ final class DeliveryAttempt {
   private Future<NetSocket> connect() {
     return client.connect(SocketAddress.inetSocketAddress(target.port(), target.ip()))
         .recover(t -> Future.failedFuture(new TargetFailure(
-            Replies.ours(451, "4.4.1", "connect to " + target.address() + " failed: " + Replies.reason(t)), "none")));
+            Replies.ours(451, "4.4.1", "connect to " + target.relay() + " failed: " + Replies.reason(t)), "none")));
   }
 
   private Future<Void> greeting() {
@@ -164,8 +162,11 @@ final class DeliveryAttempt {
               "TLS is required, but was not offered by host " + target.relay()), target.relay()))
           : Future.succeededFuture();
     }
-    stage = "sending STARTTLS";
-    return conn.command("STARTTLS").compose(reply -> {
+    stage = "waiting for the reply to STARTTLS";
+    // outbound.starttls_timeout bounds the whole TLS start, this wait included (Postfix's
+    // smtp_starttls_timeout): a server that never answers STARTTLS must not hold the delivery for
+    // the much longer command timeout.
+    return conn.command("STARTTLS", settings.starttlsTimeout()).compose(reply -> {
       // Only exactly 220 starts a handshake; anything else leaves the session in plaintext.
       if (reply.code() != 220) {
         if (level.mandatory()) {
@@ -195,16 +196,17 @@ final class DeliveryAttempt {
     tls = SessionFacts.of(session, verify);
     peer = chain.length > 0 ? chain[0] : null;
     resumed = resumption.resumed(session, cachedSessions);
-    LOG.info(StartTlsLogLine.format(StartTlsLogLine.Role.CLIENT, target.host(), target.ip(), tls)
+    LOG.info(StartTlsLogLine.format(StartTlsLogLine.Role.CLIENT, target.relay(), tls)
         + (resumed ? ", resumed=yes" : ""));
     if (level.atLeast(TlsLevel.DANE) && verify != Verify.OK) {
       return Future.failedFuture(new TargetFailure(Replies.ours(450, "4.7.5",
-          "Server certificate not verified (verify=" + verify + ") for host " + target.relay()), target.relay()));
+          "Server certificate not verified (verify=" + verify + ") for host " + target.relay()), target.relay(), tls));
     }
-    if (level == TlsLevel.SECURE && !PeerVerification.certificateMatches(chain[0], matchNames)) {
+    // Checked here, before AUTH could send a password to a server with the wrong name.
+    if (!names.satisfiedBy(peer)) {
       return Future.failedFuture(new TargetFailure(Replies.ours(450, "4.7.5",
-          "Server certificate of host " + target.relay() + " matches none of " + String.join(", ", matchNames)),
-          target.relay()));
+          "Server certificate of host " + target.relay() + " does not match " + names.describe()), target.relay(),
+          tls));
     }
     // RFC 3207 §4.2: what the server said before TLS may have been forged; ask again.
     capabilities = Capabilities.NONE;
@@ -252,7 +254,7 @@ final class DeliveryAttempt {
           .compose(this::authenticated);
     }
     return Future.failedFuture(new TargetFailure(Replies.ours(451, "4.7.0",
-        "host " + target.relay() + " offers neither AUTH PLAIN nor LOGIN"), target.relay()));
+        "host " + target.relay() + " offers neither AUTH PLAIN nor LOGIN"), target.relay(), tls));
   }
 
   private Future<Void> authenticated(Reply reply) {
@@ -260,7 +262,7 @@ final class DeliveryAttempt {
       return Future.succeededFuture();
     }
     return Future.failedFuture(new TargetFailure(Replies.ours(451, "4.7.0",
-        "authentication to " + target.relay() + " failed: " + reply), target.relay()));
+        "authentication to " + target.relay() + " failed: " + reply), target.relay(), tls));
   }
 
   /** Ends a session that failed before the transaction, and says why as a target failure. */
@@ -272,7 +274,7 @@ final class DeliveryAttempt {
       long n = brokenTls.failed(target);
       LOG.warning(queueId + ": " + b.reply().text() + "; retrying in plaintext at level " + level.configName()
           + " (TLS handshake failures so far: " + n + ")");
-      return closed.compose(v -> new DeliveryAttempt(vertx, client, settings, target, level, queueId, matchNames,
+      return closed.compose(v -> new DeliveryAttempt(vertx, client, settings, target, level, queueId, names,
           brokenTls, resumption, true).open(onClose));
     }
     conn.quit();
@@ -280,12 +282,12 @@ final class DeliveryAttempt {
       return Future.failedFuture(t);
     }
     return Future.failedFuture(new TargetFailure(Replies.conversationFailed(t, target.relay(), stage),
-        target.relay()));
+        target.relay(), tls));
   }
 
   private Future<Void> refused(Reply reply, String stage) {
     return Future.failedFuture(new TargetFailure(
-        Replies.refusalOrProtocolError(reply, stage, target.relay()), target.relay()));
+        Replies.refusalOrProtocolError(reply, stage, target.relay()), target.relay(), tls));
   }
 
   /** SNI carries host names only (RFC 6066 §3): none for an address. */

@@ -1,6 +1,7 @@
 package org.postern.outbound;
 
 import org.postern.smtp.Reply;
+import org.postern.smtp.TlsFacts;
 
 /**
  * A failure whose reply is already known, for every recipient of the request: the TLS policy did
@@ -13,5 +14,9 @@ final class DeliveryFailure extends ReplyFailure {
 
   DeliveryFailure(Reply reply, String relay) {
     super(reply, relay);
+  }
+
+  DeliveryFailure(Reply reply, String relay, TlsFacts tls) {
+    super(reply, relay, tls);
   }
 }

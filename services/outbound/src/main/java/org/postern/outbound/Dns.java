@@ -3,6 +3,7 @@ package org.postern.outbound;
 import io.vertx.core.Future;
 import io.vertx.core.dns.DnsException;
 import io.vertx.core.dns.DnsResponseCode;
+import java.util.ArrayList;
 import java.util.List;
 
 /** The DNS queries routing needs; an interface so routing can be tested against fixed answers. */
@@ -16,6 +17,21 @@ interface Dns {
 
   /** IPv6 addresses, as literals. */
   Future<List<String>> aaaa(String name);
+
+  /**
+   * The addresses of a host a transport route names ({@code [host]}), IPv4 first: found the way
+   * the system finds them (/etc/hosts, then DNS, as nsswitch.conf says), as an operator who writes
+   * {@code [localhost]:2526} expects. Fails when there are none. By default A then AAAA.
+   */
+  default Future<List<String>> hostAddresses(String name) {
+    Future<List<String>> v4 = a(name).otherwise(List.of());
+    Future<List<String>> v6 = aaaa(name).otherwise(List.of());
+    return Future.all(v4, v6).map(done -> {
+      List<String> all = new ArrayList<>(v4.result());
+      all.addAll(v6.result());
+      return all;
+    });
+  }
 
   /** Releases what the resolver holds; nothing by default. */
   default Future<Void> close() {

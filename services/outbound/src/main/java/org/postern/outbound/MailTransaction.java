@@ -126,7 +126,7 @@ final class MailTransaction {
       Reply mail = list.get(0);
       if (mail.code() / 100 != 2) {
         if (mail.isTransient()) {
-          return Future.failedFuture(new TargetFailure(mail, target.relay()));
+          return Future.failedFuture(new TargetFailure(mail, target.relay(), session.tls));
         }
         filledUndecided(replies, Replies.refusalOrProtocolError(mail, "MAIL FROM", target.relay()));
         return Future.succeededFuture(false);

@@ -1,7 +1,6 @@
 package org.postern.outbound;
 
 import java.security.cert.X509Certificate;
-import java.util.List;
 import org.postern.smtp.TlsFacts;
 import org.postern.smtp.TlsLevel;
 
@@ -14,8 +13,8 @@ final class OpenSession {
 
   final Target target;
   final TlsLevel level;
-  /** The names the certificate was checked against at level secure. */
-  final List<String> matchNames;
+  /** What the certificate was checked against at levels verify and secure. */
+  final NameMatch names;
   final SmtpClientConnection conn;
   final Capabilities capabilities;
   /** The session's TLS facts, or null in plaintext. */
@@ -26,11 +25,11 @@ final class OpenSession {
   final boolean resumed;
   int transactions;
 
-  OpenSession(Target target, TlsLevel level, List<String> matchNames, SmtpClientConnection conn,
+  OpenSession(Target target, TlsLevel level, NameMatch names, SmtpClientConnection conn,
       Capabilities capabilities, TlsFacts tls, X509Certificate peer, boolean resumed) {
     this.target = target;
     this.level = level;
-    this.matchNames = List.copyOf(matchNames);
+    this.names = names;
     this.conn = conn;
     this.capabilities = capabilities;
     this.tls = tls;
@@ -40,14 +39,14 @@ final class OpenSession {
 
   /** The key under which an idle session waits for its next message. */
   String poolKey() {
-    return poolKey(target, level, matchNames);
+    return poolKey(target, level, names);
   }
 
   /**
-   * Address, TLS level and, at level secure, the names checked: a session whose certificate was
-   * checked for one destination's names must not carry mail for another's.
+   * Address, TLS level and, at levels verify and secure, the names checked: a session whose
+   * certificate was checked for one destination's names must not carry mail for another's.
    */
-  static String poolKey(Target target, TlsLevel level, List<String> matchNames) {
-    return target.relay() + "|" + level.name() + (level == TlsLevel.SECURE ? "|" + String.join(",", matchNames) : "");
+  static String poolKey(Target target, TlsLevel level, NameMatch names) {
+    return target.relay() + "|" + level.name() + "|" + names.poolKey();
   }
 }

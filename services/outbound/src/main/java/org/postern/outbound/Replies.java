@@ -1,5 +1,10 @@
 package org.postern.outbound;
 
+import java.net.UnknownHostException;
+import java.nio.channels.ClosedChannelException;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.postern.bus.DeliveryReport.Status;
 import org.postern.smtp.Reply;
 
@@ -8,6 +13,9 @@ final class Replies {
 
   /** Remote text and exception messages are echoed into logs and bounces: keep them short. */
   private static final int MAX_TEXT = 300;
+  /** A Java class name at the front of a message, as libraries put it ("javax.net.ssl.SSLException: "). */
+  private static final Pattern CLASS_NAME =
+      Pattern.compile("^(?:[a-z][\\w$]*\\.)+[A-Z][\\w$]*(?:Exception|Error)(?::\\s*|$)");
 
   private Replies() {}
 
@@ -60,15 +68,42 @@ final class Replies {
     return ours(451, "4.4.2", "conversation with " + relay + " failed while " + stage + ": " + reason(t));
   }
 
-  /** An exception's message for a reply: short, one line, never "null". */
+  /**
+   * Why something failed, as a postmaster reads it: the message of the failure or of what caused
+   * it, without Java class names and never "null". Netty's failures without a message (a closed
+   * channel, a timeout) and its "not an SSL/TLS record" with a hex dump become plain sentences.
+   */
   static String reason(Throwable t) {
-    String m = t.getMessage();
-    if (m == null || m.isBlank()) {
-      return t.getClass().getSimpleName();
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof ClosedChannelException) {
+        return "the connection was closed by the other side";
+      }
+      if (c instanceof TimeoutException) {
+        return "no answer in time";
+      }
+      if (c instanceof UnknownHostException) {
+        return "host name not found";
+      }
+      String m = c.getMessage() == null ? "" : withoutClassNames(c.getMessage());
+      if (m.startsWith("not an SSL/TLS record")) {
+        return "the server answered with something that is not TLS";
+      }
+      if (!m.isEmpty()) {
+        // Netty appends the address ("Connection refused: /127.0.0.1:25"); the reply names it already.
+        int addr = m.indexOf(": /");
+        return addr > 0 ? m.substring(0, addr) : m;
+      }
     }
-    // Netty appends the address ("Connection refused: /127.0.0.1:25"); the reply names it already.
-    int addr = m.indexOf(": /");
-    return addr > 0 ? m.substring(0, addr) : m;
+    return "it failed without giving a reason";
+  }
+
+  /** The message without the Java class names libraries put in front ("javax.net.ssl.SSLException: "). */
+  private static String withoutClassNames(String message) {
+    String m = message.strip();
+    for (Matcher c = CLASS_NAME.matcher(m); c.lookingAt(); c = CLASS_NAME.matcher(m)) {
+      m = m.substring(c.end()).strip();
+    }
+    return m;
   }
 
   /** Control characters (CR and LF among them) become spaces. */

@@ -18,8 +18,8 @@ import org.postern.config.TransportTable;
  * Finds the ordered next-hop addresses for a domain, as Postfix does: a transport-table route
  * first ({@code [host]:port} connects to that host, {@code host:port} looks up its MX records),
  * otherwise the domain's MX records by preference, otherwise (no MX) the domain's own A and AAAA
- * records (RFC 5321 §5.1's implicit MX). Host names become addresses through {@link Dns}, never
- * through the JDK's blocking resolver.
+ * records (RFC 5321 §5.1's implicit MX). Host names become addresses through {@link Dns}; the
+ * system's resolver (/etc/hosts) serves only {@code [host]} routes, and on a worker thread.
  */
 final class Router {
 
@@ -50,12 +50,24 @@ final class Router {
     Optional<NextHop> hop = transport.lookup(domain);
     if (hop.isPresent() && !hop.get().mxLookup()) {
       NextHop h = hop.get();
-      return addresses(h.host(), h.port()).compose(targets -> nonEmpty(targets, h.host()));
+      return hostAddresses(h.host(), h.port()).compose(targets -> nonEmpty(targets, h.host()));
     }
     if (hop.isPresent()) {
       return viaMx(hop.get().host(), hop.get().port(), false);
     }
     return viaMx(domain, SMTP_PORT, true);
+  }
+
+  /**
+   * Postfix's next-hop domain for {@code domain}: the host a transport route names, else the
+   * domain itself. Level secure's {@code nexthop} and {@code dot-nexthop} refer to it.
+   */
+  String nexthop(String domain) {
+    return transport.lookup(domain).map(NextHop::host).map(Router::stripBrackets).orElse(domain);
+  }
+
+  private static String stripBrackets(String host) {
+    return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
   }
 
   /**
@@ -110,6 +122,18 @@ final class Router {
         return nonEmpty(targets, "the MX hosts of " + name);
       });
     });
+  }
+
+  /**
+   * The addresses of a host a transport route names: an IP literal as it is, a name as the system
+   * resolves it ({@link Dns#hostAddresses}: /etc/hosts included).
+   */
+  private Future<List<Target>> hostAddresses(String host, int port) {
+    if (IpLiterals.isLiteral(host)) {
+      return addresses(host, port);
+    }
+    return dns.hostAddresses(host).otherwise(List.of())
+        .map(ips -> ips.stream().map(ip -> new Target(host, ip, port)).toList());
   }
 
   /**

@@ -71,11 +71,16 @@ final class SmtpClientConnection {
 
   /** Sends {@code line} (without CRLF) and returns the reply to it. */
   Future<Reply> command(String line) {
+    return command(line, Duration.ofMillis(timeoutMillis));
+  }
+
+  /** Sends {@code line} and returns the reply to it within {@code timeout} instead of the command timeout. */
+  Future<Reply> command(String line, Duration timeout) {
     if (broken != null) {
       return Future.failedFuture(broken);
     }
     socket.write(Buffer.buffer(line + "\r\n", StandardCharsets.UTF_8.name())).onFailure(this::fail);
-    return read(timeoutMillis, "the reply to " + verb(line));
+    return read(timeout.toMillis(), "the reply to " + verb(line));
   }
 
   /**

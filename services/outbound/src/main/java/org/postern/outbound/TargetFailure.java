@@ -1,6 +1,7 @@
 package org.postern.outbound;
 
 import org.postern.smtp.Reply;
+import org.postern.smtp.TlsFacts;
 
 /**
  * One next-hop address could not take the message (no connection, a refusing greeting, TLS that
@@ -11,5 +12,9 @@ final class TargetFailure extends ReplyFailure {
 
   TargetFailure(Reply reply, String relay) {
     super(reply, relay);
+  }
+
+  TargetFailure(Reply reply, String relay, TlsFacts tls) {
+    super(reply, relay, tls);
   }
 }

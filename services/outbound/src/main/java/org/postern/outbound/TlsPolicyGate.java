@@ -38,15 +38,21 @@ final class TlsPolicyGate {
   private final Vertx vertx;
   private final DeliveryRequest request;
   private final Target target;
+  /** What {@code nexthop} means in the policy's name patterns (see {@link Router#nexthop}). */
+  private final String nexthop;
 
-  TlsPolicyGate(Vertx vertx, DeliveryRequest request, Target target) {
+  TlsPolicyGate(Vertx vertx, DeliveryRequest request, Target target, String nexthop) {
     this.vertx = vertx;
     this.request = request;
     this.target = target;
+    this.nexthop = nexthop;
   }
 
-  /** The level for this address; fails with a {@link DeliveryFailure} when policy does not answer. */
-  Future<TlsLevel> level() {
+  /**
+   * The level for this address, with the certificate names it demands; fails with a
+   * {@link DeliveryFailure} when policy does not answer.
+   */
+  Future<DestinationTls> level() {
     return Future.<Void>succeededFuture()
         .compose(v -> Contracts.request(vertx, TargetTlsCheck.ADDRESS,
             new TargetTlsCheck(request.domain(), target.host(), target.ip(), target.port()), Delivery.POLICY_DEADLINE,
@@ -54,7 +60,7 @@ final class TlsPolicyGate {
         .map(answer -> {
           LOG.fine(() -> request.queueId() + ": " + target.relay() + " tls level " + answer.level().configName()
               + " rule=" + answer.rule());
-          return answer.level();
+          return answer;
         })
         .recover(this::unavailable);
   }
@@ -71,7 +77,7 @@ final class TlsPolicyGate {
     return Future.<Void>succeededFuture()
         .compose(v -> Contracts.request(vertx, ServerTlsCheck.ADDRESS,
             new ServerTlsCheck(request.domain(), target.host(), target.ip(), target.port(), tls, fingerprint(peer),
-                names(peer), request.recipients()), Delivery.POLICY_DEADLINE, ServerTlsVerdict.class))
+                names(peer), request.recipients(), nexthop), Delivery.POLICY_DEADLINE, ServerTlsVerdict.class))
         .recover(this::unavailable)
         .compose(verdict -> {
           TlsVerdict s = verdict.session();
@@ -79,7 +85,8 @@ final class TlsPolicyGate {
             LOG.info(request.queueId() + ": " + target.relay() + " refused by TLS policy: " + s.reply()
                 + "; rule=" + s.rule());
             return Future.failedFuture(s.decision() == Decision.REJECT
-                ? new DeliveryFailure(s.reply(), target.relay()) : new TargetFailure(s.reply(), target.relay()));
+                ? new DeliveryFailure(s.reply(), target.relay(), tls)
+                : new TargetFailure(s.reply(), target.relay(), tls));
           }
           if (verdict.recipients().size() != request.recipients().size()) {
             return unavailable(new IllegalStateException("policy answered for the wrong number of recipients"));

@@ -5,6 +5,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.dns.DnsClient;
 import io.vertx.core.dns.DnsClientOptions;
 import io.vertx.core.dns.MxRecord;
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiFunction;
@@ -21,9 +23,11 @@ final class VertxDns implements Dns {
   /** Links followed before a chain counts as a loop. */
   static final int MAX_CNAME_CHAIN = 8;
 
+  private final Vertx vertx;
   private final List<DnsClient> clients;
 
-  private VertxDns(List<DnsClient> clients) {
+  private VertxDns(Vertx vertx, List<DnsClient> clients) {
+    this.vertx = vertx;
     this.clients = List.copyOf(clients);
   }
 
@@ -36,7 +40,7 @@ final class VertxDns implements Dns {
     if (clients.isEmpty()) {
       clients.add(vertx.createDnsClient());
     }
-    return new VertxDns(clients);
+    return new VertxDns(vertx, clients);
   }
 
   @Override
@@ -79,6 +83,27 @@ final class VertxDns implements Dns {
         return following(cname.result().get(0), query, depth + 1);
       });
     });
+  }
+
+  /**
+   * The system's resolver (the JDK's, which asks getaddrinfo: /etc/hosts first on a usual system),
+   * on a worker thread since it blocks; when it knows no address, the DNS servers above. Vert.x's
+   * DNS client never reads /etc/hosts, so {@code [localhost]} would not resolve through it alone.
+   */
+  @Override
+  public Future<List<String>> hostAddresses(String name) {
+    return vertx.executeBlocking(() -> {
+      List<String> v4 = new ArrayList<>();
+      List<String> v6 = new ArrayList<>();
+      for (InetAddress a : InetAddress.getAllByName(name)) {
+        String ip = a.getHostAddress();
+        int scope = ip.indexOf('%');
+        (a instanceof Inet4Address ? v4 : v6).add(scope < 0 ? ip : ip.substring(0, scope));
+      }
+      v4.addAll(v6);
+      return v4;
+    }, false).recover(t -> Dns.super.hostAddresses(name)).compose(found -> found.isEmpty()
+        ? Dns.super.hostAddresses(name) : Future.succeededFuture(found));
   }
 
   @Override

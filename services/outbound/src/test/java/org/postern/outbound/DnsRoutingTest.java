@@ -163,6 +163,31 @@ class DnsRoutingTest {
   }
 
   @Test
+  void aBracketedTransportHostIsResolvedThroughTheHostsFile(Vertx vertx) throws Exception {
+    try (SmtpSink sink = SmtpSink.start(Options.defaults())) {
+      // The configured DNS server does not know localhost (dnsmasq runs with --no-hosts); only
+      // the system's resolver, which reads /etc/hosts, does.
+      harness.deploy("outbound.dns_servers=" + dns.address(), "outbound.transport=*=[localhost]:" + sink.port());
+      RecipientResult r = harness.deliverOne("example.net");
+
+      assertEquals(Status.SENT, r.status(), r + "\n" + dns.log());
+      assertEquals("localhost[127.0.0.1]:" + sink.port(), r.relay());
+      assertEquals(1, sink.awaitMessages(1, Harness.WAIT).size());
+    }
+  }
+
+  @Test
+  void aBracketedTransportHostOnlyTheConfiguredDnsKnowsStillResolves(Vertx vertx) throws Exception {
+    try (SmtpSink sink = SmtpSink.start(Options.defaults())) {
+      harness.deploy("outbound.dns_servers=" + dns.address(), "outbound.transport=*=[implicit.test]:" + sink.port());
+      RecipientResult r = harness.deliverOne("example.net");
+
+      assertEquals(Status.SENT, r.status(), r + "\n" + dns.log());
+      assertEquals("implicit.test[127.0.0.1]:" + sink.port(), r.relay());
+    }
+  }
+
+  @Test
   void spreadsOverMxHostsOfEqualPreference(Vertx vertx) throws Exception {
     VertxDns resolver = VertxDns.create(vertx, List.of(new HostPort("127.0.0.1", dns.port())));
     Router router = new Router(TransportTable.empty(), resolver, new Random(42));

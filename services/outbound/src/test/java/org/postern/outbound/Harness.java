@@ -6,14 +6,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.postern.bus.Contracts;
 import org.postern.bus.DeliveryReport;
 import org.postern.bus.DeliveryReport.RecipientResult;
@@ -38,26 +34,11 @@ final class Harness implements AutoCloseable {
 
   private final Vertx vertx;
   private String deployment;
-  /** Held, so the logger (weakly kept by the LogManager) cannot be collected with our handler. */
-  private final Logger logger = Logger.getLogger(OutboundVerticle.LOGGER);
-  private final List<String> log = Collections.synchronizedList(new ArrayList<>());
-  private final Handler capture = new Handler() {
-    @Override
-    public void publish(LogRecord record) {
-      log.add(record.getMessage());
-    }
-
-    @Override
-    public void flush() {}
-
-    @Override
-    public void close() {}
-  };
+  private final LogCapture log = new LogCapture();
 
   Harness(Vertx vertx, TlsLevel level) throws Exception {
     this.vertx = vertx;
     Contracts.register(vertx);
-    logger.addHandler(capture);
     vertx.eventBus().<DestinationTlsCheck>consumer(DestinationTlsCheck.ADDRESS,
         m -> m.reply(new DestinationTls(level, "test"))).completion().await(10, TimeUnit.SECONDS);
     TlsPolicyStandIn.answer(vertx, level);
@@ -113,9 +94,7 @@ final class Harness implements AutoCloseable {
   }
 
   List<String> log() {
-    synchronized (log) {
-      return List.copyOf(log);
-    }
+    return log.lines();
   }
 
   boolean logged(String fragment) {
@@ -128,6 +107,6 @@ final class Harness implements AutoCloseable {
 
   @Override
   public void close() {
-    logger.removeHandler(capture);
+    log.close();
   }
 }

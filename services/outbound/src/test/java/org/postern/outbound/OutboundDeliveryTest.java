@@ -101,7 +101,7 @@ class OutboundDeliveryTest {
       assertEquals(List.of("ok@example.net"), m.rcptTos());
 
       // A self-signed certificate cannot verify against the JDK's CAs: verify=FAIL, yet sent (may).
-      assertTrue(log.stream().anyMatch(l -> l.startsWith("STARTTLS=client, relay=127.0.0.1 [127.0.0.1], version="
+      assertTrue(log.stream().anyMatch(l -> l.startsWith("STARTTLS=client, relay=127.0.0.1[127.0.0.1]:" + sink.port() + ", version="
           + m.tlsVersion() + ", verify=FAIL, cipher=")), () -> String.join("\n", log));
       assertTrue(log.stream().anyMatch(l -> l.matches(
           "[0-9A-F]{16}: to=<ok@example.net>, relay=127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:" + sink.port()
@@ -235,7 +235,7 @@ class OutboundDeliveryTest {
     assertEquals(Status.DEFERRED, r.status());
     assertEquals(451, r.reply().code());
     assertEquals("4.4.1", r.reply().enhanced());
-    assertTrue(r.reply().text().startsWith("connect to 127.0.0.1:" + port + " failed: "), r.reply().text());
+    assertTrue(r.reply().text().startsWith("connect to 127.0.0.1[127.0.0.1]:" + port + " failed: Connection refused"), r.reply().text());
     assertTrue(r.reply().text().contains("refused"), r.reply().text());
     assertEquals("none", r.relay());
   }

@@ -38,6 +38,12 @@ import org.postern.tls.SelfSignedCertificate;
 final class ScriptedSmtpServer {
 
   /**
+   * A scripted reply that is no reply: the command is read and never answered (so far only for
+   * STARTTLS; any other scripted STARTTLS reply is sent and TLS is not started).
+   */
+  static final String SILENCE = "(silence)";
+
+  /**
    * @param greeting the first reply line, e.g. {@code 220 scripted.test} or {@code 554 go away}
    * @param afterStarttls sent in the same write right after {@code 220} to STARTTLS, before the
    *     handshake (empty for none)
@@ -207,6 +213,14 @@ final class ScriptedSmtpServer {
     return server.close();
   }
 
+  /** The next scripted reply for {@code verb}, or null when none is left. */
+  private String scriptedOnly(String verb) {
+    synchronized (scripted) {
+      ArrayDeque<String> q = scripted.get(verb);
+      return q == null ? null : q.poll();
+    }
+  }
+
   private String reply(String verb, String usual) {
     synchronized (scripted) {
       ArrayDeque<String> q = scripted.get(verb);
@@ -287,6 +301,14 @@ final class ScriptedSmtpServer {
         }
         case "HELO" -> socket.write("250 scripted.test\r\n");
         case "STARTTLS" -> {
+          String scriptedReply = scriptedOnly("STARTTLS");
+          if (SILENCE.equals(scriptedReply)) {
+            return; // a peer that takes the command and never answers it
+          }
+          if (scriptedReply != null) {
+            socket.write(scriptedReply + "\r\n");
+            return;
+          }
           if (script.brokenTls()) {
             // Whatever the client's handshake expects, this is not a TLS record.
             socket.write("220 2.0.0 go ahead\r\nthis is not TLS\r\n").onComplete(ignored -> socket.close());

@@ -148,14 +148,14 @@ public final class PolicyEngine {
     Rule<DestinationRule> dest = model.destination(q.domain(), q.host(), q.ip(), q.port());
     if (dest != null && dest.value().level().mandatory()) {
       // A mandatory level outranks Try_TLS NO: never fall back below what a rule requires.
-      return new DestinationTls(dest.value().level(), dest.name());
+      return answer(dest);
     }
     Rule<Boolean> tryTls = model.tryTls(q.host(), q.ip());
     if (tryTls != null && !tryTls.value()) {
       return new DestinationTls(TlsLevel.NONE, tryTls.name());
     }
     if (dest != null) {
-      return new DestinationTls(dest.value().level(), dest.name());
+      return answer(dest);
     }
     Rule<TlsRequirement> srv = model.tlsSrv(host(q.host()), q.ip());
     if (srv != null && !config.destinationTlsLevel().atLeast(TlsLevel.MAY)) {
@@ -172,7 +172,7 @@ public final class PolicyEngine {
     List<String> applied = new ArrayList<>();
     Rule<DestinationRule> dest = model.destination(q.domain(), q.host(), q.ip(), q.port());
     if (dest != null) {
-      Reply refusal = dest.value().check(q.tls(), q.peerFingerprint(), q.peerNames(), q.domain(), q.host());
+      Reply refusal = dest.value().check(q.tls(), q.peerFingerprint(), q.peerNames(), q.nexthop(), q.host());
       if (refusal != null) {
         session = new TlsVerdict(Decision.TEMPFAIL, refusal, dest.name());
       }
@@ -197,6 +197,15 @@ public final class PolicyEngine {
           : verdict(r.value().check(q.tls(), host), r.name()));
     }
     return new ServerTlsVerdict(session, recipients);
+  }
+
+  /**
+   * A policy entry's level with its match= names, which outbound checks right after the handshake
+   * (before AUTH sends a password); a fingerprint's pins are checked here, in {@link #serverTls}.
+   */
+  private static DestinationTls answer(Rule<DestinationRule> dest) {
+    DestinationRule d = dest.value();
+    return new DestinationTls(d.level(), dest.name(), d.fingerprint() ? List.of() : d.match());
   }
 
   private DestinationTls defaultLevel() {

@@ -34,9 +34,13 @@ import java.util.regex.Pattern;
  *     or null for none (the node's own {@code tls.*} files then serve)
  * @param signature base64 of the 64-byte Ed25519 signature, or empty when unsigned (refused by nodes)
  * @param replyTo where results go, or empty when nobody waits (a node applying at start)
+ * @param replace whether the operator asked for exactly these files ({@code --replace}, or a
+ *     rollback): without it a node refuses a bundle that leaves out a part of the configuration in
+ *     force there (the access map, the TLS policy map, pushed settings or TLS files), as dropping it
+ *     is far more often an accident than the intent
  */
 public record ConfigPush(long version, String author, long issuedAt, Text settings, Text accessMap,
-    Text tlsPolicyMap, TlsFiles tls, String signature, String replyTo) {
+    Text tlsPolicyMap, TlsFiles tls, String signature, String replyTo, boolean replace) {
 
   public static final String ADDRESS = "postern.config.push.v1";
 
@@ -204,6 +208,12 @@ public record ConfigPush(long version, String author, long issuedAt, Text settin
     this(version, author, issuedAt, settings, accessMap, tlsPolicyMap, null, signature, replyTo);
   }
 
+  /** A bundle that must not leave out what is in force (no {@code --replace}). */
+  public ConfigPush(long version, String author, long issuedAt, Text settings, Text accessMap, Text tlsPolicyMap,
+      TlsFiles tls, String signature, String replyTo) {
+    this(version, author, issuedAt, settings, accessMap, tlsPolicyMap, tls, signature, replyTo, false);
+  }
+
   private static long utf8(String s) {
     return s.getBytes(StandardCharsets.UTF_8).length;
   }
@@ -259,7 +269,7 @@ public record ConfigPush(long version, String author, long issuedAt, Text settin
    * The octets the signature covers: a domain tag, then each field on its own line, texts
    * prefixed by their length in octets, so no two different bundles encode alike. Everything but
    * the signature and the reply address; private keys by their SHA-256. A bundle without TLS files
-   * encodes as it did before they existed.
+   * encodes as it did before they existed, and one without {@code replace} as before that flag.
    */
   public byte[] canonical() {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -276,6 +286,9 @@ public record ConfigPush(long version, String author, long issuedAt, Text settin
       }
       slot(out, "ca_file", tls.caFile());
       slot(out, "crl_file", tls.crlFile());
+    }
+    if (replace) {
+      write(out, "replace yes\n");
     }
     return out.toByteArray();
   }
@@ -304,26 +317,28 @@ public record ConfigPush(long version, String author, long issuedAt, Text settin
   }
 
   public ConfigPush withSignature(String base64) {
-    return new ConfigPush(version, author, issuedAt, settings, accessMap, tlsPolicyMap, tls, base64, replyTo);
+    return new ConfigPush(version, author, issuedAt, settings, accessMap, tlsPolicyMap, tls, base64, replyTo, replace);
   }
 
   public ConfigPush withReplyTo(String address) {
-    return new ConfigPush(version, author, issuedAt, settings, accessMap, tlsPolicyMap, tls, signature, address);
+    return new ConfigPush(version, author, issuedAt, settings, accessMap, tlsPolicyMap, tls, signature, address,
+        replace);
   }
 
   /**
-   * The same files as a new, unsigned bundle: for a rollback, which the operator signs anew. Keys
-   * a stored copy left out stay out: each node uses the key it kept when it applied the original.
+   * The same files as a new, unsigned bundle that replaces whatever is in force: for a rollback,
+   * which the operator signs anew. Keys a stored copy left out stay out: each node uses the key it
+   * kept when it applied the original.
    */
   public ConfigPush reissue(long newVersion, String newAuthor, long newIssuedAt) {
-    return new ConfigPush(newVersion, newAuthor, newIssuedAt, settings, accessMap, tlsPolicyMap, tls, "", "");
+    return new ConfigPush(newVersion, newAuthor, newIssuedAt, settings, accessMap, tlsPolicyMap, tls, "", "", true);
   }
 
   /** The copy the cluster's history keeps: the same signed bundle, without private keys. */
   public ConfigPush withoutKeys() {
     return tls == null ? this
         : new ConfigPush(version, author, issuedAt, settings, accessMap, tlsPolicyMap, tls.withoutKeys(), signature,
-            replyTo);
+            replyTo, replace);
   }
 
   public JsonObject toJson() {
@@ -341,6 +356,9 @@ public record ConfigPush(long version, String author, long issuedAt, Text settin
     if (tls != null) {
       o.put("tls", tls.toJson());
     }
+    if (replace) {
+      o.put("replace", true);
+    }
     return o;
   }
 
@@ -349,7 +367,16 @@ public record ConfigPush(long version, String author, long issuedAt, Text settin
     String replyTo = Json.optString(o, "replyTo");
     return new ConfigPush(Json.number(o, "version"), Json.string(o, "author"), Json.number(o, "issuedAt"),
         Text.fromJson(o, "settings"), Text.fromJson(o, "accessMap"), Text.fromJson(o, "tlsPolicyMap"),
-        o.getValue("tls") == null ? null : TlsFiles.fromJson(Json.object(o, "tls")), signature, replyTo);
+        o.getValue("tls") == null ? null : TlsFiles.fromJson(Json.object(o, "tls")), signature, replyTo,
+        replace(o));
+  }
+
+  private static boolean replace(JsonObject o) {
+    Object v = o.getValue("replace");
+    if (v != null && !(v instanceof Boolean)) {
+      throw new IllegalArgumentException("field 'replace' must be true or false");
+    }
+    return Boolean.TRUE.equals(v);
   }
 
   public static final JsonCodec<ConfigPush> CODEC =

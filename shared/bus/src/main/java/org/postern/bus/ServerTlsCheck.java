@@ -19,15 +19,25 @@ import org.postern.smtp.TlsFacts;
  * @param peerFingerprint the SHA-256 of the server's certificate, hex, or null
  * @param peerNames the DNS names the server's certificate carries
  * @param recipients the recipients this session would carry, in the delivery's order
+ * @param nexthop the next-hop domain that {@code nexthop} and {@code dot-nexthop} patterns mean:
+ *     the transport table's host for a routed domain, else {@code domain} (the default when null)
  */
 public record ServerTlsCheck(String domain, String host, String ip, int port, TlsFacts tls, String peerFingerprint,
-    List<String> peerNames, List<Path> recipients) {
+    List<String> peerNames, List<Path> recipients, String nexthop) {
 
   public static final String ADDRESS = "postern.policy.server-tls.v1";
   static final int MAX_RECIPIENTS = 100_000;
 
+  /** For a domain that is its own next hop (no transport route). */
+  public ServerTlsCheck(String domain, String host, String ip, int port, TlsFacts tls, String peerFingerprint,
+      List<String> peerNames, List<Path> recipients) {
+    this(domain, host, ip, port, tls, peerFingerprint, peerNames, recipients, null);
+  }
+
   public ServerTlsCheck {
     Values.domain().apply(domain);
+    nexthop = nexthop == null ? domain : nexthop;
+    Peers.checkHost(nexthop);
     Peers.checkHost(host);
     if (ip == null || !IpLiterals.isLiteral(ip) || port < 1 || port > 65535) {
       throw new IllegalArgumentException("an IP literal and a port are required");
@@ -48,7 +58,8 @@ public record ServerTlsCheck(String domain, String host, String ip, int port, Tl
   public JsonObject toJson() {
     return new JsonObject().put("domain", domain).put("host", host).put("ip", ip).put("port", port)
         .put("tls", Json.tls(tls)).put("peerFingerprint", peerFingerprint)
-        .put("peerNames", new JsonArray(new ArrayList<Object>(peerNames))).put("recipients", Json.paths(recipients));
+        .put("peerNames", new JsonArray(new ArrayList<Object>(peerNames))).put("recipients", Json.paths(recipients))
+        .put("nexthop", nexthop);
   }
 
   public static ServerTlsCheck fromJson(JsonObject o) {
@@ -61,7 +72,7 @@ public record ServerTlsCheck(String domain, String host, String ip, int port, Tl
     }
     return new ServerTlsCheck(Json.string(o, "domain"), Json.string(o, "host"), Json.string(o, "ip"),
         (int) Json.number(o, "port"), Json.tls(o, "tls"), Json.optString(o, "peerFingerprint"), names,
-        Json.paths(o, "recipients"));
+        Json.paths(o, "recipients"), Json.optString(o, "nexthop"));
   }
 
   public static final JsonCodec<ServerTlsCheck> CODEC =

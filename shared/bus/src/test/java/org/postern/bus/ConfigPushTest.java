@@ -44,10 +44,23 @@ class ConfigPushTest {
         push(null, text("access", "Connect:127.0.0.1 REJECT\n\n"), null),
         push(null, text("accessC", "onnect:127.0.0.1 REJECT\n"), null),
         push(null, text("access", ""), null),
-        push(null, null, null));
+        push(null, null, null),
+        // --replace is signed: nobody can turn a push that keeps what it leaves out into one that drops it.
+        new ConfigPush(7, KEY, p.issuedAt(), null, p.accessMap(), null, null, SIG, REPLY, true));
     for (ConfigPush other : changed) {
       assertFalse(Arrays.equals(p.canonical(), other.canonical()), other.toString());
     }
+  }
+
+  @Test
+  void replaceIsEncodedOnlyWhenSetAndSurvivesTheWireFormat() {
+    ConfigPush p = new ConfigPush(7, KEY, 1, null, null, null, null, SIG, REPLY, true);
+    assertTrue(new String(p.canonical(), StandardCharsets.UTF_8).endsWith("tls_policy -\nreplace yes\n"));
+    ConfigPush back = ConfigPush.fromJson(new JsonObject(p.toJson().encode()));
+    assertTrue(back.replace());
+    assertArrayEquals(p.canonical(), back.canonical());
+    assertFalse(ConfigPush.fromJson(push(null, null, null).toJson()).replace());
+    assertTrue(p.reissue(9, KEY, 2).replace(), "a rollback replaces what is in force");
   }
 
   @Test

@@ -20,7 +20,15 @@ public final class StartTlsLogLine {
    * @param ip the peer's address
    */
   public static String format(Role role, String name, String ip, TlsFacts tls) {
-    String relay = (name == null || name.isEmpty()) ? "[" + ip + "]" : name + " [" + ip + "]";
+    return format(role, (name == null || name.isEmpty()) ? "[" + ip + "]" : name + " [" + ip + "]", tls);
+  }
+
+  /**
+   * With the peer named as the caller's other lines name it: outbound's lines all say
+   * {@code mx.example.net[192.0.2.1]:25}, as Postfix's {@code relay=} does, and so does its
+   * handshake line.
+   */
+  public static String format(Role role, String relay, TlsFacts tls) {
     return "STARTTLS=" + (role == Role.SERVER ? "server" : "client")
         + ", relay=" + relay
         + ", version=" + tls.version()

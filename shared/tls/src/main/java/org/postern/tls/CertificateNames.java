@@ -53,6 +53,23 @@ final class CertificateNames {
     return false;
   }
 
+  /**
+   * Whether any of {@code names} is a name strictly below {@code domain}; a wildcard name
+   * ({@code *.mx.example.org}) stands for names below its own domain, so it is below
+   * {@code example.org} and {@code mx.example.org}.
+   */
+  static boolean below(List<String> names, String domain) {
+    String suffix = "." + stripDot(domain.toLowerCase(Locale.ROOT));
+    for (String n : names) {
+      String name = stripDot(n);
+      if (name.startsWith("*.") ? name.substring(1).endsWith(suffix) || name.substring(1).equals(suffix)
+          : name.endsWith(suffix) && name.length() > suffix.length()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static boolean matches(String pattern, String host) {
     if (!pattern.startsWith("*.")) {
       return pattern.equals(host);

@@ -68,13 +68,28 @@ public final class PeerVerification {
   }
 
   /**
-   * Whether the server certificate {@code leaf} is for one of {@code names} (RFC 6125: DNS SANs,
-   * else the CN; a wildcard covers one leftmost label): the name check of level secure.
+   * Whether the server certificate {@code leaf} satisfies one of Postfix's {@code match=} patterns
+   * (RFC 6125 names: DNS SANs, else the CN; a wildcard covers one leftmost label):
+   * {@code hostname} is the server's host name (the MX name, or the transport table's host);
+   * {@code nexthop} the next-hop domain; {@code dot-nexthop} any name below it; a word starting
+   * with a dot any name below that domain; any other word that very name.
+   *
+   * @param hostname the server's host name
+   * @param nexthop the next-hop domain: the recipient domain, or the transport table's host
    */
-  public static boolean certificateMatches(X509Certificate leaf, List<String> names) {
+  public static boolean certificateMatches(X509Certificate leaf, List<String> patterns, String hostname,
+      String nexthop) {
     List<String> certNames = CertificateNames.of(leaf);
-    for (String n : names) {
-      if (CertificateNames.covers(certNames, n)) {
+    for (String pattern : patterns) {
+      String p = pattern.toLowerCase(java.util.Locale.ROOT);
+      boolean ok = switch (p) {
+        case "hostname" -> CertificateNames.covers(certNames, hostname);
+        case "nexthop" -> CertificateNames.covers(certNames, nexthop);
+        case "dot-nexthop" -> CertificateNames.below(certNames, nexthop);
+        default -> p.startsWith(".") ? CertificateNames.below(certNames, p.substring(1))
+            : CertificateNames.covers(certNames, p);
+      };
+      if (ok) {
         return true;
       }
     }

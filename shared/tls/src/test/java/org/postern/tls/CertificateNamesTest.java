@@ -39,4 +39,29 @@ class CertificateNamesTest {
     assertTrue(CertificateNames.covers(List.of("a.test"), "A.test"));
     assertFalse(CertificateNames.covers(List.of("a.test"), "b.test"));
   }
+
+  @Test
+  void belowMeansAStrictSubdomainAndAWildcardIsBelowItsOwnDomain() {
+    assertTrue(CertificateNames.below(List.of("mail.example.net"), "example.net"));
+    assertTrue(CertificateNames.below(List.of("a.b.example.net"), "EXAMPLE.NET."));
+    assertFalse(CertificateNames.below(List.of("example.net"), "example.net"));
+    assertFalse(CertificateNames.below(List.of("badexample.net"), "example.net"));
+    assertTrue(CertificateNames.below(List.of("*.example.net"), "example.net"));
+    assertTrue(CertificateNames.below(List.of("*.mx.example.net"), "example.net"));
+    assertFalse(CertificateNames.below(List.of("*.net"), "example.net"));
+  }
+
+  @Test
+  void postfixMatchPatterns() {
+    TestCa ca = TestCa.create(dir, "Names CA");
+    var cert = ca.issueServer("mail.example.net", "mail.example.net").certificate();
+    String host = "mx.hosting.test";
+    assertTrue(PeerVerification.certificateMatches(cert, List.of("nexthop", "dot-nexthop"), host, "example.net"));
+    assertFalse(PeerVerification.certificateMatches(cert, List.of("nexthop"), host, "example.net"));
+    assertFalse(PeerVerification.certificateMatches(cert, List.of("hostname"), host, "example.net"));
+    assertTrue(PeerVerification.certificateMatches(cert, List.of("hostname"), "mail.example.net", "example.net"));
+    assertTrue(PeerVerification.certificateMatches(cert, List.of("other.test", ".example.net"), host, "x.test"));
+    assertTrue(PeerVerification.certificateMatches(cert, List.of("MAIL.example.net"), host, "x.test"));
+    assertFalse(PeerVerification.certificateMatches(cert, List.of(".mail.example.net", "example.net"), host, "x.test"));
+  }
 }

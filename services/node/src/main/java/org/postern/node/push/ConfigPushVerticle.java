@@ -31,7 +31,9 @@ import org.postern.tls.TlsEngine;
  * {@link ConfigPushResult}. Answers {@link ConfigShow} with the version in force. At start it
  * applies the cluster's current bundle ({@link ConfigHistory}), so a node that joins late catches up.
  *
- * <p>Pushes are handled one at a time, in arrival order; a refused push changes nothing here.
+ * <p>Pushes are handled one at a time, in arrival order; a refused push changes nothing here. A
+ * push that leaves out a part of the configuration in force here is refused unless it says
+ * {@code replace} ({@link LeftOut}); the cluster's bundle applied at start is not judged so.
  */
 public final class ConfigPushVerticle extends VerticleBase {
 
@@ -93,7 +95,8 @@ public final class ConfigPushVerticle extends VerticleBase {
         return Future.succeededFuture();
       }
       LOG.info(() -> "config: the cluster's current configuration is version " + stored.version() + "; applying it");
-      return enqueue(stored).mapEmpty();
+      // The cluster took this bundle already: it applies as it is, whatever this node's own files hold.
+      return enqueue(stored, false).mapEmpty();
     }).recover(e -> {
       LOG.warning("config: cannot read the cluster's current configuration: " + e.getMessage()
           + "; running with this node's own files until the next push");
@@ -106,7 +109,7 @@ public final class ConfigPushVerticle extends VerticleBase {
       LOG.warning("config: ignored a message on " + ConfigPush.ADDRESS + " that is not a ConfigPush");
       return;
     }
-    enqueue(push).onSuccess(result -> {
+    enqueue(push, true).onSuccess(result -> {
       if (!push.replyTo().isEmpty()) {
         vertx.eventBus().send(push.replyTo(), result);
       }
@@ -119,8 +122,9 @@ public final class ConfigPushVerticle extends VerticleBase {
     }
   }
 
-  private Future<ConfigPushResult> enqueue(ConfigPush push) {
-    Future<ConfigPushResult> mine = tail.transform(ignored -> handle(push));
+  /** @param live a push an operator sent now, as opposed to the cluster's bundle applied at start */
+  private Future<ConfigPushResult> enqueue(ConfigPush push, boolean live) {
+    Future<ConfigPushResult> mine = tail.transform(ignored -> handle(push, live));
     tail = mine;
     return mine;
   }
@@ -130,7 +134,7 @@ public final class ConfigPushVerticle extends VerticleBase {
    * serve, and only then swaps policy and listener: a failure anywhere before the swap refuses the
    * push with nothing changed. The swap itself cannot fail.
    */
-  private Future<ConfigPushResult> handle(ConfigPush push) {
+  private Future<ConfigPushResult> handle(ConfigPush push, boolean live) {
     String what = "version " + push.version() + " signed by key " + push.author();
     String signature = PushSignature.problem(push, trusted);
     if (signature != null) {
@@ -141,12 +145,14 @@ public final class ConfigPushVerticle extends VerticleBase {
       return Future.succeededFuture(refuse(what, List.of("version " + push.version()
           + " is not newer than version " + inForce + ", which is in force")));
     }
+    // What it would drop is reported with whatever else is wrong, so one answer says it all.
+    List<String> leftOut = live ? LeftOut.of(push, current, base.policy()) : List.of();
     PosternConfig pushed;
     try {
       pushed = push.settings() == null ? base
           : LiveSettings.apply(base, push.settings().name(), push.settings().text());
     } catch (ConfigException e) {
-      return Future.succeededFuture(refuse(what, e.problems()));
+      return Future.succeededFuture(refuse(what, concat(leftOut, e.problems())));
     }
     List<PolicyFile> files = new ArrayList<>();
     if (push.accessMap() != null) {
@@ -167,8 +173,8 @@ public final class ConfigPushVerticle extends VerticleBase {
       return problems;
     }, false);
     return checked.compose(problems -> {
-      if (!problems.isEmpty()) {
-        return Future.succeededFuture(refuse(what, problems));
+      if (!leftOut.isEmpty() || !problems.isEmpty()) {
+        return Future.succeededFuture(refuse(what, concat(leftOut, problems)));
       }
       Future<LiveInbound.Prepared> prepared = inbound == null ? Future.succeededFuture()
           : vertx.executeBlocking(() -> PushedTls.write(push.version(), push.tls(), pushed.tls(), dataDir), false)
@@ -180,6 +186,12 @@ public final class ConfigPushVerticle extends VerticleBase {
       }).recover(e -> Future.succeededFuture(refuse(what,
           List.of(String.valueOf(e.getMessage()).split("\n")))));
     });
+  }
+
+  private static List<String> concat(List<String> a, List<String> b) {
+    List<String> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
   }
 
   private ConfigPushResult applied(ConfigPush push, String what, LiveInbound.Prepared ready) {
