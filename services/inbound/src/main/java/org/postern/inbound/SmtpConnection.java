@@ -76,6 +76,11 @@ final class SmtpConnection {
   private long chunkRemaining;
   private boolean busy;
   private boolean closed;
+  /**
+   * The client has half-closed (sent its FIN): nothing more will come, but the replies to what it
+   * sent are still owed; the connection closes once they are written.
+   */
+  private boolean inputEnded;
   /** Set from the STARTTLS line until the handshake completes: input in between is dropped. */
   private boolean discarding;
   /** Octets received and octets consumed by handled records: more received means the client ran ahead. */
@@ -118,6 +123,7 @@ final class SmtpConnection {
       LOG.fine(() -> "disconnect from " + client());
     });
     socket.exceptionHandler(e -> LOG.fine(() -> client() + ": " + e.getMessage()));
+    InputEnd.watch(socket, this::inputEnded);
     installParser();
     // No command is processed before the greeting. Only the parser waits: the socket keeps
     // reading, so that a client talking before the greeting is seen (and bounded by the
@@ -420,6 +426,27 @@ final class SmtpConnection {
     busy = false;
     socket.resume();
     parser.resume();
+    if (inputEnded) {
+      // Queued after whatever the resume hands the parser: only then is all the input handled.
+      vertx.runOnContext(v -> finishIfDrained());
+    }
+  }
+
+  /** The client half-closed: answer what it sent, then close. */
+  private void inputEnded() {
+    inputEnded = true;
+    finishIfDrained();
+  }
+
+  /**
+   * Closes a half-closed connection once nothing it sent awaits an answer: the session waits for
+   * input that can no longer come. An unfinished line or message text is dropped unanswered.
+   */
+  private void finishIfDrained() {
+    if (inputEnded && !busy && !closed) {
+      LOG.fine(() -> "lost connection after " + (session == null ? "CONNECT" : session.state()) + " from " + client());
+      close();
+    }
   }
 
   /** Postfix's {@code name[ip]}, {@code unknown[ip]} while no name is confirmed. */
