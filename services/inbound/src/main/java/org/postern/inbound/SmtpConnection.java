@@ -53,7 +53,7 @@ final class SmtpConnection {
   private static final Logger LOG = Logger.getLogger("postern.inbound");
   /** RFC 5321 §4.5.3.1.4: 512 octets per command line, CRLF included. */
   static final int MAX_COMMAND_LINE = 510;
-  /** Longest record the parser buffers; longer input is a protocol violation, not a line. */
+  /** Input without a line end that is refused: 64 KiB is a protocol violation, not a line. */
   private static final int MAX_RECORD = 64 * 1024;
   /** BDAT chunks are read in pieces of at most this size, so a large chunk is never buffered whole. */
   private static final int CHUNK_PIECE = 64 * 1024;
@@ -178,7 +178,8 @@ final class SmtpConnection {
 
   private void installParser() {
     parser = RecordParser.newDelimited("\r\n");
-    parser.maxRecordSize(MAX_RECORD);
+    // The parser refuses a record longer than this, so MAX_RECORD octets without a line end are one too many.
+    parser.maxRecordSize(MAX_RECORD - 1);
     parser.handler(this::record);
     parser.exceptionHandler(e -> {
       write(Reply.of(500, "5.5.2", "Error: line too long"));

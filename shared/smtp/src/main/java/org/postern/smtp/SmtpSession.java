@@ -107,6 +107,8 @@ public final class SmtpSession {
   private long chunkedSize;
   private boolean chunkLast;
   private Reply chunkRefusal;
+  /** The current chunk was refused when announced: its octets are dropped and get no second reply. */
+  private boolean chunkAnswered;
 
   /**
    * @param settings the listener's settings
@@ -300,7 +302,7 @@ public final class SmtpSession {
   /** Octets of the current BDAT chunk, in order; their sum is the size the command announced. */
   public void chunkData(byte[] piece) {
     expect(State.CHUNK);
-    if (chunkRefusal != null) {
+    if (chunkRefusal != null || chunkAnswered) {
       return;
     }
     chunkedSize += piece.length;
@@ -322,6 +324,11 @@ public final class SmtpSession {
   /** The current BDAT chunk is complete. */
   public List<Effect> chunkEnd() {
     expect(State.CHUNK);
+    if (chunkAnswered) {
+      chunkAnswered = false;
+      state = restingState();
+      return List.of();
+    }
     Reply refused = chunkRefusal;
     chunkRefusal = null;
     if (refused != null) {
@@ -582,6 +589,10 @@ public final class SmtpSession {
     if (chunks == null && !memory.roomLeft()) {
       return consume(c, NO_MEMORY);
     }
+    long before = chunks == null ? 0 : chunkedSize;
+    if (c.size() > settings.maxMessageSize() - before) {
+      return refuseOversizeChunk(c);
+    }
     if (chunks == null) {
       chunks = new ByteArrayOutputStream(8192);
       chunkedSize = 0;
@@ -589,6 +600,23 @@ public final class SmtpSession {
     chunkLast = c.last();
     state = State.CHUNK;
     return List.of(new Effect.ReadChunk(c.size()));
+  }
+
+  /**
+   * A chunk that would take the message past the size limit is refused when announced, not after
+   * its octets: a client may wait for the reply before sending a large chunk, and none could ever
+   * be accepted. The transaction ends (RFC 3030 §2 lets the server fail it) and the octets that
+   * follow are still read and dropped, with no second reply, so the input stays framed.
+   */
+  private List<Effect> refuseOversizeChunk(Command.Bdat c) {
+    resetTransaction();
+    List<Effect> effects = new ArrayList<>(send(TOO_BIG));
+    if (state != State.CLOSED) {
+      chunkAnswered = true;
+      state = State.CHUNK;
+      effects.add(new Effect.ReadChunk(c.size()));
+    }
+    return effects;
   }
 
   /** Refuses a command; a BDAT's chunk is still read (and dropped) so the input stays framed. */
