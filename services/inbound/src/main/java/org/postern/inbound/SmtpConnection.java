@@ -383,10 +383,15 @@ final class SmtpConnection {
    */
   private void judgeTls(TlsFacts facts) {
     if (listener.clientCerts() == Listener.ClientCerts.REQUIRE && facts.verify() != Verify.OK) {
-      Reply refusal = Reply.of(530, "5.7.0", facts.verify() == Verify.NO
-          ? "Client certificate required" : "Client certificate not verified (verify=" + facts.verify() + ")");
-      LOG.info(() -> "reject: STARTTLS from " + client() + ": " + refusal + "; listener " + listener);
-      resume(session.tlsStarted(facts, refusal));
+      // Postfix's answer to smtpd_tls_req_ccert: say why once, then close (a 530 to every command
+      // would keep a client that cannot succeed talking).
+      String why = facts.verify() == Verify.NO ? "client certificate required"
+          : "client certificate not verified: " + replyText(
+              ctx.clientCerts().check(SessionFacts.peerChain(socket.sslSession())).reason());
+      Reply refusal = Reply.of(421, "4.7.1", ctx.hostname() + " Error: " + why);
+      LOG.info(() -> "reject: STARTTLS from " + client() + ": " + refusal + "; verify=" + facts.verify()
+          + "; listener " + listener);
+      resume(session.tlsStartedButClosing(facts, refusal));
       return;
     }
     Contracts.request(vertx, ClientTlsCheck.ADDRESS, new ClientTlsCheck(clientIp, clientName, facts), ctx.policyTimeout(),
@@ -397,6 +402,12 @@ final class SmtpConnection {
           return Reply.of(451, "4.3.0", "Temporary policy failure");
         })
         .onSuccess(refusal -> resume(session.tlsStarted(facts, refusal)));
+  }
+
+  /** A reason fit for one reply line: printable ASCII, at most 200 characters. */
+  private static String replyText(String reason) {
+    String t = reason.replaceAll("[^\\x20-\\x7e]", " ").strip();
+    return t.isEmpty() ? "verify=FAIL" : t.length() > 200 ? t.substring(0, 200) : t;
   }
 
   /** Proves at run time, once, which engine performs the handshakes (not just which was asked for). */

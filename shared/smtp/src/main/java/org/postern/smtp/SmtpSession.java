@@ -98,6 +98,8 @@ public final class SmtpSession {
   private Map<String, String> pendingRcptParams = Map.of();
   private TlsFacts tlsFacts;
   private Reply refusal;
+  /** After a handshake that cannot be accepted at all: the answer to the next command, then the end. */
+  private Reply closingRefusal;
   private int errors;
   private String authUser;
   private String authMechanism;
@@ -188,6 +190,11 @@ public final class SmtpSession {
     }
     if (state != State.CONNECTED && state != State.GREETED && state != State.MAIL) {
       throw new IllegalStateException("command while waiting in state " + state);
+    }
+    if (closingRefusal != null) {
+      // Said once, then the end: a client refused for its certificate has nothing left to try here.
+      state = State.CLOSED;
+      return List.of(new Effect.Send(closingRefusal), new Effect.Close());
     }
     if (refusal != null && !(command instanceof Command.Quit)) {
       return refuseConsuming(command, refusal);
@@ -420,6 +427,21 @@ public final class SmtpSession {
     resetTransaction();
     state = State.CONNECTED;
     return List.of();
+  }
+
+  /**
+   * The handshake completed, but this connection cannot go on at all (a listener with
+   * {@code ccert=require} and no verified client certificate): the next command, whatever it is,
+   * gets {@code closing} (a 421 saying why), and the session ends. Repeating a refusal to every
+   * command would only keep a client that cannot succeed busy; Postfix closes the same way.
+   */
+  public List<Effect> tlsStartedButClosing(TlsFacts facts, Reply closing) {
+    if (!closing.isTransient() && !closing.isPermanent()) {
+      throw new IllegalArgumentException("a closing refusal needs a 4xx or 5xx reply");
+    }
+    List<Effect> effects = tlsStarted(facts, null);
+    closingRefusal = closing;
+    return effects;
   }
 
   /** The handshake failed: there is no way back to plaintext on this connection. */
