@@ -30,7 +30,7 @@ public final class LiveSettings {
   /** The {@code policy.*} keys a push may carry. */
   public static final List<Setting<?>> POLICY = List.of(Settings.POLICY_TRUSTED_NETWORKS,
       Settings.POLICY_RELAY_DOMAINS, Settings.POLICY_TLS_REQUIRED_NETWORKS, Settings.POLICY_RELAY_AUTHENTICATED,
-      Settings.POLICY_DESTINATION_TLS_LEVEL);
+      Settings.POLICY_DESTINATION_TLS_LEVEL, Settings.POLICY_ALLOW_UNTRUSTED_ROUTING);
 
   /** The inbound limits a push may carry: every one is read when a connection or session starts. */
   public static final List<Setting<?>> INBOUND = List.of(Settings.INBOUND_MAX_MESSAGE_SIZE,

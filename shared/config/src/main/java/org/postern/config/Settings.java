@@ -133,6 +133,10 @@ public final class Settings {
       list(Cidr::parse), "Client networks that must STARTTLS before anything but EHLO, HELO, NOOP, RSET and QUIT.");
   public static final Setting<String> POLICY_RELAY_AUTHENTICATED = add("policy.relay_authenticated", "yes",
       oneOf("yes", "no"), "Whether a client that passed AUTH may relay to any destination (Postfix's permit_sasl_authenticated).");
+  public static final Setting<String> POLICY_ALLOW_UNTRUSTED_ROUTING = add("policy.allow_untrusted_routing", "no",
+      oneOf("yes", "no"), "Whether a client that may not relay anywhere may send to relay_domains (or To: entries)"
+          + " addresses with sender-specified routing: user%elsewhere@, elsewhere!user@, \"user@elsewhere\"@"
+          + " (Postfix's allow_untrusted_routing); no refuses them with 554 5.7.1.");
   public static final Setting<String> POLICY_ACCESS_MAP = add("policy.access_map", "", text(),
       "sendmail-style access map file (TLS_Srv, TLS_Clt, TLS_Rcpt, Try_TLS, CERTISSUER, CERTSUBJECT, Connect, To); empty: none.");
   public static final Setting<String> POLICY_TLS_POLICY_MAP = add("policy.tls_policy_map", "", text(),
