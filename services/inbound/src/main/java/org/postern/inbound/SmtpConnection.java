@@ -168,9 +168,12 @@ final class SmtpConnection {
       return;
     }
     boolean tlsOffered = serverTls != null;
+    // inbound.client_limit_exceptions: an application server on a trusted network is not cut off
+    // by the error limit meant for strangers.
+    int maxErrors = ctx.config().exemptFromClientLimits(clientIp) ? Integer.MAX_VALUE : ctx.config().maxErrors();
     SessionSettings settings = new SessionSettings(ctx.hostname(), ctx.config().maxMessageSize(),
         ctx.config().maxRecipients(), tlsOffered, policy.requireTls(), tlsOffered && ctx.authUsers() != null,
-        ctx.config().maxErrors());
+        maxErrors, org.postern.smtp.Path.parseMailbox(ctx.config().postmaster(ctx.hostname())));
     session = new SmtpSession(settings, false, ctx.bodyMemory().lease());
     run(session.greet());
     resumeInput();

@@ -37,7 +37,7 @@ public final class LiveSettings {
       Settings.INBOUND_MAX_RECIPIENTS, Settings.INBOUND_COMMAND_TIMEOUT, Settings.INBOUND_TLS_HANDSHAKE_TIMEOUT,
       Settings.INBOUND_QUEUE_TIMEOUT, Settings.INBOUND_MAX_CONNECTIONS, Settings.INBOUND_MAX_CONNECTIONS_PER_IP,
       Settings.INBOUND_CONNECTION_RATE_PER_IP, Settings.INBOUND_MAX_ERRORS, Settings.INBOUND_STRESS_COMMAND_TIMEOUT,
-      Settings.INBOUND_MIN_DATA_RATE);
+      Settings.INBOUND_MIN_DATA_RATE, Settings.INBOUND_CLIENT_LIMIT_EXCEPTIONS, Settings.INBOUND_POSTMASTER_ADDRESS);
 
   /** The listener TLS settings a push may carry (with the certificates, one new context). */
   public static final List<Setting<?>> TLS = List.of(Settings.INBOUND_LISTENERS, Settings.TLS_PROTOCOLS,

@@ -566,9 +566,12 @@ public final class SmtpSession {
       return send(TOO_MANY_RCPTS);
     }
     Path recipient = c.recipient();
-    if (recipient.domain().isEmpty()) {
-      // RFC 5321 §4.5.1: <Postmaster> without a domain means our postmaster.
-      recipient = new Path(recipient.localPart(), settings.hostname());
+    if (isOurPostmaster(recipient)) {
+      // RFC 5321 §4.5.1: a relay too must accept mail for its postmaster, from anyone. Postern
+      // delivers nothing locally, so it goes on to the address the settings name.
+      recipients.add(settings.postmaster());
+      rcptParams.add(params);
+      return send(Reply.of(250, "2.1.5", "Ok"));
     }
     pendingRcptParams = params;
     state = State.CHECKING_RECIPIENT;
@@ -719,6 +722,12 @@ public final class SmtpSession {
     authMechanism = null;
     authLoginUser = null;
     state = State.GREETED;
+  }
+
+  /** {@code <Postmaster>} (no domain, any case) or postmaster at our host name. */
+  private boolean isOurPostmaster(Path p) {
+    return p.localPart().equalsIgnoreCase("postmaster")
+        && (p.domain().isEmpty() || p.domain().equalsIgnoreCase(settings.hostname()));
   }
 
   private Envelope envelope() {
