@@ -31,10 +31,19 @@ final class ConnectionLimits {
     config = newConfig;
   }
 
-  /** Admits a new session, or says which limit it is over. */
+  /**
+   * Admits a new session, or says which limit it is over. A client in
+   * {@code inbound.client_limit_exceptions} is held to the listener's total only (Postfix exempts
+   * {@code $mynetworks} the same way): its sessions are counted, not limited.
+   */
   synchronized String admit(String ip, long nowMillis) {
     if (total >= config.maxConnections()) {
       return "too many connections";
+    }
+    if (config.exemptFromClientLimits(ip)) {
+      total++;
+      perIp.merge(ip, 1, Integer::sum);
+      return null;
     }
     if (perIp.getOrDefault(ip, 0) >= config.maxConnectionsPerIp()) {
       return "too many connections from " + ip;

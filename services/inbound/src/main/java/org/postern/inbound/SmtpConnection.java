@@ -55,7 +55,7 @@ final class SmtpConnection {
   private static final Logger LOG = Logger.getLogger("postern.inbound");
   /** RFC 5321 §4.5.3.1.4: 512 octets per command line, CRLF included. */
   static final int MAX_COMMAND_LINE = 510;
-  /** Longest record the parser buffers; longer input is a protocol violation, not a line. */
+  /** Input without a line end that is refused: 64 KiB is a protocol violation, not a line. */
   private static final int MAX_RECORD = 64 * 1024;
   /** BDAT chunks are read in pieces of at most this size, so a large chunk is never buffered whole. */
   private static final int CHUNK_PIECE = 64 * 1024;
@@ -78,6 +78,11 @@ final class SmtpConnection {
   private long chunkRemaining;
   private boolean busy;
   private boolean closed;
+  /**
+   * The client has half-closed (sent its FIN): nothing more will come, but the replies to what it
+   * sent are still owed; the connection closes once they are written.
+   */
+  private boolean inputEnded;
   /** Set from the STARTTLS line until the handshake completes: input in between is dropped. */
   private boolean discarding;
   /** Octets received and octets consumed by handled records: more received means the client ran ahead. */
@@ -125,6 +130,7 @@ final class SmtpConnection {
       LOG.fine(() -> "disconnect from " + client());
     });
     socket.exceptionHandler(e -> LOG.fine(() -> client() + ": " + e.getMessage()));
+    InputEnd.watch(socket, this::inputEnded);
     installParser();
     // No command is processed before the greeting. Only the parser waits: the socket keeps
     // reading, so that a client talking before the greeting is seen (and bounded by the
@@ -169,9 +175,12 @@ final class SmtpConnection {
       return;
     }
     boolean tlsOffered = serverTls != null;
+    // inbound.client_limit_exceptions: an application server on a trusted network is not cut off
+    // by the error limit meant for strangers.
+    int maxErrors = ctx.config().exemptFromClientLimits(clientIp) ? Integer.MAX_VALUE : ctx.config().maxErrors();
     SessionSettings settings = new SessionSettings(ctx.hostname(), ctx.config().maxMessageSize(),
         ctx.config().maxRecipients(), tlsOffered, policy.requireTls(), tlsOffered && ctx.authUsers() != null,
-        ctx.config().maxErrors());
+        maxErrors, org.postern.smtp.Path.parseMailbox(ctx.config().postmaster(ctx.hostname())));
     session = new SmtpSession(settings, false, ctx.bodyMemory().lease());
     run(session.greet());
     resumeInput();
@@ -179,7 +188,8 @@ final class SmtpConnection {
 
   private void installParser() {
     parser = RecordParser.newDelimited("\r\n");
-    parser.maxRecordSize(MAX_RECORD);
+    // The parser refuses a record longer than this, so MAX_RECORD octets without a line end are one too many.
+    parser.maxRecordSize(MAX_RECORD - 1);
     parser.handler(this::record);
     parser.exceptionHandler(e -> {
       write(Reply.of(500, "5.5.2", "Error: line too long"));
@@ -422,10 +432,15 @@ final class SmtpConnection {
    */
   private void judgeTls(TlsFacts facts) {
     if (listener.clientCerts() == Listener.ClientCerts.REQUIRE && facts.verify() != Verify.OK) {
-      Reply refusal = Reply.of(530, "5.7.0", facts.verify() == Verify.NO
-          ? "Client certificate required" : "Client certificate not verified (verify=" + facts.verify() + ")");
-      LOG.info(() -> "reject: STARTTLS from " + client() + ": " + refusal + "; listener " + listener);
-      resume(session.tlsStarted(facts, refusal));
+      // Postfix's answer to smtpd_tls_req_ccert: say why once, then close (a 530 to every command
+      // would keep a client that cannot succeed talking).
+      String why = facts.verify() == Verify.NO ? "client certificate required"
+          : "client certificate not verified: " + replyText(
+              ctx.clientCerts().check(SessionFacts.peerChain(socket.sslSession())).reason());
+      Reply refusal = Reply.of(421, "4.7.1", ctx.hostname() + " Error: " + why);
+      LOG.info(() -> "reject: STARTTLS from " + client() + ": " + refusal + "; verify=" + facts.verify()
+          + "; listener " + listener);
+      resume(session.tlsStartedButClosing(facts, refusal));
       return;
     }
     Contracts.request(vertx, ClientTlsCheck.ADDRESS, new ClientTlsCheck(clientIp, clientName, facts), ctx.policyTimeout(),
@@ -436,6 +451,12 @@ final class SmtpConnection {
           return Reply.of(451, "4.3.0", "Temporary policy failure");
         })
         .onSuccess(refusal -> resume(session.tlsStarted(facts, refusal)));
+  }
+
+  /** A reason fit for one reply line: printable ASCII, at most 200 characters. */
+  private static String replyText(String reason) {
+    String t = reason.replaceAll("[^\\x20-\\x7e]", " ").strip();
+    return t.isEmpty() ? "verify=FAIL" : t.length() > 200 ? t.substring(0, 200) : t;
   }
 
   /** Proves at run time, once, which engine performs the handshakes (not just which was asked for). */
@@ -466,6 +487,27 @@ final class SmtpConnection {
     busy = false;
     socket.resume();
     parser.resume();
+    if (inputEnded) {
+      // Queued after whatever the resume hands the parser: only then is all the input handled.
+      vertx.runOnContext(v -> finishIfDrained());
+    }
+  }
+
+  /** The client half-closed: answer what it sent, then close. */
+  private void inputEnded() {
+    inputEnded = true;
+    finishIfDrained();
+  }
+
+  /**
+   * Closes a half-closed connection once nothing it sent awaits an answer: the session waits for
+   * input that can no longer come. An unfinished line or message text is dropped unanswered.
+   */
+  private void finishIfDrained() {
+    if (inputEnded && !busy && !closed) {
+      LOG.fine(() -> "lost connection after " + (session == null ? "CONNECT" : session.state()) + " from " + client());
+      close();
+    }
   }
 
   /** Postfix's {@code name[ip]}, {@code unknown[ip]} while no name is confirmed. */

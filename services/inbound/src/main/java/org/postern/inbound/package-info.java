@@ -9,7 +9,8 @@
  * <b>Trusts:</b> nothing a client sends, nor a PTR record its forward lookup does not confirm; not even the policy or queue answers beyond their
  * contracts: a missing or malformed answer is a temporary failure (4xx), never an accept.
  * <b>Promises:</b> 250 after DATA only once the queue has confirmed the message is durable; input
- * sent after STARTTLS and before the handshake is discarded, never executed (CVE-2011-0411).
+ * sent after STARTTLS and before the handshake is discarded, never executed (CVE-2011-0411); a
+ * client that half-closes its side still gets every reply it is owed before the connection closes.
  *
  * <p>The protocol lives in {@link org.postern.smtp.SmtpSession}; this package only moves bytes
  * between a socket and that state machine, and carries out its effects.

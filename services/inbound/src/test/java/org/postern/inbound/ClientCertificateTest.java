@@ -102,16 +102,26 @@ class ClientCertificateTest {
     }
   }
 
+  /** As Postfix with smtpd_tls_req_ccert: one 421 4.7.1 that says why, then the close. */
   @Test
-  void requireRefusesEverythingButQuitWithoutAVerifiedCertificate() throws Exception {
+  void requireTellsAClientWithoutAVerifiedCertificateWhyOnceAndCloses() throws Exception {
+    String host = InboundFixture.HOSTNAME;
     try (InboundFixture f = node("require")) {
       try (InteropTest.SClient c = client(dir, f, revoked)) {
-        assertEquals("530 5.7.0 Client certificate not verified (verify=FAIL)", send(c));
-        assertTrue(c.command("QUIT").startsWith("221"));
+        String reply = c.command("EHLO desktop.example.net");
+        assertTrue(reply.startsWith("421 4.7.1 " + host + " Error: client certificate not verified: revoked"), reply);
+        assertEquals("<EOF>", c.finalLine(), "closed after the 421");
+      }
+      try (InteropTest.SClient c = client(dir, f, stranger)) {
+        String reply = c.command("EHLO desktop.example.net");
+        assertTrue(reply.startsWith("421 4.7.1 " + host + " Error: client certificate not verified: "), reply);
+        assertEquals("<EOF>", c.finalLine());
       }
       try (InteropTest.SClient c = client(dir, f, null)) {
-        assertEquals("530 5.7.0 Client certificate required", send(c));
+        assertEquals("421 4.7.1 " + host + " Error: client certificate required", c.command("EHLO desktop.example.net"));
+        assertEquals("<EOF>", c.finalLine());
       }
+      f.awaitLog("reject: STARTTLS from unknown[127.0.0.1]: 421 4.7.1");
       try (InteropTest.SClient c = client(dir, f, good)) {
         assertTrue(send(c).startsWith("250 2.0.0 Ok: queued as"));
       }

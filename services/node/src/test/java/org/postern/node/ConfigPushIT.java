@@ -376,7 +376,8 @@ class ConfigPushIT {
     String inForce = served(0);
     TestCa.Issued renewed = ca.issueServer("mail.postern.test");
     TestCa.Issued other = ca.issueServer("other.postern.test");
-    Path open = file("open.conf", "policy.relay_domains = example.net\ninbound.max_connections_per_ip = 1\n");
+    Path open = file("open.conf", "policy.relay_domains = example.net\ninbound.max_connections_per_ip = 1\n"
+        + "inbound.client_limit_exceptions =\n");
     Launcher.Run r = config(2, "push", open.toString(), "--tls-cert", renewed.chain().toString(), other.key().toString(),
         "--key", key());
     assertEquals(2, r.exit(), r.stdout() + r.stderr());
@@ -403,7 +404,8 @@ class ConfigPushIT {
   @Order(10)
   void aLoweredLimitMeetsTheNextClientWith421() throws Exception {
     TestCa.Issued mail = ca.issueServer("mail.postern.test");
-    Path limits = file("limits.conf", "policy.relay_domains = example.net\ninbound.max_connections_per_ip = 1\n");
+    Path limits = file("limits.conf", "policy.relay_domains = example.net\ninbound.max_connections_per_ip = 1\n"
+        + "inbound.client_limit_exceptions =\n");
     Launcher.Run r = config(1, "push", limits.toString(), "--tls-cert", mail.chain().toString(), mail.key().toString(),
         "--key", key());
     assertEquals(0, r.exit(), r.stdout() + r.stderr());

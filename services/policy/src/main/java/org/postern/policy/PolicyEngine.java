@@ -85,15 +85,51 @@ public final class PolicyEngine {
   /** At RCPT: may this client, in this session, send to this recipient? Never an open relay. */
   public RelayVerdict relay(RelayCheck q) {
     Rule<Access> to = model.to(q.recipient());
+    if (to != null && to.value() == Access.REJECT) {
+      return new RelayVerdict(Decision.REJECT,
+          Reply.of(550, "5.7.1", q.recipient() + ": Recipient address rejected: Access denied"), to.name());
+    }
     if (to != null) {
-      return to.value() == Access.REJECT
-          ? new RelayVerdict(Decision.REJECT,
-              Reply.of(550, "5.7.1", q.recipient() + ": Recipient address rejected: Access denied"), to.name())
+      return mayRelayAnywhere(q) == null && refusesRouting(q.recipient()) ? routingRefused(q)
           : new RelayVerdict(Decision.ACCEPT, RCPT_OK, to.name());
     }
+    String anywhere = mayRelayAnywhere(q);
+    if (anywhere != null) {
+      return new RelayVerdict(Decision.ACCEPT, RCPT_OK, anywhere);
+    }
+    String match = matchDomain(q.recipient().domainKey(), config.relayDomains());
+    if (match != null) {
+      return refusesRouting(q.recipient()) ? routingRefused(q)
+          : new RelayVerdict(Decision.ACCEPT, RCPT_OK, "config:policy.relay_domains " + match);
+    }
+    return new RelayVerdict(Decision.REJECT,
+        Reply.of(554, "5.7.1", q.recipient() + ": Relay access denied"), "default:no-open-relay");
+  }
+
+  /**
+   * Postfix's allow_untrusted_routing = no: an address of a domain we relay to may still name
+   * another destination in its local part ({@code user%elsewhere@}, {@code elsewhere!user@},
+   * {@code "user@elsewhere"@}), which the domain's next hop may honour and relay onward, so only
+   * clients that may relay anywhere may use one.
+   */
+  private boolean refusesRouting(Path recipient) {
+    if (config.allowUntrustedRouting()) {
+      return false;
+    }
+    String local = recipient.localPart();
+    return local.indexOf('%') >= 0 || local.indexOf('!') >= 0 || local.indexOf('@') >= 0;
+  }
+
+  private static RelayVerdict routingRefused(RelayCheck q) {
+    return new RelayVerdict(Decision.REJECT, Reply.of(554, "5.7.1", q.recipient() + ": Relay access denied"),
+        "config:policy.allow_untrusted_routing=no (sender-specified routing: " + q.recipient().localPart() + ")");
+  }
+
+  /** The rule that lets this client relay to any destination, or null when none does. */
+  private String mayRelayAnywhere(RelayCheck q) {
     Rule<Access> connect = model.connect(q.clientName(), q.clientIp());
     if (connect != null && connect.value() == Access.RELAY) {
-      return new RelayVerdict(Decision.ACCEPT, RCPT_OK, connect.name());
+      return connect.name();
     }
     if (q.tls() != null && q.tls().verify() == Verify.OK) {
       // Only a verified certificate says who the client is (sendmail requires ${verify} = OK too).
@@ -102,24 +138,18 @@ public final class PolicyEngine {
         cert = model.certIssuer(q.tls().certIssuer());
       }
       if (cert != null) {
-        return new RelayVerdict(Decision.ACCEPT, RCPT_OK, cert.name());
+        return cert.name();
       }
     }
     for (Cidr net : config.trustedNetworks()) {
       if (net.contains(q.clientIp())) {
-        return new RelayVerdict(Decision.ACCEPT, RCPT_OK, "config:policy.trusted_networks " + net);
+        return "config:policy.trusted_networks " + net;
       }
     }
     if (q.authUser() != null && config.relayAuthenticated()) {
-      return new RelayVerdict(Decision.ACCEPT, RCPT_OK,
-          "config:policy.relay_authenticated (user " + q.authUser() + ")");
+      return "config:policy.relay_authenticated (user " + q.authUser() + ")";
     }
-    String match = matchDomain(q.recipient().domainKey(), config.relayDomains());
-    if (match != null) {
-      return new RelayVerdict(Decision.ACCEPT, RCPT_OK, "config:policy.relay_domains " + match);
-    }
-    return new RelayVerdict(Decision.REJECT,
-        Reply.of(554, "5.7.1", q.recipient() + ": Relay access denied"), "default:no-open-relay");
+    return null;
   }
 
   /**

@@ -256,7 +256,8 @@ public final class ConfigLoader {
             get(v, Settings.INBOUND_STRESS_COMMAND_TIMEOUT), get(v, Settings.INBOUND_MIN_DATA_RATE),
             get(v, Settings.INBOUND_AUTH_USERS), get(v, Settings.INBOUND_DNS_SERVERS),
             get(v, Settings.INBOUND_DNS_TIMEOUT), get(v, Settings.INBOUND_EVENT_LOOPS),
-            get(v, Settings.INBOUND_MAX_BODY_MEMORY)),
+            get(v, Settings.INBOUND_MAX_BODY_MEMORY), clientLimitExceptions(v),
+            get(v, Settings.INBOUND_POSTMASTER_ADDRESS)),
         new TlsConfig(get(v, Settings.TLS_ENGINE), get(v, Settings.TLS_CERT_CHAIN), get(v, Settings.TLS_KEY),
             get(v, Settings.TLS_MORE_CERTIFICATES), get(v, Settings.TLS_CA_FILE), get(v, Settings.TLS_CA_PATH),
             get(v, Settings.TLS_CRL_FILE), get(v, Settings.TLS_CIPHERS), get(v, Settings.TLS_PROTOCOLS), get(v, Settings.TLS_GROUPS),
@@ -265,7 +266,8 @@ public final class ConfigLoader {
             get(v, Settings.POLICY_TLS_REQUIRED_NETWORKS), get(v, Settings.POLICY_RELAY_AUTHENTICATED).equals("yes"),
             get(v, Settings.POLICY_ACCESS_MAP), get(v, Settings.POLICY_TLS_POLICY_MAP),
             get(v, Settings.POLICY_RELOAD_INTERVAL),
-            get(v, Settings.POLICY_TIMEOUT), get(v, Settings.POLICY_DESTINATION_TLS_LEVEL)),
+            get(v, Settings.POLICY_TIMEOUT), get(v, Settings.POLICY_DESTINATION_TLS_LEVEL),
+            get(v, Settings.POLICY_ALLOW_UNTRUSTED_ROUTING).equals("yes")),
         new QueueConfig(get(v, Settings.QUEUE_SPOOL_DIR), get(v, Settings.QUEUE_MIN_BACKOFF),
             get(v, Settings.QUEUE_MAX_BACKOFF), get(v, Settings.QUEUE_MAX_LIFETIME),
             get(v, Settings.QUEUE_DELIVERY_TIMEOUT), get(v, Settings.QUEUE_DELAY_WARNING_TIME),
@@ -285,6 +287,19 @@ public final class ConfigLoader {
             get(v, Settings.OUTBOUND_MAX_CONNECTIONS), get(v, Settings.OUTBOUND_RELAY_CREDENTIALS)),
         cluster(v),
         text);
+  }
+
+  /** {@code inbound.client_limit_exceptions}, with {@code $policy.trusted_networks} replaced by those networks. */
+  private static List<Cidr> clientLimitExceptions(Map<String, Object> v) {
+    List<Cidr> out = new ArrayList<>();
+    for (String entry : get(v, Settings.INBOUND_CLIENT_LIMIT_EXCEPTIONS)) {
+      if (entry.equals(Settings.TRUSTED_NETWORKS_REF)) {
+        out.addAll(get(v, Settings.POLICY_TRUSTED_NETWORKS));
+      } else {
+        out.add(Cidr.parse(entry));
+      }
+    }
+    return List.copyOf(out);
   }
 
   private static ClusterConfig cluster(Map<String, Object> v) {

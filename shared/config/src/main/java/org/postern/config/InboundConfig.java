@@ -21,7 +21,29 @@ public record InboundConfig(
     List<HostPort> dnsServers,
     Duration dnsTimeout,
     int eventLoops,
-    long maxBodyMemory) {
+    long maxBodyMemory,
+    List<Cidr> clientLimitExceptions,
+    String postmasterAddress) {
+
+  /** Whether {@code ip} is exempt from the per-client limits ({@code inbound.client_limit_exceptions}). */
+  public boolean exemptFromClientLimits(String ip) {
+    return clientLimitExceptions.stream().anyMatch(n -> n.contains(ip));
+  }
+
+  /**
+   * {@code inbound.postmaster_address}, or by default postmaster at the parent domain of our host
+   * name (mx.example.net: postmaster@example.net), the organisation's mailbox rather than this
+   * host, which delivers nothing locally: mail to postmaster@mx.example.net would come back here.
+   * A host name of one or two labels has no such parent; postmaster at the name itself then.
+   */
+  public String postmaster(String hostname) {
+    if (!postmasterAddress.isEmpty()) {
+      return postmasterAddress;
+    }
+    int dot = hostname.indexOf('.');
+    String rest = dot < 0 ? "" : hostname.substring(dot + 1);
+    return "postmaster@" + (rest.contains(".") ? rest : hostname);
+  }
 
   /** {@code inbound.max_body_memory} in octets, its default (0) resolved against this JVM's heap. */
   public long bodyMemoryLimit() {

@@ -30,14 +30,14 @@ public final class LiveSettings {
   /** The {@code policy.*} keys a push may carry. */
   public static final List<Setting<?>> POLICY = List.of(Settings.POLICY_TRUSTED_NETWORKS,
       Settings.POLICY_RELAY_DOMAINS, Settings.POLICY_TLS_REQUIRED_NETWORKS, Settings.POLICY_RELAY_AUTHENTICATED,
-      Settings.POLICY_DESTINATION_TLS_LEVEL);
+      Settings.POLICY_DESTINATION_TLS_LEVEL, Settings.POLICY_ALLOW_UNTRUSTED_ROUTING);
 
   /** The inbound limits a push may carry: every one is read when a connection or session starts. */
   public static final List<Setting<?>> INBOUND = List.of(Settings.INBOUND_MAX_MESSAGE_SIZE,
       Settings.INBOUND_MAX_RECIPIENTS, Settings.INBOUND_COMMAND_TIMEOUT, Settings.INBOUND_TLS_HANDSHAKE_TIMEOUT,
       Settings.INBOUND_QUEUE_TIMEOUT, Settings.INBOUND_MAX_CONNECTIONS, Settings.INBOUND_MAX_CONNECTIONS_PER_IP,
       Settings.INBOUND_CONNECTION_RATE_PER_IP, Settings.INBOUND_MAX_ERRORS, Settings.INBOUND_STRESS_COMMAND_TIMEOUT,
-      Settings.INBOUND_MIN_DATA_RATE);
+      Settings.INBOUND_MIN_DATA_RATE, Settings.INBOUND_CLIENT_LIMIT_EXCEPTIONS, Settings.INBOUND_POSTMASTER_ADDRESS);
 
   /** The listener TLS settings a push may carry (with the certificates, one new context). */
   public static final List<Setting<?>> TLS = List.of(Settings.INBOUND_LISTENERS, Settings.TLS_PROTOCOLS,

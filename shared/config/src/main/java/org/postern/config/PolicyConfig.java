@@ -14,4 +14,5 @@ public record PolicyConfig(
     String tlsPolicyMap,
     Duration reloadInterval,
     Duration timeout,
-    TlsLevel destinationTlsLevel) {}
+    TlsLevel destinationTlsLevel,
+    boolean allowUntrustedRouting) {}

@@ -22,6 +22,9 @@ public final class Settings {
 
   private static final Map<String, Setting<?>> ALL = new LinkedHashMap<>();
 
+  /** In {@code inbound.client_limit_exceptions}: Postfix's {@code $mynetworks}, our trusted networks. */
+  public static final String TRUSTED_NETWORKS_REF = "$policy.trusted_networks";
+
   // node: the process
   public static final Setting<String> NODE_HOSTNAME = add("node.hostname", "",
       s -> s.isEmpty() ? s : Values.hostname().apply(s),
@@ -71,6 +74,15 @@ public final class Settings {
       integer(0, 1_000_000), "New sessions per client address per minute; 0 means no limit (Postfix's smtpd_client_connection_rate_limit).");
   public static final Setting<Integer> INBOUND_MAX_ERRORS = add("inbound.max_errors", "20",
       integer(1, 1000), "Error replies in one session before 421 4.7.0 and disconnect (Postfix's smtpd_hard_error_limit).");
+  public static final Setting<List<String>> INBOUND_CLIENT_LIMIT_EXCEPTIONS = add("inbound.client_limit_exceptions",
+      TRUSTED_NETWORKS_REF, list(Settings::networkOrTrusted),
+      "Client networks exempt from the per-address session count and rate limits and from inbound.max_errors"
+          + " (Postfix's smtpd_client_event_limit_exceptions); " + TRUSTED_NETWORKS_REF + " stands for"
+          + " policy.trusted_networks.");
+  public static final Setting<String> INBOUND_POSTMASTER_ADDRESS = add("inbound.postmaster_address", "",
+      Settings::postmasterAddress,
+      "Where mail to <postmaster> and <postmaster@node.hostname> goes (RFC 5321 section 4.5.1), accepted from any"
+          + " client and queued for that address; empty means postmaster at node.hostname's parent domain.");
   public static final Setting<Duration> INBOUND_STRESS_COMMAND_TIMEOUT = add("inbound.stress_command_timeout", "10s",
       duration(Duration.ofSeconds(1), Duration.ofHours(1)),
       "The shorter command timeout used while a listener holds more than 80% of inbound.max_connections.");
@@ -133,6 +145,10 @@ public final class Settings {
       list(Cidr::parse), "Client networks that must STARTTLS before anything but EHLO, HELO, NOOP, RSET and QUIT.");
   public static final Setting<String> POLICY_RELAY_AUTHENTICATED = add("policy.relay_authenticated", "yes",
       oneOf("yes", "no"), "Whether a client that passed AUTH may relay to any destination (Postfix's permit_sasl_authenticated).");
+  public static final Setting<String> POLICY_ALLOW_UNTRUSTED_ROUTING = add("policy.allow_untrusted_routing", "no",
+      oneOf("yes", "no"), "Whether a client that may not relay anywhere may send to relay_domains (or To: entries)"
+          + " addresses with sender-specified routing: user%elsewhere@, elsewhere!user@, \"user@elsewhere\"@"
+          + " (Postfix's allow_untrusted_routing); no refuses them with 554 5.7.1.");
   public static final Setting<String> POLICY_ACCESS_MAP = add("policy.access_map", "", text(),
       "sendmail-style access map file (TLS_Srv, TLS_Clt, TLS_Rcpt, Try_TLS, CERTISSUER, CERTSUBJECT, Connect, To); empty: none.");
   public static final Setting<String> POLICY_TLS_POLICY_MAP = add("policy.tls_policy_map", "", text(),
@@ -252,6 +268,28 @@ public final class Settings {
       list(text()), "Operator public keys (PEM files; '*' allowed in the file name) whose signed config pushes this node applies.");
 
   private Settings() {}
+
+  private static String networkOrTrusted(String s) {
+    if (!s.equals(TRUSTED_NETWORKS_REF)) {
+      Cidr.parse(s);
+    }
+    return s;
+  }
+
+  private static String postmasterAddress(String s) {
+    if (s.isEmpty()) {
+      return s;
+    }
+    try {
+      org.postern.smtp.Path p = org.postern.smtp.Path.parseMailbox(s);
+      if (p.domain().isEmpty()) {
+        throw new IllegalArgumentException("no domain");
+      }
+      return s;
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("expected an address such as postmaster@example.net, got '" + s + "'");
+    }
+  }
 
   /** All settings in declaration order. */
   public static Map<String, Setting<?>> all() {

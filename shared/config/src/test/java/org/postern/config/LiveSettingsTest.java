@@ -28,7 +28,10 @@ class LiveSettingsTest {
     assertEquals(2, c.policy().trustedNetworks().size());
     assertEquals(TlsLevel.ENCRYPT, c.policy().destinationTlsLevel());
     assertEquals(List.of("example.org"), c.policy().relayDomains(), "not in the push: the node's own value");
-    assertEquals(base().inbound(), c.inbound());
+    assertEquals(base().inbound().maxConnectionsPerIp(), c.inbound().maxConnectionsPerIp());
+    assertEquals(base().inbound().listeners(), c.inbound().listeners());
+    assertEquals(c.policy().trustedNetworks(), c.inbound().clientLimitExceptions(),
+        "inbound.client_limit_exceptions is $policy.trusted_networks by default, and follows it");
     assertEquals(base(), LiveSettings.apply(base(), "empty.conf", ""), "an empty text changes nothing");
   }
 

@@ -11,6 +11,8 @@ package org.postern.smtp;
  *     refused until TLS is active
  * @param authAvailable whether AUTH is configured; it is still offered only inside TLS
  * @param maxErrors error replies after which the session ends with 421
+ * @param postmaster where mail to {@code <postmaster>} and {@code <postmaster@hostname>} goes
+ *     (RFC 5321 §4.5.1): accepted whatever the relay rules, as a recipient of this address
  */
 public record SessionSettings(
     String hostname,
@@ -19,7 +21,8 @@ public record SessionSettings(
     boolean tlsAvailable,
     boolean tlsRequired,
     boolean authAvailable,
-    int maxErrors) {
+    int maxErrors,
+    Path postmaster) {
 
   public SessionSettings {
     if (hostname == null || hostname.isBlank()) {
@@ -28,6 +31,16 @@ public record SessionSettings(
     if (maxMessageSize <= 0 || maxRecipients <= 0 || maxErrors <= 0) {
       throw new IllegalArgumentException("limits must be positive");
     }
+    if (postmaster == null || postmaster.domain().isEmpty()) {
+      throw new IllegalArgumentException("the postmaster address needs a domain");
+    }
+  }
+
+  /** Postmaster mail to postmaster@{@code hostname}. */
+  public SessionSettings(String hostname, long maxMessageSize, int maxRecipients, boolean tlsAvailable,
+      boolean tlsRequired, boolean authAvailable, int maxErrors) {
+    this(hostname, maxMessageSize, maxRecipients, tlsAvailable, tlsRequired, authAvailable, maxErrors,
+        new Path("postmaster", hostname));
   }
 
   /** Settings without AUTH and with Postfix's default error limit of 20. */

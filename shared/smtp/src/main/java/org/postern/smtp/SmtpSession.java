@@ -98,6 +98,8 @@ public final class SmtpSession {
   private Map<String, String> pendingRcptParams = Map.of();
   private TlsFacts tlsFacts;
   private Reply refusal;
+  /** After a handshake that cannot be accepted at all: the answer to the next command, then the end. */
+  private Reply closingRefusal;
   private int errors;
   private String authUser;
   private String authMechanism;
@@ -107,6 +109,8 @@ public final class SmtpSession {
   private long chunkedSize;
   private boolean chunkLast;
   private Reply chunkRefusal;
+  /** The current chunk was refused when announced: its octets are dropped and get no second reply. */
+  private boolean chunkAnswered;
 
   /**
    * @param settings the listener's settings
@@ -186,6 +190,11 @@ public final class SmtpSession {
     }
     if (state != State.CONNECTED && state != State.GREETED && state != State.MAIL) {
       throw new IllegalStateException("command while waiting in state " + state);
+    }
+    if (closingRefusal != null) {
+      // Said once, then the end: a client refused for its certificate has nothing left to try here.
+      state = State.CLOSED;
+      return List.of(new Effect.Send(closingRefusal), new Effect.Close());
     }
     if (refusal != null && !(command instanceof Command.Quit)) {
       return refuseConsuming(command, refusal);
@@ -300,7 +309,7 @@ public final class SmtpSession {
   /** Octets of the current BDAT chunk, in order; their sum is the size the command announced. */
   public void chunkData(byte[] piece) {
     expect(State.CHUNK);
-    if (chunkRefusal != null) {
+    if (chunkRefusal != null || chunkAnswered) {
       return;
     }
     chunkedSize += piece.length;
@@ -322,6 +331,11 @@ public final class SmtpSession {
   /** The current BDAT chunk is complete. */
   public List<Effect> chunkEnd() {
     expect(State.CHUNK);
+    if (chunkAnswered) {
+      chunkAnswered = false;
+      state = restingState();
+      return List.of();
+    }
     Reply refused = chunkRefusal;
     chunkRefusal = null;
     if (refused != null) {
@@ -413,6 +427,21 @@ public final class SmtpSession {
     resetTransaction();
     state = State.CONNECTED;
     return List.of();
+  }
+
+  /**
+   * The handshake completed, but this connection cannot go on at all (a listener with
+   * {@code ccert=require} and no verified client certificate): the next command, whatever it is,
+   * gets {@code closing} (a 421 saying why), and the session ends. Repeating a refusal to every
+   * command would only keep a client that cannot succeed busy; Postfix closes the same way.
+   */
+  public List<Effect> tlsStartedButClosing(TlsFacts facts, Reply closing) {
+    if (!closing.isTransient() && !closing.isPermanent()) {
+      throw new IllegalArgumentException("a closing refusal needs a 4xx or 5xx reply");
+    }
+    List<Effect> effects = tlsStarted(facts, null);
+    closingRefusal = closing;
+    return effects;
   }
 
   /** The handshake failed: there is no way back to plaintext on this connection. */
@@ -537,9 +566,12 @@ public final class SmtpSession {
       return send(TOO_MANY_RCPTS);
     }
     Path recipient = c.recipient();
-    if (recipient.domain().isEmpty()) {
-      // RFC 5321 §4.5.1: <Postmaster> without a domain means our postmaster.
-      recipient = new Path(recipient.localPart(), settings.hostname());
+    if (isOurPostmaster(recipient)) {
+      // RFC 5321 §4.5.1: a relay too must accept mail for its postmaster, from anyone. Postern
+      // delivers nothing locally, so it goes on to the address the settings name.
+      recipients.add(settings.postmaster());
+      rcptParams.add(params);
+      return send(Reply.of(250, "2.1.5", "Ok"));
     }
     pendingRcptParams = params;
     state = State.CHECKING_RECIPIENT;
@@ -582,6 +614,10 @@ public final class SmtpSession {
     if (chunks == null && !memory.roomLeft()) {
       return consume(c, NO_MEMORY);
     }
+    long before = chunks == null ? 0 : chunkedSize;
+    if (c.size() > settings.maxMessageSize() - before) {
+      return refuseOversizeChunk(c);
+    }
     if (chunks == null) {
       chunks = new ByteArrayOutputStream(8192);
       chunkedSize = 0;
@@ -589,6 +625,23 @@ public final class SmtpSession {
     chunkLast = c.last();
     state = State.CHUNK;
     return List.of(new Effect.ReadChunk(c.size()));
+  }
+
+  /**
+   * A chunk that would take the message past the size limit is refused when announced, not after
+   * its octets: a client may wait for the reply before sending a large chunk, and none could ever
+   * be accepted. The transaction ends (RFC 3030 §2 lets the server fail it) and the octets that
+   * follow are still read and dropped, with no second reply, so the input stays framed.
+   */
+  private List<Effect> refuseOversizeChunk(Command.Bdat c) {
+    resetTransaction();
+    List<Effect> effects = new ArrayList<>(send(TOO_BIG));
+    if (state != State.CLOSED) {
+      chunkAnswered = true;
+      state = State.CHUNK;
+      effects.add(new Effect.ReadChunk(c.size()));
+    }
+    return effects;
   }
 
   /** Refuses a command; a BDAT's chunk is still read (and dropped) so the input stays framed. */
@@ -669,6 +722,12 @@ public final class SmtpSession {
     authMechanism = null;
     authLoginUser = null;
     state = State.GREETED;
+  }
+
+  /** {@code <Postmaster>} (no domain, any case) or postmaster at our host name. */
+  private boolean isOurPostmaster(Path p) {
+    return p.localPart().equalsIgnoreCase("postmaster")
+        && (p.domain().isEmpty() || p.domain().equalsIgnoreCase(settings.hostname()));
   }
 
   private Envelope envelope() {

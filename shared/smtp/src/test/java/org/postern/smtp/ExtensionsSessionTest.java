@@ -132,9 +132,12 @@ class ExtensionsSessionTest {
     c("BDAT 9000");
     s.chunkData(new byte[9000]);
     expect(s.chunkEnd(), 250, "2.0.0");
-    c("BDAT 2000 LAST");
+    // Past the limit with this chunk: refused when announced; its octets are still read.
+    List<Effect> over = c("BDAT 2000 LAST");
+    expect(over, 552, "5.3.4");
+    assertEquals(new Effect.ReadChunk(2000), over.get(1));
     s.chunkData(new byte[2000]);
-    expect(s.chunkEnd(), 552, "5.3.4");
+    assertEquals(List.of(), s.chunkEnd());
     expect(c("DATA"), 503, "5.5.1");
   }
 
