@@ -84,6 +84,8 @@ final class SmtpConnection {
   private long lastActivity;
   private long dataStarted;
   private long dataOctets;
+  /** Set when the node stops: the reply every further command gets. */
+  private Reply stopping;
 
   SmtpConnection(Vertx vertx, NetSocket socket, Listener listener, ServerSSLOptions serverTls, InboundContext ctx,
       ConnectionLimits limits) {
@@ -118,6 +120,7 @@ final class SmtpConnection {
       LOG.fine(() -> "disconnect from " + client());
     });
     socket.exceptionHandler(e -> LOG.fine(() -> client() + ": " + e.getMessage()));
+    socket.shutdownHandler(grace -> shutDown());
     installParser();
     // No command is processed before the greeting. Only the parser waits: the socket keeps
     // reading, so that a client talking before the greeting is seen (and bounded by the
@@ -146,6 +149,11 @@ final class SmtpConnection {
 
   private void open(SessionPolicy policy) {
     if (closed) {
+      return;
+    }
+    if (stopping != null) {
+      write(stopping);
+      close();
       return;
     }
     if (policy.decision() != Decision.ACCEPT) {
@@ -405,6 +413,12 @@ final class SmtpConnection {
     busy = false;
     touch();
     run(effects);
+    if (!busy && !closed && stopping != null) {
+      // The answer the session waited for (a 250 once the message is stored) is out; nothing more.
+      write(stopping);
+      close();
+      return;
+    }
     if (!busy && !closed) {
       resumeInput();
     }
@@ -475,6 +489,21 @@ final class SmtpConnection {
     if (!inData) {
       dataStarted = 0;
     }
+  }
+
+  /**
+   * The node is stopping (Vert.x calls this when the listener shuts down): a session waiting on
+   * an answer (the queue's, after the end of DATA) gets it first; every session then gets 421
+   * 4.3.2 in place of its next command, and the connection closes. A message still being
+   * received is not acknowledged: the client sends it again later.
+   */
+  void shutDown() {
+    stopping = Reply.of(421, "4.3.2", ctx.hostname() + " Service shutting down, closing transmission channel");
+    if (closed || busy) {
+      return; // resume() or open() answers once the effect in progress is done
+    }
+    write(stopping);
+    close();
   }
 
   boolean isClosed() {

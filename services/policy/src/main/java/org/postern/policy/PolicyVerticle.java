@@ -96,6 +96,19 @@ public final class PolicyVerticle extends VerticleBase {
   }
 
   /**
+   * SIGHUP: the node's own settings and files read again, compiled and swapped in as one engine,
+   * or refused whole with the previous policy kept, as a file change is. Unlike a push, the local
+   * files stay watched.
+   */
+  public Future<PolicyModel> reload(PolicyConfig newSettings, List<PolicyFile> files) {
+    return compile(files).onSuccess(model -> {
+      settings = newSettings;
+      engine = new PolicyEngine(newSettings, model);
+      LOG.info(() -> "policy: reloaded " + (model.sources().isEmpty() ? "(no policy files)" : describe(model)));
+    });
+  }
+
+  /**
    * Makes a configuration push the policy in force: new settings and new file texts, compiled and
    * swapped in as one engine, or refused whole with the previous policy kept. From then on the
    * local files are no longer watched, so an edit on one node cannot silently undo a push there;
