@@ -237,7 +237,7 @@ public final class InboundVerticle extends VerticleBase {
   /**
    * The node is stopping: the listeners stop accepting at once, and each session is told (its
    * {@link SmtpConnection#shutDown}): a session past the end of DATA gets its message stored and
-   * its 250, then every session gets 421 4.3.2 at its next command. Completes, with how many
+   * its 250, and every session gets 421 4.3.2 and is closed. Completes, with how many
    * sessions were open, when all have ended, or after {@code grace}, when the rest are closed.
    */
   public Future<Integer> drain(Duration grace) {

@@ -493,14 +493,14 @@ final class SmtpConnection {
 
   /**
    * The node is stopping (Vert.x calls this when the listener shuts down): a session waiting on
-   * an answer (the queue's, after the end of DATA) gets it first; every session then gets 421
-   * 4.3.2 in place of its next command, and the connection closes. A message still being
-   * received is not acknowledged: the client sends it again later.
+   * an answer (the queue's, after the end of DATA) gets it first, then 421 4.3.2; any other
+   * session gets 421 4.3.2 at once (RFC 5321 §3.8), and the connection closes. A message still
+   * being received is not acknowledged: the client sends it again later.
    */
   void shutDown() {
     stopping = Reply.of(421, "4.3.2", ctx.hostname() + " Service shutting down, closing transmission channel");
-    if (closed || busy) {
-      return; // resume() or open() answers once the effect in progress is done
+    if (closed || busy || discarding) {
+      return; // resume() or open() answers once the effect (or TLS handshake) in progress is done
     }
     write(stopping);
     close();

@@ -321,9 +321,8 @@ public final class Node {
   }
 
   /**
-   * The first half of a graceful stop: the listeners close at once and every session is answered
-   * 421 4.3.2 at its next command, while sessions past the end of DATA get their message stored and
-   * their 250; the queue starts no new delivery and waits for those in flight to record their
+   * The first half of a graceful stop: the listeners close at once and every session is told 421
+   * 4.3.2 and closed, sessions past the end of DATA once their message is stored and has its 250; the queue starts no new delivery and waits for those in flight to record their
    * outcome. Completes when nothing is under way any more, or at {@code deadline}, and logs what it
    * waited for. Then {@link #stop()}.
    */

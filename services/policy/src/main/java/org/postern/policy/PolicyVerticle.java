@@ -98,9 +98,14 @@ public final class PolicyVerticle extends VerticleBase {
   /**
    * SIGHUP: the node's own settings and files read again, compiled and swapped in as one engine,
    * or refused whole with the previous policy kept, as a file change is. Unlike a push, the local
-   * files stay watched.
+   * files stay watched; while a push is in force, it is refused, as the watcher's reloads are.
    */
   public Future<PolicyModel> reload(PolicyConfig newSettings, List<PolicyFile> files) {
+    if (pushed) {
+      // The cluster's push decides until the next push or a restart; a local reload must not undo it.
+      return Future.failedFuture("a configuration push is in force; the local policy files and settings are not read"
+          + " until the next restart");
+    }
     return compile(files).onSuccess(model -> {
       settings = newSettings;
       engine = new PolicyEngine(newSettings, model);
