@@ -120,7 +120,15 @@ final class SmtpConnection {
       LOG.fine(() -> "disconnect from " + client());
     });
     socket.exceptionHandler(e -> LOG.fine(() -> client() + ": " + e.getMessage()));
-    socket.shutdownHandler(grace -> shutDown());
+    // Vert.x calls this for a listener's shutdown (with a grace period) and for every close (with
+    // none); a close must go on, since with a handler set Vert.x leaves closing to it.
+    socket.shutdownHandler(grace -> {
+      if (grace.isZero()) {
+        socket.close();
+      } else {
+        shutDown();
+      }
+    });
     installParser();
     // No command is processed before the greeting. Only the parser waits: the socket keeps
     // reading, so that a client talking before the greeting is seen (and bounded by the

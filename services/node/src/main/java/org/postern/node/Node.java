@@ -382,9 +382,19 @@ public final class Node {
       }
     }
     Future<?> rules = policy == null ? Future.succeededFuture() : reloadPolicy(fresh);
-    Future<?> inbound = live == null ? Future.succeededFuture()
-        : this.live.prepare(fresh.inbound(), fresh.tls()).compose(this.live::install)
-            .onSuccess(v -> LOG.info("reload: listener limits, TLS settings and certificates reread"));
+    String sockets = LiveSettings.listenerChange(running.inbound().listeners(), fresh.inbound().listeners());
+    Future<?> inbound;
+    if (live == null) {
+      inbound = Future.succeededFuture();
+    } else if (sockets != null) {
+      // What is listened on is made at start: keep the listeners as they are, certificates aside.
+      LOG.warning("reload: inbound.listeners changed; it takes effect at the next restart (" + sockets
+          + "); the listeners keep their settings, certificates are reread");
+      inbound = tls.reload("SIGHUP");
+    } else {
+      inbound = live.prepare(fresh.inbound(), fresh.tls()).compose(live::install)
+          .onSuccess(v -> LOG.info("reload: listener limits, TLS settings and certificates reread"));
+    }
     return Future.join(rules, inbound).<Void>mapEmpty().recover(e -> {
       if (rules.failed()) {
         LOG.warning("reload: policy kept as it was: " + rules.cause().getMessage());
