@@ -112,7 +112,12 @@ class GracefulStopIT {
         load.shutdown();
         assertTrue(load.awaitTermination(30, TimeUnit.SECONDS));
         assertTrue(unanswered.isEmpty(), "sessions that sent the final dot and got no reply: " + unanswered);
-        assertTrue(node.log().contains("stopping: waited"), node.log());
+        String waited = node.awaitLog("stopping: waited \\d+ ms for \\d+ open session\\(s\\) and \\d+ delivery attempt",
+            Duration.ofSeconds(1));
+        System.err.println("SIGTERM after " + acknowledged.size() + " acknowledged: " + waited);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("and (\\d+) delivery attempt").matcher(waited);
+        assertTrue(m.find() && Integer.parseInt(m.group(1)) >= 5, "it waited for the deliveries held at the next hop: "
+            + waited);
       }
       Map<String, Integer> beforeRestart = Map.copyOf(sink.delivered);
       try (NodeProcess again = NodeProcess.start(work, sets(port, sink))) {
