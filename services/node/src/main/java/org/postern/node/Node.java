@@ -322,8 +322,8 @@ public final class Node {
 
   /**
    * The first half of a graceful stop: the listeners close at once and every session is told 421
-   * 4.3.2 and closed, sessions past the end of DATA once their message is stored and has its 250; the queue starts no new delivery and waits for those in flight to record their
-   * outcome. Completes when nothing is under way any more, or at {@code deadline}, and logs what it
+   * 4.3.2 and closed, sessions past the end of DATA once their message is stored and has its 250;
+   * the queue starts no new delivery and waits for those in flight to record their outcome. Completes when nothing is under way any more, or at {@code deadline}, and logs what it
    * waited for. Then {@link #stop()}.
    */
   public Future<Void> drain(Duration deadline) {
@@ -376,8 +376,12 @@ public final class Node {
     liveKeys.add(Settings.TLS_CERT_CHAIN.key());
     liveKeys.add(Settings.TLS_KEY.key());
     liveKeys.add(Settings.TLS_MORE_CERTIFICATES.key());
+    // Read again by the listener's reload with the certificates (client-certificate checks).
+    liveKeys.add(Settings.TLS_CA_FILE.key());
+    liveKeys.add(Settings.TLS_CA_PATH.key());
+    liveKeys.add(Settings.TLS_CRL_FILE.key());
     for (String k : changed) {
-      if (!liveKeys.contains(k) && !k.equals(Settings.NODE_HOSTNAME.key())) {
+      if (!liveKeys.contains(k)) {
         LOG.warning("reload: " + k + " changed; it takes effect at the next restart");
       }
     }
