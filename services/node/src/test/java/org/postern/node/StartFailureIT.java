@@ -78,6 +78,7 @@ class StartFailureIT {
       assertEquals(1, e.status(), e.stderr());
       assertEquals("postern: cannot start: inbound.listeners: cannot listen on 127.0.0.1:" + taken.getLocalPort()
           + " may: Address already in use", cause(e));
+      assertTrue(!e.stderr().contains("admin API listening"), "the admin API never answered for a node that did not start");
       noStackTrace(e);
     }
   }
