@@ -203,7 +203,8 @@ public final class InboundVerticle extends VerticleBase {
       }
     });
     servers.add(server);
-    return server.listen().compose(s -> {
+    return server.listen().recover(e -> Future.failedFuture(new IllegalStateException("inbound.listeners: cannot listen on "
+        + l + ": " + e.getMessage()))).compose(s -> {
       if (serverTls != null && !SharedPortTls.apply(s)) {
         return s.close().transform(v -> Future.<NetServer>failedFuture(new IllegalStateException(
             "listener " + l + ": STARTTLS cannot work on a second event loop with this Vert.x version;"
@@ -231,6 +232,22 @@ public final class InboundVerticle extends VerticleBase {
   public Future<?> stop() {
     vertx.cancelTimer(sweep);
     return Future.all(servers.stream().map(NetServer::close).toList());
+  }
+
+  /**
+   * The node is stopping: the listeners stop accepting at once, and each session is told (its
+   * {@link SmtpConnection#shutDown}): a session past the end of DATA gets its message stored and
+   * its 250, and every session gets 421 4.3.2 and is closed. Completes, with how many
+   * sessions were open, when all have ended, or after {@code grace}, when the rest are closed.
+   */
+  public Future<Integer> drain(Duration grace) {
+    Promise<Integer> done = Promise.promise();
+    context.runOnContext(v -> {
+      connections.removeIf(SmtpConnection::isClosed);
+      int open = connections.size();
+      Future.join(servers.stream().map(s -> s.shutdown(grace)).toList()).onComplete(ar -> done.complete(open));
+    });
+    return done.future();
   }
 
   /** The ports actually bound, in listener order (useful when a listener asks for port 0). */

@@ -95,6 +95,8 @@ final class SmtpConnection {
   private long declaredSize;
   /** Room in the spool held for the transaction under way (queue.min_free_space); null when none. */
   private SpaceReservation space;
+  /** Set when the node stops: the reply every further command gets. */
+  private Reply stopping;
 
   SmtpConnection(Vertx vertx, NetSocket socket, Listener listener, ServerSSLOptions serverTls, InboundContext ctx,
       ConnectionLimits limits) {
@@ -131,6 +133,15 @@ final class SmtpConnection {
     });
     socket.exceptionHandler(e -> LOG.fine(() -> client() + ": " + e.getMessage()));
     InputEnd.watch(socket, this::inputEnded);
+    // Vert.x calls this for a listener's shutdown (with a grace period) and for every close (with
+    // none); a close must go on, since with a handler set Vert.x leaves closing to it.
+    socket.shutdownHandler(grace -> {
+      if (grace.isZero()) {
+        socket.close();
+      } else {
+        shutDown();
+      }
+    });
     installParser();
     // No command is processed before the greeting. Only the parser waits: the socket keeps
     // reading, so that a client talking before the greeting is seen (and bounded by the
@@ -159,6 +170,11 @@ final class SmtpConnection {
 
   private void open(SessionPolicy policy) {
     if (closed) {
+      return;
+    }
+    if (stopping != null) {
+      write(stopping);
+      close();
       return;
     }
     if (policy.decision() != Decision.ACCEPT) {
@@ -472,6 +488,12 @@ final class SmtpConnection {
     busy = false;
     touch();
     run(effects);
+    if (!busy && !closed && stopping != null) {
+      // The answer the session waited for (a 250 once the message is stored) is out; nothing more.
+      write(stopping);
+      close();
+      return;
+    }
     if (!busy && !closed) {
       resumeInput();
     }
@@ -563,6 +585,21 @@ final class SmtpConnection {
     if (!inData) {
       dataStarted = 0;
     }
+  }
+
+  /**
+   * The node is stopping (Vert.x calls this when the listener shuts down): a session waiting on
+   * an answer (the queue's, after the end of DATA) gets it first, then 421 4.3.2; any other
+   * session gets 421 4.3.2 at once (RFC 5321 §3.8), and the connection closes. A message still
+   * being received is not acknowledged: the client sends it again later.
+   */
+  void shutDown() {
+    stopping = Reply.of(421, "4.3.2", ctx.hostname() + " Service shutting down, closing transmission channel");
+    if (closed || busy || discarding) {
+      return; // resume() or open() answers once the effect (or TLS handshake) in progress is done
+    }
+    write(stopping);
+    close();
   }
 
   boolean isClosed() {

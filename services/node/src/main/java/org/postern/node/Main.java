@@ -4,14 +4,18 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
 import org.postern.config.ConfigException;
 import org.postern.config.ConfigLoader;
 import org.postern.config.PosternConfig;
+import org.postern.config.Settings;
 import org.postern.node.cluster.BusCredentials;
 import org.postern.node.cluster.ClusterJoin;
 import picocli.CommandLine;
@@ -38,6 +42,8 @@ public final class Main implements Callable<Integer> {
   @Command(name = "run", mixinStandardHelpOptions = true,
       description = "Run a node. With no --config, embedded defaults: SMTP on 127.0.0.1:2525 with STARTTLS.")
   static final class Run implements Callable<Integer> {
+
+    private static final Logger LOG = Logger.getLogger("postern.node");
 
     @Option(names = "--config", paramLabel = "FILE", description = "Configuration file (key = value lines).")
     Path config;
@@ -92,7 +98,19 @@ public final class Main implements Callable<Integer> {
         System.err.println("postern: node.log: cannot open " + cfg.node().log() + ": " + e.getMessage());
         return 2;
       }
-      CountDownLatch stopped = new CountDownLatch(1);
+      // One node per spool, decided before anything listens or recovers mail.
+      SpoolLock lock = null;
+      if (roleSet.contains(Role.QUEUE)) {
+        try {
+          lock = SpoolLock.acquire(Path.of(cfg.queue().spoolDir()));
+        } catch (SpoolLock.Refused e) {
+          LogSetup.flush();
+          System.err.println("postern: cannot start: " + e.getMessage());
+          return 1;
+        }
+      }
+      Duration shutdownTimeout = Settings.NODE_SHUTDOWN_TIMEOUT.parse(
+          cfg.values().get(Settings.NODE_SHUTDOWN_TIMEOUT.key()));
       Node node;
       try {
         PosternConfig started = cfg;
@@ -104,27 +122,105 @@ public final class Main implements Callable<Integer> {
             .toCompletionStage().toCompletableFuture().get();
       } catch (java.util.concurrent.ExecutionException e) {
         Throwable cause = e.getCause() == null ? e : e.getCause();
+        LogSetup.flush();
         if (cause instanceof org.postern.tls.KeyFiles.InsecureKeyFileException
             || cause instanceof org.postern.tls.PrivateKeys.EncryptedKeyFileException) {
           // A deployment mistake the operator fixes with the chmod or openssl command the message names.
-          LogSetup.flush();
           System.err.println("postern: configuration error: " + cause.getMessage());
           return 2;
         }
         System.err.println("postern: cannot start: " + cause.getMessage());
         return 1;
       }
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      Lifecycle life = new Lifecycle(node, lock, shutdownTimeout, cfg);
+      life.handleSignals();
+      life.stopped.await();
+      return 0;
+    }
+
+    /**
+     * What the running node does on a signal. SIGTERM (and SIGINT) stop it gracefully, then the
+     * process exits 0; SIGHUP rereads the configuration file, policy files and certificates. Each
+     * handler runs on a thread of its own that the JVM starts per signal, never on an event loop.
+     */
+    private final class Lifecycle {
+      private final Node node;
+      private final SpoolLock lock;
+      private final Duration shutdownTimeout;
+      private final PosternConfig running;
+      private final java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
+      private final Object reloading = new Object();
+      final CountDownLatch stopped = new CountDownLatch(1);
+
+      Lifecycle(Node node, SpoolLock lock, Duration shutdownTimeout, PosternConfig running) {
+        this.node = node;
+        this.lock = lock;
+        this.shutdownTimeout = shutdownTimeout;
+        this.running = running;
+      }
+
+      void handleSignals() {
         try {
-          node.stop().toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (Exception e) {
-          java.util.logging.Logger.getLogger("postern.node").warning("stop did not complete: " + e);
+          sun.misc.Signal.handle(new sun.misc.Signal("TERM"), s -> stop("SIGTERM"));
+          sun.misc.Signal.handle(new sun.misc.Signal("INT"), s -> stop("SIGINT"));
+          sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> reload());
+        } catch (IllegalArgumentException e) {
+          // The JVM keeps these signals (-Xrs): stop gracefully from the shutdown hook instead.
+          LOG.warning("cannot handle signals (" + e.getMessage() + "); SIGHUP will not reload");
+          Runtime.getRuntime().addShutdownHook(new Thread(() -> stop("shutdown"), "postern-shutdown"));
         }
+      }
+
+      void stop(String why) {
+        if (!stopping.compareAndSet(false, true)) {
+          return;
+        }
+        LOG.info(why + ": stopping");
+        try {
+          node.drain(shutdownTimeout).toCompletionStage().toCompletableFuture()
+              .get(shutdownTimeout.toMillis() + 5000, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+          LOG.warning("stopping: the wait for work under way ended early: " + e);
+        }
+        try {
+          // From this thread, not an event loop: the close reports back on a loop it does not stop.
+          node.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          LOG.warning("stop did not complete: " + e);
+        }
+        if (lock != null) {
+          lock.release();
+        }
+        LOG.info("stopped");
         LogSetup.flush();
         stopped.countDown();
-      }, "postern-shutdown"));
-      stopped.await();
-      return 0;
+      }
+
+      void reload() {
+        if (stopping.get()) {
+          return;
+        }
+        synchronized (reloading) {
+          LOG.info("SIGHUP: rereading " + (config == null ? "the settings (no configuration file)" : config)
+              + ", the policy files and the certificates");
+          PosternConfig fresh;
+          try {
+            fresh = ConfigLoader.load(config, clusterConfig, sets);
+          } catch (ConfigException e) {
+            e.problems().forEach(p -> LOG.warning("reload: configuration error: " + p + "; nothing changed"));
+            return;
+          }
+          if (fresh.node().hostname().isEmpty()) {
+            fresh = fresh.withHostname(running.node().hostname());
+          }
+          try {
+            node.reload(running, fresh).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            LOG.info("SIGHUP: reload done");
+          } catch (Exception e) {
+            LOG.warning("reload did not complete: " + e);
+          }
+        }
+      }
     }
 
     /** The machine's name, read once at start (never on an event loop: it may consult DNS). */

@@ -6,10 +6,12 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +19,7 @@ import java.util.Set;
 import java.util.function.IntSupplier;
 import java.util.logging.Logger;
 import org.postern.bus.Contracts;
+import org.postern.config.LiveSettings;
 import org.postern.config.PosternConfig;
 import org.postern.config.Settings;
 import org.postern.node.cluster.ClusterQueueAdmin;
@@ -41,15 +44,22 @@ public final class Node {
   private static final Logger LOG = Logger.getLogger("postern.node");
 
   private final Vertx vertx;
-  private final InboundVerticle inbound;
+  private final List<InboundVerticle> listeners;
+  private final QueueVerticle queue;
   private final AdminBridge admin;
   private final TlsReloader tls;
+  private final PolicyVerticle policy;
+  private final InboundLive live;
 
-  private Node(Vertx vertx, InboundVerticle inbound, AdminBridge admin, TlsReloader tls) {
+  private Node(Vertx vertx, List<InboundVerticle> listeners, QueueVerticle queue, AdminBridge admin, TlsReloader tls,
+      PolicyVerticle policy, InboundLive live) {
     this.vertx = vertx;
-    this.inbound = inbound;
+    this.listeners = List.copyOf(listeners);
+    this.queue = queue;
     this.admin = admin;
     this.tls = tls;
+    this.policy = policy;
+    this.live = live;
   }
 
   /**
@@ -122,14 +132,16 @@ public final class Node {
     Future<List<ServerCredentials>> serverTls = roles.contains(Role.INBOUND)
         ? vertx.executeBlocking(() -> loadServerTls(config, hostname))
         : Future.succeededFuture();
-    InboundVerticle[] inbound = new InboundVerticle[1];
+    List<InboundVerticle> listeners = new ArrayList<>();
     AdminBridge[] admin = new AdminBridge[1];
     TlsReloader[] reloader = new TlsReloader[1];
+    QueueVerticle[] queueRole = new QueueVerticle[1];
+    PolicyVerticle[] policyRole = new PolicyVerticle[1];
+    InboundLive[] liveInbound = new InboundLive[1];
     return serverTls.compose(tlsOptions -> {
       Future<?> chain = Future.succeededFuture();
       // The listener's instances and certificate watcher exist before anything is deployed, so that
       // the configuration push verticle can apply the cluster's current push to them before they start.
-      List<InboundVerticle> listeners = new ArrayList<>();
       InboundLive live = null;
       if (roles.contains(Role.INBOUND)) {
         // One instance per event loop wanted: they share the listening ports (Vert.x hands each
@@ -153,7 +165,6 @@ public final class Node {
           listeners.add(new InboundVerticle(config.inbound(), config.tls(), hostname, engine, tlsOptions,
               config.policy().timeout(), Clock.systemUTC(), shared));
         }
-        inbound[0] = listeners.get(0);
         // Expiry warnings and hot reload of the files the listener's certificates come from.
         reloader[0] = new TlsReloader(config.tls().reloadInterval(),
             ServerCredentials.files(config.tls(), Path.of(config.node().dataDir())),
@@ -161,9 +172,11 @@ public final class Node {
             fresh -> Future.all(listeners.stream().map(l -> l.updateCredentials(fresh)).toList()).mapEmpty(),
             new CertificateExpiry(metrics, config.tls().expiryWarningDays(), Clock.systemUTC()), tlsOptions);
         live = new InboundLive(vertx, listeners, shared, reloader[0], Path.of(config.node().dataDir()), hostname);
+        liveInbound[0] = live;
       }
       // Policy and queue come first, so the listener never accepts a client it cannot serve.
       PolicyVerticle policy = roles.contains(Role.POLICY) ? new PolicyVerticle(config.policy()) : null;
+      policyRole[0] = policy;
       if (policy != null) {
         chain = chain.compose(v -> deploy(vertx, policy));
       }
@@ -179,18 +192,15 @@ public final class Node {
       }
       if (roles.contains(Role.QUEUE)) {
         QueueVerticle queue = new QueueVerticle(config.queue(), hostname, Clock.systemUTC(), cluster);
+        // Recovered mail waits until every role of this node listens: handed to an outbound that
+        // is not deployed yet, it would be deferred for queue.min_backoff with "No handlers".
+        queue.holdDeliveries();
+        queueRole[0] = queue;
         registerQueueMetrics(queue, metrics);
         chain = chain.compose(v -> deploy(vertx, queue));
         if (view != null) {
           // Other members' admin APIs reach this queue through its node's own address.
           chain = chain.compose(v -> deploy(vertx, new QueueAdminRelay(view.self(), hostname, AdminBridge.QUEUE_DEADLINE)));
-        }
-        // The admin API runs beside the queue it administers (postern queue); see deploy/README.md.
-        if (config.node().adminListen() != null) {
-          chain = chain.compose(v -> deployAdmin(vertx, config, metrics, members, view).map(a -> {
-            admin[0] = a;
-            return null;
-          }));
         }
       }
       if (roles.contains(Role.OUTBOUND)) {
@@ -203,11 +213,27 @@ public final class Node {
         chain = chain.onSuccess(v -> LOG.info("inbound listeners on " + listeners.size() + " event loop(s)"));
         chain = chain.compose(v -> deploy(vertx, reloader[0]));
       }
+      // The admin API runs beside the queue it administers (postern queue); see deploy/README.md.
+      // It opens last, so that a node that answers it (a health check) is a node that started.
+      if (roles.contains(Role.QUEUE) && config.node().adminListen() != null) {
+        chain = chain.compose(v -> deployAdmin(vertx, config, metrics, members, view).map(a -> {
+          admin[0] = a;
+          return null;
+        }));
+      }
+      if (queueRole[0] != null) {
+        chain = chain.compose(v -> queueRole[0].startDeliveries());
+      }
       return chain;
     }).map(v -> {
       LOG.info("node started with roles " + roles + " as " + hostname);
-      return new Node(vertx, inbound[0], admin[0], reloader[0]);
-    }).recover(e -> vertx.close().transform(ignored -> Future.failedFuture(e)));
+      return new Node(vertx, listeners, queueRole[0], admin[0], reloader[0], policyRole[0], liveInbound[0]);
+    }).recover(e -> {
+      // The failure is reported now, not when the close completes: a close started on one of the
+      // event loops it stops never reports back, and the launcher would wait for ever.
+      vertx.close();
+      return Future.failedFuture(e);
+    });
   }
 
   /**
@@ -229,22 +255,23 @@ public final class Node {
   }
 
   /**
-   * Loads the server credentials; on failure STARTTLS stays advertised-off and answers 454, as the
-   * seeds describe for a TLS context that cannot be used. Runs on a worker thread.
+   * Loads the server credentials. A certificate that cannot be used (unreadable, expired chain,
+   * a key that does not match) stops the start: a relay that silently answers STARTTLS with 454
+   * would look up to a health check while every TLS-requiring peer defers. A certificate that
+   * breaks later, at a reload, keeps the one in use instead (TlsReloader). Runs on a worker thread.
    */
-  private static List<ServerCredentials> loadServerTls(PosternConfig config, String hostname) {
+  private static List<ServerCredentials> loadServerTls(PosternConfig config, String hostname) throws IOException {
+    List<ServerCredentials> all;
     try {
-      List<ServerCredentials> all = ServerCredentials.loadAll(config.tls(), Path.of(config.node().dataDir()), hostname);
-      for (ServerCredentials creds : all) {
-        LOG.info("server certificate: " + creds.source() + ", subject " + creds.leaf().getSubjectX500Principal().getName()
-            + ", " + creds.keyAlgorithm() + " key, SHA-256 fingerprint " + creds.fingerprint());
-      }
-      return all;
+      all = ServerCredentials.loadAll(config.tls(), Path.of(config.node().dataDir()), hostname);
     } catch (IOException | RuntimeException e) {
-      LOG.severe("STARTTLS=server, error: cannot use the server certificate: " + e.getMessage()
-          + "; STARTTLS will answer 454 until this is fixed");
-      return null;
+      throw new IOException("tls.cert_chain: cannot use the server certificate: " + e.getMessage(), e);
     }
+    for (ServerCredentials creds : all) {
+      LOG.info("server certificate: " + creds.source() + ", subject " + creds.leaf().getSubjectX500Principal().getName()
+          + ", " + creds.keyAlgorithm() + " key, SHA-256 fingerprint " + creds.fingerprint());
+    }
+    return all;
   }
 
   /**
@@ -271,7 +298,7 @@ public final class Node {
 
   /** The inbound listeners' bound ports, or an empty list without the inbound role. */
   public List<Integer> inboundPorts() {
-    return inbound == null ? List.of() : inbound.ports();
+    return listeners.isEmpty() ? List.of() : listeners.get(0).ports();
   }
 
   /** The admin API's port, or -1 when it is not running on this node. */
@@ -293,6 +320,119 @@ public final class Node {
     return vertx;
   }
 
+  /**
+   * The first half of a graceful stop: the listeners close at once and every session is told 421
+   * 4.3.2 and closed, sessions past the end of DATA once their message is stored and has its 250;
+   * the queue starts no new delivery and waits for those in flight to record their outcome. Completes when nothing is under way any more, or at {@code deadline}, and logs what it
+   * waited for. Then {@link #stop()}.
+   */
+  public Future<Void> drain(Duration deadline) {
+    long started = System.nanoTime();
+    Future<Integer> sessions = Future.all(listeners.stream().map(l -> l.drain(deadline)).toList())
+        .map(all -> all.<Integer>list().stream().mapToInt(Integer::intValue).sum());
+    Future<Integer> deliveries = queue == null ? Future.succeededFuture(0) : queue.drain();
+    Promise<Void> done = Promise.promise();
+    long timer = vertx.setTimer(deadline.toMillis(), t -> done.tryComplete());
+    Future.all(sessions, deliveries).onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      done.tryComplete();
+    });
+    LOG.info("stopping: listeners closed, no new deliveries; waiting up to " + deadline.toSeconds()
+        + "s (node.shutdown_timeout) for sessions and deliveries under way");
+    return done.future().onComplete(ar -> {
+      long ms = (System.nanoTime() - started) / 1_000_000;
+      String what = (sessions.succeeded() ? sessions.result() : "?") + " open session(s) and "
+          + (deliveries.succeeded() ? deliveries.result() : "?") + " delivery attempt(s) in flight";
+      if (sessions.isComplete() && deliveries.isComplete()) {
+        LOG.info("stopping: waited " + ms + " ms for " + what + "; all finished");
+      } else {
+        LOG.warning("stopping: node.shutdown_timeout (" + deadline.toSeconds() + "s) reached while waiting for " + what
+            + (sessions.isComplete() ? "" : "; sessions still open are cut off")
+            + (deliveries.isComplete() ? "" : "; deliveries still in flight stay queued and count as possible duplicates"));
+      }
+    });
+  }
+
+  /**
+   * Rereads what SIGHUP covers from {@code fresh}, the configuration file read again: the policy
+   * files and the policy, inbound-limit and listener TLS settings are applied live, certificates
+   * are reloaded; any other changed key is named as needing a restart. Never fails the node: what
+   * cannot be applied is logged and the running configuration stays. Reads files on the caller's
+   * thread: call it from one that may block (the signal handler's), never from an event loop.
+   */
+  public Future<Void> reload(PosternConfig running, PosternConfig fresh) {
+    java.util.Set<String> changed = new java.util.TreeSet<>();
+    java.util.Set<String> keys = new java.util.TreeSet<>(running.values().keySet());
+    keys.addAll(fresh.values().keySet());
+    for (String k : keys) {
+      if (!java.util.Objects.equals(running.values().get(k), fresh.values().get(k))) {
+        changed.add(k);
+      }
+    }
+    java.util.Set<String> liveKeys = new java.util.HashSet<>();
+    LiveSettings.PUSHABLE.forEach(s -> liveKeys.add(s.key()));
+    liveKeys.add(Settings.POLICY_ACCESS_MAP.key());
+    liveKeys.add(Settings.POLICY_TLS_POLICY_MAP.key());
+    liveKeys.add(Settings.TLS_CERT_CHAIN.key());
+    liveKeys.add(Settings.TLS_KEY.key());
+    liveKeys.add(Settings.TLS_MORE_CERTIFICATES.key());
+    // Read again by the listener's reload with the certificates (client-certificate checks).
+    liveKeys.add(Settings.TLS_CA_FILE.key());
+    liveKeys.add(Settings.TLS_CA_PATH.key());
+    liveKeys.add(Settings.TLS_CRL_FILE.key());
+    for (String k : changed) {
+      if (!liveKeys.contains(k)) {
+        LOG.warning("reload: " + k + " changed; it takes effect at the next restart");
+      }
+    }
+    Future<?> rules = policy == null ? Future.succeededFuture() : reloadPolicy(fresh);
+    String sockets = LiveSettings.listenerChange(running.inbound().listeners(), fresh.inbound().listeners());
+    Future<?> inbound;
+    if (live == null) {
+      inbound = Future.succeededFuture();
+    } else if (sockets != null) {
+      // What is listened on is made at start: keep the listeners as they are, certificates aside.
+      LOG.warning("reload: inbound.listeners changed; it takes effect at the next restart (" + sockets
+          + "); the listeners keep their settings, certificates are reread");
+      inbound = tls.reload("SIGHUP");
+    } else {
+      inbound = live.prepare(fresh.inbound(), fresh.tls()).compose(live::install)
+          .onSuccess(v -> LOG.info("reload: listener limits, TLS settings and certificates reread"));
+    }
+    return Future.join(rules, inbound).<Void>mapEmpty().recover(e -> {
+      if (rules.failed()) {
+        LOG.warning("reload: policy kept as it was: " + rules.cause().getMessage());
+      }
+      if (inbound.failed()) {
+        LOG.warning("reload: listener kept as it was: " + inbound.cause().getMessage());
+      }
+      return Future.succeededFuture();
+    });
+  }
+
+  private Future<?> reloadPolicy(PosternConfig fresh) {
+    try {
+      return policy.reload(fresh.policy(), policyFiles(fresh));
+    } catch (IOException e) {
+      return Future.failedFuture("cannot read a policy file: " + e.getMessage());
+    }
+  }
+
+  /** The policy files {@code config} names, read now (the caller's thread may block). */
+  private static List<org.postern.policy.PolicyFile> policyFiles(PosternConfig config) throws IOException {
+    List<org.postern.policy.PolicyFile> files = new ArrayList<>();
+    if (!config.policy().accessMap().isEmpty()) {
+      files.add(new org.postern.policy.PolicyFile(org.postern.policy.PolicyFile.Kind.ACCESS_MAP,
+          config.policy().accessMap(), java.nio.file.Files.readString(Path.of(config.policy().accessMap()))));
+    }
+    if (!config.policy().tlsPolicyMap().isEmpty()) {
+      files.add(new org.postern.policy.PolicyFile(org.postern.policy.PolicyFile.Kind.TLS_POLICY_MAP,
+          config.policy().tlsPolicyMap(), java.nio.file.Files.readString(Path.of(config.policy().tlsPolicyMap()))));
+    }
+    return files;
+  }
+
+  /** Closes every verticle and the Vert.x instance (a clustered one leaves the cluster). */
   public Future<Void> stop() {
     return vertx.close();
   }

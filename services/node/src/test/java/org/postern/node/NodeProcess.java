@@ -19,6 +19,12 @@ import java.util.regex.Pattern;
 final class NodeProcess implements AutoCloseable {
 
   static final Path REPO = Path.of("../..").toAbsolutePath().normalize();
+  /**
+   * The jar the tests run: this build's, or the one {@code POSTERN_TEST_JAR} names (to run the
+   * tests against an earlier build, e.g. to see a new test fail without its fix).
+   */
+  static final Path JAR = System.getenv("POSTERN_TEST_JAR") != null ? Path.of(System.getenv("POSTERN_TEST_JAR"))
+      : REPO.resolve("services/node/target/postern.jar");
 
   private final Process process;
   private final LinkedBlockingQueue<String> unread = new LinkedBlockingQueue<>();
@@ -53,7 +59,7 @@ final class NodeProcess implements AutoCloseable {
       cmd.add(s);
     }
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD);
-    pb.environment().put("POSTERN_JAR", REPO.resolve("services/node/target/postern.jar").toString());
+    pb.environment().put("POSTERN_JAR", JAR.toString());
     return new NodeProcess(pb.start());
   }
 
@@ -99,6 +105,22 @@ final class NodeProcess implements AutoCloseable {
   void kill() throws InterruptedException {
     process.destroyForcibly();
     process.waitFor(10, TimeUnit.SECONDS);
+  }
+
+  /** Sends a signal by name ({@code TERM}, {@code HUP}) to the node, as kill(1) or systemd does. */
+  void signal(String name) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new IOException("kill -" + name + " " + process.pid() + " failed");
+    }
+  }
+
+  /** Waits for the node to exit and returns its status; fails with the log if it does not exit in time. */
+  int awaitExit(Duration timeout) throws InterruptedException {
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new AssertionError("the node did not exit within " + timeout + "; log:\n" + log());
+    }
+    return process.exitValue();
   }
 
   /** The node's process id (deploy/postern execs java, so this is the JVM). */

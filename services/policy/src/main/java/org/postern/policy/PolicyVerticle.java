@@ -96,6 +96,24 @@ public final class PolicyVerticle extends VerticleBase {
   }
 
   /**
+   * SIGHUP: the node's own settings and files read again, compiled and swapped in as one engine,
+   * or refused whole with the previous policy kept, as a file change is. Unlike a push, the local
+   * files stay watched; while a push is in force, it is refused, as the watcher's reloads are.
+   */
+  public Future<PolicyModel> reload(PolicyConfig newSettings, List<PolicyFile> files) {
+    if (pushed) {
+      // The cluster's push decides until the next push or a restart; a local reload must not undo it.
+      return Future.failedFuture("a configuration push is in force; the local policy files and settings are not read"
+          + " until the next restart");
+    }
+    return compile(files).onSuccess(model -> {
+      settings = newSettings;
+      engine = new PolicyEngine(newSettings, model);
+      LOG.info(() -> "policy: reloaded " + (model.sources().isEmpty() ? "(no policy files)" : describe(model)));
+    });
+  }
+
+  /**
    * Makes a configuration push the policy in force: new settings and new file texts, compiled and
    * swapped in as one engine, or refused whole with the previous policy kept. From then on the
    * local files are no longer watched, so an edit on one node cannot silently undo a push there;

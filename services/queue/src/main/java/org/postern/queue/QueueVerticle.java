@@ -1,6 +1,7 @@
 package org.postern.queue;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
@@ -67,6 +68,14 @@ public final class QueueVerticle extends VerticleBase {
   private Replication replication;
   private final Replication.Counts counts = new Replication.Counts();
   private final ChunkedIntake.Counts intakeCounts = new ChunkedIntake.Counts();
+  /** Set by {@link #holdDeliveries} until {@link #startDeliveries}: attempts due meanwhile wait here. */
+  private boolean deliveriesHeld;
+  private final List<Scheduled> waitingForStart = new ArrayList<>();
+  /** Set by {@link #drain}: no new delivery attempt starts. Event-loop only. */
+  private boolean stopping;
+  /** Attempts started and not yet recorded in the spool; {@link #drain} waits for none. */
+  private int attemptsInFlight;
+  private Promise<Void> drained;
 
   public QueueVerticle(QueueConfig config, String hostname, Clock clock) {
     this(config, hostname, clock, null);
@@ -141,7 +150,7 @@ public final class QueueVerticle extends VerticleBase {
         long held = loaded.stream().filter(Spool.Loaded::held).count();
         counts.possibleDuplicates.add(interrupted);
         LOG.info("recovered " + loaded.size() + " queued message(s) from " + config.spoolDir()
-            + "; " + interrupted + " were being delivered when the node stopped (possible duplicates)"
+            + " (" + recoveredFiles(loaded) + "); " + interrupted + " were being delivered when the node stopped (possible duplicates)"
             + (held == 0 ? "" : "; " + held + " on hold"));
         loaded.stream().filter(Spool.Loaded::wasInFlight).forEach(l ->
             LOG.info(() -> l.message().queueId() + ": possible duplicate: delivery was interrupted"));
@@ -158,6 +167,66 @@ public final class QueueVerticle extends VerticleBase {
           .compose(v -> vertx.eventBus().<QueueAdminRequest>localConsumer(QueueAdminRequest.ADDRESS, this::admin)
               .completion());
     });
+  }
+
+  /** Which spool files the recovered messages came from, by file, for the recovery log line. */
+  private String recoveredFiles(List<Spool.Loaded> loaded) {
+    Map<String, Integer> byFile = new java.util.TreeMap<>();
+    for (Spool.Loaded l : loaded) {
+      String f = spool.fileOf(l.message().queueId());
+      byFile.merge(f == null ? "?" : f, 1, Integer::sum);
+    }
+    long batches = byFile.keySet().stream().filter(f -> f.endsWith(".batch")).count();
+    List<String> named = byFile.entrySet().stream().limit(10).map(e -> e.getKey() + ": " + e.getValue()).toList();
+    return batches + " batch file(s), " + (byFile.size() - batches) + " single message file(s): "
+        + String.join(", ", named) + (byFile.size() > 10 ? ", ..." : "");
+  }
+
+  /**
+   * Before deployment: no delivery starts until {@link #startDeliveries}, so that the mail
+   * recovered at start is not handed to an outbound that is not listening yet.
+   */
+  public void holdDeliveries() {
+    deliveriesHeld = true;
+  }
+
+  /** Every role of the node listens: the deliveries held back since start go now. From any thread. */
+  public Future<Void> startDeliveries() {
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(v -> {
+      deliveriesHeld = false;
+      if (!waitingForStart.isEmpty()) {
+        LOG.info("delivery starts: " + waitingForStart.size() + " message(s) were waiting for the node to start");
+      }
+      List<Scheduled> due = List.copyOf(waitingForStart);
+      waitingForStart.clear();
+      due.forEach(this::attempt);
+      done.complete();
+    });
+    return done.future();
+  }
+
+  /**
+   * The node is stopping: no new delivery attempt starts, and the returned future completes, with
+   * how many attempts were in flight, once each has recorded its outcome in the spool (finished
+   * recipients, or the message removed), so that a restart does not send again what a next hop
+   * took. Messages being stored finish too. From any thread; the caller bounds the wait.
+   */
+  public Future<Integer> drain() {
+    Promise<Integer> done = Promise.promise();
+    context.runOnContext(v -> {
+      stopping = true;
+      int inFlight = attemptsInFlight;
+      if (drained == null) {
+        drained = Promise.promise();
+      }
+      if (attemptsInFlight == 0) {
+        drained.tryComplete();
+      }
+      Future.join(List.copyOf(storing.values())).transform(ar -> drained.future())
+          .onComplete(ar -> done.complete(inFlight));
+    });
+    return done.future();
   }
 
   private void enqueue(Message<EnqueueRequest> m) {
@@ -419,11 +488,18 @@ public final class QueueVerticle extends VerticleBase {
 
   /** One delivery attempt: a request per recipient domain still pending, all in parallel. */
   private void attempt(Scheduled s) {
-    if (s.inFlight || s.held || s.deleted) {
+    if (s.inFlight || s.held || s.deleted || stopping) {
+      return; // stopping: it stays in the spool and is delivered after the restart
+    }
+    if (deliveriesHeld) {
+      if (!waitingForStart.contains(s)) {
+        waitingForStart.add(s);
+      }
       return;
     }
     s.inFlight = true;
     s.attempts++;
+    attemptsInFlight++;
     Map<String, List<org.postern.smtp.Path>> byDomain = new LinkedHashMap<>();
     for (org.postern.smtp.Path r : s.message.envelope().recipients()) {
       if (!s.done.contains(r.mailbox())) {
@@ -447,7 +523,12 @@ public final class QueueVerticle extends VerticleBase {
             .toList()))
         .eventually(() -> {
           s.inFlight = false;
-          return finishAttempt(s).eventually(handOff::unmark);
+          return finishAttempt(s).eventually(handOff::unmark).eventually(() -> {
+            if (--attemptsInFlight == 0 && drained != null) {
+              drained.tryComplete();
+            }
+            return Future.succeededFuture();
+          });
         });
   }
 

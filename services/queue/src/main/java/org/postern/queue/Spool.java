@@ -97,6 +97,12 @@ public final class Spool {
     }
   }
 
+  /** The name of the file in {@code active/} that holds a stored message, or null if none does. */
+  public String fileOf(String queueId) {
+    Location at = index.get(queueId);
+    return at == null ? null : at.file().getFileName().toString();
+  }
+
   /** A message to store, with its body. */
   public record Write(SpooledMessage message, Buffer body) {}
 

@@ -128,7 +128,7 @@ public final class LiveSettings {
    * stay the same (same addresses and ports, in the same order), and STARTTLS stays on or off per
    * listener (a listener that started without it has no TLS set up across its event loops).
    */
-  static String listenerChange(List<Listener> running, List<Listener> pushed) {
+  public static String listenerChange(List<Listener> running, List<Listener> pushed) {
     String restart = "a push may change a listener's tls (may or required) and ccert, not what is listened on"
         + " (restart the node for that): ";
     if (running.size() != pushed.size()) {

@@ -40,6 +40,9 @@ public final class Settings {
       "Address:port of the admin API that 'postern queue' talks to (an IP literal); empty turns it off.");
   public static final Setting<String> NODE_ADMIN_ALLOW_REMOTE = add("node.admin_allow_remote", "no",
       oneOf("yes", "no"), "Whether node.admin_listen may be a non-loopback address.");
+  public static final Setting<Duration> NODE_SHUTDOWN_TIMEOUT = add("node.shutdown_timeout", "30s",
+      duration(Duration.ofSeconds(1), Duration.ofMinutes(10)),
+      "How long a stop (SIGTERM) waits for sessions past end of DATA and deliveries in flight.");
 
   // inbound: the SMTP listener
   public static final Setting<List<Listener>> INBOUND_LISTENERS = add("inbound.listeners",
