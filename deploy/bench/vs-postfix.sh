@@ -2,23 +2,23 @@
 # deploy/bench/vs-postfix.sh: Postern and Postfix side by side, in one run: the same clients, the
 # same sink (Postfix's smtp-sink), the same scenarios, and one table. Not part of `mvn verify`.
 #
-#   deploy/bench/vs-postfix.sh                  about 15 minutes (defaults below); root (Postfix)
+#   deploy/bench/vs-postfix.sh                  10 to 15 minutes (defaults below); root (Postfix)
 #   MODES=strace deploy/bench/vs-postfix.sh     system calls per message instead (strace -c -f)
 #   POSTERN_BEFORE_JAR=old.jar deploy/bench/... adds an older Postern build as a third relay
 #
-# Writes deploy/bench/results/vs-postfix-<date>.md (and the table on stdout).
+# Writes deploy/bench/results/vs-postfix-<date>.md, or OUT (and the same on stdout).
 #
 # Relays, each relaying everything to one `smtp-sink` on loopback (which offers no STARTTLS, so
 # both relays deliver in plaintext, reusing their connections as they see fit):
 # - Postfix: a private instance (`postfix -c DIR start`) whose main.cf and master.cf this script
 #   writes under its temp dir, with its own queue_directory and data_directory, smtpd on
-#   127.0.0.1:PFX_PORT only, relayhost = [127.0.0.1]:SINK_PORT, mynetworks = 127.0.0.0/8, the
+#   127.0.0.1:PORT_BASE only, relayhost = [127.0.0.1]:SINK_PORT, mynetworks = 127.0.0.0/8, the
 #   RSA-2048 certificate below for STARTTLS, the per-client anvil limits off, no reverse lookup
 #   of clients, default_process_limit = twice the largest session count (at least 200), logging
 #   to a file through postlogd. Everything else is Postfix's default (20 deliveries at once per
-#   destination, in_flow_delay 1s, connection cache on demand). It never touches
-#   /etc/postfix/main.cf, the system queue or port 25.
-# - Postern: the packaged jar through deploy/postern run, listener 127.0.0.1:PN_PORT (STARTTLS
+#   destination, in_flow_delay 1s, connection cache on demand). It leaves /etc/postfix, the
+#   system's queue and port 25 alone.
+# - Postern: the packaged jar through deploy/postern run, listener 127.0.0.1:PORT_BASE+1 (STARTTLS
 #   offered), the same certificate, outbound.transport to the sink, spool and log in the temp dir,
 #   no admin listener, inbound.dns_timeout=0.
 #
@@ -53,7 +53,8 @@
 # WARMUP (1500), SIZE (4096), SCENARIOS ("tls1 plain20 tls20"), CLIENTS, MODES ("steady cold"),
 # STRACE_SCENARIO (plain20), STRACE_CLIENT (smtp-source), PORT_BASE (25490: Postfix +0, Postern +1,
 # older Postern +2, sink +9), NODE_HEAP (1g), RUN_TIMEOUT (300 s), DRAIN_TIMEOUT (120 s),
-# WATCHDOG (3600 s), POSTERN_BEFORE_JAR, KEEP_WORK=1.
+# WATCHDOG (3600 s), RELAYS ("postfix postern"), POSTERN_BEFORE_JAR, OUT (the results file),
+# KEEP_WORK=1.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -78,7 +79,7 @@ WATCHDOG="${WATCHDOG:-3600}"
 SINK_PORT=$((PORT_BASE + 9))
 FROM="sender@client.bench.invalid"
 RCPT="rcpt@dest.bench.invalid"
-out="$here/results/vs-postfix-$(date -u +%Y-%m-%d).md"
+out="${OUT:-$here/results/vs-postfix-$(date -u +%Y-%m-%d).md}"
 log() { echo "[vs-postfix] $(date -u +%H:%M:%S) $*" >&2; }
 
 [ "$(id -u)" = 0 ] || { log "needs root: Postfix's master starts as root and drops to 'postfix'"; exit 2; }
@@ -91,7 +92,7 @@ for p in "$PORT_BASE" $((PORT_BASE + 1)) $((PORT_BASE + 2)) "$SINK_PORT"; do
 done
 
 pf="" # the private Postfix instance's directory, once made
-pf_master() { [ -n "$pf" ] && tr -d ' \n' < "$pf/spool/pid/master.pid" 2>/dev/null; }
+pf_master() { [ -n "$pf" ] && tr -d ' \n' 2>/dev/null < "$pf/spool/pid/master.pid"; }
 pf_running() { local m; m=$(pf_master) || return 1; [ -n "$m" ] && kill -0 "$m" 2>/dev/null; }
 vs_cleanup() { # stop the private Postfix (a daemon, not in pids) before the rest
   if pf_running; then
@@ -108,7 +109,7 @@ bench_init vs-postfix "$WATCHDOG"
 chmod 755 "$work" # Postfix's daemons run as 'postfix' and must reach their queue below it
 trap vs_cleanup EXIT
 
-RELAYS="postfix postern"
+RELAYS="${RELAYS:-postfix postern}"
 declare -A relay_port=([postfix]=$PORT_BASE [postern]=$((PORT_BASE + 1)) [postern-before]=$((PORT_BASE + 2)))
 declare -A relay_jar=([postern]="$jar")
 declare -A relay_name=([postfix]="Postfix" [postern]="Postern" [postern-before]="Postern (before)")
@@ -398,6 +399,12 @@ measure() { # mode relay scenario client count [record]
     rate="not drained"; drain="over ${DRAIN_TIMEOUT}"
   fi
   log "$mode $r $scen $client: $ok ok, $failed failed; ${cpu} ms CPU/msg; $rate msg/s; DATA-to-250 p50 $p50 p99 $p99 ms; drain ${drain} s; client CPU ${ccpu} s"
+  if [ "$failed" != 0 ]; then
+    case "$client" in
+      smtp-source) log "  smtp-source said: $(sort "$base.err" | uniq -c | sort -rn | head -3 | tr '\n' ';')" ;;
+      *) log "  errors: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["errors"])' "$base.json" 2>/dev/null)" ;;
+    esac
+  fi
   if [ "$record" = yes ]; then
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$scen" "$client" "$r" "$ok" "$failed" \
       "$cpu" "$rate" "$p50" "$p99" "$ccpu" >> "$records"
@@ -496,11 +503,13 @@ mkdir -p "$here/results"
       d=""; case $v in SESSIONS) d=100;; MESSAGES) d=3000;; COLD_MESSAGES) d=5000;; WARMUP) d=1500;; SCENARIOS) d="tls1 plain20 tls20";; MODES) d="steady cold";; esac
       val="${!v:-}"; [ -n "$val" ] && [ "$val" != "$d" ] && printf '%s="%s" ' "$v" "$val"; done)deploy/bench/vs-postfix.sh\`."
   echo "$SIZE-octet messages relayed to Postfix's \`smtp-sink\` on loopback; Postfix and Postern with the same RSA-2048 certificate."
-  echo "CPU: user + system of the relay's whole process tree, until the sink had every message, per message."
-  echo "msg/s: end to end, from the client's first connection until the sink had them all. \"steady\": the same"
-  echo "process after $WARMUP warm-up messages of the same scenario and client (and the runs before);"
-  echo "\"cold\": a fresh process, measured from its first message."
-  echo
+  if [ -s "$records" ]; then
+    echo "CPU: user + system of the relay's whole process tree, until the sink had every message, per message."
+    echo "msg/s: end to end, from the client's first connection until the sink had them all. \"steady\": the same"
+    echo "process after $WARMUP warm-up messages of the same scenario and client (and the runs before);"
+    echo "\"cold\": a fresh process, measured from its first message."
+    echo
+  fi
   python3 - "$records" "$RELAYS" "$labels" "$names" <<'PY'
 import sys
 rows = [l.rstrip('\n').split('\t') for l in open(sys.argv[1]) if l.strip()]
@@ -539,7 +548,7 @@ if rows:
             except (KeyError, ValueError, ZeroDivisionError):
                 line.append('-')
         line += [cell(d, r, lambda x: x['rate']) for r in relays]
-        line += [cell(d, r, lambda x: '-' if x['p50'] == '-' else '%s / %s' % (x['p50'], x['p99'])) for r in relays]
+        line += [cell(d, r, lambda x: '-' if x['p50'] == '-' else '%.1f / %.1f' % (float(x['p50']), float(x['p99']))) for r in relays]
         line += [cell(d, r, lambda x: '%s / %s' % (x['ok'], x['failed'])) for r in relays]
         line += [cell(d, r, lambda x: x['ccpu']) for r in relays]
         print('| ' + ' | '.join(line) + ' |')
@@ -560,20 +569,21 @@ calls, msgs = {}, {}
 for l in open(sys.argv[1]):
     r, sc, c, e, ok = l.split('\t')
     calls.setdefault(sc, {})[r] = (int(c), int(e)); msgs[r] = int(ok)
-shown = ['openat', 'open', 'close', 'statx', 'newfstatat', 'stat', 'lstat', 'fstat', 'access',
-         'unlink', 'unlinkat', 'rename', 'renameat', 'renameat2', 'fsync', 'fdatasync', 'write', 'writev',
-         'pwrite64', 'read', 'readv', 'pread64', 'sendto', 'recvfrom', 'sendmsg', 'recvmsg',
-         'epoll_wait', 'epoll_pwait', 'poll', 'select', 'futex']
 present = [r for r in relays if r in msgs]
+# Those issue 17 counts, then every other call made at least once per message by some relay.
+named = ['openat', 'open', 'close', 'statx', 'newfstatat', 'stat', 'lstat', 'unlink', 'unlinkat',
+         'fsync', 'fdatasync', 'write', 'writev', 'futex']
+shown = [c for c in named if c in calls]
+shown += sorted(c for c in calls if c not in named
+                and any(calls[c].get(r, (0, 0))[0] >= msgs[r] for r in present))
 print('| system call | ' + ' | '.join(names[r] for r in present) + ' |')
 print('| --- | ' + ' | '.join('---:' for _ in present) + ' |')
 def per(sc, r):
     c, e = calls.get(sc, {}).get(r, (0, 0))
     s = '%.2f' % (c / msgs[r])
-    return s + (' (%.2f)' % (e / msgs[r]) if e else '')
+    return s + ((' (%.2f)' % (e / msgs[r]) if e / msgs[r] >= 0.005 else ' (<0.01)') if e else '')
 for sc in shown:
-    if sc in calls:
-        print('| %s | %s |' % (sc, ' | '.join(per(sc, r) for r in present)))
+    print('| %s | %s |' % (sc, ' | '.join(per(sc, r) for r in present)))
 tot = {r: sum(v.get(r, (0, 0))[0] for v in calls.values()) for r in present}
 print('| all calls | %s |' % ' | '.join('%.1f' % (tot[r] / msgs[r]) for r in present))
 print()
