@@ -162,7 +162,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 7 -subj "/CN=relay.bench.invalid
   -keyout "$work/tls/key.pem" -out "$work/tls/cert.pem" 2>/dev/null
 chmod 600 "$work/tls/key.pem"
 # smtp-source -F sends this file line by line with CRLF: the same 4 KB message the Python client sends.
-(cd "$here" && python3 -c 'import sys, smtpclient; sys.stdout.buffer.write(smtpclient.body(int(sys.argv[1])).replace(b"\r\n", b"\n"))' "$SIZE") > "$work/message.txt"
+(cd "$here" && python3 -B -c 'import sys, smtpclient; sys.stdout.buffer.write(smtpclient.body(int(sys.argv[1])).replace(b"\r\n", b"\n"))' "$SIZE") > "$work/message.txt"
 
 # --- Postfix -------------------------------------------------------------------------------------
 pf="$work/postfix"
