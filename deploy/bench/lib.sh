@@ -61,9 +61,10 @@ print(round(sum(t - a.get(tid, (0, n))[0] for tid, (t, n) in b.items() if n.star
 PY
 }
 
-bench_init() { # name: builds the jar if needed, then sets work (a fresh temp dir), jar (a private
-  # copy: a rebuild during the run must not change classes under running JVMs) and pids (killed on
-  # exit with the work dir, unless KEEP_WORK=1), and starts a 10-minute watchdog.
+bench_init() { # name [watchdog-seconds]: builds the jar if needed, then sets work (a fresh temp
+  # dir), jar (a private copy: a rebuild during the run must not change classes under running JVMs)
+  # and pids (killed on exit with the work dir, unless KEEP_WORK=1), and starts a watchdog (10
+  # minutes unless told otherwise).
   if [ ! -f "$jar" ] || ! java -jar "$jar" loadgen --help >/dev/null 2>&1; then
     log "building $jar"
     (cd "$root" && mvn -B -q -DskipTests package -pl services/node -am) >&2
@@ -73,7 +74,11 @@ bench_init() { # name: builds the jar if needed, then sets work (a fresh temp di
   jar="$work/postern.jar"
   pids=()
   trap bench_cleanup EXIT
-  ( sleep 600; log "watchdog: 10 minutes reached, stopping"; kill -TERM $$ ) & pids+=($!)
+  local limit="${2:-600}"
+  # The sleep is the watchdog's own child: bench_cleanup's kill reaches the subshell, whose trap then
+  # ends the sleep too (an orphaned sleep would hold the caller's stdout open until it ran out).
+  ( sleep "$limit" & s=$!; trap 'kill "$s" 2>/dev/null; exit 0' TERM; wait "$s"
+    log "watchdog: $limit s reached, stopping"; kill -TERM $$ ) & pids+=($!)
 }
 
 bench_cleanup() {
