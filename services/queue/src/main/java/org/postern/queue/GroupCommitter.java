@@ -5,26 +5,36 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.logging.Logger;
 
 /**
- * Group commit for the spool: while one batch is being written and fsync'd on a worker, new
- * messages wait and then go together in the next batch, so concurrent sessions share syncs and
- * throughput grows with concurrency. No timer is involved: a lone message is written at once, and
- * batching happens only when messages arrive while the disk is busy.
+ * Group commit for the spool: while one round is being written and fsync'd on a worker, new
+ * messages and state changes ({@link Spool.Mark}: recipients done, finished, in flight) wait and
+ * then go together in the next round, so concurrent sessions and deliveries share syncs, and a
+ * round is one blocking task however many messages and marks it carries. No timer is involved: a
+ * lone message is written at once, and batching happens only when work arrives while the disk is
+ * busy.
  *
  * <p>Used from one event loop only (the queue verticle's), so it needs no locks.
  */
 final class GroupCommitter {
 
+  private static final Logger LOG = Logger.getLogger("postern.queue");
+
   private record Pending(Spool.Write write, Promise<Void> done) {}
+
+  private record PendingMark(Spool.Mark mark, Promise<Void> done) {}
 
   private final Vertx vertx;
   private final Spool spool;
   private final int maxBatch;
   private final List<Pending> waiting = new ArrayList<>();
+  private final List<PendingMark> marks = new ArrayList<>();
   private boolean writing;
+  private boolean compacting;
   private long batches;
   private long messages;
+  private long rounds;
 
   /**
    * @param maxBatch most messages per batch; 1 turns group commit off (one sync per message)
@@ -43,27 +53,67 @@ final class GroupCommitter {
     return p.future();
   }
 
+  /** Completes once the state change is in the journal (synced, if it is {@link Spool.Mark#durable}). */
+  Future<Void> mark(Spool.Mark mark) {
+    Promise<Void> p = Promise.promise();
+    marks.add(new PendingMark(mark, p));
+    drain();
+    return p.future();
+  }
+
   private void drain() {
-    if (writing || waiting.isEmpty()) {
+    if (writing || (waiting.isEmpty() && marks.isEmpty())) {
       return;
     }
     writing = true;
     List<Pending> batch = new ArrayList<>(waiting.subList(0, Math.min(maxBatch, waiting.size())));
     waiting.subList(0, batch.size()).clear();
+    List<PendingMark> changes = new ArrayList<>(marks);
+    marks.clear();
     List<Spool.Write> writes = batch.stream().map(Pending::write).toList();
-    vertx.executeBlocking(() -> spool.storeAll(writes), false).onComplete(ar -> {
-      batches++;
-      messages += batch.size();
+    List<Spool.Mark> records = changes.stream().map(PendingMark::mark).toList();
+    vertx.executeBlocking(() -> spool.commit(writes, records), false).onComplete(ar -> {
+      rounds++;
+      if (!batch.isEmpty()) {
+        batches++;
+        messages += batch.size();
+      }
       for (int i = 0; i < batch.size(); i++) {
-        Throwable failure = ar.failed() ? ar.cause() : ar.result().get(i);
+        Throwable failure = ar.failed() ? ar.cause() : ar.result().writes().get(i);
         if (failure == null) {
           batch.get(i).done().complete();
         } else {
           batch.get(i).done().fail(failure);
         }
       }
+      Throwable failure = ar.failed() ? ar.cause() : ar.result().marks();
+      for (PendingMark m : changes) {
+        if (failure == null) {
+          m.done().complete();
+        } else {
+          m.done().fail(failure);
+        }
+      }
       writing = false;
+      compactIfLarge();
       drain();
+    });
+  }
+
+  /**
+   * Compacts the journal beside the rounds, on a worker of its own, when it has grown large: a
+   * round that comes meanwhile waits only for the short step that rewrites the live state.
+   */
+  private void compactIfLarge() {
+    if (compacting || spool.journalSize() < spool.compactAt()) {
+      return;
+    }
+    compacting = true;
+    vertx.executeBlocking(spool::compactIfLarge, false).onComplete(ar -> {
+      compacting = false;
+      if (ar.failed()) {
+        LOG.warning(() -> "journal compaction failed (retried after the next round): " + ar.cause());
+      }
     });
   }
 
@@ -73,6 +123,11 @@ final class GroupCommitter {
 
   long messages() {
     return messages;
+  }
+
+  /** Commit rounds so far: each one blocking task, with at most one journal fdatasync. */
+  long rounds() {
+    return rounds;
   }
 
   /** Average messages per sync so far: 1.0 means no sharing happened. */

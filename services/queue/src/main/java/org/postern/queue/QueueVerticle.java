@@ -451,14 +451,19 @@ public final class QueueVerticle extends VerticleBase {
     if (committer != null && committer.messages() > 0) {
       logCommitFigures();
     }
-    return Future.succeededFuture();
+    // The journal's open segment would keep the spool's file system busy (an unmount, a test's).
+    return spool == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
+      spool.close();
+      return null;
+    }, false);
   }
 
   /** How many messages shared each round of fsyncs, and the share of time spent in fsync. */
   private void logCommitFigures() {
-    LOG.info(String.format("group commit: %d messages in %d batches (%.1f per batch), %.0f ms in fsync over %.0f s",
+    LOG.info(String.format("group commit: %d messages in %d batches (%.1f per batch), %.0f ms in fsync over %.0f s;"
+            + " %d commit rounds, %d journal syncs",
         committer.messages(), committer.batches(), committer.averageBatch(), spool.syncNanos() / 1e6,
-        (System.nanoTime() - startedNanos) / 1e9));
+        (System.nanoTime() - startedNanos) / 1e9, committer.rounds(), spool.journalSyncs()));
   }
 
   private void schedule(Scheduled s, Duration delay) {
@@ -511,13 +516,10 @@ public final class QueueVerticle extends VerticleBase {
     // queue, not when the attempt is due: a message waiting behind queue.destination_concurrency
     // has not reached any next hop, so a restart cannot make it a duplicate.
     HandOff handOff = new HandOff(id);
-    vertx.executeBlocking(() -> {
-      MessageBody body = spool.deliverable(vertx, id);
-      if (body == null) {
-        throw new java.nio.file.NoSuchFileException(id + " is no longer in the spool");
-      }
-      return body;
-    }, false)
+    // The index in memory knows where the body is: no hand-off to a worker to learn it.
+    MessageBody found = spool.deliverable(vertx, id);
+    (found == null ? Future.<MessageBody>failedFuture(new java.nio.file.NoSuchFileException(id + " is no longer in the spool"))
+        : Future.succeededFuture(found))
         .compose(body -> Future.join(byDomain.entrySet().stream()
             .map(e -> ready.submit(e.getKey(), () -> handOff.marked().compose(v -> deliver(s, e.getValue(), body))))
             .toList()))
@@ -532,7 +534,10 @@ public final class QueueVerticle extends VerticleBase {
         });
   }
 
-  /** The in-flight marker of one attempt: written once, before its first delivery starts. */
+  /**
+   * The in-flight mark of one attempt: a journal record written once, in the next commit round,
+   * before its first delivery starts.
+   */
   private final class HandOff {
     private final String id;
     private Future<Void> marker;
@@ -541,13 +546,10 @@ public final class QueueVerticle extends VerticleBase {
       this.id = id;
     }
 
-    /** Completes once the marker is on disk (or could not be written: it is advisory). */
+    /** Completes once the mark is in the journal (or could not be written: it is advisory). */
     Future<Void> marked() {
       if (marker == null) {
-        marker = vertx.<Void>executeBlocking(() -> {
-          spool.markInFlight(id, true);
-          return null;
-        }, false).recover(e -> {
+        marker = committer.mark(new Spool.InFlight(id, true)).recover(e -> {
           LOG.warning(() -> id + ": cannot mark the delivery as under way: " + e.getMessage());
           return Future.succeededFuture();
         });
@@ -555,15 +557,20 @@ public final class QueueVerticle extends VerticleBase {
       return marker;
     }
 
-    /** Removes the marker, if a delivery started at all. */
+    /**
+     * Ends the mark, if a delivery started at all and the message is still queued (a finished
+     * message's record ends it already). Nobody waits for it to be synced.
+     */
     Future<Void> unmark() {
       if (marker == null) {
         return Future.succeededFuture();
       }
-      return marker.compose(v -> vertx.executeBlocking(() -> {
-        spool.markInFlight(id, false);
-        return null;
-      }, false));
+      return marker.compose(v -> {
+        if (!messages.containsKey(id)) {
+          return Future.succeededFuture();
+        }
+        return committer.mark(new Spool.InFlight(id, false)).recover(e -> Future.succeededFuture());
+      });
     }
   }
 
@@ -644,10 +651,7 @@ public final class QueueVerticle extends VerticleBase {
       // delivered again at restart and counted, rather than a lone replica taken over unnoticed.
       return notices.compose(v -> bounceIfNeeded(s))
           .compose(v -> dropReplicas(s))
-          .compose(v -> vertx.executeBlocking(() -> {
-        spool.delete(id);
-        return null;
-      }, false)).<Void>mapEmpty().onSuccess(v -> {
+          .compose(v -> committer.mark(new Spool.Finished(id))).<Void>mapEmpty().onSuccess(v -> {
         messages.remove(id);
         LOG.info(() -> id + ": removed");
       }).onFailure(e -> {
@@ -657,10 +661,8 @@ public final class QueueVerticle extends VerticleBase {
     }
     Duration delay = backoff.after(s.attempts - s.backoffBase);
     java.util.Set<String> done = java.util.Set.copyOf(s.done);
-    return notices.compose(v -> s.deleted ? Future.succeededFuture() : vertx.executeBlocking(() -> {
-      spool.markDone(id, done);
-      return null;
-    }, false)).<Void>mapEmpty().onSuccess(v -> reportProgress(s)).onComplete(ar -> schedule(s, delay));
+    return notices.compose(v -> s.deleted ? Future.succeededFuture() : committer.mark(new Spool.Done(id, done)))
+        .<Void>mapEmpty().onSuccess(v -> reportProgress(s)).onComplete(ar -> schedule(s, delay));
   }
 
   /**
