@@ -96,7 +96,7 @@ public final class QueueVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     return vertx.executeBlocking(() -> {
-      Spool s = new Spool(Path.of(config.spoolDir()));
+      Spool s = new Spool(Path.of(config.spoolDir()), config.journalCompactSize(), Journal.Steps.NONE);
       return new Object[] {s, s.recover()};
     }, false).compose(r -> {
       spool = (Spool) r[0];

@@ -693,7 +693,10 @@ public final class Spool {
     if (journal.size() < compactAt) {
       return false;
     }
+    long before = journal.size();
     compact();
+    LOG.info(() -> "journal compacted: " + before + " octets to " + journal.size() + " (" + index.size()
+        + " messages queued)");
     return true;
   }
 
