@@ -35,6 +35,7 @@ final class GroupCommitter {
   private long batches;
   private long messages;
   private long rounds;
+  private final List<Promise<Void>> idleWaiters = new ArrayList<>();
 
   /**
    * @param maxBatch most messages per batch; 1 turns group commit off (one sync per message)
@@ -61,8 +62,23 @@ final class GroupCommitter {
     return p.future();
   }
 
+  /** Completes once no round is being written and nothing waits for one. */
+  Future<Void> idle() {
+    if (!writing && waiting.isEmpty() && marks.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> p = Promise.promise();
+    idleWaiters.add(p);
+    return p.future();
+  }
+
   private void drain() {
     if (writing || (waiting.isEmpty() && marks.isEmpty())) {
+      if (!writing && !idleWaiters.isEmpty()) {
+        List<Promise<Void>> all = new ArrayList<>(idleWaiters);
+        idleWaiters.clear();
+        all.forEach(Promise::tryComplete);
+      }
       return;
     }
     writing = true;

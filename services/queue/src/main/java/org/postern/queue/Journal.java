@@ -52,6 +52,8 @@ final class Journal {
   /** Set once recovered: until then every append opens the newest segment, as another spool
    * instance on the same directory (a tool, a test) may have compacted it meanwhile. */
   private boolean keepOpen;
+  /** Set by {@link #close}: the spool is shut, and a late change must not open a segment again. */
+  private boolean closed;
   private long seq;
   private long size;
   private long syncs;
@@ -153,6 +155,9 @@ final class Journal {
     if (records.isEmpty()) {
       return;
     }
+    if (closed) {
+      throw new IOException("the spool's journal is closed (the queue stopped)");
+    }
     if (out == null) {
       TreeMap<Long, Path> all = segments();
       seq = all.isEmpty() ? 1 : all.lastKey();
@@ -201,6 +206,9 @@ final class Journal {
    * appends then go to the new segment.
    */
   synchronized void rewrite(List<JsonArray> state) throws IOException {
+    if (closed) {
+      throw new IOException("the spool's journal is closed (the queue stopped)");
+    }
     TreeMap<Long, Path> old = segments();
     long next = (old.isEmpty() ? 0 : old.lastKey()) + 1;
     Path part = dir.resolve("next.tmp");
@@ -242,6 +250,12 @@ final class Journal {
       Files.deleteIfExists(p);
       steps.reached("deleted " + p.getFileName());
     }
+  }
+
+  /** Closes the journal for good: appends after it fail. */
+  synchronized void shut() throws IOException {
+    closed = true;
+    close();
   }
 
   /** Closes the segment being appended to. */

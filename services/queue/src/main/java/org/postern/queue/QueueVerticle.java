@@ -452,10 +452,12 @@ public final class QueueVerticle extends VerticleBase {
       logCommitFigures();
     }
     // The journal's open segment would keep the spool's file system busy (an unmount, a test's).
-    return spool == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
+    // The round under way finishes first; a change after the close fails (it is retried at the
+    // next start, from the state the journal has).
+    return spool == null ? Future.succeededFuture() : committer.idle().compose(v -> vertx.executeBlocking(() -> {
       spool.close();
       return null;
-    }, false);
+    }, false));
   }
 
   /** How many messages shared each round of fsyncs, and the share of time spent in fsync. */

@@ -104,6 +104,32 @@ public final class Spool {
     }
   }
 
+  /**
+   * Most octets of bodies kept in memory between their store and the end of their first delivery
+   * attempt, so that the first attempt, which finishes most mail, reads no file and hands nothing
+   * to a worker thread. Beyond it (a backlog) bodies are read from their files.
+   */
+  static final long FRESH_OCTETS = 32L * 1024 * 1024;
+
+  private final Map<String, Buffer> fresh = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong freshOctets = new java.util.concurrent.atomic.AtomicLong();
+
+  private void keepFresh(String id, Buffer body) {
+    if (body.length() <= MAX_BATCHED_BODY && freshOctets.addAndGet(body.length()) <= FRESH_OCTETS) {
+      if (fresh.putIfAbsent(id, body) == null) {
+        return;
+      }
+    }
+    freshOctets.addAndGet(-body.length());
+  }
+
+  private void dropFresh(String id) {
+    Buffer b = fresh.remove(id);
+    if (b != null) {
+      freshOctets.addAndGet(-b.length());
+    }
+  }
+
   /** The journal is compacted once its segment grows past this many octets. */
   static final long COMPACT_AT = 8L * 1024 * 1024;
 
@@ -285,6 +311,7 @@ public final class Spool {
         String id = writes.get(members.get(k)).message().queueId();
         ids.add(id);
         index.put(id, locations.get(f).get(k));
+        keepFresh(id, writes.get(members.get(k)).body());
       }
       batches.put(active.resolve(parts.get(f).getFileName()), new Batch(List.copyOf(ids), new HashSet<>(ids)));
     }
@@ -423,13 +450,21 @@ public final class Spool {
   }
 
   /**
-   * A stored message's body for a delivery, read from its file piece by piece on a worker thread
-   * of {@code vertx}; null when the message is not stored (finished, or never stored).
+   * A stored message's body for a delivery: from memory if it was stored by this process and not
+   * yet tried (see {@link #FRESH_OCTETS}), else read from its file piece by piece on a worker thread
+   * of {@code vertx}; null when the message is not stored (finished, or never stored). Does not
+   * block: the index in memory says where the body is.
    */
   public MessageBody deliverable(io.vertx.core.Vertx vertx, String queueId) {
     Location at = index.get(QueueIds.check(queueId));
     if (at == null) {
       return null;
+    }
+    Buffer kept = fresh.get(queueId);
+    if (kept != null) {
+      return new SpoolBody(at.bodyLength(), at.eightBit(), at.endsWithCrlf(), (position, max) ->
+          io.vertx.core.Future.succeededFuture(kept.slice((int) Math.min(position, kept.length()),
+              (int) Math.min(kept.length(), position + max))));
     }
     return new SpoolBody(at.bodyLength(), at.eightBit(), at.endsWithCrlf(),
         (position, max) -> vertx.executeBlocking(() -> read(at, queueId, position, max), false));
@@ -549,6 +584,9 @@ public final class Spool {
       List<Path> emptied = new ArrayList<>();
       for (Mark m : marks) {
         String id = m.queueId();
+        if (!(m instanceof InFlight i0 && i0.on())) {
+          dropFresh(id); // the first attempt is over (or the message held, or finished)
+        }
         if (m instanceof Done d) {
           if (index.containsKey(id)) {
             state.done.put(id, Set.copyOf(d.recipients()));
@@ -678,9 +716,9 @@ public final class Spool {
     return journal.syncs();
   }
 
-  /** Closes the journal's open segment; a later change opens it again. */
+  /** Closes the journal for good (the queue stops): state changes after it fail. */
   public void close() throws IOException {
-    journal.close();
+    journal.shut();
   }
 
   /** The journal size at which {@link #compactIfLarge} compacts. */
