@@ -30,6 +30,8 @@ final class GroupCommitter {
   private final int maxBatch;
   private final List<Pending> waiting = new ArrayList<>();
   private final List<PendingMark> marks = new ArrayList<>();
+  private final List<PendingMark> advisory = new ArrayList<>();
+  private boolean marking;
   private boolean writing;
   private boolean compacting;
   private long batches;
@@ -54,17 +56,49 @@ final class GroupCommitter {
     return p.future();
   }
 
-  /** Completes once the state change is in the journal (synced, if it is {@link Spool.Mark#durable}). */
+  /**
+   * Completes once the state change is in the journal (synced, if it is {@link Spool.Mark#durable}).
+   * A change that needs no sync of its own (a delivery under way, or ended) does not wait for the
+   * round being synced: such changes go together in a short task of their own, one write.
+   */
   Future<Void> mark(Spool.Mark mark) {
     Promise<Void> p = Promise.promise();
-    marks.add(new PendingMark(mark, p));
-    drain();
+    if (mark.durable()) {
+      marks.add(new PendingMark(mark, p));
+      drain();
+    } else {
+      advisory.add(new PendingMark(mark, p));
+      drainAdvisory();
+    }
     return p.future();
+  }
+
+  private void drainAdvisory() {
+    if (marking || advisory.isEmpty()) {
+      tellIfIdle();
+      return;
+    }
+    marking = true;
+    List<PendingMark> changes = new ArrayList<>(advisory);
+    advisory.clear();
+    List<Spool.Mark> records = changes.stream().map(PendingMark::mark).toList();
+    vertx.executeBlocking(() -> spool.commit(List.of(), records), false).onComplete(ar -> {
+      Throwable failure = ar.failed() ? ar.cause() : ar.result().marks();
+      for (PendingMark m : changes) {
+        if (failure == null) {
+          m.done().complete();
+        } else {
+          m.done().fail(failure);
+        }
+      }
+      marking = false;
+      drainAdvisory();
+    });
   }
 
   /** Completes once no round is being written and nothing waits for one. */
   Future<Void> idle() {
-    if (!writing && waiting.isEmpty() && marks.isEmpty()) {
+    if (isIdle()) {
       return Future.succeededFuture();
     }
     Promise<Void> p = Promise.promise();
@@ -72,13 +106,21 @@ final class GroupCommitter {
     return p.future();
   }
 
+  private boolean isIdle() {
+    return !writing && !marking && waiting.isEmpty() && marks.isEmpty() && advisory.isEmpty();
+  }
+
+  private void tellIfIdle() {
+    if (isIdle() && !idleWaiters.isEmpty()) {
+      List<Promise<Void>> all = new ArrayList<>(idleWaiters);
+      idleWaiters.clear();
+      all.forEach(Promise::tryComplete);
+    }
+  }
+
   private void drain() {
     if (writing || (waiting.isEmpty() && marks.isEmpty())) {
-      if (!writing && !idleWaiters.isEmpty()) {
-        List<Promise<Void>> all = new ArrayList<>(idleWaiters);
-        idleWaiters.clear();
-        all.forEach(Promise::tryComplete);
-      }
+      tellIfIdle();
       return;
     }
     writing = true;

@@ -54,6 +54,7 @@ final class Journal {
   private boolean keepOpen;
   /** Set by {@link #close}: the spool is shut, and a late change must not open a segment again. */
   private boolean closed;
+  private IOException broken;
   private long seq;
   private long size;
   private long syncs;
@@ -151,9 +152,25 @@ final class Journal {
    * spool that was not recovered appends to the newest segment (tools and tests); a recovered one
    * to the segment its recovery wrote.
    */
-  synchronized void append(List<JsonArray> records, boolean sync) throws IOException {
+  void append(List<JsonArray> records, boolean sync) throws IOException {
+    if (write(records, sync)) {
+      sync();
+    }
+  }
+
+  /**
+   * Appends records with one write. A journal that is not kept open (not recovered) also syncs
+   * here if {@code sync}; a kept-open one leaves the sync to {@link #sync}, which its caller may
+   * run outside its own locks, so that other writers are not held up by the fdatasync.
+   *
+   * @return whether {@link #sync} is still needed
+   */
+  synchronized boolean write(List<JsonArray> records, boolean sync) throws IOException {
+    if (broken != null) {
+      throw new IOException("the spool's journal failed to sync earlier: " + broken.getMessage(), broken);
+    }
     if (records.isEmpty()) {
-      return;
+      return false;
     }
     if (closed) {
       throw new IOException("the spool's journal is closed (the queue stopped)");
@@ -175,7 +192,7 @@ final class Journal {
         written += out.write(frames);
       }
       size += total;
-      if (sync) {
+      if (sync && !keepOpen) {
         out.force(false);
         syncs++;
       }
@@ -183,6 +200,39 @@ final class Journal {
       if (!keepOpen) {
         close();
       }
+    }
+    return sync && keepOpen;
+  }
+
+  /**
+   * Makes everything written so far durable: one fdatasync of the segment being appended to. If a
+   * compaction replaced that segment meanwhile, the records are durable already: the compaction
+   * wrote the state they led to, and synced it, before it closed the old segment. A failed sync
+   * breaks the journal for good (the page cache can no longer be trusted to hold what it wrote).
+   */
+  void sync() throws IOException {
+    FileChannel ch;
+    synchronized (this) {
+      if (broken != null) {
+        throw new IOException("the spool's journal failed to sync earlier: " + broken.getMessage(), broken);
+      }
+      ch = out;
+    }
+    if (ch == null) {
+      return; // closed by a compaction or at stop, after its state was synced
+    }
+    try {
+      ch.force(false);
+    } catch (java.nio.channels.ClosedChannelException e) {
+      return;
+    } catch (IOException e) {
+      synchronized (this) {
+        broken = e;
+      }
+      throw e;
+    }
+    synchronized (this) {
+      syncs++;
     }
   }
 
@@ -258,9 +308,12 @@ final class Journal {
     close();
   }
 
-  /** Closes the segment being appended to. */
+  /** Closes the segment being appended to, synced first (a {@link #sync} still to come counts on it). */
   synchronized void close() throws IOException {
     if (out != null) {
+      if (keepOpen) {
+        out.force(false);
+      }
       out.close();
       out = null;
     }

@@ -514,9 +514,10 @@ public final class QueueVerticle extends VerticleBase {
       }
     }
     String id = s.message.queueId();
-    // The in-flight marker is written when the first of the attempt's deliveries leaves its ready
-    // queue, not when the attempt is due: a message waiting behind queue.destination_concurrency
-    // has not reached any next hop, so a restart cannot make it a duplicate.
+    // The in-flight mark (a journal record) is written when the first of the attempt's deliveries
+    // leaves its ready queue, not when the attempt is due: a message waiting behind
+    // queue.destination_concurrency has not reached any next hop, so a restart cannot make it a
+    // duplicate.
     HandOff handOff = new HandOff(id);
     // The index in memory knows where the body is: no hand-off to a worker to learn it.
     MessageBody found = spool.deliverable(vertx, id);
@@ -827,7 +828,7 @@ public final class QueueVerticle extends VerticleBase {
     });
   }
 
-  /** Postfix's {@code postsuper -H}: the hold marker goes, then an attempt is scheduled now. */
+  /** Postfix's {@code postsuper -H}: the hold record is ended, then an attempt is scheduled now. */
   private Future<JsonObject> release(List<Scheduled> targets) {
     List<Scheduled> changed = new ArrayList<>();
     Map<String, String> skipped = new LinkedHashMap<>();

@@ -521,13 +521,16 @@ public final class Spool {
   public record Finished(String queueId) implements Mark {}
 
   /**
-   * A delivery attempt is under way, or ended. Only the start is synced: a lost end makes recovery
-   * count a delivery as possibly repeated that was not, never the other way round.
+   * A delivery attempt is under way, or ended. Neither waits for a sync of its own: the start is
+   * written (in the page cache, so a killed process keeps it) before the delivery begins, and the
+   * next round's fdatasync makes it durable; only a power loss in between can lose it, and then
+   * recovery undercounts the possible duplicates, as with the marker files before the journal. A
+   * lost end makes recovery count a delivery as possibly repeated that was not.
    */
   public record InFlight(String queueId, boolean on) implements Mark {
     @Override
     public boolean durable() {
-      return on;
+      return false;
     }
   }
 
@@ -559,6 +562,8 @@ public final class Spool {
       return;
     }
     marks.forEach(m -> QueueIds.check(m.queueId()));
+    List<Path> emptied = new ArrayList<>();
+    boolean syncLater;
     synchronized (state) {
       List<JsonArray> records = new ArrayList<>();
       boolean sync = false;
@@ -580,8 +585,9 @@ public final class Spool {
         records.add(r);
         sync |= m.durable();
       }
-      journal.append(records, sync);
-      List<Path> emptied = new ArrayList<>();
+      // Written under the lock, synced after it: a round's fdatasync does not hold up the in-flight
+      // marks written meanwhile, nor a compaction (whose snapshot, synced, covers these records).
+      syncLater = journal.write(records, sync);
       for (Mark m : marks) {
         String id = m.queueId();
         if (!(m instanceof InFlight i0 && i0.on())) {
@@ -616,9 +622,13 @@ public final class Spool {
           }
         }
       }
-      for (Path file : emptied) {
-        removeFile(file);
-      }
+    }
+    if (syncLater) {
+      journal.sync();
+    }
+    // Only now that the finished records are durable may their files go.
+    for (Path file : emptied) {
+      removeFile(file);
     }
   }
 
@@ -630,7 +640,9 @@ public final class Spool {
   private void removeFile(Path file) throws IOException {
     batches.remove(file);
     Files.deleteIfExists(file);
-    state.gone.add(file.getFileName().toString());
+    synchronized (state) {
+      state.gone.add(file.getFileName().toString());
+    }
   }
 
   private static String key(String id, String file) {
