@@ -61,7 +61,7 @@ class CrashRecoveryIT {
         if (m.find()) {
           interrupted = Integer.parseInt(m.group(1));
         }
-        Map<String, Integer> seen = awaitAll(sink, load, Duration.ofSeconds(120));
+        Map<String, Integer> seen = awaitAll(sink, load.acknowledged, Duration.ofSeconds(120));
         int duplicates = seen.values().stream().mapToInt(c -> c - 1).sum();
         System.err.printf("kill -9 after %d acknowledged of %d attempted; recovery: %s; duplicates: %d; "
             + "interrupted deliveries reported: %d%n", load.acknowledged.size(), Math.min(400, load.attempted.get()),
@@ -73,7 +73,7 @@ class CrashRecoveryIT {
   }
 
   /** Waits until every acknowledged message has arrived; checks each arrival is whole. */
-  private static Map<String, Integer> awaitAll(SmtpSink sink, LoadClient load, Duration timeout) {
+  static Map<String, Integer> awaitAll(SmtpSink sink, java.util.Set<String> acknowledged, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     int n = 1;
     while (true) {
@@ -88,7 +88,7 @@ class CrashRecoveryIT {
         assertEquals(sum.group(1), LoadClient.checksum(body), id.group(1) + " arrived half-written or altered");
         seen.merge(id.group(1), 1, Integer::sum);
       }
-      if (seen.keySet().containsAll(load.acknowledged)) {
+      if (seen.keySet().containsAll(acknowledged)) {
         return seen;
       }
       n = got.size() + 1;

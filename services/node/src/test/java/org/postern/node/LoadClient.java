@@ -26,6 +26,7 @@ final class LoadClient {
   final Set<String> acknowledged = ConcurrentHashMap.newKeySet();
   final AtomicInteger attempted = new AtomicInteger();
   private final java.util.concurrent.CountDownLatch milestone;
+  private final String prefix;
   private final int port;
   private final int total;
   private final ExecutorService pool;
@@ -34,6 +35,12 @@ final class LoadClient {
    * @param milestone acknowledgements after which {@link #awaitMilestone} returns
    */
   LoadClient(int port, int total, int threads, int milestone) {
+    this(port, total, threads, milestone, "crash-");
+  }
+
+  /** As above, with message ids that begin with {@code prefix} (one per load, when there are several). */
+  LoadClient(int port, int total, int threads, int milestone, String prefix) {
+    this.prefix = prefix;
     this.port = port;
     this.total = total;
     this.milestone = new java.util.concurrent.CountDownLatch(milestone);
@@ -48,7 +55,7 @@ final class LoadClient {
     Random random = new Random();
     int n;
     while ((n = attempted.incrementAndGet()) <= total) {
-      String id = "crash-" + n + "@postern.test";
+      String id = prefix + n + "@postern.test";
       try {
         if (send(id, body(random))) {
           acknowledged.add(id);

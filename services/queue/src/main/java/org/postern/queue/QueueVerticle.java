@@ -96,7 +96,7 @@ public final class QueueVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     return vertx.executeBlocking(() -> {
-      Spool s = new Spool(Path.of(config.spoolDir()));
+      Spool s = new Spool(Path.of(config.spoolDir()), config.journalCompactSize(), Journal.Steps.NONE);
       return new Object[] {s, s.recover()};
     }, false).compose(r -> {
       spool = (Spool) r[0];
@@ -451,14 +451,21 @@ public final class QueueVerticle extends VerticleBase {
     if (committer != null && committer.messages() > 0) {
       logCommitFigures();
     }
-    return Future.succeededFuture();
+    // The journal's open segment would keep the spool's file system busy (an unmount, a test's).
+    // The round under way finishes first; a change after the close fails (it is retried at the
+    // next start, from the state the journal has).
+    return spool == null ? Future.succeededFuture() : committer.idle().compose(v -> vertx.executeBlocking(() -> {
+      spool.close();
+      return null;
+    }, false));
   }
 
   /** How many messages shared each round of fsyncs, and the share of time spent in fsync. */
   private void logCommitFigures() {
-    LOG.info(String.format("group commit: %d messages in %d batches (%.1f per batch), %.0f ms in fsync over %.0f s",
+    LOG.info(String.format("group commit: %d messages in %d batches (%.1f per batch), %.0f ms in fsync over %.0f s;"
+            + " %d commit rounds, %d journal syncs",
         committer.messages(), committer.batches(), committer.averageBatch(), spool.syncNanos() / 1e6,
-        (System.nanoTime() - startedNanos) / 1e9));
+        (System.nanoTime() - startedNanos) / 1e9, committer.rounds(), spool.journalSyncs()));
   }
 
   private void schedule(Scheduled s, Duration delay) {
@@ -507,17 +514,15 @@ public final class QueueVerticle extends VerticleBase {
       }
     }
     String id = s.message.queueId();
-    // The in-flight marker is written when the first of the attempt's deliveries leaves its ready
-    // queue, not when the attempt is due: a message waiting behind queue.destination_concurrency
-    // has not reached any next hop, so a restart cannot make it a duplicate.
+    // The in-flight mark (a journal record) is written when the first of the attempt's deliveries
+    // leaves its ready queue, not when the attempt is due: a message waiting behind
+    // queue.destination_concurrency has not reached any next hop, so a restart cannot make it a
+    // duplicate.
     HandOff handOff = new HandOff(id);
-    vertx.executeBlocking(() -> {
-      MessageBody body = spool.deliverable(vertx, id);
-      if (body == null) {
-        throw new java.nio.file.NoSuchFileException(id + " is no longer in the spool");
-      }
-      return body;
-    }, false)
+    // The index in memory knows where the body is: no hand-off to a worker to learn it.
+    MessageBody found = spool.deliverable(vertx, id);
+    (found == null ? Future.<MessageBody>failedFuture(new java.nio.file.NoSuchFileException(id + " is no longer in the spool"))
+        : Future.succeededFuture(found))
         .compose(body -> Future.join(byDomain.entrySet().stream()
             .map(e -> ready.submit(e.getKey(), () -> handOff.marked().compose(v -> deliver(s, e.getValue(), body))))
             .toList()))
@@ -532,7 +537,10 @@ public final class QueueVerticle extends VerticleBase {
         });
   }
 
-  /** The in-flight marker of one attempt: written once, before its first delivery starts. */
+  /**
+   * The in-flight mark of one attempt: a journal record written once, in the next commit round,
+   * before its first delivery starts.
+   */
   private final class HandOff {
     private final String id;
     private Future<Void> marker;
@@ -541,13 +549,10 @@ public final class QueueVerticle extends VerticleBase {
       this.id = id;
     }
 
-    /** Completes once the marker is on disk (or could not be written: it is advisory). */
+    /** Completes once the mark is in the journal (or could not be written: it is advisory). */
     Future<Void> marked() {
       if (marker == null) {
-        marker = vertx.<Void>executeBlocking(() -> {
-          spool.markInFlight(id, true);
-          return null;
-        }, false).recover(e -> {
+        marker = committer.mark(new Spool.InFlight(id, true)).recover(e -> {
           LOG.warning(() -> id + ": cannot mark the delivery as under way: " + e.getMessage());
           return Future.succeededFuture();
         });
@@ -555,15 +560,20 @@ public final class QueueVerticle extends VerticleBase {
       return marker;
     }
 
-    /** Removes the marker, if a delivery started at all. */
+    /**
+     * Ends the mark, if a delivery started at all and the message is still queued (a finished
+     * message's record ends it already). Nobody waits for it to be synced.
+     */
     Future<Void> unmark() {
       if (marker == null) {
         return Future.succeededFuture();
       }
-      return marker.compose(v -> vertx.executeBlocking(() -> {
-        spool.markInFlight(id, false);
-        return null;
-      }, false));
+      return marker.compose(v -> {
+        if (!messages.containsKey(id)) {
+          return Future.succeededFuture();
+        }
+        return committer.mark(new Spool.InFlight(id, false)).recover(e -> Future.succeededFuture());
+      });
     }
   }
 
@@ -644,10 +654,7 @@ public final class QueueVerticle extends VerticleBase {
       // delivered again at restart and counted, rather than a lone replica taken over unnoticed.
       return notices.compose(v -> bounceIfNeeded(s))
           .compose(v -> dropReplicas(s))
-          .compose(v -> vertx.executeBlocking(() -> {
-        spool.delete(id);
-        return null;
-      }, false)).<Void>mapEmpty().onSuccess(v -> {
+          .compose(v -> committer.mark(new Spool.Finished(id))).<Void>mapEmpty().onSuccess(v -> {
         messages.remove(id);
         LOG.info(() -> id + ": removed");
       }).onFailure(e -> {
@@ -657,10 +664,8 @@ public final class QueueVerticle extends VerticleBase {
     }
     Duration delay = backoff.after(s.attempts - s.backoffBase);
     java.util.Set<String> done = java.util.Set.copyOf(s.done);
-    return notices.compose(v -> s.deleted ? Future.succeededFuture() : vertx.executeBlocking(() -> {
-      spool.markDone(id, done);
-      return null;
-    }, false)).<Void>mapEmpty().onSuccess(v -> reportProgress(s)).onComplete(ar -> schedule(s, delay));
+    return notices.compose(v -> s.deleted ? Future.succeededFuture() : committer.mark(new Spool.Done(id, done)))
+        .<Void>mapEmpty().onSuccess(v -> reportProgress(s)).onComplete(ar -> schedule(s, delay));
   }
 
   /**
@@ -823,7 +828,7 @@ public final class QueueVerticle extends VerticleBase {
     });
   }
 
-  /** Postfix's {@code postsuper -H}: the hold marker goes, then an attempt is scheduled now. */
+  /** Postfix's {@code postsuper -H}: the hold record is ended, then an attempt is scheduled now. */
   private Future<JsonObject> release(List<Scheduled> targets) {
     List<Scheduled> changed = new ArrayList<>();
     Map<String, String> skipped = new LinkedHashMap<>();

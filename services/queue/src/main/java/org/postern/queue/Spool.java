@@ -27,15 +27,16 @@ import org.postern.bus.QueueIds;
 /**
  * The spool, in the manner of Postfix's queue directory: {@code active/<id>.msg} holds one message
  * (a {@link QueueRecord}: header line, envelope as JSON, body); {@code active/<batch>.batch} holds
- * the records of several messages stored in one commit round; per message, {@code <id>.rcpt}
- * lists recipients already done, an empty {@code <id>.hold} marks a message an operator put on
- * hold, and an empty {@code <id>.done} marks a message of a batch that is finished (a batch file
- * goes once all its messages are).
+ * the records of several messages stored in one commit round. What happens to a stored message
+ * afterwards (recipients done, in flight, on hold, finished) is not kept in files of its own but as
+ * records appended to the node's {@link Journal} ({@code journal/}), many messages' changes to one
+ * fdatasync; a queue file goes once the journal says all its messages are finished.
  *
  * <p>Durability: a queue file is written to {@code tmp/}, fsync'd, renamed into {@code active/},
  * and {@code active/} itself is fsync'd, so after a crash a file is either wholly present or
  * absent. What remains in {@code tmp/} at start was never acknowledged and is discarded, as Postfix
- * discards a queue file without its end record.
+ * discards a queue file without its end record. A state change counts once its journal record is
+ * synced; at start the journal is replayed over the queue files ({@link #recover}).
  *
  * <p>Why batch files: on the disks measured (deploy/README.md, "Queue"), a round's cost is its
  * fsyncs, one per file written plus one for the directory. One file per message shares only the
@@ -67,19 +68,87 @@ public final class Spool {
 
   /** Where a message's body lies, and what a sender must know of it before reading it. */
   private record Location(Path file, long bodyOffset, long bodyLength, boolean eightBit, boolean endsWithCrlf) {
-    boolean inBatch() {
-      return file.getFileName().toString().endsWith(BATCH);
+    String name() {
+      return file.getFileName().toString();
     }
   }
 
-  /** A batch file's messages: all of them, and those not finished. */
+  /** A queue file's messages: all of them, and those not finished. */
   private record Batch(List<String> all, Set<String> live) {}
 
+  /**
+   * The delivery state the journal holds, kept in memory for compaction; also the lock that makes
+   * a journal append and the change it records one step.
+   */
+  private static final class State {
+    /** "id/file" of each message finished in a queue file not yet durably removed. */
+    final Set<String> finished = new HashSet<>();
+    /** Names of queue files removed since the last compaction synced the directory. */
+    final Set<String> gone = new HashSet<>();
+    final Map<String, Set<String>> done = new HashMap<>();
+    final Set<String> held = new HashSet<>();
+    final Set<String> inFlight = new HashSet<>();
+
+    void forget(String id) {
+      done.remove(id);
+      held.remove(id);
+      inFlight.remove(id);
+    }
+
+    void clear() {
+      finished.clear();
+      gone.clear();
+      done.clear();
+      held.clear();
+      inFlight.clear();
+    }
+  }
+
+  /**
+   * Most octets of bodies kept in memory between their store and the end of their first delivery
+   * attempt, so that the first attempt, which finishes most mail, reads no file and hands nothing
+   * to a worker thread. Beyond it (a backlog) bodies are read from their files.
+   */
+  static final long FRESH_OCTETS = 32L * 1024 * 1024;
+
+  private final Map<String, Buffer> fresh = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong freshOctets = new java.util.concurrent.atomic.AtomicLong();
+
+  private void keepFresh(String id, Buffer body) {
+    if (body.length() <= MAX_BATCHED_BODY && freshOctets.addAndGet(body.length()) <= FRESH_OCTETS) {
+      if (fresh.putIfAbsent(id, body) == null) {
+        return;
+      }
+    }
+    freshOctets.addAndGet(-body.length());
+  }
+
+  private void dropFresh(String id) {
+    Buffer b = fresh.remove(id);
+    if (b != null) {
+      freshOctets.addAndGet(-b.length());
+    }
+  }
+
+  /** The journal is compacted once its segment grows past this many octets. */
+  static final long COMPACT_AT = 8L * 1024 * 1024;
+
+  private final State state = new State();
+  private final Journal journal;
+  private final long compactAt;
+
   public Spool(Path dir) throws IOException {
+    this(dir, COMPACT_AT, Journal.Steps.NONE);
+  }
+
+  /** A spool whose journal is compacted at {@code compactAt} octets, with a test's crash points. */
+  Spool(Path dir, long compactAt, Journal.Steps steps) throws IOException {
     this.active = dir.resolve("active");
     this.tmp = dir.resolve("tmp");
     Files.createDirectories(active);
     Files.createDirectories(tmp);
+    this.journal = new Journal(dir.resolve("journal"), steps);
+    this.compactAt = compactAt;
   }
 
   /**
@@ -196,6 +265,8 @@ public final class Spool {
     } finally {
       channels.forEach(Spool::closeQuietly);
     }
+    List<JsonArray> revived = new ArrayList<>();
+    List<List<Integer>> stored = new ArrayList<>();
     for (int f = 0; f < files.size(); f++) {
       List<Integer> members = files.get(f);
       if (results[members.get(0)] != null) {
@@ -206,15 +277,43 @@ public final class Spool {
         }
         continue;
       }
+      stored.add(List.of(f));
+      String name = parts.get(f).getFileName().toString();
+      synchronized (state) {
+        for (int k : members) {
+          String id = writes.get(k).message().queueId();
+          if (state.finished.contains(key(id, name))) {
+            // The same id in the same file name, finished before (a message ceded and taken back):
+            // the journal must learn that this file is new, or its replay would finish it again.
+            revived.add(new JsonArray().add("S").add(id).add(name));
+          }
+        }
+      }
+    }
+    if (!revived.isEmpty()) {
+      synchronized (state) {
+        try {
+          journal.append(revived, true);
+          revived.forEach(r -> state.finished.remove(key(r.getString(1), r.getString(2))));
+        } catch (IOException e) {
+          for (List<Integer> one : stored) {
+            fail(results, files.get(one.get(0)), e);
+          }
+          stored.clear();
+        }
+      }
+    }
+    for (List<Integer> one : stored) {
+      int f = one.get(0);
+      List<Integer> members = files.get(f);
       List<String> ids = new ArrayList<>();
       for (int k = 0; k < members.size(); k++) {
         String id = writes.get(members.get(k)).message().queueId();
         ids.add(id);
         index.put(id, locations.get(f).get(k));
+        keepFresh(id, writes.get(members.get(k)).body());
       }
-      if (members.size() > 1) {
-        batches.put(active.resolve(parts.get(f).getFileName()), new Batch(List.copyOf(ids), new HashSet<>(ids)));
-      }
+      batches.put(active.resolve(parts.get(f).getFileName()), new Batch(List.copyOf(ids), new HashSet<>(ids)));
     }
     List<IOException> out = new ArrayList<>();
     for (int i = 0; i < writes.size(); i++) {
@@ -305,19 +404,35 @@ public final class Spool {
   Loaded adopt(Path file) throws IOException {
     String id = QueueIds.check(file.getFileName().toString().replace(".msg", ""));
     Path target = active.resolve(id + MSG);
-    // The recipients the owner reported finished come along, so they are not delivered again. The
-    // list moves first: after a crash between the two moves it is already where the message will
-    // be looked for when the takeover is done again.
-    Path done = file.resolveSibling(id + ".rcpt");
-    if (Files.exists(done)) {
-      Files.move(done, active.resolve(id + ".rcpt"), StandardCopyOption.ATOMIC_MOVE,
-          StandardCopyOption.REPLACE_EXISTING);
+    // The recipients the owner reported finished come along, so they are not delivered again. They
+    // go into the journal first: after a crash before the move the replica is still where it was,
+    // with its list, and the takeover done again writes them again.
+    Path doneFile = file.resolveSibling(id + ".rcpt");
+    Set<String> done = readDone(doneFile);
+    synchronized (state) {
+      List<JsonArray> records = new ArrayList<>();
+      if (state.finished.contains(key(id, target.getFileName().toString()))) {
+        records.add(new JsonArray().add("S").add(id).add(target.getFileName().toString()));
+      }
+      if (!done.isEmpty()) {
+        records.add(new JsonArray().add("R").add(id).add(new JsonArray(List.copyOf(done))));
+      }
+      journal.append(records, true);
+      state.finished.remove(key(id, target.getFileName().toString()));
     }
-    Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
+    Files.move(file, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     syncDirectory(active);
     syncDirectory(file.getParent());
+    Files.deleteIfExists(doneFile);
     byte[] all = Files.readAllBytes(target);
-    return loadOne(target, all, QueueRecord.parse(all, 0), id);
+    QueueRecord r = QueueRecord.parse(all, 0);
+    if (!r.message().queueId().equals(id) || r.end() != all.length) {
+      throw new IOException(target + " is not a complete queue file of " + id);
+    }
+    synchronized (state) {
+      batches.put(target, new Batch(List.of(id), new HashSet<>(List.of(id))));
+      return loadOne(target, all, r, done, false, false);
+    }
   }
 
   private static IOException asIo(Exception e) {
@@ -335,13 +450,21 @@ public final class Spool {
   }
 
   /**
-   * A stored message's body for a delivery, read from its file piece by piece on a worker thread
-   * of {@code vertx}; null when the message is not stored (finished, or never stored).
+   * A stored message's body for a delivery: from memory if it was stored by this process and not
+   * yet tried (see {@link #FRESH_OCTETS}), else read from its file piece by piece on a worker thread
+   * of {@code vertx}; null when the message is not stored (finished, or never stored). Does not
+   * block: the index in memory says where the body is.
    */
   public MessageBody deliverable(io.vertx.core.Vertx vertx, String queueId) {
     Location at = index.get(QueueIds.check(queueId));
     if (at == null) {
       return null;
+    }
+    Buffer kept = fresh.get(queueId);
+    if (kept != null) {
+      return new SpoolBody(at.bodyLength(), at.eightBit(), at.endsWithCrlf(), (position, max) ->
+          io.vertx.core.Future.succeededFuture(kept.slice((int) Math.min(position, kept.length()),
+              (int) Math.min(kept.length(), position + max))));
     }
     return new SpoolBody(at.bodyLength(), at.eightBit(), at.endsWithCrlf(),
         (position, max) -> vertx.executeBlocking(() -> read(at, queueId, position, max), false));
@@ -381,16 +504,156 @@ public final class Spool {
     return Buffer.buffer(body.array());
   }
 
-  /** Records the recipients that are finished (delivered or bounced), durably. */
-  public void markDone(String queueId, Set<String> doneRecipients) throws IOException {
-    writeDone(tmp.resolve(QueueIds.check(queueId) + ".rcpt"), active.resolve(queueId + ".rcpt"), doneRecipients);
+  /** A change of a stored message's delivery state, written as one journal record. */
+  public sealed interface Mark permits Done, Finished, InFlight, Held {
+    String queueId();
+
+    /** Whether the record must be on stable storage before its round completes. */
+    default boolean durable() {
+      return true;
+    }
+  }
+
+  /** The recipients of a message that are finished (delivered or bounced), all of them. */
+  public record Done(String queueId, Set<String> recipients) implements Mark {}
+
+  /** A message is finished and leaves the spool. */
+  public record Finished(String queueId) implements Mark {}
+
+  /**
+   * A delivery attempt is under way, or ended. Neither waits for a sync of its own: the start is
+   * written (in the page cache, so a killed process keeps it) before the delivery begins, and the
+   * next round's fdatasync makes it durable; only a power loss in between can lose it, and then
+   * recovery undercounts the possible duplicates, as with the marker files before the journal. A
+   * lost end makes recovery count a delivery as possibly repeated that was not.
+   */
+  public record InFlight(String queueId, boolean on) implements Mark {
+    @Override
+    public boolean durable() {
+      return false;
+    }
+  }
+
+  /** An operator put a message on hold, or released it. */
+  public record Held(String queueId, boolean on) implements Mark {}
+
+  /** What a commit round did: per write, null or its failure; the marks' failure or null. */
+  public record Round(List<IOException> writes, IOException marks) {}
+
+  /**
+   * One commit round: stores the messages ({@link #storeAll}), then appends the marks to the
+   * journal with one fdatasync for all of them, then removes the files whose messages are now all
+   * finished. The marks are applied in order; one about a message that is not stored is skipped,
+   * so finishing twice is harmless.
+   */
+  public Round commit(List<Write> writes, List<? extends Mark> marks) {
+    List<IOException> stored = writes.isEmpty() ? List.of() : storeAll(writes);
+    IOException failed = null;
+    try {
+      apply(marks);
+    } catch (IOException e) {
+      failed = e;
+    }
+    return new Round(stored, failed);
+  }
+
+  private void apply(List<? extends Mark> marks) throws IOException {
+    if (marks.isEmpty()) {
+      return;
+    }
+    marks.forEach(m -> QueueIds.check(m.queueId()));
+    List<Path> emptied = new ArrayList<>();
+    boolean syncLater;
+    synchronized (state) {
+      List<JsonArray> records = new ArrayList<>();
+      boolean sync = false;
+      for (Mark m : marks) {
+        Location at = index.get(m.queueId());
+        if (at == null) {
+          continue;
+        }
+        JsonArray r;
+        if (m instanceof Done d) {
+          r = new JsonArray().add("R").add(d.queueId()).add(new JsonArray(List.copyOf(d.recipients())));
+        } else if (m instanceof Finished) {
+          r = new JsonArray().add("F").add(m.queueId()).add(at.name());
+        } else if (m instanceof InFlight i) {
+          r = new JsonArray().add(i.on() ? "I" : "N").add(i.queueId());
+        } else {
+          r = new JsonArray().add(((Held) m).on() ? "H" : "U").add(m.queueId());
+        }
+        records.add(r);
+        sync |= m.durable();
+      }
+      // Written under the lock, synced after it: a round's fdatasync does not hold up the in-flight
+      // marks written meanwhile, nor a compaction (whose snapshot, synced, covers these records).
+      syncLater = journal.write(records, sync);
+      for (Mark m : marks) {
+        String id = m.queueId();
+        if (!(m instanceof InFlight i0 && i0.on())) {
+          dropFresh(id); // the first attempt is over (or the message held, or finished)
+        }
+        if (m instanceof Done d) {
+          if (index.containsKey(id)) {
+            state.done.put(id, Set.copyOf(d.recipients()));
+          }
+        } else if (m instanceof InFlight i) {
+          if (i.on() && index.containsKey(id)) {
+            state.inFlight.add(id);
+          } else {
+            state.inFlight.remove(id);
+          }
+        } else if (m instanceof Held h) {
+          if (h.on() && index.containsKey(id)) {
+            state.held.add(id);
+          } else {
+            state.held.remove(id);
+          }
+        } else {
+          Location at = index.remove(id);
+          if (at == null) {
+            continue;
+          }
+          state.forget(id);
+          state.finished.add(key(id, at.name()));
+          Batch batch = batches.get(at.file());
+          if (batch != null && batch.live().remove(id) && batch.live().isEmpty()) {
+            emptied.add(at.file());
+          }
+        }
+      }
+    }
+    if (syncLater) {
+      journal.sync();
+    }
+    // Only now that the finished records are durable may their files go.
+    for (Path file : emptied) {
+      removeFile(file);
+    }
   }
 
   /**
-   * Writes a message's finished recipients to {@code target} durably, through {@code part}: written,
-   * fsync'd, renamed over the old list, directory fsync'd. A replica holder keeps the same file
-   * beside its replica ({@link ReplicaArea#markDone}).
+   * Unlinks a file whose messages are all finished, without a directory sync: should the unlink be
+   * lost in a crash, the journal still says its messages are finished, and it is removed again. Their
+   * records stay in the journal until a compaction has synced the directory.
    */
+  private void removeFile(Path file) throws IOException {
+    batches.remove(file);
+    Files.deleteIfExists(file);
+    synchronized (state) {
+      state.gone.add(file.getFileName().toString());
+    }
+  }
+
+  private static String key(String id, String file) {
+    return id + "/" + file;
+  }
+
+  /** Records the recipients that are finished (delivered or bounced), durably. */
+  public void markDone(String queueId, Set<String> doneRecipients) throws IOException {
+    apply(List.of(new Done(queueId, doneRecipients)));
+  }
+
   /** The finished recipients written by {@link #writeDone}; none when there is no such file. */
   static Set<String> readDone(Path file) throws IOException {
     Set<String> done = new HashSet<>();
@@ -403,6 +666,11 @@ public final class Spool {
     return done;
   }
 
+  /**
+   * Writes a message's finished recipients to {@code target} durably, through {@code part}: written,
+   * fsync'd, renamed over the old list, directory fsync'd. A replica holder keeps such a file beside
+   * its replica ({@link ReplicaArea#markDone}).
+   */
   static void writeDone(Path part, Path target, Set<String> doneRecipients) throws IOException {
     JsonArray a = new JsonArray();
     doneRecipients.forEach(a::add);
@@ -416,16 +684,11 @@ public final class Spool {
   }
 
   /**
-   * Marks a delivery attempt as under way, or ended. The marker is advisory and not synced: it
-   * only lets recovery count the deliveries that may be repeated after a crash.
+   * Marks a delivery attempt as under way (synced), or ended (not synced): recovery counts the
+   * deliveries that may be repeated after a crash.
    */
   public void markInFlight(String queueId, boolean inFlight) throws IOException {
-    Path marker = active.resolve(QueueIds.check(queueId) + ".inflight");
-    if (inFlight) {
-      Files.write(marker, new byte[0]);
-    } else {
-      Files.deleteIfExists(marker);
-    }
+    apply(List.of(new InFlight(queueId, inFlight)));
   }
 
   /** Removes a finished message. Idempotent. */
@@ -434,87 +697,81 @@ public final class Spool {
   }
 
   /**
-   * Removes messages, with one directory sync for all of them. Idempotent. A message of a batch
-   * file gets its {@code .done} marker instead; the batch file goes when its last message does.
+   * Finishes messages with one journal sync for all of them. Idempotent. A file goes when its last
+   * message does.
    */
   public void deleteAll(List<String> queueIds) throws IOException {
-    queueIds.forEach(QueueIds::check);
-    List<Path> emptied = new ArrayList<>();
-    for (String queueId : queueIds) {
-      Location at = index.remove(queueId);
-      if (at != null && at.inBatch()) {
-        // The marker first: a crash before the state files go leaves them behind a finished
-        // message (removed at recovery), never an unfinished message without its progress.
-        try {
-          Files.createFile(active.resolve(queueId + ".done"));
-        } catch (java.nio.file.FileAlreadyExistsException e) {
-          // finished before
-        }
-        Files.deleteIfExists(active.resolve(queueId + ".rcpt"));
-        Files.deleteIfExists(active.resolve(queueId + ".inflight"));
-        Files.deleteIfExists(active.resolve(queueId + ".hold"));
-        Batch batch = batches.get(at.file());
-        if (batch != null) {
-          synchronized (batch) {
-            if (batch.live().remove(queueId) && batch.live().isEmpty()) {
-              emptied.add(at.file());
-            }
-          }
-        }
-        continue;
-      }
-      // The state file goes first: a crash in between leaves a message with no progress recorded,
-      // which is re-delivered (a counted duplicate), never a progress file without its message.
-      // The hold marker goes last, so that a held message never becomes deliverable on the way out;
-      // a marker left alone by a crash is removed at the next recovery.
-      Files.deleteIfExists(active.resolve(queueId + ".rcpt"));
-      Files.deleteIfExists(active.resolve(queueId + MSG));
-      Files.deleteIfExists(active.resolve(queueId + ".inflight"));
-      Files.deleteIfExists(active.resolve(queueId + ".hold"));
-    }
-    syncDirectory(active);
-    for (Path file : emptied) {
-      removeBatch(file);
-    }
+    apply(queueIds.stream().map(Finished::new).toList());
   }
 
   /**
-   * Removes a batch file whose messages are all finished, then their markers. The directory is
-   * synced in between: were the markers' removal durable and the file's not, its messages would
-   * come back unfinished after a crash.
-   */
-  private void removeBatch(Path file) throws IOException {
-    Batch batch = batches.remove(file);
-    Files.deleteIfExists(file);
-    syncDirectory(active);
-    for (String id : batch == null ? List.<String>of() : batch.all()) {
-      Files.deleteIfExists(active.resolve(id + ".done"));
-    }
-  }
-
-  /**
-   * Puts messages on hold, or releases them, durably: the marker {@code active/<id>.hold} is
-   * created or removed and the directory fsync'd once for all of them, so a hold survives a crash
-   * as soon as this returns.
+   * Puts messages on hold, or releases them, durably (one journal sync for all of them), so a hold
+   * survives a crash as soon as this returns.
    */
   public void setHeld(List<String> queueIds, boolean held) throws IOException {
     queueIds.forEach(QueueIds::check);
     for (String queueId : queueIds) {
-      Path marker = active.resolve(queueId + ".hold");
-      if (held) {
-        if (!index.containsKey(queueId) && !Files.exists(active.resolve(queueId + MSG))) {
-          throw new NoSuchFileException(active.resolve(queueId + MSG).toString());
-        }
-        try {
-          Files.createFile(marker);
-        } catch (java.nio.file.FileAlreadyExistsException e) {
-          // already held
-        }
-      } else {
-        Files.deleteIfExists(marker);
+      if (held && !index.containsKey(queueId)) {
+        throw new NoSuchFileException(active.resolve(queueId + MSG).toString());
       }
     }
-    syncDirectory(active);
+    apply(queueIds.stream().map(id -> new Held(id, held)).toList());
+  }
+
+  /** Octets in the journal segment being appended to. */
+  public long journalSize() {
+    return journal.size();
+  }
+
+  /** fdatasyncs of the journal so far. */
+  public long journalSyncs() {
+    return journal.syncs();
+  }
+
+  /** Closes the journal for good (the queue stops): state changes after it fail. */
+  public void close() throws IOException {
+    journal.shut();
+  }
+
+  /** The journal size at which {@link #compactIfLarge} compacts. */
+  public long compactAt() {
+    return compactAt;
+  }
+
+  /** Compacts the journal if it has grown past {@code compactAt} octets; true if it did. */
+  public boolean compactIfLarge() throws IOException {
+    if (journal.size() < compactAt) {
+      return false;
+    }
+    long before = journal.size();
+    compact();
+    LOG.info(() -> "journal compacted: " + before + " octets to " + journal.size() + " (" + index.size()
+        + " messages queued)");
+    return true;
+  }
+
+  /**
+   * Replaces the journal by the live state (see {@link Journal#rewrite}). The spool directory is
+   * synced first, so the files removed so far are durably gone and their finished records can go.
+   */
+  void compact() throws IOException {
+    synchronized (state) {
+      Set<String> gone = Set.copyOf(state.gone);
+      syncDirectory(active);
+      List<JsonArray> records = new ArrayList<>();
+      for (String k : state.finished) {
+        if (!gone.contains(k.substring(k.indexOf('/') + 1))) {
+          int slash = k.indexOf('/');
+          records.add(new JsonArray().add("F").add(k.substring(0, slash)).add(k.substring(slash + 1)));
+        }
+      }
+      state.done.forEach((id, rcpts) -> records.add(new JsonArray().add("R").add(id).add(new JsonArray(List.copyOf(rcpts)))));
+      state.held.forEach(id -> records.add(new JsonArray().add("H").add(id)));
+      state.inFlight.forEach(id -> records.add(new JsonArray().add("I").add(id)));
+      journal.rewrite(records);
+      state.finished.removeIf(k -> gone.contains(k.substring(k.indexOf('/') + 1)));
+      state.gone.removeAll(gone);
+    }
   }
 
   /**
@@ -542,7 +799,13 @@ public final class Spool {
   /** The header section of a message; {@code truncated} when it went on past the limit. */
   public record HeaderSection(String text, boolean truncated) {}
 
-  /** Loads every stored message, discarding half-written leftovers in {@code tmp/}. */
+  /**
+   * Loads every stored message, discarding half-written leftovers in {@code tmp/}: the queue files
+   * give the messages, the journal's replay their state, and the journal is then compacted to that
+   * state (which also drops a torn tail and reports an in-flight mark only once). Marker files of
+   * the spool format before the journal ({@code .rcpt}, {@code .hold}, {@code .done},
+   * {@code .inflight}) are read once, written into the journal and removed.
+   */
   public List<Loaded> recover() throws IOException {
     try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(tmp)) {
       for (Path p : leftovers) {
@@ -550,52 +813,113 @@ public final class Spool {
         Files.deleteIfExists(p);
       }
     }
-    index.clear();
-    batches.clear();
-    List<Loaded> out = new ArrayList<>();
-    Set<String> inBatches = new HashSet<>();
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(active, "*{" + MSG + "," + BATCH + "}")) {
-      for (Path p : files) {
-        try {
-          if (p.getFileName().toString().endsWith(MSG)) {
-            byte[] all = Files.readAllBytes(p);
-            out.add(loadOne(p, all, QueueRecord.parse(all, 0), p.getFileName().toString().replace(MSG, "")));
-          } else {
-            out.addAll(loadBatch(p, inBatches));
+    synchronized (state) {
+      index.clear();
+      batches.clear();
+      state.clear();
+      Replayed replayed = replay(journal.replay());
+      Legacy legacy = legacy();
+      List<Loaded> out = new ArrayList<>();
+      try (DirectoryStream<Path> files = Files.newDirectoryStream(active, "*{" + MSG + "," + BATCH + "}")) {
+        for (Path p : files) {
+          try {
+            out.addAll(load(p, replayed, legacy));
+          } catch (IOException | RuntimeException e) {
+            // A corrupt file is kept aside for the operator, not deleted and not delivered.
+            Path corrupt = p.resolveSibling(p.getFileName() + ".corrupt");
+            LOG.severe(() -> "queue file " + p + " is unreadable (" + e.getMessage() + "); moved to " + corrupt);
+            Files.move(p, corrupt, StandardCopyOption.REPLACE_EXISTING);
           }
-        } catch (IOException | RuntimeException e) {
-          // A corrupt file is kept aside for the operator, not deleted and not delivered.
-          Path corrupt = p.resolveSibling(p.getFileName() + ".corrupt");
-          LOG.severe(() -> "queue file " + p + " is unreadable (" + e.getMessage() + "); moved to " + corrupt);
-          Files.move(p, corrupt, StandardCopyOption.REPLACE_EXISTING);
         }
       }
+      // The in-flight marks are reported once, in the Loaded records: the new journal holds none.
+      state.inFlight.clear();
+      compact();
+      journal.keepOpen();
+      recovered = true;
+      for (Path marker : legacy.files) {
+        Files.deleteIfExists(marker);
+      }
+      return out;
     }
-    recovered = true;
-    // Markers whose message is gone: a crash came between the message's removal and theirs.
-    try (DirectoryStream<Path> markers = Files.newDirectoryStream(active, "*.{hold,done,inflight}")) {
+  }
+
+  /** The state the journal's records leave. */
+  private record Replayed(Set<String> finished, Map<String, Set<String>> done, Set<String> held,
+      Set<String> inFlight) {}
+
+  private static Replayed replay(List<JsonArray> records) {
+    Replayed r = new Replayed(new HashSet<>(), new HashMap<>(), new HashSet<>(), new HashSet<>());
+    for (JsonArray record : records) {
+      String type = record.getString(0);
+      if (Journal.SNAPSHOT.equals(type)) {
+        continue;
+      }
+      String id = record.getString(1);
+      switch (type) {
+        case "S" -> r.finished.remove(key(id, record.getString(2)));
+        case "F" -> {
+          r.finished.add(key(id, record.getString(2)));
+          r.done.remove(id);
+          r.held.remove(id);
+          r.inFlight.remove(id);
+        }
+        case "R" -> {
+          Set<String> done = new HashSet<>();
+          record.getJsonArray(2).forEach(v -> done.add((String) v));
+          r.done.put(id, done);
+        }
+        case "H" -> r.held.add(id);
+        case "U" -> r.held.remove(id);
+        case "I" -> r.inFlight.add(id);
+        case "N" -> r.inFlight.remove(id);
+        default -> LOG.warning(() -> "journal: unknown record " + record.encode() + " ignored");
+      }
+    }
+    return r;
+  }
+
+  /** Marker files of the spool format before the journal, read once at recovery. */
+  private record Legacy(List<Path> files, Set<String> finished, Set<String> held, Set<String> inFlight,
+      Set<String> withDone) {}
+
+  private Legacy legacy() throws IOException {
+    Legacy l = new Legacy(new ArrayList<>(), new HashSet<>(), new HashSet<>(), new HashSet<>(), new HashSet<>());
+    try (DirectoryStream<Path> markers = Files.newDirectoryStream(active, "*.{hold,done,inflight,rcpt}")) {
       for (Path p : markers) {
         String name = p.getFileName().toString();
         String id = name.substring(0, name.lastIndexOf('.'));
-        boolean orphan = name.endsWith(".done") ? !inBatches.contains(id) : !index.containsKey(id);
-        if (orphan) {
-          LOG.info(() -> "removing marker " + p + " of a message no longer queued");
-          Files.deleteIfExists(p);
+        l.files.add(p);
+        switch (name.substring(name.lastIndexOf('.') + 1)) {
+          case "done" -> l.finished.add(id);
+          case "hold" -> l.held.add(id);
+          case "inflight" -> l.inFlight.add(id);
+          default -> l.withDone.add(id);
         }
       }
     }
-    return out;
+    return l;
   }
 
-  /** The unfinished messages of a batch file; a batch with none left is removed. */
-  private List<Loaded> loadBatch(Path p, Set<String> inBatches) throws IOException {
+  /** The unfinished messages of a queue file; a file with none left is removed. */
+  private List<Loaded> load(Path p, Replayed replayed, Legacy legacy) throws IOException {
     byte[] all = Files.readAllBytes(p);
+    String name = p.getFileName().toString();
+    boolean single = name.endsWith(MSG);
     List<QueueRecord> records = new ArrayList<>();
     for (int at = 0; at < all.length; ) {
       QueueRecord r = QueueRecord.parse(all, at);
       QueueIds.check(r.message().queueId());
       records.add(r);
       at = Math.toIntExact(r.end());
+      if (single) {
+        if (!r.message().queueId().equals(name.substring(0, name.length() - MSG.length()))) {
+          throw new IOException("queue id " + r.message().queueId() + " does not match file name");
+        }
+        if (at != all.length) {
+          throw new IOException("length mismatch: file is truncated or has trailing data");
+        }
+      }
     }
     if (records.isEmpty()) {
       throw new IOException("an empty batch file");
@@ -605,37 +929,42 @@ public final class Spool {
     Set<String> live = new HashSet<>();
     for (QueueRecord r : records) {
       String id = r.message().queueId();
-      if (!Files.exists(active.resolve(id + ".done")) && !index.containsKey(id)) {
-        out.add(loadOne(p, all, r, id));
-        live.add(id);
+      boolean finished = replayed.finished.contains(key(id, name)) || (!single && legacy.finished.contains(id));
+      if (finished) {
+        state.finished.add(key(id, name));
+        continue;
       }
+      if (index.containsKey(id)) {
+        continue; // the same message in two files: the first one found is delivered
+      }
+      Set<String> done = replayed.done.containsKey(id) ? replayed.done.get(id)
+          : legacy.withDone.contains(id) ? readDone(active.resolve(id + ".rcpt")) : Set.of();
+      boolean inFlight = replayed.inFlight.contains(id) || legacy.inFlight.contains(id);
+      boolean held = replayed.held.contains(id) || legacy.held.contains(id);
+      out.add(loadOne(p, all, r, done, inFlight, held));
+      live.add(id);
     }
-    inBatches.addAll(ids);
-    Batch batch = new Batch(List.copyOf(ids), live);
-    batches.put(p, batch);
+    batches.put(p, new Batch(List.copyOf(ids), live));
     if (live.isEmpty()) {
-      removeBatch(p);
+      removeFile(p);
     }
     return out;
   }
 
-  /** One message of a queue file, with its state files; it joins the index. */
-  private Loaded loadOne(Path file, byte[] all, QueueRecord r, String expected) throws IOException {
+  /** One message of a queue file, with its state; it joins the index. */
+  private Loaded loadOne(Path file, byte[] all, QueueRecord r, Set<String> done, boolean inFlight, boolean held) {
     SpooledMessage m = r.message();
-    if (!m.queueId().equals(expected)) {
-      throw new IOException("queue id " + m.queueId() + " does not match file name");
-    }
-    if (file.getFileName().toString().endsWith(MSG) && r.end() != all.length) {
-      throw new IOException("length mismatch: file is truncated or has trailing data");
-    }
-    Set<String> done = readDone(active.resolve(expected + ".rcpt"));
-    boolean inFlight = Files.exists(active.resolve(expected + ".inflight"));
-    Files.deleteIfExists(active.resolve(expected + ".inflight"));
-    boolean held = Files.exists(active.resolve(expected + ".hold"));
+    String id = m.queueId();
     Buffer body = Buffer.buffer(all).slice(Math.toIntExact(r.bodyOffset()), Math.toIntExact(r.end()));
-    index.put(expected, new Location(file, r.bodyOffset(), r.bodyLength(), MessageBody.eightBit(body),
+    index.put(id, new Location(file, r.bodyOffset(), r.bodyLength(), MessageBody.eightBit(body),
         MessageBody.endsWithCrlf(body)));
-    return new Loaded(m, done, inFlight, held, r.bodyLength());
+    if (!done.isEmpty()) {
+      state.done.put(id, Set.copyOf(done));
+    }
+    if (held) {
+      state.held.add(id);
+    }
+    return new Loaded(m, new HashSet<>(done), inFlight, held, r.bodyLength());
   }
 
   static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {

@@ -265,7 +265,7 @@ class QueueAdminTest {
       awaitDeferred(first, held, witness);
       JsonObject r = admin(first, Action.HOLD, held);
       assertEquals(List.of(held), ids(r.getJsonArray("changed")));
-      assertTrue(Files.exists(dir.resolve("active/" + held + ".hold")), "the hold is on disk before the answer");
+      assertTrue(JournalTest.held(dir, held), "the hold is on disk before the answer");
     } finally {
       first.close().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
     }
@@ -282,7 +282,7 @@ class QueueAdminTest {
     JsonObject r = admin(vertx, Action.RELEASE, held);
     assertEquals(List.of(held), ids(r.getJsonArray("changed")));
     awaitCondition(() -> attemptsFor(held) == 1 && !Files.exists(dir.resolve("active/" + held + ".msg")));
-    assertFalse(Files.exists(dir.resolve("active/" + held + ".hold")));
+    assertFalse(JournalTest.held(dir, held), "released in the journal");
     assertTrue(log.contains(held + ": placed on hold by operator"), log.toString());
     assertTrue(log.contains(held + ": released from hold by operator"), log.toString());
   }
@@ -348,7 +348,7 @@ class QueueAdminTest {
     assertEquals("@a.example", r.getString("target"), "domain targets are case-insensitive");
     assertEquals(ids(new JsonArray().add(onlyA).add(both)), ids(r.getJsonArray("changed")));
     assertEquals("deferred", entry(admin(vertx, Action.LIST, QueueAdminRequest.ALL), onlyB).getString("state"));
-    assertTrue(Files.exists(dir.resolve("active/" + onlyA + ".hold")) && Files.exists(dir.resolve("active/" + both + ".hold")));
+    assertTrue(JournalTest.held(dir, onlyA) && JournalTest.held(dir, both));
 
     // A flush of everything leaves held mail alone.
     r = admin(vertx, Action.FLUSH, QueueAdminRequest.ALL);

@@ -251,10 +251,12 @@ class QueueVerticleTest {
     awaitCondition(ctx, () -> requests.size() == 2, 20);
     // What a crash now would leave: a copy of the spool as it is, recovered as a restart would.
     Path copy = Files.createDirectories(dir.resolve("crashed-copy"));
-    try (var files = Files.list(dir.resolve("active"))) {
-      Files.createDirectories(copy.resolve("active"));
-      for (Path f : files.toList()) {
-        Files.copy(f, copy.resolve("active").resolve(f.getFileName()));
+    for (String part : List.of("active", "journal")) {
+      try (var files = Files.list(dir.resolve(part))) {
+        Files.createDirectories(copy.resolve(part));
+        for (Path f : files.toList()) {
+          Files.copy(f, copy.resolve(part).resolve(f.getFileName()));
+        }
       }
     }
     List<Spool.Loaded> recovered = new Spool(copy).recover();

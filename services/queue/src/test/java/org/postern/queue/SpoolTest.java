@@ -92,4 +92,28 @@ class SpoolTest {
     Spool spool = new Spool(dir);
     org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> spool.body("../../etc/passwd"));
   }
+
+  @Test
+  void aFreshBodyIsDeliveredFromMemoryUntilItsFirstAttemptEnds() throws Exception {
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try {
+      Spool spool = new Spool(dir);
+      spool.recover();
+      String id = QueueIds.next();
+      spool.store(message(id), Buffer.buffer("Subject: x\r\n\r\nbody\r\n"));
+      // The file changes under the spool: only a read from memory still gives the stored body.
+      Path file = dir.resolve("active/" + id + ".msg");
+      byte[] all = Files.readAllBytes(file);
+      all[all.length - 3] = 'B';
+      Files.write(file, all);
+      org.postern.bus.MessageBody first = spool.deliverable(vertx, id);
+      assertEquals("Subject: x\r\n\r\nbody\r\n", first.read(0, 1000).await(5, java.util.concurrent.TimeUnit.SECONDS).toString());
+      spool.markDone(id, Set.of());
+      org.postern.bus.MessageBody retry = spool.deliverable(vertx, id);
+      assertEquals("Subject: x\r\n\r\nbodB\r\n", retry.read(0, 1000).await(5, java.util.concurrent.TimeUnit.SECONDS).toString(),
+          "a retry reads the file");
+    } finally {
+      vertx.close().await(5, java.util.concurrent.TimeUnit.SECONDS);
+    }
+  }
 }

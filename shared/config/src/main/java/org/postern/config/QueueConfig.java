@@ -16,4 +16,5 @@ public record QueueConfig(
     long minFreeSpace,
     boolean deferDeliveries,
     int replicas,
-    Duration takeoverDelay) {}
+    Duration takeoverDelay,
+    long journalCompactSize) {}

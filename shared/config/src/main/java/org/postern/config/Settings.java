@@ -190,6 +190,9 @@ public final class Settings {
           + " (Postfix's defer_transports): for maintenance of the next hops, and for measuring acceptance alone.");
   public static final Setting<Integer> QUEUE_MAX_COMMIT_BATCH = add("queue.max_commit_batch", "256",
       integer(1, 10_000), "Most messages that share one round of fsyncs (group commit); 1 syncs every message alone.");
+  public static final Setting<Long> QUEUE_JOURNAL_COMPACT_SIZE = add("queue.journal_compact_size", "8m",
+      size(1024, 1L << 40), "Size of the spool's state journal at which it is rewritten, in the background, to"
+          + " the live state alone.");
   public static final Setting<Long> QUEUE_MIN_FREE_SPACE = add("queue.min_free_space", "100m",
       size(0, 1L << 50), "Free space below which new mail gets 452 4.3.1; mail already queued is not touched.");
   public static final Setting<Integer> QUEUE_REPLICAS = add("queue.replicas", "1", integer(0, 1),
