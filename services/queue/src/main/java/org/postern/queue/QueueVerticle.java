@@ -477,6 +477,12 @@ public final class QueueVerticle extends VerticleBase {
       return; // queue.defer_deliveries: only an operator's flush sends it
     }
     s.flushed = false;
+    if (delay.isZero() || delay.isNegative()) {
+      // Due now (a new message, a release, a flush): the next turn of the loop, not a 1 ms timer
+      // per message. attempt() checks hold, delete and in-flight again when it runs.
+      vertx.runOnContext(v -> attempt(s));
+      return;
+    }
     s.nextAttempt = clock.instant().plus(delay);
     s.timer = vertx.setTimer(Math.max(1, delay.toMillis()), t -> {
       s.timer = Scheduled.NO_TIMER;
