@@ -34,7 +34,7 @@ RCPT = "rcpt@dest.bench.invalid"
 class Refused(Exception):
     def __init__(self, stage, reply):
         super().__init__(f"{reply[:3]} at {stage}")
-        self.key = f"{reply[:3]} at {stage}"
+        self.key = f"{reply.strip()} at {stage}"
 
 
 def body(size):
@@ -99,15 +99,20 @@ class Run:
         """One connection carrying `claimed` messages; returns how many got their 250."""
         done = 0
         writer = None
+        stage = "connect"
         try:
             reader, writer = await asyncio.wait_for(
                 asyncio.open_connection(self.host, int(self.port)), self.args.timeout)
             self.connections += 1
+            stage = "greeting"
             await self.expect(reader, "220", "greeting")
+            stage = "EHLO"
             await self.command(reader, writer, "EHLO client.bench.invalid", "250", "EHLO")
             if self.tls is not None:
                 await self.command(reader, writer, "STARTTLS", "220", "STARTTLS")
+                stage = "TLS handshake"
                 await asyncio.wait_for(writer.start_tls(self.tls), self.args.timeout)
+                stage = "after TLS"
                 await self.command(reader, writer, "EHLO client.bench.invalid", "250", "EHLO after TLS")
             for _ in range(claimed):
                 await self.command(reader, writer, f"MAIL FROM:<{FROM}>", "250", "MAIL")
@@ -124,7 +129,9 @@ class Run:
         except Refused as e:
             self.error(e.key)
         except (OSError, ConnectionError, asyncio.TimeoutError, ssl.SSLError) as e:
-            self.error(type(e).__name__)
+            # The stage and the text as well as the type: "ConnectionResetError" alone cannot tell
+            # a full listen backlog from a relay that gave up on a slow handshake.
+            self.error(f"{type(e).__name__} at {stage}: {e}".rstrip(": "))
         except asyncio.CancelledError:
             self.error("cut short by --duration")
             raise

@@ -91,6 +91,16 @@ final class SmtpConnection {
   private long lastActivity;
   private long dataStarted;
   private long dataOctets;
+  /**
+   * When the message text under way (DATA or BDAT) must be complete unless more arrives
+   * (inbound.min_data_rate): Postfix's per-request deadline. It starts one command timeout ahead,
+   * each octet received moves it 1/rate s later, and it never lies more than one command timeout
+   * ahead. A client that waits before sending (its own load, the network, or this node being slow
+   * to read) loses nothing; one that trickles runs out.
+   */
+  private long dataDeadline;
+  /** Whether the last sweep found the listener under stress: the command timeout to use. */
+  private boolean stressed;
   /** The last MAIL's SIZE parameter, 0 without one. */
   private long declaredSize;
   /** Room in the spool held for the transaction under way (queue.min_free_space); null when none. */
@@ -233,7 +243,7 @@ final class SmtpConnection {
     }
     consumed += rec.length() + 2;
     if (data != null) {
-      dataOctets += rec.length() + 2;
+      credit(rec.length() + 2);
       if (data.line(rec.getBytes())) {
         DataReader finished = data;
         data = null;
@@ -270,7 +280,7 @@ final class SmtpConnection {
 
   private void chunk(Buffer piece) {
     chunkRemaining -= piece.length();
-    dataOctets += piece.length();
+    credit(piece.length());
     session.chunkData(piece.getBytes());
     if (chunkRemaining > 0) {
       parser.fixedSizeMode((int) Math.min(chunkRemaining, CHUNK_PIECE));
@@ -556,7 +566,21 @@ final class SmtpConnection {
     if (dataStarted == 0) {
       dataStarted = ctx.clock().millis();
       dataOctets = 0;
+      dataDeadline = dataStarted + currentTimeout().toMillis();
     }
+  }
+
+  /** Octets of message text received (just now, as touch() noted): the data deadline moves on. */
+  private void credit(long octets) {
+    dataOctets += octets;
+    long rate = ctx.config().minDataRate();
+    if (rate > 0) {
+      dataDeadline = Math.min(lastActivity + currentTimeout().toMillis(), dataDeadline + octets * 1000 / rate);
+    }
+  }
+
+  private Duration currentTimeout() {
+    return stressed ? ctx.config().stressCommandTimeout() : ctx.config().commandTimeout();
   }
 
   /**
@@ -564,11 +588,11 @@ final class SmtpConnection {
    * shorter under stress) and the minimum data rate during DATA and BDAT.
    */
   void tick(long now, boolean stressed) {
+    this.stressed = stressed;
     if (closed || busy) {
       return; // a paused session waits on us (policy, queue), not on the client
     }
-    Duration timeout = stressed ? ctx.config().stressCommandTimeout() : ctx.config().commandTimeout();
-    if (now - lastActivity >= timeout.toMillis()) {
+    if (now - lastActivity >= currentTimeout().toMillis()) {
       LOG.info(() -> "timeout after " + (session == null ? "CONNECT" : session.state()) + " from " + client());
       write(Reply.of(421, "4.4.2", ctx.hostname() + " Error: timeout exceeded"));
       close();
@@ -576,8 +600,7 @@ final class SmtpConnection {
     }
     boolean inData = data != null || chunkRemaining > 0;
     long elapsed = now - dataStarted;
-    if (inData && ctx.config().minDataRate() > 0 && elapsed > 1000
-        && dataOctets * 1000 / elapsed < ctx.config().minDataRate()) {
+    if (inData && ctx.config().minDataRate() > 0 && now >= dataDeadline) {
       LOG.info(() -> "data rate too low from " + client() + ": " + dataOctets + " octets in " + elapsed + " ms");
       write(Reply.of(421, "4.4.2", ctx.hostname() + " Error: data rate too low"));
       close();

@@ -90,7 +90,8 @@ public final class Settings {
       duration(Duration.ofSeconds(1), Duration.ofHours(1)),
       "The shorter command timeout used while a listener holds more than 80% of inbound.max_connections.");
   public static final Setting<Long> INBOUND_MIN_DATA_RATE = add("inbound.min_data_rate", "500",
-      size(0, 1L << 30), "Octets per second a client must sustain during DATA (after its first second); 0 disables.");
+      size(0, 1L << 30), "Octets per second a client must sustain during DATA and BDAT, beyond one command timeout's grace (Postfix's"
+          + " smtpd_min_data_rate); 0 disables.");
   public static final Setting<String> INBOUND_AUTH_USERS = add("inbound.auth_users", "", text(),
       "File of 'user:bcrypt-hash' lines for AUTH PLAIN/LOGIN (offered only inside TLS); empty: no AUTH.");
   public static final Setting<List<HostPort>> INBOUND_DNS_SERVERS = add("inbound.dns_servers", "",
