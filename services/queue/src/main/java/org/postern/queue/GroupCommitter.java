@@ -84,16 +84,21 @@ final class GroupCommitter {
     List<Spool.Mark> records = changes.stream().map(PendingMark::mark).toList();
     vertx.executeBlocking(() -> spool.commit(List.of(), records), false).onComplete(ar -> {
       Throwable failure = ar.failed() ? ar.cause() : ar.result().marks();
-      for (PendingMark m : changes) {
-        if (failure == null) {
-          m.done().complete();
-        } else {
-          m.done().fail(failure);
-        }
-      }
+      settle(changes, failure);
       marking = false;
       drainAdvisory();
     });
+  }
+
+  /** Tells each state change of a round its outcome: the round's failure, or none. */
+  private static void settle(List<PendingMark> changes, Throwable failure) {
+    for (PendingMark m : changes) {
+      if (failure == null) {
+        m.done().complete();
+      } else {
+        m.done().fail(failure);
+      }
+    }
   }
 
   /** Completes once no round is being written and nothing waits for one. */
@@ -145,13 +150,7 @@ final class GroupCommitter {
         }
       }
       Throwable failure = ar.failed() ? ar.cause() : ar.result().marks();
-      for (PendingMark m : changes) {
-        if (failure == null) {
-          m.done().complete();
-        } else {
-          m.done().fail(failure);
-        }
-      }
+      settle(changes, failure);
       writing = false;
       compactIfLarge();
       drain();
