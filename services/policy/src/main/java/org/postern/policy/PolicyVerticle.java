@@ -84,9 +84,15 @@ public final class PolicyVerticle extends VerticleBase {
    */
   public Future<PolicyModel> replace(List<PolicyFile> files) {
     return compile(files)
-        .onSuccess(model -> {
+        .compose(model -> {
+          if (pushed) {
+            // A push landed while these files were read and compiled: the push decides (see push()).
+            return Future.failedFuture("a configuration push is in force; the local policy files are not read"
+                + " until the next restart");
+          }
           engine = new PolicyEngine(settings, model);
           LOG.info(() -> "policy: reloaded " + describe(model));
+          return Future.succeededFuture(model);
         })
         .onFailure(t -> {
           for (String problem : t.getMessage().split("\n")) {

@@ -53,7 +53,9 @@ class LeftOutTest {
     key = OperatorKeys.readPrivate(dir.resolve("keys").resolve(KEY_NAME + ".key"));
     accessFile = Files.writeString(dir.resolve("access"), "Connect:127.0.0.1 REJECT\n");
     PosternConfig base = ConfigLoader.load(null, List.of("node.data_dir=" + dir.resolve("data"),
-        "policy.access_map=" + accessFile, "policy.relay_domains=example.net"));
+        "policy.access_map=" + accessFile, "policy.relay_domains=example.net",
+        // What is in force must come from the pushes alone, not from the file watcher as well.
+        "policy.reload_interval=0"));
     PolicyVerticle policy = new PolicyVerticle(base.policy());
     vertx.deployVerticle(policy).await(20, TimeUnit.SECONDS);
     vertx.deployVerticle(new ConfigPushVerticle("node-a", base, List.of(dir.resolve("keys") + "/*.pub"), policy, null,
