@@ -11,7 +11,7 @@ import org.postern.bus.DeliveryReport;
 
 /**
  * A message's schedule: what is done, what failed, and when to try again. Lives on the queue
- * verticle's event loop only.
+ * verticle's event loop only (in {@link QueueIndex}).
  */
 final class Scheduled {
 
@@ -62,6 +62,14 @@ final class Scheduled {
   Scheduled(SpooledMessage message, long size) {
     this.message = message;
     this.size = size;
+  }
+
+  /** A message read back from the spool (at start, or a replica taken over), as the spool left it. */
+  static Scheduled recovered(Spool.Loaded l) {
+    Scheduled s = new Scheduled(l.message(), l.size());
+    s.done.addAll(l.doneRecipients());
+    s.held = l.held();
+    return s;
   }
 
   State state() {
