@@ -435,6 +435,10 @@ final class SmtpConnection {
     socket.upgradeToSsl(serverTls, null, Buffer.buffer(ready.toWire()))
         .onSuccess(v -> {
           TlsFacts facts = SessionFacts.ofClient(socket.sslSession(), listener.clientCerts(), ctx.clientCerts());
+          String certificate = StartTlsLogLine.certificate(StartTlsLogLine.Role.SERVER, facts);
+          if (certificate != null) {
+            LOG.info(certificate);
+          }
           LOG.info(() -> StartTlsLogLine.format(StartTlsLogLine.Role.SERVER, clientName, clientIp, facts));
           reportEngineOnce();
           // A fresh parser: whatever the old one held was sent before the handshake. Input stays

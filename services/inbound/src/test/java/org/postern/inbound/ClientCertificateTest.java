@@ -38,7 +38,11 @@ class ClientCertificateTest {
   }
 
   private InboundFixture node(String ccert, String... more) throws Exception {
-    InboundFixture.Builder b = InboundFixture.in(dir)
+    return node(dir, ccert, more);
+  }
+
+  private InboundFixture node(Path home, String ccert, String... more) throws Exception {
+    InboundFixture.Builder b = InboundFixture.in(home)
         .set("inbound.listeners=127.0.0.1:0 may ccert=" + ccert)
         .set("tls.ca_file=" + ca.certificatePath())
         .set("tls.crl_file=" + crl);
@@ -195,5 +199,49 @@ class ClientCertificateTest {
         assertEquals("554 5.7.1 <someone@example.org>: Relay access denied", send(c));
       }
     }
+  }
+
+  /**
+   * A TLS 1.2 session is logged and stamped with OpenSSL's cipher name, as sendmail and Postfix
+   * write it, and the client certificate's names are logged in sendmail's spelling: pasted into
+   * the access map as they stand, they make a working CERTSUBJECT/CERTISSUER rule.
+   */
+  @Test
+  void tls12CipherAndCertificateNamesAreLoggedAsSendmailWritesThem() throws Exception {
+    String[] tls12 = {"-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256"};
+    String certLine;
+    try (InboundFixture f = node("request", "policy.trusted_networks=")) {
+      try (InteropTest.SClient c = new InteropTest.SClient(dir, f.port, concat(tls12, "-cert", good.chain().toString(),
+          "-key", good.key().toString()))) {
+        assertEquals("554 5.7.1 <someone@example.org>: Relay access denied", send(c));
+      }
+      certLine = f.awaitLog("STARTTLS=server, cert-subject=");
+      String handshake = f.awaitLog("STARTTLS=server, relay=");
+      assertTrue(handshake.matches(".*version=TLSv1\\.2, verify=OK, cipher=ECDHE-(ECDSA|RSA)-AES128-GCM-SHA256,"
+          + " bits=128/128"), handshake);
+    }
+    assertTrue(certLine.endsWith("STARTTLS=server, cert-subject=/O=Postern+20tests/CN=desktop.example.net,"
+        + " cert-issuer=/O=Postern+20tests/CN=Example+20Mail+20CA"), certLine);
+    String subject = certLine.substring(certLine.indexOf("cert-subject=") + 13, certLine.indexOf(", cert-issuer="));
+    String issuer = certLine.substring(certLine.indexOf("cert-issuer=") + 12);
+    for (String entry : new String[] {"CERTSUBJECT:" + subject, "CERTISSUER:" + issuer}) {
+      Path access = dir.resolve("access");
+      Files.writeString(access, entry + " RELAY\n");
+      Path home = Files.createDirectories(dir.resolve(entry.substring(0, entry.indexOf(':'))));
+      try (InboundFixture f = node(home, "request", "policy.access_map=" + access, "policy.trusted_networks=");
+          InteropTest.SClient c = new InteropTest.SClient(dir, f.port, concat(tls12, "-cert", good.chain().toString(),
+              "-key", good.key().toString()))) {
+        assertTrue(send(c).startsWith("250 2.0.0 Ok: queued as"), entry);
+        String received = new String(f.onlySpooled().body(), StandardCharsets.US_ASCII);
+        assertTrue(received.matches("(?s).*\\(using TLSv1\\.2 with cipher ECDHE-(ECDSA|RSA)-AES128-GCM-SHA256"
+            + " \\(128/128 bits\\)\\).*"), received);
+      }
+    }
+  }
+
+  private static String[] concat(String[] a, String... b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 }

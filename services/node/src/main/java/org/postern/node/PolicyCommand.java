@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.regex.Pattern;
 import org.postern.bus.ClientTlsCheck;
 import org.postern.bus.DestinationTls;
 import org.postern.bus.DestinationTlsCheck;
@@ -48,24 +47,85 @@ import picocli.CommandLine.Parameters;
     subcommands = {PolicyCommand.Check.class, PolicyCommand.Explain.class})
 final class PolicyCommand {
 
-  private static final Pattern ACCESS_TAG = Pattern.compile(
-      "(?i)(TLS_Srv|TLS_Clt|TLS_Rcpt|Try_TLS|CERTISSUER|CERTSUBJECT|Connect|To):.*");
-
   @Command(name = "check", mixinStandardHelpOptions = true,
       description = "Validate a policy file: prints OK with its rule counts, or one file:line: reason line per problem"
-          + " (exit 2).")
+          + " (exit 2). Without FILE, checks the files the configuration names.")
   static final class Check implements Callable<Integer> {
 
-    @Parameters(paramLabel = "FILE", description = "An access map or a TLS policy map.")
+    @Parameters(paramLabel = "FILE", arity = "0..1", description = "An access map or a TLS policy map.")
     Path file;
 
     @Option(names = "--format", paramLabel = "FORMAT",
-        description = "access (sendmail access map) or tls-policy (Postfix smtp_tls_policy_maps); default: guessed"
-            + " from the first entry.")
+        description = "access (sendmail access map) or tls-policy (Postfix smtp_tls_policy_maps); default: the"
+            + " setting that names FILE in --config/--set (policy.access_map, policy.tls_policy_map), else what most"
+            + " of its entries look like.")
     String format;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Configuration file: its policy.access_map and"
+        + " policy.tls_policy_map say how each file is read.")
+    Path config;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one setting; repeatable.")
+    List<String> sets = new ArrayList<>();
 
     @Override
     public Integer call() {
+      PolicyFile.Kind forced = null;
+      if (format != null) {
+        if (format.equals("access")) {
+          forced = PolicyFile.Kind.ACCESS_MAP;
+        } else if (format.equals("tls-policy")) {
+          forced = PolicyFile.Kind.TLS_POLICY_MAP;
+        } else {
+          System.err.println("postern: policy check: --format must be access or tls-policy, got '" + format + "'");
+          return 2;
+        }
+      }
+      Map<Path, PolicyFile.Kind> configured = new LinkedHashMap<>();
+      if (config != null || !sets.isEmpty()) {
+        PolicyConfig cfg;
+        try {
+          cfg = ConfigLoader.load(config, sets).policy();
+        } catch (ConfigException e) {
+          e.problems().forEach(p -> System.err.println("postern: configuration error: " + p));
+          return 2;
+        }
+        if (!cfg.accessMap().isEmpty()) {
+          configured.put(normal(Path.of(cfg.accessMap())), PolicyFile.Kind.ACCESS_MAP);
+        }
+        if (!cfg.tlsPolicyMap().isEmpty()) {
+          configured.put(normal(Path.of(cfg.tlsPolicyMap())), PolicyFile.Kind.TLS_POLICY_MAP);
+        }
+      }
+      if (file == null) {
+        if (configured.isEmpty()) {
+          System.err.println("postern: policy check: give a FILE, or a configuration (--config, --set) that names"
+              + " policy.access_map or policy.tls_policy_map");
+          return 2;
+        }
+        int worst = 0;
+        for (Map.Entry<Path, PolicyFile.Kind> e : configured.entrySet()) {
+          worst = Math.max(worst, check(e.getKey(), e.getValue(), "the setting policy."
+              + (e.getValue() == PolicyFile.Kind.ACCESS_MAP ? "access_map" : "tls_policy_map")));
+        }
+        return worst;
+      }
+      PolicyFile.Kind bySetting = configured.get(normal(file));
+      if (forced != null) {
+        return check(file, forced, "--format " + format);
+      }
+      if (bySetting != null) {
+        return check(file, bySetting, "the setting policy."
+            + (bySetting == PolicyFile.Kind.ACCESS_MAP ? "access_map" : "tls_policy_map"));
+      }
+      return check(file, null, null);
+    }
+
+    /**
+     * Checks one file, read as {@code kind} (because of {@code why}), or, when {@code kind} is
+     * null, in the language most of its entries are written in.
+     */
+    private static int check(Path file, PolicyFile.Kind kind, String why) {
       String text;
       try {
         text = Files.readString(file, StandardCharsets.UTF_8);
@@ -73,43 +133,39 @@ final class PolicyCommand {
         System.err.println("postern: policy check: cannot read " + file + ": " + e.getMessage());
         return 2;
       }
-      PolicyFile.Kind kind;
-      if (format == null) {
-        kind = guess(text);
-      } else if (format.equals("access")) {
-        kind = PolicyFile.Kind.ACCESS_MAP;
-      } else if (format.equals("tls-policy")) {
-        kind = PolicyFile.Kind.TLS_POLICY_MAP;
-      } else {
-        System.err.println("postern: policy check: --format must be access or tls-policy, got '" + format + "'");
-        return 2;
-      }
+      PolicyFileFormat format = PolicyFileFormat.of(text);
+      PolicyFile.Kind k = kind != null ? kind : format.kind();
       try {
-        PolicyModel model = PolicyModel.compile(List.of(new PolicyFile(kind, file.toString(), text)));
+        PolicyModel model = PolicyModel.compile(List.of(new PolicyFile(k, file.toString(), text)));
         Map<String, Integer> counts = new LinkedHashMap<>();
-        model.counts().forEach((k, v) -> {
+        model.counts().forEach((key, v) -> {
           if (v > 0) {
-            counts.put(k, v);
+            counts.put(key, v);
           }
         });
-        System.out.println("OK: " + file + ": " + (kind == PolicyFile.Kind.ACCESS_MAP ? "access map" : "TLS policy map")
-            + ", " + model.size() + " rules" + (counts.isEmpty() ? "" : " " + counts));
+        System.out.println("OK: " + file + ": " + PolicyFileFormat.describe(k) + ", " + model.size() + " rules"
+            + (counts.isEmpty() ? "" : " " + counts));
         return 0;
       } catch (PolicyFileException e) {
+        // Lines written in the other language are told so: their own errors would not say it.
+        List<Integer> other = format.linesNotIn(k);
+        PolicyFile.Kind otherKind = k == PolicyFile.Kind.ACCESS_MAP ? PolicyFile.Kind.TLS_POLICY_MAP
+            : PolicyFile.Kind.ACCESS_MAP;
+        if (!other.isEmpty()) {
+          System.err.println("postern: policy check: " + file + " is read as " + PolicyFileFormat.withArticle(k)
+              + " (" + (why != null ? why : (k == PolicyFile.Kind.ACCESS_MAP ? format.access() : format.policy())
+                  + " of " + (format.access() + format.policy()) + " entries are written as one") + "); "
+              + (other.size() == 1 ? "line " : "lines ") + String.join(", ", other.stream().map(String::valueOf).toList())
+              + (other.size() == 1 ? " looks like " + PolicyFileFormat.withArticle(otherKind) + " entry"
+                  : " look like " + PolicyFileFormat.describe(otherKind) + " entries"));
+        }
         e.problems().forEach(System.err::println);
         return 2;
       }
     }
 
-    /** An access map's keys carry a tag; a policy map's are domains and [host]:port. */
-    private static PolicyFile.Kind guess(String text) {
-      for (String line : text.split("\r?\n")) {
-        String content = line.replaceAll("#.*", "").strip();
-        if (!content.isEmpty()) {
-          return ACCESS_TAG.matcher(content).matches() ? PolicyFile.Kind.ACCESS_MAP : PolicyFile.Kind.TLS_POLICY_MAP;
-        }
-      }
-      return PolicyFile.Kind.ACCESS_MAP;
+    private static Path normal(Path p) {
+      return p.toAbsolutePath().normalize();
     }
   }
 
@@ -164,7 +220,8 @@ final class PolicyCommand {
     int port;
 
     @Option(names = "--server-tls", paramLabel = "FACTS", description = "The server's TLS, as --tls; omit for a server"
-        + " without STARTTLS.")
+        + " without STARTTLS; 'verify=TEMP' (a 4xx to STARTTLS), 'verify=PROTOCOL' (another refusal) or"
+        + " 'verify=SOFTWARE' (a failed handshake) for a STARTTLS step that gave no session.")
     String serverTls;
 
     @Override
@@ -259,11 +316,14 @@ final class PolicyCommand {
       DestinationTls target = engine.targetTls(new TargetTlsCheck(domain, server, ip, port));
       line("try_tls", server + "[" + ip + "]:" + port, "level " + target.level().configName()
           + (target.level() == org.postern.smtp.TlsLevel.NONE ? " (no STARTTLS)" : ""), target.rule());
-      TlsFacts sf = facts("--server-tls", serverTls);
+      Verify noSession = withoutSession(serverTls);
+      TlsFacts sf = noSession != null ? null : facts("--server-tls", serverTls);
+      Verify verify = sf != null ? sf.verify() : noSession != null ? noSession : Verify.NONE;
       ServerTlsVerdict sv = engine.serverTls(new ServerTlsCheck(domain, server, ip, port, sf, null,
-          sf == null || sf.cnSubject().isEmpty() ? List.of() : List.of(sf.cnSubject()), to));
-      line("tls_server", sf == null ? "no STARTTLS" : sf.version() + " bits=" + sf.cipherBits() + " verify="
-          + sf.verify(), sv.session().decision() + (sv.session().reply() == null ? "" : " " + sv.session().reply()),
+          sf == null || sf.cnSubject().isEmpty() ? List.of() : List.of(sf.cnSubject()), to, null, verify));
+      line("tls_server", sf != null ? sf.version() + " bits=" + sf.cipherBits() + " verify=" + sf.verify()
+          : verify == Verify.NONE ? "no STARTTLS" : "no TLS session, verify=" + verify,
+          sv.session().decision() + (sv.session().reply() == null ? "" : " " + sv.session().reply()),
           sv.session().rule());
       for (int i = 0; i < to.size(); i++) {
         TlsVerdict r = sv.recipients().get(i);
@@ -273,6 +333,27 @@ final class PolicyCommand {
 
     private static void line(String point, String subject, String answer, String rule) {
       System.out.printf("%-12s %-40s %s%n%12s rule=%s%n", point, subject, answer, "", rule);
+    }
+
+    /**
+     * The {@code ${verify}} of a STARTTLS step that gave no session ({@code verify=TEMP},
+     * {@code PROTOCOL}, {@code SOFTWARE} or {@code NONE} alone), or null when {@code text}
+     * describes a session or nothing.
+     */
+    static Verify withoutSession(String text) {
+      if (text == null) {
+        return null;
+      }
+      String t = text.strip();
+      if (!t.regionMatches(true, 0, "verify=", 0, 7) || t.contains(" ")) {
+        return null;
+      }
+      for (Verify v : ServerTlsCheck.WITHOUT_TLS) {
+        if (v.name().equalsIgnoreCase(t.substring(7))) {
+          return v;
+        }
+      }
+      return null;
     }
 
     /** {@code version=TLSv1.3 cipher_bits=256 verify=OK cert_subject=... cert_issuer=...}, or null for none. */
@@ -306,6 +387,11 @@ final class PolicyCommand {
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(option + ": verify must be OK, NO, NOT, FAIL, NONE, TEMP, PROTOCOL or"
             + " SOFTWARE");
+      }
+      if (ServerTlsCheck.WITHOUT_TLS.contains(verify)) {
+        throw new IllegalArgumentException(option + ": verify=" + verify + " means STARTTLS gave no TLS session, so"
+            + " there are no version, cipher or certificate to describe"
+            + (option.equals("--server-tls") ? "; give verify=" + verify + " alone" : "; it applies to --server-tls"));
       }
       DistinguishedName subject = kv.containsKey("cert_subject") ? DistinguishedName.parse(kv.get("cert_subject")) : null;
       DistinguishedName issuer = kv.containsKey("cert_issuer") ? DistinguishedName.parse(kv.get("cert_issuer")) : null;

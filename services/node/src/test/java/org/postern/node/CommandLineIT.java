@@ -7,6 +7,7 @@ import at.favre.lib.crypto.bcrypt.BCrypt;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -87,6 +88,80 @@ class CommandLineIT {
     Launcher.Run p = postern("", "policy", "check", tlsPolicy.toString());
     assertEquals(2, p.exit());
     assertEquals(tlsPolicy + ":3: level dane is not supported yet", p.stderr().strip());
+  }
+
+  /**
+   * A file's language is decided by what most of its entries look like, or by the setting that
+   * names it, never by its first line: a typo there, or a From: entry first, used to turn a good
+   * access map into a TLS policy map full of misleading errors.
+   */
+  @Test
+  void policyCheckReadsAFileByItsEntriesOrItsSettingNotByItsFirstLine() throws Exception {
+    Path typo = work.resolve("access-typo");
+    Files.writeString(typo, "TLS_Srvv:server1.example.net ENCR:256\nTLS_Clt:desktop.example.net VERIFY:128\n"
+        + "Connect:192.0.2 REJECT\n");
+    Launcher.Run r = postern("", "policy", "check", typo.toString());
+    assertEquals(2, r.exit());
+    assertEquals(List.of(typo + ":1: unknown entry 'TLS_Srvv:' (entries: TLS_Srv:, TLS_Clt:, TLS_Rcpt:, Try_TLS:,"
+        + " CERTISSUER:, CERTSUBJECT:, Connect:, To:, From:)"), r.stderr().lines().toList());
+
+    Path from = work.resolve("access-from");
+    Files.writeString(from, "From:spammer.example REJECT\nTLS_Srv:server1.example.net ENCR:256\n");
+    Launcher.Run ok = postern("", "policy", "check", from.toString());
+    assertEquals(0, ok.exit(), ok.stderr());
+    assertEquals("OK: " + from + ": access map, 2 rules {TLS_Srv=1, From=1}", ok.stdout().strip());
+
+    Path mixed = work.resolve("tls_policy");
+    Files.writeString(mixed, "example.com encrypt\nTLS_Srv:mx.example.org VERIFY\n.example.net verify\n");
+    Launcher.Run m = postern("", "policy", "check", mixed.toString());
+    assertEquals(2, m.exit());
+    List<String> lines = m.stderr().lines().toList();
+    assertEquals("postern: policy check: " + mixed + " is read as a TLS policy map (2 of 3 entries are written as"
+        + " one); line 2 looks like an access map entry", lines.get(0));
+    assertEquals(2, lines.size(), m.stderr());
+    assertTrue(lines.get(1).startsWith(mixed + ":2: "), m.stderr());
+
+    // Named by a setting, the file is read in that setting's language, whatever its entries say.
+    Launcher.Run set = postern("", "policy", "check", "--set", "policy.access_map=" + mixed, mixed.toString());
+    assertEquals(2, set.exit());
+    assertTrue(set.stderr().startsWith("postern: policy check: " + mixed + " is read as an access map (the setting"
+        + " policy.access_map); lines 1, 3 look like TLS policy map entries\n" + mixed + ":1: "), set.stderr());
+
+    // Without FILE: every file the configuration names, each in its own language.
+    Files.writeString(mixed, "example.com encrypt\n");
+    Launcher.Run both = postern("", "policy", "check", "--set", "policy.access_map=" + from,
+        "--set", "policy.tls_policy_map=" + mixed);
+    assertEquals(0, both.exit(), both.stderr());
+    assertEquals(List.of("OK: " + from + ": access map, 2 rules {TLS_Srv=1, From=1}",
+        "OK: " + mixed + ": TLS policy map, 1 rules {destinations=1}"), both.stdout().lines().toList());
+    assertTrue(!both.hasStackTrace() && !set.hasStackTrace() && !m.hasStackTrace(), both.stderr());
+  }
+
+  /** Seed 004's TEMP, PROTOCOL and SOFTWARE: what a TLS_Srv requirement says to each. */
+  @Test
+  void policyExplainJudgesAStarttlsStepThatGaveNoSession() throws Exception {
+    Path access = work.resolve("access");
+    Files.writeString(access, "TLS_Srv:mx.example.com VERIFY\n");
+    List<String> said = new ArrayList<>();
+    for (String verify : List.of("TEMP", "PROTOCOL", "SOFTWARE")) {
+      Launcher.Run r = postern("", "policy", "explain", "--access-map", access.toString(), "--client", "192.0.2.7",
+          "--rcpt", "someone@example.com", "--server", "mx.example.com", "--server-tls", "verify=" + verify);
+      assertEquals(0, r.exit(), r.stderr());
+      List<String> lines = r.stdout().lines().map(String::strip).toList();
+      int at = lines.indexOf(lines.stream().filter(l -> l.startsWith("tls_server")).findFirst().orElseThrow());
+      said.add(lines.get(at).replaceAll("\\s+", " ") + " | " + lines.get(at + 1));
+    }
+    String rule = "rule=" + access + ":1 TLS_Srv:mx.example.com VERIFY";
+    assertEquals(List.of(
+        "tls_server no TLS session, verify=TEMP TEMPFAIL 403 4.7.0 authentication failure TEMP | " + rule,
+        "tls_server no TLS session, verify=PROTOCOL TEMPFAIL 403 4.7.0 STARTTLS failed. | " + rule,
+        "tls_server no TLS session, verify=SOFTWARE TEMPFAIL 403 4.7.0 TLS handshake failed. | " + rule), said);
+
+    Launcher.Run bad = postern("", "policy", "explain", "--client", "192.0.2.7", "--rcpt", "a@example.com",
+        "--tls", "verify=TEMP");
+    assertEquals(2, bad.exit());
+    assertEquals("postern: policy explain: --tls: verify=TEMP means STARTTLS gave no TLS session, so there are no"
+        + " version, cipher or certificate to describe; it applies to --server-tls", bad.stderr().strip());
   }
 
   @Test

@@ -101,7 +101,7 @@ final class Delivery {
     return gate.level()
         .compose(answer -> session(request, target, answer.level(),
             NameMatch.of(answer.level(), answer.match(), target.host(), nexthop)))
-        .compose(session -> gate.judge(session.tls, session.peer)
+        .compose(session -> gate.judge(session.tls, session.verify, session.peer)
             .onFailure(t -> pool.offer(session)) // nothing was sent: the session serves other mail
             .compose(refused -> new MailTransaction(session, request, refused).run()
                 .onComplete(ar -> {

@@ -46,12 +46,20 @@ final class DeliveryAttempt {
   private final NameMatch names;
   private final BrokenTlsPeers brokenTls;
   private final TlsResumption resumption;
-  /** True for the plaintext retry after a broken handshake. */
-  private final boolean skipTls;
+  /**
+   * For the plaintext retry after a broken handshake: STARTTLS is skipped, and the session's
+   * {@code ${verify}} is this (SOFTWARE). Null otherwise.
+   */
+  private final Verify skipTls;
 
   private SmtpClientConnection conn;
   private Capabilities capabilities = Capabilities.NONE;
   private TlsFacts tls;
+  /**
+   * sendmail's {@code ${verify}} while there is no TLS: NONE (STARTTLS not performed), TEMP (a
+   * 4xx to STARTTLS), PROTOCOL (another refusal) or SOFTWARE (a failed handshake, now or recently).
+   */
+  private Verify withoutTls = Verify.NONE;
   /** The server's certificate, when STARTTLS completed: policy checks pins and names on it. */
   private X509Certificate peer;
   private boolean resumed;
@@ -61,11 +69,11 @@ final class DeliveryAttempt {
 
   DeliveryAttempt(Vertx vertx, NetClient client, SessionSettings settings, Target target, TlsLevel level,
       String queueId, NameMatch names, BrokenTlsPeers brokenTls, TlsResumption resumption) {
-    this(vertx, client, settings, target, level, queueId, names, brokenTls, resumption, false);
+    this(vertx, client, settings, target, level, queueId, names, brokenTls, resumption, null);
   }
 
   private DeliveryAttempt(Vertx vertx, NetClient client, SessionSettings settings, Target target, TlsLevel level,
-      String queueId, NameMatch names, BrokenTlsPeers brokenTls, TlsResumption resumption, boolean skipTls) {
+      String queueId, NameMatch names, BrokenTlsPeers brokenTls, TlsResumption resumption, Verify skipTls) {
     this.vertx = vertx;
     this.client = client;
     this.settings = settings;
@@ -76,6 +84,9 @@ final class DeliveryAttempt {
     this.brokenTls = brokenTls;
     this.resumption = resumption;
     this.skipTls = skipTls;
+    if (skipTls != null) {
+      withoutTls = skipTls;
+    }
   }
 
   /**
@@ -90,7 +101,8 @@ final class DeliveryAttempt {
           .compose(v -> hello())
           .compose(v -> startTls())
           .compose(v -> authenticate())
-          .map(v -> new OpenSession(target, level, names, conn, capabilities, tls, peer, resumed))
+          .map(v -> new OpenSession(target, level, names, conn, capabilities, tls, tls != null ? tls.verify()
+              : withoutTls, peer, resumed))
           .recover(t -> abandon(t, onClose));
     });
   }
@@ -138,13 +150,15 @@ final class DeliveryAttempt {
       }
       return Future.succeededFuture();
     }
-    if (skipTls) {
+    if (skipTls != null) {
       return Future.succeededFuture();
     }
     Future<BrokenTlsPeers.Remembered> broken = level.mandatory()
         ? Future.succeededFuture(BrokenTlsPeers.Remembered.NO) : brokenTls.lookup(target);
     return broken.compose(remembered -> {
       if (remembered != BrokenTlsPeers.Remembered.NO) {
+        // Not tried because the last handshake failed: the policy judges it as that failure.
+        withoutTls = Verify.SOFTWARE;
         LOG.info(queueId + ": host " + target.relay() + " failed a TLS handshake recently"
             + (remembered == BrokenTlsPeers.Remembered.CLUSTER ? " (seen by another node of the cluster)" : "")
             + "; plaintext at level " + level.configName() + " without trying STARTTLS");
@@ -169,6 +183,9 @@ final class DeliveryAttempt {
     return conn.command("STARTTLS", settings.starttlsTimeout()).compose(reply -> {
       // Only exactly 220 starts a handshake; anything else leaves the session in plaintext.
       if (reply.code() != 220) {
+        // Seed 004's ${verify}: TEMP for a temporary error, PROTOCOL for any other SMTP error.
+        withoutTls = reply.isTransient() ? Verify.TEMP : Verify.PROTOCOL;
+        LOG.info(StartTlsLogLine.failure(StartTlsLogLine.Role.CLIENT, target.relay(), withoutTls, "reply=" + reply));
         if (level.mandatory()) {
           return Future.failedFuture(new TargetFailure(Replies.ours(450, "4.7.4",
               "TLS is required, but host " + target.relay() + " refused to start TLS: " + reply), target.relay()));
@@ -180,6 +197,8 @@ final class DeliveryAttempt {
       stage = "performing the TLS handshake";
       cachedSessions = resumption.beforeHandshake();
       return conn.startTls(settings.tlsOptions(), serverName(), settings.starttlsTimeout())
+          .onFailure(t -> LOG.info(StartTlsLogLine.failure(StartTlsLogLine.Role.CLIENT, target.relay(),
+              Verify.SOFTWARE, "error=" + Replies.reason(t))))
           .recover(t -> Future.failedFuture(level.mandatory()
               ? new TargetFailure(Replies.ours(451, "4.7.5",
                   "TLS handshake with " + target.relay() + " failed: " + Replies.reason(t)), target.relay())
@@ -196,6 +215,10 @@ final class DeliveryAttempt {
     tls = SessionFacts.of(session, verify);
     peer = chain.length > 0 ? chain[0] : null;
     resumed = resumption.resumed(session, cachedSessions);
+    String certificate = StartTlsLogLine.certificate(StartTlsLogLine.Role.CLIENT, tls);
+    if (certificate != null) {
+      LOG.info(certificate);
+    }
     LOG.info(StartTlsLogLine.format(StartTlsLogLine.Role.CLIENT, target.relay(), tls)
         + (resumed ? ", resumed=yes" : ""));
     if (level.atLeast(TlsLevel.DANE) && verify != Verify.OK) {
@@ -275,7 +298,7 @@ final class DeliveryAttempt {
       LOG.warning(queueId + ": " + b.reply().text() + "; retrying in plaintext at level " + level.configName()
           + " (TLS handshake failures so far: " + n + ")");
       return closed.compose(v -> new DeliveryAttempt(vertx, client, settings, target, level, queueId, names,
-          brokenTls, resumption, true).open(onClose));
+          brokenTls, resumption, Verify.SOFTWARE).open(onClose));
     }
     conn.quit();
     if (t instanceof TargetFailure) {

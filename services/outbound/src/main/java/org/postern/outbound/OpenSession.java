@@ -3,6 +3,7 @@ package org.postern.outbound;
 import java.security.cert.X509Certificate;
 import org.postern.smtp.TlsFacts;
 import org.postern.smtp.TlsLevel;
+import org.postern.smtp.Verify;
 
 /**
  * An SMTP session ready for a mail transaction: greeted, EHLO'd, with TLS as the level demanded
@@ -19,6 +20,11 @@ final class OpenSession {
   final Capabilities capabilities;
   /** The session's TLS facts, or null in plaintext. */
   final TlsFacts tls;
+  /**
+   * sendmail's {@code ${verify}}: the facts' value over TLS; in plaintext NONE, TEMP, PROTOCOL or
+   * SOFTWARE, as the STARTTLS step ended (policy's tls_server judges it).
+   */
+  final Verify verify;
   /** The server's certificate, or null in plaintext. */
   final X509Certificate peer;
   /** Whether the TLS handshake resumed an earlier session (abbreviated handshake). */
@@ -26,13 +32,14 @@ final class OpenSession {
   int transactions;
 
   OpenSession(Target target, TlsLevel level, NameMatch names, SmtpClientConnection conn,
-      Capabilities capabilities, TlsFacts tls, X509Certificate peer, boolean resumed) {
+      Capabilities capabilities, TlsFacts tls, Verify verify, X509Certificate peer, boolean resumed) {
     this.target = target;
     this.level = level;
     this.names = names;
     this.conn = conn;
     this.capabilities = capabilities;
     this.tls = tls;
+    this.verify = verify;
     this.peer = peer;
     this.resumed = resumed;
   }

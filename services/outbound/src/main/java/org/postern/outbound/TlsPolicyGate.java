@@ -22,6 +22,7 @@ import org.postern.bus.TlsVerdict;
 import org.postern.smtp.Reply;
 import org.postern.smtp.TlsFacts;
 import org.postern.smtp.TlsLevel;
+import org.postern.smtp.Verify;
 
 /**
  * The TLS-policy questions one delivery attempt asks, and what their answers mean for it. Before
@@ -71,13 +72,15 @@ final class TlsPolicyGate {
    * is one entry per recipient: null to send it, or the reply it gets without being sent.
    *
    * @param tls the session's facts, or null in plaintext
+   * @param verify sendmail's {@code ${verify}} for the session (see {@link OpenSession#verify})
    * @param peer the server's certificate, or null
    */
-  Future<Reply[]> judge(TlsFacts tls, X509Certificate peer) {
+  Future<Reply[]> judge(TlsFacts tls, Verify verify, X509Certificate peer) {
     return Future.<Void>succeededFuture()
         .compose(v -> Contracts.request(vertx, ServerTlsCheck.ADDRESS,
             new ServerTlsCheck(request.domain(), target.host(), target.ip(), target.port(), tls, fingerprint(peer),
-                names(peer), request.recipients(), nexthop), Delivery.POLICY_DEADLINE, ServerTlsVerdict.class))
+                names(peer), request.recipients(), nexthop, verify), Delivery.POLICY_DEADLINE,
+            ServerTlsVerdict.class))
         .recover(this::unavailable)
         .compose(verdict -> {
           TlsVerdict s = verdict.session();

@@ -210,7 +210,7 @@ public final class PolicyEngine {
     }
     Rule<TlsRequirement> srv = model.tlsSrv(host, q.ip());
     if (session == null && srv != null) {
-      Reply refusal = srv.value().check(q.tls(), host);
+      Reply refusal = srv.value().check(q.tls(), q.verify(), host);
       if (refusal != null) {
         session = verdict(refusal, srv.name());
       }
@@ -224,7 +224,7 @@ public final class PolicyEngine {
     for (Path rcpt : q.recipients()) {
       Rule<TlsRequirement> r = model.tlsRcpt(rcpt);
       recipients.add(r == null ? new TlsVerdict(Decision.ACCEPT, null, "default:no TLS_Rcpt entry")
-          : verdict(r.value().check(q.tls(), host), r.name()));
+          : verdict(r.value().check(q.tls(), q.verify(), host), r.name()));
     }
     return new ServerTlsVerdict(session, recipients);
   }

@@ -281,7 +281,7 @@ public final class PolicyVerticle extends VerticleBase {
   private ServerTlsVerdict serverTls(ServerTlsCheck q) {
     ServerTlsVerdict v = engine.serverTls(q);
     String peer = q.host() + "[" + q.ip() + "]:" + q.port();
-    String tls = q.tls() == null ? "none" : q.tls().version() + " verify=" + q.tls().verify() + " bits="
+    String tls = q.tls() == null ? "none verify=" + q.verify() : q.tls().version() + " verify=" + q.tls().verify() + " bits="
         + q.tls().bits();
     if (v.session().decision() != Decision.ACCEPT) {
       LOG.info(() -> "reject: tls_server " + peer + ": " + v.session().reply() + "; tls=" + tls

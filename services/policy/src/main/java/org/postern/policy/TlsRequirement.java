@@ -101,7 +101,25 @@ public record TlsRequirement(boolean verify, int minBits, boolean permanent, Str
    * @return null when satisfied, else the refusal
    */
   public Reply check(TlsFacts tls, String peerName) {
-    Verify v = tls == null ? Verify.NONE : tls.verify();
+    return check(tls, tls == null ? Verify.NONE : tls.verify(), peerName);
+  }
+
+  /**
+   * The same, where a session without TLS has its own {@code ${verify}}: a failed handshake
+   * (SOFTWARE) or a refused STARTTLS (PROTOCOL) fails every requirement, with sendmail's words,
+   * before anything else is looked at; TEMP (a 4xx to STARTTLS) fails VERIFY as "authentication
+   * failure TEMP" and ENCR as too weak, like any other session without a cipher.
+   *
+   * @param v sendmail's {@code ${verify}}: the facts' value over TLS, else NONE, TEMP, PROTOCOL or
+   *     SOFTWARE
+   */
+  public Reply check(TlsFacts tls, Verify v, String peerName) {
+    if (v == Verify.SOFTWARE) {
+      return refusal("TLS handshake failed.");
+    }
+    if (v == Verify.PROTOCOL) {
+      return refusal("STARTTLS failed.");
+    }
     if (verify && v != Verify.OK) {
       String why = switch (v) {
         case FAIL -> "authentication failed";

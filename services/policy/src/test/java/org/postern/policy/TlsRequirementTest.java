@@ -49,6 +49,25 @@ class TlsRequirementTest {
     }
   }
 
+  /** sendmail's TLS_connection for a STARTTLS step that gave no session (seed 004's values). */
+  static Stream<Arguments> withoutASession() {
+    return Stream.of(
+        Arguments.of("VERIFY", Verify.TEMP, "403 4.7.0 authentication failure TEMP"),
+        Arguments.of("PERM+VERIFY", Verify.TEMP, "503 5.7.0 authentication failure TEMP"),
+        Arguments.of("ENCR:128", Verify.TEMP, "403 4.7.0 encryption too weak 0 less than 128"),
+        Arguments.of("VERIFY", Verify.PROTOCOL, "403 4.7.0 STARTTLS failed."),
+        Arguments.of("PERM+ENCR:128", Verify.PROTOCOL, "503 5.7.0 STARTTLS failed."),
+        Arguments.of("VERIFY", Verify.SOFTWARE, "403 4.7.0 TLS handshake failed."),
+        Arguments.of("PERM+VERIFY:128+CN", Verify.SOFTWARE, "503 5.7.0 TLS handshake failed."),
+        Arguments.of("VERIFY", Verify.NONE, "403 4.7.0 other side does not support STARTTLS"));
+  }
+
+  @ParameterizedTest(name = "{0} vs verify={1} -> {2}")
+  @MethodSource("withoutASession")
+  void checkWithoutASession(String requirement, Verify verify, String expected) {
+    assertEquals(expected, String.valueOf(TlsRequirement.parse(requirement).check(null, verify, "mx.example.net")));
+  }
+
   @ParameterizedTest
   @MethodSource("bad")
   void malformedRequirementsAreRefused(String text) {

@@ -3,11 +3,14 @@ package org.postern.bus;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import org.postern.config.IpLiterals;
 import org.postern.config.Values;
 import org.postern.smtp.Path;
 import org.postern.smtp.TlsFacts;
+import org.postern.smtp.Verify;
 
 /**
  * Outbound asks policy once the STARTTLS step is over (a handshake, or none) and before MAIL:
@@ -21,22 +24,44 @@ import org.postern.smtp.TlsFacts;
  * @param recipients the recipients this session would carry, in the delivery's order
  * @param nexthop the next-hop domain that {@code nexthop} and {@code dot-nexthop} patterns mean:
  *     the transport table's host for a routed domain, else {@code domain} (the default when null)
+ * @param verify sendmail's {@code ${verify}} for the session: the facts' value over TLS; in
+ *     plaintext NONE (STARTTLS not performed), TEMP (a 4xx to STARTTLS), PROTOCOL (another
+ *     refusal of STARTTLS) or SOFTWARE (the handshake failed). Null means the default: the facts'
+ *     value, or NONE.
  */
 public record ServerTlsCheck(String domain, String host, String ip, int port, TlsFacts tls, String peerFingerprint,
-    List<String> peerNames, List<Path> recipients, String nexthop) {
+    List<String> peerNames, List<Path> recipients, String nexthop, Verify verify) {
 
   public static final String ADDRESS = "postern.policy.server-tls.v1";
   static final int MAX_RECIPIENTS = 100_000;
+  /** The {@code ${verify}} values of a STARTTLS step that gave no session. */
+  public static final Set<Verify> WITHOUT_TLS = EnumSet.of(Verify.NONE, Verify.TEMP, Verify.PROTOCOL, Verify.SOFTWARE);
+
+  /** With the default {@code verify}: the facts' value, or NONE in plaintext. */
+  public ServerTlsCheck(String domain, String host, String ip, int port, TlsFacts tls, String peerFingerprint,
+      List<String> peerNames, List<Path> recipients, String nexthop) {
+    this(domain, host, ip, port, tls, peerFingerprint, peerNames, recipients, nexthop, null);
+  }
 
   /** For a domain that is its own next hop (no transport route). */
   public ServerTlsCheck(String domain, String host, String ip, int port, TlsFacts tls, String peerFingerprint,
       List<String> peerNames, List<Path> recipients) {
-    this(domain, host, ip, port, tls, peerFingerprint, peerNames, recipients, null);
+    this(domain, host, ip, port, tls, peerFingerprint, peerNames, recipients, null, null);
   }
 
   public ServerTlsCheck {
     Values.domain().apply(domain);
     nexthop = nexthop == null ? domain : nexthop;
+    if (tls != null) {
+      if (verify != null && verify != tls.verify()) {
+        throw new IllegalArgumentException("verify " + verify + " contradicts the TLS facts' " + tls.verify());
+      }
+      verify = tls.verify();
+    } else if (verify == null) {
+      verify = Verify.NONE;
+    } else if (!WITHOUT_TLS.contains(verify)) {
+      throw new IllegalArgumentException("verify " + verify + " needs TLS facts (plaintext: " + WITHOUT_TLS + ")");
+    }
     Peers.checkHost(nexthop);
     Peers.checkHost(host);
     if (ip == null || !IpLiterals.isLiteral(ip) || port < 1 || port > 65535) {
@@ -59,7 +84,7 @@ public record ServerTlsCheck(String domain, String host, String ip, int port, Tl
     return new JsonObject().put("domain", domain).put("host", host).put("ip", ip).put("port", port)
         .put("tls", Json.tls(tls)).put("peerFingerprint", peerFingerprint)
         .put("peerNames", new JsonArray(new ArrayList<Object>(peerNames))).put("recipients", Json.paths(recipients))
-        .put("nexthop", nexthop);
+        .put("nexthop", nexthop).put("verify", verify.name());
   }
 
   public static ServerTlsCheck fromJson(JsonObject o) {
@@ -72,7 +97,8 @@ public record ServerTlsCheck(String domain, String host, String ip, int port, Tl
     }
     return new ServerTlsCheck(Json.string(o, "domain"), Json.string(o, "host"), Json.string(o, "ip"),
         (int) Json.number(o, "port"), Json.tls(o, "tls"), Json.optString(o, "peerFingerprint"), names,
-        Json.paths(o, "recipients"), Json.optString(o, "nexthop"));
+        Json.paths(o, "recipients"), Json.optString(o, "nexthop"),
+        o.getValue("verify") == null ? null : Json.enumValue(o, "verify", Verify.class));
   }
 
   public static final JsonCodec<ServerTlsCheck> CODEC =

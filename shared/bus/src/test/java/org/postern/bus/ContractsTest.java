@@ -56,6 +56,8 @@ class ContractsTest {
         new DestinationTls(TlsLevel.SECURE, "tls_policy:3", List.of("nexthop", ".example.net", "mx.example.org")),
         new ServerTlsCheck("example.net", "relay.example.org", "192.0.2.25", 25, TLS, null, List.of("relay.example.org"),
             List.of(Path.parseMailbox("b@example.net")), "relay.example.org"),
+        new ServerTlsCheck("example.net", "relay.example.org", "192.0.2.25", 25, null, null, List.of(),
+            List.of(Path.parseMailbox("b@example.net")), null, org.postern.smtp.Verify.TEMP),
         new EnqueueReceipt(ID),
         new ReplicaIds(ReplicaIds.Kind.DROP, "0f3c9a4e-node-b", List.of(ID)),
         new ReplicaIds(ReplicaIds.Kind.COMMIT, "0f3c9a4e-node-b", List.of(ID)),

@@ -1,6 +1,9 @@
 package org.postern.smtp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import org.junit.jupiter.api.Test;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -21,5 +24,32 @@ class StartTlsLogLineTest {
     TlsFacts tls = facts.equals("TLS13") ? Dialogue.TLS13 : TLS12;
 
     assertEquals(expected, StartTlsLogLine.format(role, name, ip, tls));
+  }
+
+  @Test
+  void certificateNamesAsSendmailWritesThem() {
+    TlsFacts tls = new TlsFacts("TLSv1.2", "ECDHE-ECDSA-AES128-GCM-SHA256", 128, 128, Verify.OK,
+        "CN=desktop.example.net,O=Postern tests,C=US", "CN=Example Mail CA (2026),O=Postern tests,C=US",
+        "desktop.example.net", "Example Mail CA (2026)");
+    assertEquals("STARTTLS=server, cert-subject=/C=US/O=Postern+20tests/CN=desktop.example.net,"
+        + " cert-issuer=/C=US/O=Postern+20tests/CN=Example+20Mail+20CA+20+282026+29",
+        StartTlsLogLine.certificate(StartTlsLogLine.Role.SERVER, tls));
+    assertNull(StartTlsLogLine.certificate(StartTlsLogLine.Role.CLIENT, Dialogue.TLS13), "no certificate, no line");
+  }
+
+  @Test
+  void namesWithOidsEscapesAndSeveralValues() {
+    assertEquals("/C=US/O=A,B+2BC/emailAddress=postmaster@example.net+CN=x",
+        CertificateDn.sendmail("CN=x+1.2.840.113549.1.9.1=#1616706f73746d6173746572406578616d706c652e6e6574,"
+            + "O=A\\,B\\+C,C=US"));
+    assertEquals("", CertificateDn.sendmail(""));
+    assertEquals("", CertificateDn.sendmail("not a dn"));
+  }
+
+  @Test
+  void aStartTlsStepWithoutASession() {
+    assertEquals("STARTTLS=client, relay=mx.example.net[192.0.2.1]:25, verify=TEMP, reply=454 4.7.0 later",
+        StartTlsLogLine.failure(StartTlsLogLine.Role.CLIENT, "mx.example.net[192.0.2.1]:25", Verify.TEMP,
+            "reply=454 4.7.0 later"));
   }
 }

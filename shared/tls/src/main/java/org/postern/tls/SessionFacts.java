@@ -18,6 +18,9 @@ public final class SessionFacts {
   private SessionFacts() {}
 
   /**
+   * The cipher is named as OpenSSL names it ({@link CipherNames}), as sendmail's
+   * {@code ${cipher}} is; the certificate names are RFC 2253, which policy compares.
+   *
    * @param verify the verification outcome the caller determined (NOT when no certificate was
    *     requested)
    */
@@ -26,7 +29,7 @@ public final class SessionFacts {
     X509Certificate peer = peerCertificate(session);
     String subject = peer == null ? "" : peer.getSubjectX500Principal().getName();
     String issuer = peer == null ? "" : peer.getIssuerX500Principal().getName();
-    return new TlsFacts(session.getProtocol(), session.getCipherSuite(), bits, bits, verify,
+    return new TlsFacts(session.getProtocol(), CipherNames.openSsl(session.getCipherSuite()), bits, bits, verify,
         subject, issuer, commonName(subject), commonName(issuer));
   }
 
