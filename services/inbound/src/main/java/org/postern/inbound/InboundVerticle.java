@@ -113,9 +113,11 @@ public final class InboundVerticle extends VerticleBase {
     }
     return vertx.executeBlocking(() -> ClientCertVerifier.load(tls))
         .onSuccess(v -> {
-          if (!v.configured()) {
-            LOG.warning("a listener asks for client certificates but neither tls.ca_file nor tls.ca_path is set:"
-                + " every client certificate will be verify=FAIL");
+          // ccert=request is the default, and harmless without a CA; policy warns about rules that
+          // need a verified certificate. A listener that requires one refuses every client.
+          if (!v.configured() && config.listeners().stream().anyMatch(l -> l.clientCerts() == Listener.ClientCerts.REQUIRE)) {
+            LOG.warning("a listener requires client certificates (ccert=require) but neither tls.ca_file nor"
+                + " tls.ca_path is set: every client will be refused");
           }
         })
         .recover(e -> Future.failedFuture(new IllegalStateException("client certificates: " + e.getMessage())));
@@ -142,6 +144,20 @@ public final class InboundVerticle extends VerticleBase {
       done.complete();
     });
     return done.future();
+  }
+
+  /**
+   * Why no client certificate can ever be verified here, for policy's warning about rules that
+   * need one; null when one can.
+   */
+  public static String clientCertificateGap(InboundConfig config, TlsConfig tls) {
+    if (!asksForClientCertificates(config)) {
+      return "no listener asks clients for a certificate (inbound.listeners: ccert=none or tls none on every one)";
+    }
+    if (tls.caFile().isEmpty() && tls.caPath().isEmpty()) {
+      return "neither tls.ca_file nor tls.ca_path is set, so every client certificate is verify=FAIL";
+    }
+    return null;
   }
 
   /** Whether any listener asks clients for a certificate, so the CA file and CRL are needed. */

@@ -70,10 +70,11 @@ class ClientNameTest {
       c.send("STARTTLS\r\n");
       c.expect(220);
       c.startTls();
-      // This listener asks for no certificate, so the session cannot be VERIFY: sendmail's
-      // tls_client answer, to every command but QUIT (RFC 3207 section 4.1).
+      // The listener asks for a certificate (the default) and this client sends none, so the
+      // session cannot be VERIFY: sendmail's tls_client answer, to every command but QUIT (RFC 3207
+      // section 4.1).
       c.send("EHLO desktop.example.net\r\n");
-      c.expect("403 4.7.0 no authentication requested");
+      c.expect("403 4.7.0 not authenticated");
       f.awaitLog("access:1 TLS_Clt:desktop.example.net VERIFY:128");
       f.awaitLog("STARTTLS=server, relay=desktop.example.net [127.0.0.2]");
     }

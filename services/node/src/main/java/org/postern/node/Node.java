@@ -176,6 +176,9 @@ public final class Node {
       }
       // Policy and queue come first, so the listener never accepts a client it cannot serve.
       PolicyVerticle policy = roles.contains(Role.POLICY) ? new PolicyVerticle(config.policy()) : null;
+      if (policy != null && roles.contains(Role.INBOUND)) {
+        policy.clientCertificateGap(InboundVerticle.clientCertificateGap(config.inbound(), config.tls()));
+      }
       policyRole[0] = policy;
       if (policy != null) {
         chain = chain.compose(v -> deploy(vertx, policy));

@@ -14,6 +14,7 @@ import org.postern.pki.Passphrase;
 import org.postern.pki.PkiDirectory;
 import org.postern.pki.PkiException;
 import org.postern.pki.Profile;
+import org.postern.pki.Renewal;
 import org.postern.pki.SelfSigned;
 import org.postern.tls.Fingerprints;
 import picocli.CommandLine.Command;
@@ -29,8 +30,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "pki", mixinStandardHelpOptions = true,
     description = {"Own CA, server, client and node certificates, CSRs and CRLs (instead of openssl and CA.pl).",
         "Files go under --dir (default data/pki, i.e. <node.data_dir>/pki); keys are 0600 in a 0700 directory."},
-    subcommands = {PkiCommand.InitCa.class, PkiCommand.Issue.class, PkiCommand.SelfSignedCmd.class,
-        PkiCommand.Csr.class, PkiCommand.Sign.class, PkiCommand.Revoke.class, PkiCommand.Crl.class,
+    subcommands = {PkiCommand.InitCa.class, PkiCommand.Issue.class, PkiCommand.Renew.class,
+        PkiCommand.SelfSignedCmd.class, PkiCommand.Csr.class, PkiCommand.Sign.class, PkiCommand.Revoke.class, PkiCommand.Crl.class,
         PkiCommand.Show.class})
 final class PkiCommand extends CommandGroup {
 
@@ -95,6 +96,10 @@ final class PkiCommand extends CommandGroup {
 
     @Option(names = "--days", defaultValue = "365", description = "Validity in days (default: ${DEFAULT-VALUE}).")
     int days;
+
+    @Option(names = "--force",
+        description = "Replace the key of a name that has one already (the live key: TLSA records of it stop matching).")
+    boolean force;
   }
 
   /** Runs one command, turning expected failures into one line on stderr. */
@@ -153,7 +158,8 @@ final class PkiCommand extends CommandGroup {
   @Command(name = "issue", mixinStandardHelpOptions = true,
       description = "Issue a key and certificate signed by the CA (CA.pl -newreq then -sign).")
   static final class Issue extends WithCa {
-    @Parameters(paramLabel = "PROFILE", description = "server (serverAuth), client (clientAuth) or node (both, for the cluster).")
+    @Parameters(paramLabel = "PROFILE", description = {"server (serverAuth and clientAuth: an MTA shows it when it",
+        "receives and when it sends), client (clientAuth) or node (both, for the cluster)."})
     String profile;
 
     @Mixin
@@ -164,7 +170,40 @@ final class PkiCommand extends CommandGroup {
       Profile p = Profile.leaf(profile);
       KeySpec spec = KeySpec.parse(leaf.key);
       CertificateAuthority ca = openCa();
-      report(ca.issue(p, leaf.cn, leaf.sans, spec, leaf.days), p);
+      report(ca.issue(p, leaf.cn, leaf.sans, spec, leaf.days, leaf.force), p);
+    }
+  }
+
+  @Command(name = "renew", mixinStandardHelpOptions = true,
+      description = {"A new certificate on the key NAME already has (openssl req -x509 -new -key): same names,",
+          "same public key (TLSA records of selector 1 stay valid), new serial and validity. A self-signed",
+          "certificate is renewed self-signed, one from the CA by the CA."})
+  static final class Renew extends WithCa {
+    @Parameters(paramLabel = "NAME", description = "The name as in certs/NAME.crt and private/NAME.key (its CN).")
+    String name;
+
+    @Option(names = "--days", defaultValue = "365", description = "Validity in days (default: ${DEFAULT-VALUE}).")
+    int days;
+
+    @Override
+    void run() throws PkiException, IOException {
+      PkiDirectory d = dir.open();
+      Renewal old = Renewal.read(d, name);
+      Issued issued = old.selfSigned() ? SelfSigned.renew(d, old, days) : openCa().renew(old, days);
+      System.out.println("renewed " + issued.certificate().getSubjectX500Principal().getName() + ": serial "
+          + serial(old.certificate()) + " valid until " + old.certificate().getNotAfter().toInstant() + " is now serial "
+          + serial(issued.certificate()) + " valid until " + issued.certificate().getNotAfter().toInstant());
+      wrote(issued.certificateFile(), "certificate");
+      if (!issued.chainFile().equals(issued.certificateFile())) {
+        wrote(issued.chainFile(), "the certificate, then the CA");
+      }
+      System.out.println("kept " + issued.keyFile() + " (the same key: SPKI SHA-256 "
+          + Fingerprints.spkiSha256(issued.certificate().getPublicKey()) + ", so TLSA records of selector 1 stay valid)");
+      System.out.println("SHA-256 fingerprint: " + Fingerprints.sha256(issued.certificate()));
+    }
+
+    private static String serial(java.security.cert.X509Certificate c) {
+      return c.getSerialNumber().toString(16).toUpperCase(java.util.Locale.ROOT);
     }
   }
 
@@ -176,7 +215,7 @@ final class PkiCommand extends CommandGroup {
 
     @Override
     void run() throws PkiException, IOException {
-      Issued issued = SelfSigned.create(dir.open(), leaf.cn, leaf.sans, KeySpec.parse(leaf.key), leaf.days);
+      Issued issued = SelfSigned.create(dir.open(), leaf.cn, leaf.sans, KeySpec.parse(leaf.key), leaf.days, leaf.force);
       report(issued, Profile.SELF_SIGNED);
     }
   }
@@ -197,6 +236,9 @@ final class PkiCommand extends CommandGroup {
         description = "rsa:2048, rsa:3072, rsa:4096, ec:p256 or ec:p384 (default: ${DEFAULT-VALUE}).")
     String key;
 
+    @Option(names = "--force", description = "Replace the key of a name that has one already.")
+    boolean force;
+
     @Override
     void run() throws PkiException, IOException {
       if ((subject == null) == (cn == null)) {
@@ -204,7 +246,7 @@ final class PkiCommand extends CommandGroup {
       }
       PkiDirectory d = dir.open();
       var name = subject != null ? DistinguishedNames.parse(subject) : DistinguishedNames.commonName(cn);
-      Path csr = CertificateRequests.write(d, name, sans, KeySpec.parse(key));
+      Path csr = CertificateRequests.write(d, name, sans, KeySpec.parse(key), force);
       wrote(csr, "certificate signing request: send it to the CA");
       wrote(d.key(PkiDirectory.fileName(DistinguishedNames.commonNameOf(name))), "private key, mode 0600");
     }

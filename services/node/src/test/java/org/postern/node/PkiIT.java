@@ -76,6 +76,9 @@ class PkiIT {
     Path ca = pkiDir().resolve("ca.crt");
     assertEquals(0, Clients.openssl("verify", "-CAfile", ca, "-purpose", "sslserver",
         pkiDir().resolve("certs/mail.example.com.crt")).exitCode());
+    // An MTA's server certificate serves when it sends, too (seed 003).
+    assertEquals(0, Clients.openssl("verify", "-CAfile", ca, "-purpose", "sslclient",
+        pkiDir().resolve("certs/mail.example.com.crt")).exitCode());
     assertEquals(0, Clients.openssl("verify", "-CAfile", ca, "-purpose", "sslclient",
         pkiDir().resolve("certs/desktop.example.net.crt")).exitCode());
     Clients.Result revoked = Clients.openssl("verify", "-crl_check", "-CAfile", ca, "-CRLfile", pkiDir().resolve("crl.pem"),
@@ -86,8 +89,8 @@ class PkiIT {
         .contains("verify OK"));
     String text = Clients.openssl("x509", "-noout", "-text", "-in", pkiDir().resolve("certs/mail.example.com.crt"))
         .output();
-    assertTrue(text.contains("DNS:mail.example.com, DNS:mx2.example.com") && text.contains("TLS Web Server Authentication"),
-        text);
+    assertTrue(text.contains("DNS:mail.example.com, DNS:mx2.example.com")
+        && text.contains("TLS Web Server Authentication, TLS Web Client Authentication"), text);
     assertEquals("rw-------", PosixFilePermissions.toString(
         Files.getPosixFilePermissions(pkiDir().resolve("private/mail.example.com.key"))));
     assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(pkiDir().resolve("private"))));
@@ -152,6 +155,104 @@ class PkiIT {
     assertEquals(2, foreign.exit());
     assertTrue(foreign.stderr().contains("not issued by this CA"), foreign.stderr());
     assertEquals(2, pki("issue", "server", "--cn", "a.example", "--san", "not a name").exit());
+  }
+
+  @Test
+  void anExistingNameKeepsItsLiveKeyUnlessForcedAndABadCnIsRefused() throws Exception {
+    buildPki("365");
+    Path key = pkiDir().resolve("private/mail.example.com.key");
+    byte[] live = Files.readAllBytes(key);
+    Path crt = pkiDir().resolve("certs/mail.example.com.crt");
+    byte[] cert = Files.readAllBytes(crt);
+    String exists = "postern pki: mail.example.com exists already (" + key + "); to renew its certificate on the same"
+        + " key: postern pki renew mail.example.com; or add --force to replace its key (the live key: TLSA records of"
+        + " it stop matching)";
+    for (String[] again : new String[][] {{"issue", "server", "--cn", "mail.example.com"},
+        {"issue", "client", "--cn", "MAIL.example.com"}, {"self-signed", "--cn", "mail.example.com"}}) {
+      Launcher.Run r = pki(again);
+      assertEquals(2, r.exit(), r.stdout() + r.stderr());
+      assertEquals(exists, r.stderr().strip());
+    }
+    Launcher.Run csr = pki("csr", "--cn", "mail.example.com");
+    assertEquals(2, csr.exit());
+    assertEquals("postern pki: mail.example.com exists already (" + key + "); add --force to replace its key (the"
+        + " live key: TLSA records of it stop matching)", csr.stderr().strip());
+    assertTrue(java.util.Arrays.equals(live, Files.readAllBytes(key)), "the live key is untouched");
+    assertTrue(java.util.Arrays.equals(cert, Files.readAllBytes(crt)));
+    ok(pki("issue", "server", "--cn", "mail.example.com", "--force"));
+    assertFalse(java.util.Arrays.equals(live, Files.readAllBytes(key)), "--force replaces it");
+
+    String[][] badCn = {
+        {"--cn: 'bad name!' is not a host name: a server certificate's CN is the name peers connect to, e.g."
+            + " mail.example.com (letters, digits and hyphens in dot-separated labels), a wildcard (*.example.com) or"
+            + " an IP literal", "issue", "server", "--cn", "bad name!"},
+        {"--cn: 'bad name!' is not a host name: a self-signed certificate's CN is the name peers connect to, e.g."
+            + " mail.example.com (letters, digits and hyphens in dot-separated labels), a wildcard (*.example.com) or"
+            + " an IP literal", "self-signed", "--cn", "bad name!"},
+        {"--cn: 'bad name!' is not a sane common name: use a host name (desktop.example.net), a mail address"
+            + " (jose@example.net) or a plain name of letters, digits, spaces and . - _ '",
+            "issue", "client", "--cn", "bad name!"},
+        {"--cn: 'bad name!' is not a sane common name: use a host name (desktop.example.net), a mail address"
+            + " (jose@example.net) or a plain name of letters, digits, spaces and . - _ '", "csr", "--cn", "bad name!"},
+        {"--cn: 'mail_relay.example.com' is not a host name: a node certificate's CN is the name peers connect to,"
+            + " e.g. mail.example.com (letters, digits and hyphens in dot-separated labels), a wildcard (*.example.com)"
+            + " or an IP literal", "issue", "node", "--cn", "mail_relay.example.com"},
+    };
+    for (String[] c : badCn) {
+      Launcher.Run r = pki(java.util.Arrays.copyOfRange(c, 1, c.length));
+      assertEquals(2, r.exit(), r.stdout() + r.stderr());
+      assertEquals("postern pki: " + c[0], r.stderr().strip());
+      assertFalse(r.hasStackTrace(), r.stderr());
+    }
+    assertFalse(Files.exists(pkiDir().resolve("private/bad_name_.key")), "nothing written for a refused CN");
+  }
+
+  @Test
+  void renewKeepsTheKeySoATlsaSelectorOneRecordSurvives() throws Exception {
+    buildPki("10");
+    Path crt = pkiDir().resolve("certs/mail.example.com.crt");
+    Path key = pkiDir().resolve("private/mail.example.com.key");
+    byte[] keyBefore = Files.readAllBytes(key);
+    String spkiBefore = tlsa311(crt);
+    String serialBefore = Clients.openssl("x509", "-in", crt, "-noout", "-serial").output().strip();
+    String endBefore = Clients.openssl("x509", "-in", crt, "-noout", "-enddate").output().strip();
+
+    Launcher.Run renewed = ok(pki("renew", "mail.example.com", "--days", "365"));
+    assertTrue(renewed.stdout().contains("kept " + key + " (the same key: SPKI SHA-256 "), renewed.stdout());
+    assertEquals(spkiBefore, tlsa311(crt), "the TLSA 3 1 1 record still matches");
+    assertNotEquals(serialBefore, Clients.openssl("x509", "-in", crt, "-noout", "-serial").output().strip());
+    assertNotEquals(endBefore, Clients.openssl("x509", "-in", crt, "-noout", "-enddate").output().strip());
+    assertTrue(java.util.Arrays.equals(keyBefore, Files.readAllBytes(key)), "the key file is not rewritten");
+    Path ca = pkiDir().resolve("ca.crt");
+    assertEquals(0, Clients.openssl("verify", "-CAfile", ca, "-purpose", "sslserver", crt).exitCode());
+    assertEquals(0, Clients.openssl("verify", "-CAfile", ca, "-purpose", "sslclient", crt).exitCode(),
+        "renewal brings the server certificate today's usages");
+    String text = Clients.openssl("x509", "-noout", "-text", "-in", crt).output();
+    assertTrue(text.contains("DNS:mail.example.com, DNS:mx2.example.com"), text);
+    assertEquals(Files.readString(crt) + Files.readString(ca),
+        Files.readString(pkiDir().resolve("certs/mail.example.com.chain.pem")));
+
+    // A self-signed certificate renews without a CA; a name with no key, or none at all, is refused.
+    ok(pki("self-signed", "--cn", "quick.example.org", "--dir", "quick"));
+    Path quick = work.resolve("quick/certs/quick.example.org.crt");
+    String quickSpki = tlsa311(quick);
+    ok(pki("renew", "quick.example.org", "--dir", "quick", "--days", "30"));
+    assertEquals(quickSpki, tlsa311(quick));
+    assertEquals(0, Clients.openssl("verify", "-CAfile", quick, quick).exitCode());
+    Launcher.Run none = pki("renew", "nowhere.example.org");
+    assertEquals(2, none.exit());
+    assertEquals("postern pki: nothing to renew: " + pkiDir().resolve("certs/nowhere.example.org.crt") + " does not"
+        + " exist (issue it first with postern pki issue, or pass the right --dir)", none.stderr().strip());
+  }
+
+  /** The SHA-256 of the certificate's SubjectPublicKeyInfo, as openssl computes it: a TLSA 3 1 1 record. */
+  private String tlsa311(Path cert) throws Exception {
+    Path spki = work.resolve("spki.der");
+    Clients.Result pub = Clients.openssl("x509", "-in", cert, "-noout", "-pubkey");
+    Path pem = Files.writeString(work.resolve("pub.pem"), pub.output());
+    assertEquals(0, Clients.openssl("pkey", "-pubin", "-in", pem, "-outform", "DER", "-out", spki).exitCode());
+    String dgst = Clients.openssl("dgst", "-sha256", spki).output().strip();
+    return dgst.substring(dgst.lastIndexOf(' ') + 1);
   }
 
   @Test
@@ -315,7 +416,7 @@ class PkiIT {
       try (StartTlsSession open = new StartTlsSession(work.resolve("open.err"), smtp)) {
         assertTrue(open.command("EHLO old.example").startsWith("250"));
 
-        Launcher.Run renewed = ok(pki("issue", "server", "--cn", "mail.example.com", "--days", "365"));
+        Launcher.Run renewed = ok(pki("renew", "mail.example.com", "--days", "365"));
         String after = renewed.stdout().lines().filter(l -> l.startsWith("SHA-256 fingerprint: "))
             .findFirst().orElseThrow().substring("SHA-256 fingerprint: ".length());
         assertNotEquals(before, after);

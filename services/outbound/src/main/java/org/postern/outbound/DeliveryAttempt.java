@@ -18,6 +18,7 @@ import org.postern.smtp.StartTlsLogLine;
 import org.postern.smtp.TlsFacts;
 import org.postern.smtp.TlsLevel;
 import org.postern.smtp.Verify;
+import org.postern.tls.PeerVerification;
 import org.postern.tls.SessionFacts;
 
 /**
@@ -211,7 +212,8 @@ final class DeliveryAttempt {
   /** Judges the peer after the handshake, as the level demands; then EHLO again. */
   private Future<Void> afterHandshake(SSLSession session) {
     X509Certificate[] chain = SessionFacts.peerChain(session);
-    Verify verify = settings.verification().verifyServer(chain);
+    PeerVerification.Result checked = settings.verification().checkServer(chain);
+    Verify verify = checked.verify();
     tls = SessionFacts.of(session, verify);
     peer = chain.length > 0 ? chain[0] : null;
     resumed = resumption.resumed(session, cachedSessions);
@@ -223,7 +225,8 @@ final class DeliveryAttempt {
         + (resumed ? ", resumed=yes" : ""));
     if (level.atLeast(TlsLevel.DANE) && verify != Verify.OK) {
       return Future.failedFuture(new TargetFailure(Replies.ours(450, "4.7.5",
-          "Server certificate not verified (verify=" + verify + ") for host " + target.relay()), target.relay(), tls));
+          "Server certificate not verified (verify=" + verify + ") for host " + target.relay()
+              + (checked.reason().isEmpty() ? "" : ": " + checked.reason())), target.relay(), tls));
     }
     // Checked here, before AUTH could send a password to a server with the wrong name.
     if (!names.satisfiedBy(peer)) {

@@ -41,6 +41,12 @@ record OutboundFiles(ClientSSLOptions tlsOptions, PeerVerification verification,
         notes.add("outbound: next-hop certificates verify against " + cas.size() + " CA(s) from "
             + String.join(" and ", nonEmpty(config.tlsCaFile(), config.tlsCaPath())));
       }
+      if (!tls.crlFile().isEmpty()) {
+        // sendmail's CRLFile judges both directions: a revoked next hop is verify=FAIL.
+        verification = verification.withCrls(Path.of(tls.crlFile()));
+        notes.add("outbound: next-hop certificates are checked against " + verification.crlCount() + " CRL(s) from "
+            + tls.crlFile() + " (tls.crl_file)");
+      }
     } catch (IOException e) {
       throw new IllegalStateException(e.getMessage(), e);
     }

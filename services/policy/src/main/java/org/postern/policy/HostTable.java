@@ -93,4 +93,12 @@ final class HostTable<T> {
   int size() {
     return names.size() + netCount;
   }
+
+  /** Every rule, names and networks, in no particular order. */
+  java.util.List<Rule<T>> rules() {
+    java.util.List<Rule<T>> all = new java.util.ArrayList<>(names.values());
+    v4.values().forEach(m -> all.addAll(m.values()));
+    v6.values().forEach(m -> all.addAll(m.values()));
+    return all;
+  }
 }

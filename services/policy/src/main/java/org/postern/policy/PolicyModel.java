@@ -70,6 +70,33 @@ public final class PolicyModel {
     return c;
   }
 
+  /**
+   * The rules that only a client certificate can satisfy or match: TLS_Clt requirements with
+   * VERIFY, CN, CS or CI, and every CERTISSUER and CERTSUBJECT entry; in file and line order.
+   */
+  public List<Rule<?>> clientCertificateRules() {
+    List<Rule<?>> out = new ArrayList<>();
+    for (Rule<TlsRequirement> r : b.tlsClt.rules()) {
+      TlsRequirement t = r.value();
+      if (t.verify() || t.cn() != null || t.subject() != null || t.issuer() != null) {
+        out.add(r);
+      }
+    }
+    out.addAll(b.certIssuer.values());
+    out.addAll(b.certSubject.values());
+    out.sort(java.util.Comparator.comparing((Rule<?> r) -> r.where().substring(0, Math.max(0, r.where().lastIndexOf(':'))))
+        .thenComparingInt(r -> lineOf(r.where())));
+    return out;
+  }
+
+  private static int lineOf(String where) {
+    try {
+      return Integer.parseInt(where.substring(where.lastIndexOf(':') + 1));
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
   public int size() {
     return counts().values().stream().mapToInt(Integer::intValue).sum();
   }

@@ -47,6 +47,11 @@ public final class PolicyVerticle extends VerticleBase {
   /** What each watched file looked like when last read: "size/mtime". Event-loop only. */
   private final Map<String, String> stamps = new HashMap<>();
   private boolean checking;
+  /**
+   * Why no client certificate on this node can ever be verified (no listener asks for one, or no
+   * CA is configured), or null when they can or this node has no listener to tell.
+   */
+  private volatile String clientCertificateGap;
 
   public PolicyVerticle(PolicyConfig config) {
     this.config = config;
@@ -63,11 +68,36 @@ public final class PolicyVerticle extends VerticleBase {
           if (!paths.isEmpty()) {
             LOG.info(() -> "policy: loaded " + describe(model));
           }
+          warnUnmatchable(model);
           if (!paths.isEmpty() && !config.reloadInterval().isZero()) {
             vertx.setPeriodic(config.reloadInterval().toMillis(), id -> check());
           }
           return listen();
         });
+  }
+
+  /**
+   * Tells the policy why this node's listener can never have a verified client certificate, so
+   * that loading a rule that needs one logs a warning naming its file and line; null when it can.
+   * Set before the verticle is deployed.
+   */
+  public void clientCertificateGap(String why) {
+    clientCertificateGap = why;
+  }
+
+  /**
+   * A TLS_Clt VERIFY rule pasted from the seeds refuses every client it names when no certificate
+   * is asked for (403 4.7.0 no authentication requested), and a CERTISSUER entry never relays:
+   * say so when the rules are loaded, not when a client complains.
+   */
+  private void warnUnmatchable(PolicyModel model) {
+    String why = clientCertificateGap;
+    if (why == null) {
+      return;
+    }
+    for (Rule<?> r : model.clientCertificateRules()) {
+      LOG.warning(() -> "policy: " + r.name() + " can never match: " + why);
+    }
   }
 
   /** The engine answering now; a reload replaces it. */
@@ -92,6 +122,7 @@ public final class PolicyVerticle extends VerticleBase {
           }
           engine = new PolicyEngine(settings, model);
           LOG.info(() -> "policy: reloaded " + describe(model));
+          warnUnmatchable(model);
           return Future.succeededFuture(model);
         })
         .onFailure(t -> {
@@ -116,6 +147,7 @@ public final class PolicyVerticle extends VerticleBase {
       settings = newSettings;
       engine = new PolicyEngine(newSettings, model);
       LOG.info(() -> "policy: reloaded " + (model.sources().isEmpty() ? "(no policy files)" : describe(model)));
+      warnUnmatchable(model);
     });
   }
 
@@ -133,6 +165,7 @@ public final class PolicyVerticle extends VerticleBase {
       pushed = true;
       engine = new PolicyEngine(newSettings, model);
       LOG.info(() -> "policy: pushed " + (model.sources().isEmpty() ? "(no policy files)" : describe(model)));
+      warnUnmatchable(model);
     });
   }
 

@@ -12,14 +12,17 @@ public record Listener(String address, int port, Tls tls, ClientCerts clientCert
   public enum ClientCerts {
     /** No certificate is requested: {@code verify=NOT}. */
     NONE,
-    /** A certificate is requested; a client without one, or with one that does not verify, may go on. */
+    /**
+     * A certificate is requested; a client without one, or with one that does not verify, may go
+     * on. The default wherever STARTTLS is offered, as sendmail asks unless TLSSrvOptions says V.
+     */
     REQUEST,
     /** A verified certificate is required before mail is accepted. */
     REQUIRE
   }
 
   public Listener(String address, int port, Tls tls) {
-    this(address, port, tls, ClientCerts.NONE);
+    this(address, port, tls, defaultClientCerts(tls));
   }
 
   /** What the listener does about STARTTLS. */
@@ -38,7 +41,7 @@ public record Listener(String address, int port, Tls tls, ClientCerts clientCert
       throw new IllegalArgumentException(
           "expected 'address:port tls [ccert=none|request|require]' (tls = none, may or required), got '" + text + "'");
     }
-    ClientCerts ccert = ClientCerts.NONE;
+    ClientCerts ccert = null;
     if (parts.length == 3) {
       if (!parts[2].toLowerCase(Locale.ROOT).startsWith("ccert=")) {
         throw new IllegalArgumentException("unknown listener option '" + parts[2] + "' (expected ccert=none, request or require)");
@@ -59,16 +62,25 @@ public record Listener(String address, int port, Tls tls, ClientCerts clientCert
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("listener tls must be none, may or required, got '" + parts[1] + "'");
     }
-    if (tls == Tls.NONE && ccert != ClientCerts.NONE) {
+    if (tls == Tls.NONE && ccert != null && ccert != ClientCerts.NONE) {
       throw new IllegalArgumentException("ccert=" + ccert.name().toLowerCase(Locale.ROOT) + " needs tls may or required");
     }
-    return new Listener(hp.host(), hp.port(), tls, ccert);
+    return new Listener(hp.host(), hp.port(), tls, ccert == null ? defaultClientCerts(tls) : ccert);
+  }
+
+  /**
+   * {@code request} wherever STARTTLS is offered: a TLS_Clt VERIFY, CERTISSUER or CERTSUBJECT rule
+   * then works as pasted from a sendmail access map, whichever node judges it and whenever it was
+   * loaded; a client without a certificate just sends none.
+   */
+  static ClientCerts defaultClientCerts(Tls tls) {
+    return tls == Tls.NONE ? ClientCerts.NONE : ClientCerts.REQUEST;
   }
 
   @Override
   public String toString() {
     String host = address.contains(":") ? "[" + address + "]" : address;
     return host + ":" + port + " " + tls.name().toLowerCase(Locale.ROOT)
-        + (clientCerts == ClientCerts.NONE ? "" : " ccert=" + clientCerts.name().toLowerCase(Locale.ROOT));
+        + (clientCerts == defaultClientCerts(tls) ? "" : " ccert=" + clientCerts.name().toLowerCase(Locale.ROOT));
   }
 }

@@ -47,7 +47,8 @@ public final class Settings {
   // inbound: the SMTP listener
   public static final Setting<List<Listener>> INBOUND_LISTENERS = add("inbound.listeners",
       "127.0.0.1:2525 may", nonEmpty(list(Listener::parse)),
-      "Comma-separated 'address:port tls' listeners; tls is none, may or required.");
+      "Comma-separated 'address:port tls [ccert=none|request|require]' listeners; tls is none, may or required;"
+          + " ccert defaults to request where STARTTLS is offered.");
   public static final Setting<Long> INBOUND_MAX_MESSAGE_SIZE = add("inbound.max_message_size",
       "10240000", size(1024, 1L << 31), "SIZE limit in octets (suffixes k, m, g allowed).");
   public static final Setting<Long> INBOUND_MAX_BODY_MEMORY = add("inbound.max_body_memory", "0",
@@ -115,7 +116,7 @@ public final class Settings {
   public static final Setting<String> TLS_CA_PATH = add("tls.ca_path", "", text(),
       "Directory of PEM CA certificates trusted to sign client certificates (sendmail's CACertPath).");
   public static final Setting<String> TLS_CRL_FILE = add("tls.crl_file", "", text(),
-      "PEM or DER CRL checked for client certificates (sendmail's CRLFile); empty: no revocation check.");
+      "PEM or DER CRLs checked for client and next-hop certificates (sendmail's CRLFile); empty: no revocation check.");
   public static final Setting<List<String>> TLS_CIPHERS = add("tls.ciphers",
       "TLS_AES_256_GCM_SHA384, TLS_AES_128_GCM_SHA256, TLS_CHACHA20_POLY1305_SHA256, "
           + "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "

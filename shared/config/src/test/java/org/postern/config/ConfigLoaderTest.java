@@ -22,6 +22,8 @@ class ConfigLoaderTest {
     PosternConfig c = ConfigLoader.load(null, List.of());
     assertEquals(List.of(new Listener("127.0.0.1", 2525, Listener.Tls.MAY)), c.inbound().listeners());
     assertEquals("data/spool", c.queue().spoolDir());
+    // As sendmail does, a listener that offers STARTTLS asks for a client certificate.
+    assertEquals(Listener.ClientCerts.REQUEST, c.inbound().listeners().get(0).clientCerts());
     assertTrue(c.tls().selfSigned());
     assertEquals(TlsLevel.MAY, c.policy().destinationTlsLevel());
     assertTrue(c.outbound().transport().routes().isEmpty(), "delivery by MX lookup by default");

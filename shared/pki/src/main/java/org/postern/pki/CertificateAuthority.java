@@ -133,18 +133,31 @@ public final class CertificateAuthority {
     return dir;
   }
 
-  /**
-   * Generates a key and issues a certificate for {@code cn} (and the names in {@code sans}), then
-   * writes key, certificate and chain. An existing certificate for the same name is replaced (a
-   * renewal); the old one stays in the database, valid until it expires or is revoked.
-   */
+  /** {@link #issue(Profile, String, String, KeySpec, int, boolean)} that keeps an existing name's key. */
   public Issued issue(Profile profile, String cn, String sans, KeySpec spec, int days)
       throws PkiException, IOException {
+    return issue(profile, cn, sans, spec, days, false);
+  }
+
+  /**
+   * Generates a key and issues a certificate for {@code cn} (and the names in {@code sans}), then
+   * writes key, certificate and chain.
+   *
+   * @param force whether a name that has a key already gets a new one; without it that is refused
+   *     (see {@link #renew} for a new certificate on the same key). A replaced certificate stays in
+   *     the database, valid until it expires or is revoked.
+   * @throws PkiException when the CN is not one for {@code profile}, a name or the days are wrong,
+   *     or the name exists and {@code force} is false
+   */
+  public Issued issue(Profile profile, String cn, String sans, KeySpec spec, int days, boolean force)
+      throws PkiException, IOException {
+    CommonNames.check(cn, profile);
     X500Name subject = DistinguishedNames.commonName(cn);
     List<String> names = SubjectAltNames.of(cn, sans);
     Instant notAfter = notAfter(days);
-    KeyPair kp = spec.generate();
     String name = PkiDirectory.fileName(cn);
+    dir.refuseNewKey(name, force, "to renew its certificate on the same key: postern pki renew " + name + "; or ");
+    KeyPair kp = spec.generate();
     X509Certificate cert = issue(subject, kp.getPublic(), profile, names, notAfter);
     dir.writeKey(dir.key(name), kp.getPrivate());
     return write(name, cert, dir.key(name));
@@ -165,6 +178,39 @@ public final class CertificateAuthority {
     List<String> names = SubjectAltNames.of(cn, String.join(",", req.names()));
     X509Certificate cert = issue(req.subject(), req.publicKey(), profile, names, notAfter(days));
     return write(PkiDirectory.fileName(cn), cert, null);
+  }
+
+  /**
+   * A new certificate for a key this PKI already holds: same subject, names and public key, a new
+   * serial and {@code days} of validity from now; the key file is not touched. The profile is the
+   * one the old certificate was issued with (a server certificate gets today's server usages).
+   *
+   * @throws PkiException when the old certificate is not from this CA
+   */
+  public Issued renew(Renewal old, int days) throws PkiException, IOException {
+    X509Certificate cert = old.certificate();
+    if (!cert.getIssuerX500Principal().equals(certificate.getSubjectX500Principal()) || !signedByUs(cert)) {
+      throw new PkiException(dir.certificate(old.name()) + ": not issued by this CA ("
+          + certificate.getSubjectX500Principal().getName() + "); its issuer is " + cert.getIssuerX500Principal().getName());
+    }
+    Instant notAfter = notAfter(days);
+    Profile profile = profileOf(cert);
+    X509Certificate fresh = issue(old.subject(), cert.getPublicKey(), profile, old.names(), notAfter);
+    return write(old.name(), fresh, dir.key(old.name()));
+  }
+
+  /** The profile the CA database recorded for {@code cert}, else the one its usages say. */
+  private Profile profileOf(X509Certificate cert) throws PkiException {
+    var entry = db.find(cert.getSerialNumber());
+    if (entry.isPresent()) {
+      return Profile.leaf(entry.get().profile());
+    }
+    try {
+      List<String> eku = cert.getExtendedKeyUsage();
+      return eku != null && eku.size() == 1 && eku.contains("1.3.6.1.5.5.7.3.2") ? Profile.CLIENT : Profile.SERVER;
+    } catch (java.security.cert.CertificateParsingException e) {
+      return Profile.SERVER;
+    }
   }
 
   private X509Certificate issue(X500Name subject, PublicKey publicKey, Profile profile, List<String> names,

@@ -62,10 +62,21 @@ public final class CertificateRequests {
    */
   public static java.nio.file.Path write(PkiDirectory dir, X500Name subject, String sans, KeySpec spec)
       throws PkiException, IOException {
+    return write(dir, subject, sans, spec, false);
+  }
+
+  /**
+   * The same, and with {@code force} a name that has a key already gets a new one (without it that
+   * is refused: the key may be the live one).
+   */
+  public static java.nio.file.Path write(PkiDirectory dir, X500Name subject, String sans, KeySpec spec, boolean force)
+      throws PkiException, IOException {
     String cn = DistinguishedNames.commonNameOf(subject);
+    CommonNames.check(cn, null);
     List<String> names = SubjectAltNames.of(cn, sans);
-    KeyPair kp = spec.generate();
     String name = PkiDirectory.fileName(cn);
+    dir.refuseNewKey(name, force, "");
+    KeyPair kp = spec.generate();
     dir.writeKey(dir.key(name), kp.getPrivate());
     PkiDirectory.writePublic(dir.csr(name), Pem.encode(create(subject, names, kp)));
     return dir.csr(name);

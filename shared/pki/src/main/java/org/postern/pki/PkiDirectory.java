@@ -87,6 +87,25 @@ public final class PkiDirectory {
     return n.isEmpty() || n.startsWith(".") ? "_" + n : n;
   }
 
+  /**
+   * Refuses to make a new key for {@code name} over one that is there: it is the live key of a
+   * certificate in use, and any TLSA record of selector 1 names it. {@code force} allows it.
+   *
+   * @param renew the command that keeps the key, for the message
+   * @throws PkiException naming the files and both ways on
+   */
+  void refuseNewKey(String name, boolean force, String renew) throws PkiException {
+    if (force) {
+      return;
+    }
+    for (Path p : new Path[] {key(name), certificate(name), csr(name)}) {
+      if (Files.exists(p)) {
+        throw new PkiException(name + " exists already (" + p + "); " + renew + "add --force to replace its key"
+            + " (the live key: TLSA records of it stop matching)");
+      }
+    }
+  }
+
   /** Writes a private key 0600 into the 0700 {@code private/} directory. */
   void writeKey(Path file, PrivateKey key) throws IOException {
     writeKey(file, key, null);

@@ -14,11 +14,15 @@ import org.bouncycastle.asn1.x509.KeyUsage;
  *   <li>{@code CA}: basicConstraints CA:true, path length 0 (it signs leaves only), keyCertSign and
  *       cRLSign.
  *   <li>{@code SERVER}: digitalSignature (plus keyEncipherment for RSA, which TLS 1.2 RSA key
- *       exchange would need and some verifiers still expect), serverAuth.
+ *       exchange would need and some verifiers still expect), serverAuth and clientAuth: an MTA
+ *       shows the same certificate when it receives and when it sends (seed 003: "the same
+ *       certificates both as a client and as a server"), and a receiver that asks for a client
+ *       certificate refuses one restricted to serverAuth.
  *   <li>{@code CLIENT}: digitalSignature, clientAuth: a mail client or a relaying MTA
  *       authenticating with its certificate.
  *   <li>{@code NODE}: a cluster node, which is both server and client of its peers on the event
- *       bus: the server's usages and both serverAuth and clientAuth.
+ *       bus: the server's usages, serverAuth and clientAuth (the same as {@code SERVER}; the name
+ *       records what it is for).
  *   <li>{@code SELF_SIGNED}: the seeds' quick path, a self-signed leaf usable as server and client.
  * </ul>
  */
@@ -52,9 +56,8 @@ public enum Profile {
   ExtendedKeyUsage extendedKeyUsage() {
     return switch (this) {
       case CA -> null;
-      case SERVER -> new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth);
       case CLIENT -> new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth);
-      case NODE, SELF_SIGNED -> new ExtendedKeyUsage(
+      case SERVER, NODE, SELF_SIGNED -> new ExtendedKeyUsage(
           new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth});
     };
   }

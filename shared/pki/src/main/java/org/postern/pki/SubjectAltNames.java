@@ -62,7 +62,7 @@ public final class SubjectAltNames {
   }
 
   private static void check(String n) throws PkiException {
-    if (IPV4.matcher(n).matches() || (n.contains(":") && IPV6.matcher(n).matches())) {
+    if (isIpLiteral(n)) {
       return;
     }
     int at = n.indexOf('@');
@@ -74,6 +74,10 @@ public final class SubjectAltNames {
     }
     throw new PkiException("--san: '" + n + "' is not a host name, a wildcard (*.example.com), an IP literal or"
         + " a mail address");
+  }
+
+  static boolean isIpLiteral(String n) {
+    return IPV4.matcher(n).matches() || (n.contains(":") && IPV6.matcher(n).matches());
   }
 
   static boolean isHostName(String n) {

@@ -127,6 +127,18 @@ public final class SmtpSink implements AutoCloseable {
    *     within 20 s (the message carries the script's stderr)
    */
   public static SmtpSink start(Options options) {
+    return start(options, null, null);
+  }
+
+  /**
+   * Starts a sink that offers STARTTLS with the given certificate chain and key (PEM), for tests
+   * of what a client makes of a particular certificate (one from a CA, a revoked one).
+   */
+  public static SmtpSink startWithCertificate(Options options, Path chain, Path key) {
+    return start(options.withStarttls(true), chain, key);
+  }
+
+  private static SmtpSink start(Options options, Path chain, Path key) {
     String python = Peers.python();
     Path dir = null;
     Process process = null;
@@ -143,7 +155,11 @@ public final class SmtpSink implements AutoCloseable {
       }
       List<String> command = new ArrayList<>(List.of(python, script.toString(), "--out", out.toString()));
       X509Certificate certificate = null;
-      if (options.starttls()) {
+      if (chain != null) {
+        command.addAll(List.of("--cert", chain.toString(), "--key", key.toString()));
+        certificate = (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+            .generateCertificate(new java.io.ByteArrayInputStream(Files.readAllBytes(chain)));
+      } else if (options.starttls()) {
         TestCa.Issued g = TestCa.selfSigned(dir.resolve("tls"), HOSTNAME);
         command.addAll(List.of("--cert", g.chain().toString(), "--key", g.key().toString()));
         certificate = g.certificate();
@@ -166,7 +182,7 @@ public final class SmtpSink implements AutoCloseable {
       SmtpSink sink = new SmtpSink(dir, out, stderr, port, certificate, process, watcher);
       sink.awaitReady();
       return sink;
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException | java.security.cert.CertificateException e) {
       cleanUp(process, watcher, dir);
       if (e instanceof IllegalStateException ise) {
         throw ise;

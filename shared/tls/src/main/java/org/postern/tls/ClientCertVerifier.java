@@ -171,7 +171,7 @@ public final class ClientCertVerifier {
     return reason.isEmpty() || reason.equals("unspecified") ? msg : reason + ": " + msg;
   }
 
-  private static List<X509CRL> crls(Path file) throws IOException {
+  static List<X509CRL> crls(Path file) throws IOException {
     return crls(file, ServerCredentials.read(file, "tls.crl_file"));
   }
 
