@@ -70,8 +70,7 @@ public interface QueueHandoff {
 
     @Override
     public Future<SpaceReservation> reserve(long octets) {
-      SpaceReservation ask = new SpaceReservation(SpaceReservation.Kind.RESERVE,
-          java.util.UUID.randomUUID().toString(), octets);
+      SpaceReservation ask = new SpaceReservation(SpaceReservation.Kind.RESERVE, ReservationIds.next(), octets);
       Future<SpaceReservation> answer = local
           ? Contracts.requestLocal(vertx, SpaceReservation.ADDRESS, ask, RESERVE_TIMEOUT, SpaceReservation.class)
           : Contracts.request(vertx, SpaceReservation.ADDRESS, ask, RESERVE_TIMEOUT, SpaceReservation.class);

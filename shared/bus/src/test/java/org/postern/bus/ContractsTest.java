@@ -235,6 +235,22 @@ class ContractsTest {
   }
 
   @Test
+  void queueIdsKeepTheirFormat() {
+    for (long id : new long[] {0, 1, 0xabcdefL, (System.currentTimeMillis() << 16) | 0xffff, Long.MAX_VALUE, -1}) {
+      assertEquals(String.format("%016X", id), QueueIds.hex(id));
+    }
+  }
+
+  @Test
+  void reservationIdsAreDistinctAndWellFormed() {
+    String a = ReservationIds.next();
+    String b = ReservationIds.next();
+    assertFalse(a.equals(b), a + " twice");
+    assertEquals(a, new SpaceReservation(SpaceReservation.Kind.RESERVE, a, 1).id());
+    assertTrue(a.length() <= 64, a);
+  }
+
+  @Test
   void anAnswerOfTheWrongTypeFailsTheRequest(Vertx vertx, VertxTestContext ctx) {
     Contracts.register(vertx);
     vertx.eventBus().consumer(DestinationTlsCheck.ADDRESS, m -> m.reply(new EnqueueReceipt(ID)));

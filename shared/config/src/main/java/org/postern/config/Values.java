@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /** Parsers for the value types settings use; each error message says what was expected. */
 public final class Values {
@@ -135,11 +136,18 @@ public final class Values {
         .toList();
   }
 
+  /**
+   * Compiled once: the bus records of every delivery check their domains with {@link #domain}, and
+   * String.matches would compile the expression each time.
+   */
+  private static final Pattern DOMAIN =
+      Pattern.compile("\\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*");
+
   /** A domain name for a table lookup, lower-cased. */
   public static Function<String, String> domain() {
     return s -> {
       String t = s.toLowerCase(Locale.ROOT);
-      if (!t.matches("\\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")) {
+      if (!DOMAIN.matcher(t).matches()) {
         throw new IllegalArgumentException("expected a domain name, got '" + s + "'");
       }
       return t;

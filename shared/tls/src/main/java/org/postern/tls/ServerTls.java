@@ -37,9 +37,11 @@ public final class ServerTls {
       Duration handshakeTimeout) {
     ServerSSLOptions o = new ServerSSLOptions()
         .setKeyCertOptions(new ServerKeyOptions(creds))
-        // SNI lets Vert.x pick the context for the name the client asks for; it also makes
-        // NetSocket.indicatedServerName() report that name.
-        .setSni(true)
+        // SNI lets Vert.x pick the context for the name the client asks for (it also makes
+        // NetSocket.indicatedServerName() report that name). With one certificate there is
+        // nothing to pick, and the SNI handler's parse of the ClientHello, lookup and handler swap
+        // would cost every session some CPU for the same certificate.
+        .setSni(creds.size() > 1)
         .setEnabledSecureTransportProtocols(new LinkedHashSet<>(tls.protocols()))
         .setSslHandshakeTimeout(handshakeTimeout.toMillis())
         .setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS);

@@ -1,6 +1,7 @@
 package org.postern.tls;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Vertx;
@@ -78,6 +79,28 @@ class CertificateSelectionTest {
         + expected.certificate().getPublicKey().getAlgorithm(), actual.getSubjectX500Principal().getName() + " "
         + actual.getPublicKey().getAlgorithm());
     assertEquals(expected.certificate(), actual);
+  }
+
+  /**
+   * With one certificate there is nothing for SNI to choose: the options leave Vert.x's SNI handler
+   * out (its ClientHello parse and handler swap cost every session CPU), and a client asking for
+   * any name still gets that certificate.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"openssl", "jdk"})
+  void oneCertificateNeedsNoSni(String engine) throws Exception {
+    TlsConfig tls = ConfigLoader.load(null, List.of("tls.cert_chain=" + a.chain(), "tls.key=" + a.key())).tls();
+    assertFalse(ServerTls.options(ServerCredentials.loadAll(tls, dir, "unused"), tls, ClientCerts.NONE,
+        Duration.ofSeconds(10)).isSni());
+    try (TlsTestServer<String> s = start(engine, a)) {
+      assertPresented(a, presented(s, "-servername", "a.test"));
+      assertPresented(a, presented(s, "-servername", "other.test"));
+      assertPresented(a, presented(s, "-noservername"));
+    }
+    TlsConfig two = ConfigLoader.load(null, List.of("tls.cert_chain=" + a.chain(), "tls.key=" + a.key(),
+        "tls.more_certificates=" + b.chain() + " " + b.key())).tls();
+    assertTrue(ServerTls.options(ServerCredentials.loadAll(two, dir, "unused"), two, ClientCerts.NONE,
+        Duration.ofSeconds(10)).isSni());
   }
 
   @ParameterizedTest
