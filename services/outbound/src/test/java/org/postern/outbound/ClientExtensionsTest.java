@@ -57,6 +57,52 @@ class ClientExtensionsTest {
   }
 
   @Test
+  void pipelinesDataWithTheEnvelopeWhenOffered(Vertx vertx) throws Exception {
+    ScriptedSmtpServer server = start(vertx, ScriptedSmtpServer.Script.standard().withExtensions("PIPELINING"));
+    DeliveryReport report = harness.deliver(Harness.request("x\r\n", "a@example.net"));
+
+    assertEquals(Status.SENT, report.results().get(0).status(), report.toString());
+    List<ScriptedSmtpServer.Command> c = server.commandDetails();
+    int mail = indexOf(c, "MAIL FROM:");
+    // RFC 2920: DATA may end a group; it came in the same TCP read as MAIL and RCPT.
+    assertEquals("DATA", c.get(mail + 2).line(), c.toString());
+    assertEquals(c.get(mail).read(), c.get(mail + 2).read(), c.toString());
+    assertArrayEquals("x\r\n".getBytes(StandardCharsets.US_ASCII), server.messages().get(0));
+  }
+
+  @Test
+  void endsAPipelinedDataAtOnceWhenNoRecipientWasAccepted(Vertx vertx) throws Exception {
+    // The server answers DATA with 354 although it refused every recipient (RFC 2920 §3.1).
+    ScriptedSmtpServer server = start(vertx, ScriptedSmtpServer.Script.standard().withExtensions("PIPELINING")
+        .replying("RCPT", "550 5.1.1 no such user", "550 5.1.1 no such user"));
+    DeliveryReport report = harness.deliver(Harness.request("secret content\r\n", "a@example.net",
+        "b@example.net"));
+
+    assertEquals(List.of(Status.BOUNCED, Status.BOUNCED),
+        report.results().stream().map(RecipientResult::status).toList(), report.toString());
+    assertEquals("550 5.1.1 no such user", report.results().get(0).reply().toString());
+    // Only the terminating dot went: an empty content, not the message.
+    assertEquals(1, server.messages().size());
+    assertEquals(0, server.messages().get(0).length);
+    // The session is still in step: the next message goes over it, after RSET.
+    DeliveryReport next = harness.deliver(Harness.request("y\r\n", "c@example.net"));
+    assertEquals(Status.SENT, next.results().get(0).status(), next.toString());
+    assertEquals(1, server.connections());
+    assertArrayEquals("y\r\n".getBytes(StandardCharsets.US_ASCII), server.messages().get(1));
+  }
+
+  @Test
+  void aRefusedPipelinedDataDecidesTheAcceptedRecipients(Vertx vertx) throws Exception {
+    ScriptedSmtpServer server = start(vertx, ScriptedSmtpServer.Script.standard().withExtensions("PIPELINING")
+        .replying("DATA", "554 5.3.0 no thanks"));
+    RecipientResult r = harness.deliver(Harness.request("x\r\n", "a@example.net")).results().get(0);
+
+    assertEquals(Status.BOUNCED, r.status(), r.toString());
+    assertEquals(554, r.reply().code());
+    assertEquals(List.of(), server.messages());
+  }
+
+  @Test
   void waitsForEachReplyWithoutPipelining(Vertx vertx) throws Exception {
     ScriptedSmtpServer server = start(vertx, ScriptedSmtpServer.Script.standard());
     harness.deliver(Harness.request("x\r\n", "a@example.net", "b@example.net"));
