@@ -38,6 +38,8 @@ import org.postern.smtp.Reply;
  */
 final class MailTransaction {
 
+  private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(OutboundVerticle.LOGGER);
+
   /** How much of a stored body is read and sent at a time. */
   private static final int PIECE = 64 * 1024;
 
@@ -85,7 +87,7 @@ final class MailTransaction {
         // message was not confirmed) deferred. It may still have arrived: a duplicate is the
         // lesser evil than a loss (RFC 5321 §6.1).
         .recover(t -> {
-          if (t instanceof TargetFailure) {
+          if (t instanceof TargetFailure || t instanceof StaleSession) {
             return Future.failedFuture(t);
           }
           Reply r = Replies.conversationFailed(t, target.relay(), stage);
@@ -138,12 +140,20 @@ final class MailTransaction {
       }
     }
     Future<List<Reply>> answers;
-    if (dataPipelined) {
-      // DATA's reply is read after these, by pipelinedContent.
-      List<String> group = new ArrayList<>(commands);
-      group.add("DATA");
+    if (dataPipelined || session.rsetPending) {
+      // A pooled session's RSET heads the group; DATA's reply is read after these, by pipelinedContent.
+      List<String> group = new ArrayList<>();
+      boolean rset = session.rsetPending;
+      session.rsetPending = false;
+      if (rset) {
+        group.add("RSET");
+      }
+      group.addAll(commands);
+      if (dataPipelined) {
+        group.add("DATA");
+      }
       session.conn.send(group);
-      answers = readReplies(commands);
+      answers = (rset ? rsetReply() : Future.<Void>succeededFuture()).compose(v -> readReplies(commands));
     } else {
       answers = pipelined ? session.conn.pipeline(commands) : lockstep(commands);
     }
@@ -166,6 +176,22 @@ final class MailTransaction {
         }
       }
       return Future.succeededFuture(true);
+    });
+  }
+
+  /**
+   * The reply to a pooled session's pipelined RSET: anything but 250 (or none) means the session
+   * is out of step, so it is closed at once, without QUIT and before any content, and the
+   * delivery takes another session. Nothing of this transaction can have been delivered.
+   */
+  private Future<Void> rsetReply() {
+    return session.conn.replyTo("RSET").transform(ar -> {
+      if (ar.succeeded() && ar.result().code() == 250) {
+        return Future.succeededFuture();
+      }
+      LOG.fine(() -> "cached session to " + target.relay() + " failed RSET; closing it");
+      session.conn.discard("cached session failed RSET");
+      return Future.failedFuture(new StaleSession());
     });
   }
 

@@ -203,6 +203,11 @@ final class SmtpClientConnection {
         .onFailure(this::fail);
   }
 
+  /** Closes at once, without QUIT: for a connection that is out of step (in the middle of a DATA). */
+  void discard(String why) {
+    fail(new SmtpConnectionException(SmtpConnectionException.Kind.CLOSED, why));
+  }
+
   /** Says QUIT, waits briefly for the answer, then closes; never fails. */
   Future<Void> quit() {
     if (broken != null) {

@@ -103,6 +103,36 @@ class ClientExtensionsTest {
   }
 
   @Test
+  void sendsTheRsetOfACachedSessionAtTheHeadOfThePipelinedGroup(Vertx vertx) throws Exception {
+    ScriptedSmtpServer server = start(vertx, ScriptedSmtpServer.Script.standard().withExtensions("PIPELINING"),
+        "outbound.connection_idle_timeout=30s");
+    harness.deliver(Harness.request("x\r\n", "a@example.net"));
+    DeliveryReport second = harness.deliver(Harness.request("y\r\n", "b@example.net"));
+
+    assertEquals(Status.SENT, second.results().get(0).status(), second.toString());
+    assertEquals(1, server.connections());
+    List<ScriptedSmtpServer.Command> c = server.commandDetails();
+    int rset = indexOf(c, "RSET");
+    // RSET, MAIL, RCPT and DATA in one TCP read: no round trip of its own for the RSET.
+    assertEquals("MAIL FROM:<sender@example.org>", c.get(rset + 1).line(), c.toString());
+    assertEquals(c.get(rset).read(), c.get(rset + 3).read(), c.toString());
+  }
+
+  @Test
+  void aCachedSessionThatFailsItsPipelinedRsetGivesWayToANewConnection(Vertx vertx) throws Exception {
+    ScriptedSmtpServer server = start(vertx, ScriptedSmtpServer.Script.standard().withExtensions("PIPELINING")
+        .replying("RSET", "421 4.4.2 idle too long"), "outbound.connection_idle_timeout=30s");
+    harness.deliver(Harness.request("x\r\n", "a@example.net"));
+    DeliveryReport second = harness.deliver(Harness.request("second\r\n", "b@example.net"));
+
+    assertEquals(Status.SENT, second.results().get(0).status(), second.toString());
+    assertEquals(2, server.connections());
+    // The stale session was closed in its DATA, before any content: the message arrived once.
+    assertEquals(2, server.messages().size());
+    assertArrayEquals("second\r\n".getBytes(StandardCharsets.US_ASCII), server.messages().get(1));
+  }
+
+  @Test
   void waitsForEachReplyWithoutPipelining(Vertx vertx) throws Exception {
     ScriptedSmtpServer server = start(vertx, ScriptedSmtpServer.Script.standard());
     harness.deliver(Harness.request("x\r\n", "a@example.net", "b@example.net"));
@@ -259,11 +289,14 @@ class ClientExtensionsTest {
     assertEquals("4.5.0", r.reply().enhanced());
   }
 
-  private ScriptedSmtpServer start(Vertx vertx, ScriptedSmtpServer.Script script) throws Exception {
+  private ScriptedSmtpServer start(Vertx vertx, ScriptedSmtpServer.Script script, String... settings)
+      throws Exception {
     int port = FreePorts.loopback();
     ScriptedSmtpServer server = ScriptedSmtpServer.start(vertx, "127.0.0.1", port, script)
         .await(10, TimeUnit.SECONDS);
-    harness.deploy("outbound.transport=*=[127.0.0.1]:" + port);
+    List<String> all = new java.util.ArrayList<>(List.of("outbound.transport=*=[127.0.0.1]:" + port));
+    all.addAll(List.of(settings));
+    harness.deploy(all.toArray(String[]::new));
     return server;
   }
 
