@@ -40,8 +40,14 @@ final class MailTransaction {
 
   private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(OutboundVerticle.LOGGER);
 
-  /** How much of a stored body is read and sent at a time. */
+  /** How much of a large stored body is read and sent at a time. */
   private static final int PIECE = 64 * 1024;
+  /**
+   * A stored body up to this size is asked for in one read, so a retry from the spool costs one
+   * hand-off to a worker thread, not one per {@link #PIECE}; it is the most the spool keeps in a
+   * batch file per body (Spool.MAX_BATCHED_BODY), so no more memory than those bodies take.
+   */
+  static final int WHOLE = 256 * 1024;
 
 
   private final OpenSession session;
@@ -295,13 +301,15 @@ final class MailTransaction {
 
   /**
    * Sends the body, read piece by piece (from the spool, on a worker) and each piece sent once the
-   * socket can take it, so a large message is never whole in memory. A body already in memory
-   * goes as one piece. {@code lead} (or null) goes in the first piece's write, and {@code trail}'s
-   * buffer (or null), asked for once the last piece is encoded, in the last one's.
+   * socket can take it, so a large message is never whole in memory. A body already in memory,
+   * or a stored one up to {@link #WHOLE} octets, goes as one piece. {@code lead} (or null) goes in
+   * the first piece's write, and {@code trail}'s buffer (or null), asked for once the last piece
+   * is encoded, in the last one's.
    */
   private Future<Void> sendBody(Buffer lead, UnaryOperator<Buffer> encode, Supplier<Buffer> trail) {
     MessageBody body = request.body();
-    int piece = body.inMemory() != null ? Math.toIntExact(Math.max(1, body.length())) : PIECE;
+    int piece = body.inMemory() != null || body.length() <= WHOLE
+        ? Math.toIntExact(Math.max(1, body.length())) : PIECE;
     if (body.length() == 0) {
       return session.conn.writePiece(joined(lead, trail.get()));
     }

@@ -220,6 +220,23 @@ class ClientExtensionsTest {
   }
 
   @Test
+  void aSmallStoredBodyIsAskedForInOneRead(Vertx vertx, @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    ScriptedSmtpServer server = start(vertx, ScriptedSmtpServer.Script.standard().withExtensions("PIPELINING"));
+    byte[] body = ("Subject: s\r\n\r\n" + "a line of a stored body\r\n".repeat(8000)).getBytes(StandardCharsets.US_ASCII);
+    // Over 64 KiB, under MailTransaction.WHOLE: one hand-off to a worker, not one per 64 KiB.
+    PiecewiseBody stored = new PiecewiseBody(vertx, java.nio.file.Files.write(dir.resolve("body"), body), 1 << 20);
+    org.postern.bus.DeliveryRequest req = new org.postern.bus.DeliveryRequest(org.postern.bus.QueueIds.next(),
+        org.postern.smtp.Path.parseMailbox("sender@example.org"),
+        List.of(org.postern.smtp.Path.parseMailbox("a@example.net")), Map.of(), stored, 1);
+    RecipientResult r = harness.deliver(req).results().get(0);
+
+    assertEquals(Status.SENT, r.status(), r.toString());
+    assertArrayEquals(body, server.messages().get(0));
+    assertEquals(1, stored.reads.get());
+  }
+
+  @Test
   void aStoredBodyGoesInPiecesUnderOneBdatWhoseSizeIsDeclaredFirst(Vertx vertx, @org.junit.jupiter.api.io.TempDir
       java.nio.file.Path dir) throws Exception {
     ScriptedSmtpServer server = start(vertx, ScriptedSmtpServer.Script.standard().withExtensions("CHUNKING"));
