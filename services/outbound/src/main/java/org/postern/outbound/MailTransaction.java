@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
+import java.util.logging.Logger;
 import org.postern.bus.DeliveryRequest;
 import org.postern.bus.MessageBody;
 import org.postern.smtp.Reply;
@@ -38,7 +39,7 @@ import org.postern.smtp.Reply;
  */
 final class MailTransaction {
 
-  private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(OutboundVerticle.LOGGER);
+  private static final Logger LOG = Logger.getLogger(OutboundVerticle.LOGGER);
 
   /** How much of a large stored body is read and sent at a time. */
   private static final int PIECE = 64 * 1024;
@@ -48,7 +49,6 @@ final class MailTransaction {
    * batch file per body (Spool.MAX_BATCHED_BODY), so no more memory than those bodies take.
    */
   static final int WHOLE = 256 * 1024;
-
 
   private final OpenSession session;
   private final DeliveryRequest request;
