@@ -99,8 +99,26 @@ final class Delivery {
     // and judges every transaction's session (tls_server, tls_rcpt), a reused one included.
     TlsPolicyGate gate = new TlsPolicyGate(vertx, request, target, nexthop);
     return gate.level()
-        .compose(answer -> session(request, target, answer.level(),
+        .compose(answer -> transact(request, gate, target, answer.level(),
             NameMatch.of(answer.level(), answer.match(), target.host(), nexthop)))
+        .recover(t -> {
+          if (!(t instanceof TargetFailure f)) {
+            return Future.failedFuture(t);
+          }
+          LOG.fine(() -> request.queueId() + ": " + target.relay() + " failed: " + f.reply());
+          return tryTargets(request, policy, nexthop, targets, i + 1, f);
+        });
+  }
+
+  /**
+   * One transaction over a session to {@code target}: a cached one first. A cached session found
+   * out of step at the RSET heading its transaction ({@link StaleSession}) was closed before any
+   * content went, and the next session takes over, as when a cached session fails its RSET in
+   * the pool.
+   */
+  private Future<AttemptResult> transact(DeliveryRequest request, TlsPolicyGate gate, Target target, TlsLevel level,
+      NameMatch names) {
+    return session(request, target, level, names)
         .compose(session -> gate.judge(session.tls, session.verify, session.peer)
             .onFailure(t -> pool.offer(session)) // nothing was sent: the session serves other mail
             .compose(refused -> new MailTransaction(session, request, refused).run()
@@ -111,13 +129,9 @@ final class Delivery {
                     session.conn.quit();
                   }
                 })))
-        .recover(t -> {
-          if (!(t instanceof TargetFailure f)) {
-            return Future.failedFuture(t);
-          }
-          LOG.fine(() -> request.queueId() + ": " + target.relay() + " failed: " + f.reply());
-          return tryTargets(request, policy, nexthop, targets, i + 1, f);
-        });
+        .recover(t -> t instanceof StaleSession
+            ? transact(request, gate, target, level, names)
+            : Future.failedFuture(t));
   }
 
   /** A cached idle session to {@code target} at this level, else a new one in a free connection slot. */

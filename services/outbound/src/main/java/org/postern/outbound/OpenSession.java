@@ -30,6 +30,11 @@ final class OpenSession {
   /** Whether the TLS handshake resumed an earlier session (abbreviated handshake). */
   final boolean resumed;
   int transactions;
+  /**
+   * Taken from the pool without its RSET, which the next transaction sends at the head of its
+   * pipelined group (see {@link SessionPool#take}).
+   */
+  boolean rsetPending;
 
   OpenSession(Target target, TlsLevel level, NameMatch names, SmtpClientConnection conn,
       Capabilities capabilities, TlsFacts tls, Verify verify, X509Certificate peer, boolean resumed) {

@@ -91,20 +91,38 @@ final class SmtpClientConnection {
     if (broken != null) {
       return Future.failedFuture(broken);
     }
-    StringBuilder sb = new StringBuilder();
-    lines.forEach(l -> sb.append(l).append("\r\n"));
-    expected += lines.size();
-    socket.write(Buffer.buffer(sb.toString(), StandardCharsets.UTF_8.name())).onFailure(this::fail);
+    send(lines);
     List<Reply> replies = new ArrayList<>();
     Future<Void> chain = Future.succeededFuture();
     for (String line : lines) {
-      chain = chain.compose(v -> read(timeoutMillis, "the reply to " + verb(line)).map(r -> {
-        expected--;
+      chain = chain.compose(v -> replyTo(line).map(r -> {
         replies.add(r);
         return null;
       }));
     }
     return chain.map(v -> replies);
+  }
+
+  /**
+   * Sends {@code lines} in one write (RFC 2920 PIPELINING) without waiting for a reply: each is
+   * then read in order with {@link #replyTo}. A failed write breaks the connection.
+   */
+  void send(List<String> lines) {
+    if (broken != null) {
+      return;
+    }
+    StringBuilder sb = new StringBuilder();
+    lines.forEach(l -> sb.append(l).append("\r\n"));
+    expected += lines.size();
+    socket.write(Buffer.buffer(sb.toString(), StandardCharsets.UTF_8.name())).onFailure(this::fail);
+  }
+
+  /** The reply to {@code line}, one of those {@link #send} sent, within the command timeout. */
+  Future<Reply> replyTo(String line) {
+    return read(timeoutMillis, "the reply to " + verb(line)).map(r -> {
+      expected--;
+      return r;
+    });
   }
 
   /** Runs {@code r} once, when the socket has closed (for whatever reason). */
@@ -183,6 +201,11 @@ final class SmtpClientConnection {
               : Future.succeededFuture(session);
         })
         .onFailure(this::fail);
+  }
+
+  /** Closes at once, without QUIT: for a connection that is out of step (in the middle of a DATA). */
+  void discard(String why) {
+    fail(new SmtpConnectionException(SmtpConnectionException.Kind.CLOSED, why));
   }
 
   /** Says QUIT, waits briefly for the answer, then closes; never fails. */

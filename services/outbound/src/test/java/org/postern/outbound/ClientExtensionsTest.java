@@ -57,6 +57,82 @@ class ClientExtensionsTest {
   }
 
   @Test
+  void pipelinesDataWithTheEnvelopeWhenOffered(Vertx vertx) throws Exception {
+    ScriptedSmtpServer server = start(vertx, ScriptedSmtpServer.Script.standard().withExtensions("PIPELINING"));
+    DeliveryReport report = harness.deliver(Harness.request("x\r\n", "a@example.net"));
+
+    assertEquals(Status.SENT, report.results().get(0).status(), report.toString());
+    List<ScriptedSmtpServer.Command> c = server.commandDetails();
+    int mail = indexOf(c, "MAIL FROM:");
+    // RFC 2920: DATA may end a group; it came in the same TCP read as MAIL and RCPT.
+    assertEquals("DATA", c.get(mail + 2).line(), c.toString());
+    assertEquals(c.get(mail).read(), c.get(mail + 2).read(), c.toString());
+    assertArrayEquals("x\r\n".getBytes(StandardCharsets.US_ASCII), server.messages().get(0));
+  }
+
+  @Test
+  void endsAPipelinedDataAtOnceWhenNoRecipientWasAccepted(Vertx vertx) throws Exception {
+    // The server answers DATA with 354 although it refused every recipient (RFC 2920 §3.1).
+    ScriptedSmtpServer server = start(vertx, ScriptedSmtpServer.Script.standard().withExtensions("PIPELINING")
+        .replying("RCPT", "550 5.1.1 no such user", "550 5.1.1 no such user"));
+    DeliveryReport report = harness.deliver(Harness.request("secret content\r\n", "a@example.net",
+        "b@example.net"));
+
+    assertEquals(List.of(Status.BOUNCED, Status.BOUNCED),
+        report.results().stream().map(RecipientResult::status).toList(), report.toString());
+    assertEquals("550 5.1.1 no such user", report.results().get(0).reply().toString());
+    // Only the terminating dot went: an empty content, not the message.
+    assertEquals(1, server.messages().size());
+    assertEquals(0, server.messages().get(0).length);
+    // The session is still in step: the next message goes over it, after RSET.
+    DeliveryReport next = harness.deliver(Harness.request("y\r\n", "c@example.net"));
+    assertEquals(Status.SENT, next.results().get(0).status(), next.toString());
+    assertEquals(1, server.connections());
+    assertArrayEquals("y\r\n".getBytes(StandardCharsets.US_ASCII), server.messages().get(1));
+  }
+
+  @Test
+  void aRefusedPipelinedDataDecidesTheAcceptedRecipients(Vertx vertx) throws Exception {
+    ScriptedSmtpServer server = start(vertx, ScriptedSmtpServer.Script.standard().withExtensions("PIPELINING")
+        .replying("DATA", "554 5.3.0 no thanks"));
+    RecipientResult r = harness.deliver(Harness.request("x\r\n", "a@example.net")).results().get(0);
+
+    assertEquals(Status.BOUNCED, r.status(), r.toString());
+    assertEquals(554, r.reply().code());
+    assertEquals(List.of(), server.messages());
+  }
+
+  @Test
+  void sendsTheRsetOfACachedSessionAtTheHeadOfThePipelinedGroup(Vertx vertx) throws Exception {
+    ScriptedSmtpServer server = start(vertx, ScriptedSmtpServer.Script.standard().withExtensions("PIPELINING"),
+        "outbound.connection_idle_timeout=30s");
+    harness.deliver(Harness.request("x\r\n", "a@example.net"));
+    DeliveryReport second = harness.deliver(Harness.request("y\r\n", "b@example.net"));
+
+    assertEquals(Status.SENT, second.results().get(0).status(), second.toString());
+    assertEquals(1, server.connections());
+    List<ScriptedSmtpServer.Command> c = server.commandDetails();
+    int rset = indexOf(c, "RSET");
+    // RSET, MAIL, RCPT and DATA in one TCP read: no round trip of its own for the RSET.
+    assertEquals("MAIL FROM:<sender@example.org>", c.get(rset + 1).line(), c.toString());
+    assertEquals(c.get(rset).read(), c.get(rset + 3).read(), c.toString());
+  }
+
+  @Test
+  void aCachedSessionThatFailsItsPipelinedRsetGivesWayToANewConnection(Vertx vertx) throws Exception {
+    ScriptedSmtpServer server = start(vertx, ScriptedSmtpServer.Script.standard().withExtensions("PIPELINING")
+        .replying("RSET", "421 4.4.2 idle too long"), "outbound.connection_idle_timeout=30s");
+    harness.deliver(Harness.request("x\r\n", "a@example.net"));
+    DeliveryReport second = harness.deliver(Harness.request("second\r\n", "b@example.net"));
+
+    assertEquals(Status.SENT, second.results().get(0).status(), second.toString());
+    assertEquals(2, server.connections());
+    // The stale session was closed in its DATA, before any content: the message arrived once.
+    assertEquals(2, server.messages().size());
+    assertArrayEquals("second\r\n".getBytes(StandardCharsets.US_ASCII), server.messages().get(1));
+  }
+
+  @Test
   void waitsForEachReplyWithoutPipelining(Vertx vertx) throws Exception {
     ScriptedSmtpServer server = start(vertx, ScriptedSmtpServer.Script.standard());
     harness.deliver(Harness.request("x\r\n", "a@example.net", "b@example.net"));
@@ -144,6 +220,23 @@ class ClientExtensionsTest {
   }
 
   @Test
+  void aSmallStoredBodyIsAskedForInOneRead(Vertx vertx, @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    ScriptedSmtpServer server = start(vertx, ScriptedSmtpServer.Script.standard().withExtensions("PIPELINING"));
+    byte[] body = ("Subject: s\r\n\r\n" + "a line of a stored body\r\n".repeat(8000)).getBytes(StandardCharsets.US_ASCII);
+    // Over 64 KiB, under MailTransaction.WHOLE: one hand-off to a worker, not one per 64 KiB.
+    PiecewiseBody stored = new PiecewiseBody(vertx, java.nio.file.Files.write(dir.resolve("body"), body), 1 << 20);
+    org.postern.bus.DeliveryRequest req = new org.postern.bus.DeliveryRequest(org.postern.bus.QueueIds.next(),
+        org.postern.smtp.Path.parseMailbox("sender@example.org"),
+        List.of(org.postern.smtp.Path.parseMailbox("a@example.net")), Map.of(), stored, 1);
+    RecipientResult r = harness.deliver(req).results().get(0);
+
+    assertEquals(Status.SENT, r.status(), r.toString());
+    assertArrayEquals(body, server.messages().get(0));
+    assertEquals(1, stored.reads.get());
+  }
+
+  @Test
   void aStoredBodyGoesInPiecesUnderOneBdatWhoseSizeIsDeclaredFirst(Vertx vertx, @org.junit.jupiter.api.io.TempDir
       java.nio.file.Path dir) throws Exception {
     ScriptedSmtpServer server = start(vertx, ScriptedSmtpServer.Script.standard().withExtensions("CHUNKING"));
@@ -213,11 +306,14 @@ class ClientExtensionsTest {
     assertEquals("4.5.0", r.reply().enhanced());
   }
 
-  private ScriptedSmtpServer start(Vertx vertx, ScriptedSmtpServer.Script script) throws Exception {
+  private ScriptedSmtpServer start(Vertx vertx, ScriptedSmtpServer.Script script, String... settings)
+      throws Exception {
     int port = FreePorts.loopback();
     ScriptedSmtpServer server = ScriptedSmtpServer.start(vertx, "127.0.0.1", port, script)
         .await(10, TimeUnit.SECONDS);
-    harness.deploy("outbound.transport=*=[127.0.0.1]:" + port);
+    List<String> all = new java.util.ArrayList<>(List.of("outbound.transport=*=[127.0.0.1]:" + port));
+    all.addAll(List.of(settings));
+    harness.deploy(all.toArray(String[]::new));
     return server;
   }
 
