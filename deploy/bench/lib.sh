@@ -2,7 +2,10 @@
 # The caller defines log() and, before using wait_line or stop_pid, nothing else.
 
 ticks=$(getconf CLK_TCK)
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# utime + stime from a stat file. The name in brackets may hold spaces ("C2 CompilerThre"), so
+# fields are counted after its closing bracket: state is the first there, utime the 12th.
+stat_ticks() { sed 's/.*) //' "$1" | awk '{print $12 + $13}'; }
+cpu_ticks() { stat_ticks "/proc/$1/stat"; }
 json() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
 
 wait_line() { # file pattern seconds pid
@@ -26,7 +29,7 @@ stop_pid() { # pid seconds
 thread_ticks() { # pid out-file: "tid ticks name" per thread
   local t
   for t in /proc/"$1"/task/*; do
-    printf '%s %s %s\n' "${t##*/}" "$(awk '{print $14 + $15}' "$t/stat" 2>/dev/null || echo 0)" "$(tr ' ' '_' < "$t/comm" 2>/dev/null)"
+    printf '%s %s %s\n' "${t##*/}" "$(stat_ticks "$t/stat" 2>/dev/null || echo 0)" "$(tr ' ' '_' < "$t/comm" 2>/dev/null)"
   done > "$2"
 }
 
