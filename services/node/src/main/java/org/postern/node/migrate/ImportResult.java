@@ -1,0 +1,81 @@
+package org.postern.node.migrate;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.postern.config.Setting;
+import org.postern.config.Settings;
+
+/**
+ * What a conversion produced: Postern settings (each with the source line it came from), extra
+ * files (policy maps), and every source parameter that was not carried over, with the reason.
+ */
+public final class ImportResult {
+
+  /** A Postern setting and where its value came from. */
+  public record Value(String value, String origin) {}
+
+  /** A source parameter left behind; {@code needed} false when Postern has no use for it. */
+  public record Dropped(String where, String name, String reason, boolean needed) {
+    String line() {
+      return where + ": " + name + ": " + (needed ? "not carried over: " : "not needed: ") + reason;
+    }
+  }
+
+  private final Map<String, Value> settings = new LinkedHashMap<>();
+  private final Map<String, String> files = new LinkedHashMap<>();
+  private final List<Dropped> dropped = new ArrayList<>();
+  private final List<String> notes = new ArrayList<>();
+
+  /**
+   * Sets {@code key} if Postern accepts {@code value} for it; otherwise records why not, in
+   * Postern's own words, and the node keeps its default.
+   */
+  public boolean set(String key, String value, String where, String name) {
+    Setting<?> s = Settings.all().get(key);
+    if (s == null) {
+      throw new IllegalStateException("no such setting " + key);
+    }
+    try {
+      s.parse(value);
+    } catch (IllegalArgumentException e) {
+      drop(where, name, key + " refuses '" + value + "': " + e.getMessage(), true);
+      return false;
+    }
+    settings.put(key, new Value(value, where + " " + name));
+    return true;
+  }
+
+  public void drop(String where, String name, String reason, boolean needed) {
+    dropped.add(new Dropped(where, name, reason, needed));
+  }
+
+  public void note(String line) {
+    notes.add(line);
+  }
+
+  public void file(String name, String content) {
+    files.put(name, content);
+  }
+
+  public Map<String, Value> settings() {
+    return settings;
+  }
+
+  public Map<String, String> files() {
+    return files;
+  }
+
+  public List<Dropped> dropped() {
+    return dropped;
+  }
+
+  public List<String> notes() {
+    return notes;
+  }
+
+  public boolean has(String key) {
+    return settings.containsKey(key);
+  }
+}

@@ -1,0 +1,736 @@
+package org.postern.node.migrate;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.StringJoiner;
+import java.util.function.Function;
+
+/**
+ * Postfix {@code main.cf} parameters to Postern settings. Every parameter in the file ends up in one
+ * of three places: a setting, a policy file, or the report (not carried over, or not needed, with
+ * the reason). config/MIGRATING.md is the same table for people; keep them in step.
+ */
+public final class PostfixImport {
+
+  /** The policy file written for {@code smtp_tls_policy_maps}. */
+  public static final String TLS_POLICY_FILE = "tls_policy";
+
+  private final MainCf cf;
+  private final Path mainCfPath;
+  private final Path outDir;
+  private final ImportResult result = new ImportResult();
+
+  private PostfixImport(MainCf cf, Path mainCfPath, Path outDir) {
+    this.cf = cf;
+    this.mainCfPath = mainCfPath;
+    this.outDir = outDir;
+  }
+
+  /**
+   * Converts {@code mainCf}; policy files it refers to (a {@code smtp_tls_policy_maps} table) are
+   * read where the file says, or beside {@code mainCf} when that path does not exist here.
+   *
+   * @throws InputException for a line that is not {@code name = value}, or a map that cannot be read
+   */
+  public static ImportResult convert(Path mainCf, Path outDir) throws InputException {
+    MainCf cf = MainCf.parse(mainCf.toString(), read(mainCf.toString(), mainCf));
+    PostfixImport p = new PostfixImport(cf, mainCf, outDir);
+    cf.notes().forEach(p.result::note);
+    p.run();
+    return p.result;
+  }
+
+  static String read(String where, Path file) throws InputException {
+    try {
+      return Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new InputException(where, "cannot read " + file + ": " + (e.getMessage() == null ? e : e.getMessage()));
+    }
+  }
+
+  // ---- the tables ----------------------------------------------------------------------------
+
+  /** Postfix's unit for a bare number, per time parameter. */
+  private static final Map<String, String> TIME_UNIT = Map.ofEntries(
+      Map.entry("maximal_queue_lifetime", "d"), Map.entry("bounce_queue_lifetime", "d"),
+      Map.entry("delay_warning_time", "h"), Map.entry("minimal_backoff_time", "s"),
+      Map.entry("maximal_backoff_time", "s"), Map.entry("smtpd_timeout", "s"),
+      Map.entry("smtpd_starttls_timeout", "s"), Map.entry("smtp_connect_timeout", "s"),
+      Map.entry("smtp_starttls_timeout", "s"), Map.entry("smtp_tls_session_cache_timeout", "s"),
+      Map.entry("smtp_connection_cache_time_limit", "s"), Map.entry("default_destination_rate_delay", "s"));
+
+  /** One parameter, one setting, the value carried as it is (times with their unit made explicit). */
+  private static final Map<String, String> DIRECT = Map.ofEntries(
+      Map.entry("myhostname", "node.hostname"),
+      Map.entry("message_size_limit", "inbound.max_message_size"),
+      Map.entry("smtpd_recipient_limit", "inbound.max_recipients"),
+      Map.entry("smtpd_timeout", "inbound.command_timeout"),
+      Map.entry("smtpd_starttls_timeout", "inbound.tls_handshake_timeout"),
+      Map.entry("smtpd_client_connection_count_limit", "inbound.max_connections_per_ip"),
+      Map.entry("smtpd_client_connection_rate_limit", "inbound.connection_rate_per_ip"),
+      Map.entry("smtpd_hard_error_limit", "inbound.max_errors"),
+      Map.entry("smtpd_tls_cert_file", "tls.cert_chain"),
+      Map.entry("smtpd_tls_key_file", "tls.key"),
+      Map.entry("smtpd_tls_CAfile", "tls.ca_file"),
+      Map.entry("smtpd_tls_CApath", "tls.ca_path"),
+      Map.entry("allow_untrusted_routing", "policy.allow_untrusted_routing"),
+      Map.entry("maximal_queue_lifetime", "queue.max_lifetime"),
+      Map.entry("minimal_backoff_time", "queue.min_backoff"),
+      Map.entry("maximal_backoff_time", "queue.max_backoff"),
+      Map.entry("delay_warning_time", "queue.delay_warning_time"),
+      Map.entry("bounce_size_limit", "queue.bounce_size_limit"),
+      Map.entry("default_destination_concurrency_limit", "queue.destination_concurrency"),
+      Map.entry("smtp_destination_concurrency_limit", "outbound.destination_concurrency"),
+      Map.entry("smtp_connect_timeout", "outbound.connect_timeout"),
+      Map.entry("smtp_starttls_timeout", "outbound.starttls_timeout"),
+      Map.entry("smtp_tls_cert_file", "outbound.tls_cert_chain"),
+      Map.entry("smtp_tls_key_file", "outbound.tls_key"),
+      Map.entry("smtp_tls_CAfile", "outbound.tls_ca_file"),
+      Map.entry("smtp_tls_CApath", "outbound.tls_ca_path"),
+      Map.entry("smtp_tls_session_cache_timeout", "outbound.tls_session_cache_timeout"),
+      Map.entry("smtp_tls_note_starttls_offer", "outbound.tls_note_starttls_offer"),
+      Map.entry("smtp_connection_reuse_count_limit", "outbound.connection_reuse_limit"),
+      Map.entry("smtp_connection_cache_time_limit", "outbound.connection_idle_timeout"),
+      Map.entry("default_destination_rate_delay", "outbound.destination_rate_delay"));
+
+  /** Parameters that another one's conversion reads (handled together, not one by one). */
+  private static final Set<String> COMBINED = Set.of("inet_interfaces", "inet_protocols", "smtpd_tls_security_level",
+      "smtpd_use_tls", "smtpd_enforce_tls", "smtpd_tls_ask_ccert", "smtpd_tls_req_ccert", "smtp_tls_security_level",
+      "smtp_use_tls", "smtp_enforce_tls", "smtpd_tls_protocols", "smtpd_tls_mandatory_protocols",
+      "smtpd_relay_restrictions", "smtpd_recipient_restrictions", "mynetworks", "relay_domains", "relayhost",
+      "smtp_tls_policy_maps", "smtpd_client_event_limit_exceptions", "relay_clientcerts", "mynetworks_style",
+      "parent_domain_matches_subdomains", "smtpd_sasl_auth_enable", "smtpd_tls_auth_only", "smtpd_tls_eccert_file",
+      "smtpd_tls_eckey_file");
+
+  /** Parameters Postern has no use for, and why. */
+  private static final Map<String, String> NOT_NEEDED = Map.ofEntries(
+      Map.entry("smtpd_tls_session_cache_database", "Postern resumes TLS 1.2 sessions from memory; there is no cache file"),
+      Map.entry("smtp_tls_session_cache_database", "the outbound session cache lives in memory, for outbound.tls_session_cache_timeout"),
+      Map.entry("smtpd_tls_session_cache_timeout", "the listener's session cache is in memory and not configurable"),
+      Map.entry("smtpd_tls_loglevel", "every STARTTLS is logged (STARTTLS=server line: version, cipher, bits, verify); more with node.log_level = debug"),
+      Map.entry("smtp_tls_loglevel", "every STARTTLS is logged (STARTTLS=client line); more with node.log_level = debug"),
+      Map.entry("smtpd_tls_received_header", "the Received header always names the TLS version, cipher and client certificate verdict"),
+      Map.entry("smtpd_tls_dh1024_param_file", "no DH parameter file: the suites are ECDHE or TLS 1.3, key exchange groups are tls.groups"),
+      Map.entry("smtpd_tls_dh512_param_file", "no DH parameter file: the suites are ECDHE or TLS 1.3, key exchange groups are tls.groups"),
+      Map.entry("smtpd_tls_eecdh_grade", "key exchange groups are tls.groups (X25519MLKEM768, X25519, P-256, P-384 by default)"),
+      Map.entry("tls_random_source", "keys and nonces come from the operating system's CSPRNG (getrandom, /dev/urandom)"),
+      Map.entry("tls_random_exchange_name", "keys and nonces come from the operating system's CSPRNG"),
+      Map.entry("tls_daemon_random_bytes", "keys and nonces come from the operating system's CSPRNG"),
+      Map.entry("queue_run_delay", "Postern has no periodic queue scan: each deferred message has its own retry timer"),
+      Map.entry("smtp_tls_connection_reuse", "connections are reused inside TLS by default (outbound.connection_reuse_limit)"),
+      Map.entry("compatibility_level", "Postfix's defaults-compatibility switch; Postern's defaults are in config/README.md"),
+      Map.entry("queue_directory", "Postern's spool has its own format (queue.spool_dir); drain the Postfix queue before the switch"),
+      Map.entry("command_directory", "a Postfix installation path"),
+      Map.entry("daemon_directory", "a Postfix installation path"),
+      Map.entry("data_directory", "a Postfix installation path; Postern's is node.data_dir"),
+      Map.entry("meta_directory", "a Postfix installation path"),
+      Map.entry("shlib_directory", "a Postfix installation path"),
+      Map.entry("readme_directory", "a Postfix installation path"),
+      Map.entry("html_directory", "a Postfix installation path"),
+      Map.entry("manpage_directory", "a Postfix installation path"),
+      Map.entry("sample_directory", "a Postfix installation path"),
+      Map.entry("sendmail_path", "a Postfix installation path"),
+      Map.entry("newaliases_path", "a Postfix installation path"),
+      Map.entry("mailq_path", "a Postfix installation path; Postern's queue listing is postern queue list"),
+      Map.entry("mail_owner", "Postern runs as the user that starts it (see deploy/README.md)"),
+      Map.entry("setgid_group", "Postern has no setgid helper"),
+      Map.entry("biff", "Postern delivers nothing locally"),
+      Map.entry("append_dot_mydomain", "Postern relays addresses as the client wrote them"),
+      Map.entry("smtp_tls_mandatory_protocols", "outbound TLS is always TLSv1.2 or later"),
+      Map.entry("smtp_tls_protocols", "outbound TLS is always TLSv1.2 or later"),
+      Map.entry("smtpd_tls_mandatory_ciphers", "the cipher list (tls.ciphers) is forward-secret AEAD only by default, for every level"),
+      Map.entry("smtpd_tls_ciphers", "the cipher list (tls.ciphers) is forward-secret AEAD only by default, for every level"),
+      Map.entry("smtp_tls_mandatory_ciphers", "outbound uses the TLS library's modern defaults"),
+      Map.entry("smtp_tls_ciphers", "outbound uses the TLS library's modern defaults"),
+      Map.entry("smtpd_tls_exclude_ciphers", "the default cipher list has no weak suites to exclude"),
+      Map.entry("smtp_tls_exclude_ciphers", "outbound uses the TLS library's modern defaults"),
+      Map.entry("tls_high_cipherlist", "the default cipher list is already forward-secret AEAD only"),
+      Map.entry("tls_medium_cipherlist", "the default cipher list is already forward-secret AEAD only"),
+      Map.entry("mydomain", "used here only to expand $mydomain in other parameters"),
+      Map.entry("myorigin", "Postern does not complete addresses that have no domain"));
+
+  /** Parameters with no Postern equivalent, and what to do instead. */
+  private static final Map<String, String> UNSUPPORTED = Map.ofEntries(
+      Map.entry("mydestination", "Postern delivers nothing locally: mail for these domains must be routed to a mailbox host (outbound.transport)"),
+      Map.entry("alias_maps", "Postern delivers nothing locally and rewrites no addresses"),
+      Map.entry("alias_database", "Postern delivers nothing locally and rewrites no addresses"),
+      Map.entry("virtual_alias_maps", "Postern rewrites no addresses"),
+      Map.entry("canonical_maps", "Postern rewrites no addresses"),
+      Map.entry("sender_canonical_maps", "Postern rewrites no addresses"),
+      Map.entry("recipient_canonical_maps", "Postern rewrites no addresses"),
+      Map.entry("home_mailbox", "Postern delivers nothing locally"),
+      Map.entry("mailbox_command", "Postern delivers nothing locally"),
+      Map.entry("mailbox_size_limit", "Postern delivers nothing locally"),
+      Map.entry("local_recipient_maps", "Postern delivers nothing locally"),
+      Map.entry("relay_recipient_maps", "Postern does not check recipients against a list; the next hop does"),
+      Map.entry("smtpd_banner", "the greeting is fixed: '220 <node.hostname> ESMTP Postern'"),
+      Map.entry("transport_maps", "per-domain routes go in outbound.transport (domain=[host]:port); copy the map's entries there by hand"),
+      Map.entry("smtp_sasl_auth_enable", "relayhost credentials go in the file of outbound.relay_credentials ('nexthop user:password' lines, mode 0600)"),
+      Map.entry("smtp_sasl_password_maps", "relayhost credentials go in the file of outbound.relay_credentials ('nexthop user:password' lines, mode 0600)"),
+      Map.entry("smtp_sasl_security_options", "Postern authenticates to a relayhost inside TLS only"),
+      Map.entry("smtp_sasl_tls_security_options", "Postern authenticates to a relayhost inside TLS only"),
+      Map.entry("smtpd_sasl_type", "AUTH users are a file of user:bcrypt-hash lines (inbound.auth_users; postern auth hash)"),
+      Map.entry("smtpd_sasl_path", "AUTH users are a file of user:bcrypt-hash lines (inbound.auth_users; postern auth hash)"),
+      Map.entry("smtpd_sasl_security_options", "AUTH (PLAIN, LOGIN) is offered inside TLS only"),
+      Map.entry("smtpd_helo_restrictions", "Postern has no HELO restrictions"),
+      Map.entry("smtpd_sender_restrictions", "sender rules are From: entries of the access map (policy.access_map)"),
+      Map.entry("smtpd_client_restrictions", "client rules are Connect: entries of the access map (policy.access_map)"),
+      Map.entry("smtpd_data_restrictions", "Postern has no DATA restrictions"),
+      Map.entry("smtpd_helo_required", "Postern accepts MAIL without HELO/EHLO only as RFC 5321 allows"),
+      Map.entry("disable_vrfy_command", "VRFY is always answered with 252, never with a mailbox"),
+      Map.entry("bounce_queue_lifetime", "bounces are retried for queue.max_lifetime like any other mail"),
+      Map.entry("smtp_tls_CAfile_dane", "Postern has no DANE"),
+      Map.entry("smtp_dns_support_level", "Postern has no DANE; DNSSEC is not checked"),
+      Map.entry("smtpd_milters", "Postern has no milter interface"),
+      Map.entry("non_smtpd_milters", "Postern has no milter interface"),
+      Map.entry("milter_default_action", "Postern has no milter interface"),
+      Map.entry("content_filter", "Postern has no content filter hook"),
+      Map.entry("header_checks", "Postern does not inspect message content"),
+      Map.entry("body_checks", "Postern does not inspect message content"),
+      Map.entry("smtpd_tls_dcert_file", "DSA certificates are not supported; use ECDSA or RSA"),
+      Map.entry("smtpd_tls_dkey_file", "DSA certificates are not supported; use ECDSA or RSA"),
+      Map.entry("smtpd_tls_chain_files", "give the certificate chain and key as separate PEM files (tls.cert_chain, tls.key)"),
+      Map.entry("defer_transports", "Postern holds every delivery or none (queue.defer_deliveries), not per transport"),
+      Map.entry("anvil_rate_time_unit", "inbound.connection_rate_per_ip is per minute"),
+      Map.entry("smtpd_tls_always_issue_session_ids", "not configurable"),
+      Map.entry("smtpd_tls_wrappermode", "Postern speaks STARTTLS only, no implicit TLS (port 465)"));
+
+  // ---- the conversion ------------------------------------------------------------------------
+
+  private void run() throws InputException {
+    for (MainCf.Entry e : cf.entries()) {
+      String name = e.name();
+      if (COMBINED.contains(name)) {
+        continue;
+      }
+      if (DIRECT.containsKey(name)) {
+        direct(e, DIRECT.get(name));
+      } else if (NOT_NEEDED.containsKey(name)) {
+        result.drop(cf.where(e), name, NOT_NEEDED.get(name), false);
+      } else if (UNSUPPORTED.containsKey(name)) {
+        result.drop(cf.where(e), name, UNSUPPORTED.get(name), true);
+      } else {
+        result.drop(cf.where(e), name, "Postern has no equivalent of this parameter", true);
+      }
+    }
+    listeners();
+    eccert();
+    protocols();
+    trustedNetworks();
+    relayDomains();
+    restrictions();
+    relayhost();
+    destinationLevel();
+    tlsPolicyMap();
+    clientLimitExceptions();
+  }
+
+  private String expanded(MainCf.Entry e) {
+    try {
+      return cf.expand(e.value());
+    } catch (IllegalArgumentException x) {
+      result.drop(cf.where(e), e.name(), x.getMessage(), true);
+      return null;
+    }
+  }
+
+  private void direct(MainCf.Entry e, String key) {
+    String v = expanded(e);
+    if (v == null) {
+      return;
+    }
+    String unit = TIME_UNIT.get(e.name());
+    if (unit != null && v.matches("\\d+")) {
+      v = v + unit;
+    }
+    if (e.name().equals("message_size_limit") && v.equals("0")) {
+      result.drop(cf.where(e), e.name(), "0 (no limit) has no equivalent: inbound.max_message_size is at most 2g", true);
+      return;
+    }
+    if ((e.name().equals("smtpd_client_connection_count_limit")) && v.equals("0")) {
+      result.drop(cf.where(e), e.name(), "0 (no limit) has no equivalent: inbound.max_connections_per_ip is at most 1000000", true);
+      return;
+    }
+    if (key.equals("policy.allow_untrusted_routing") || key.equals("outbound.tls_note_starttls_offer")) {
+      v = v.toLowerCase(Locale.ROOT);
+    }
+    result.set(key, v, cf.where(e), e.name());
+  }
+
+  private MainCf.Entry entry(String name) {
+    return cf.get(name);
+  }
+
+  private String value(String name) {
+    MainCf.Entry e = entry(name);
+    return e == null ? null : expanded(e);
+  }
+
+  private String where(String name) {
+    return cf.where(entry(name));
+  }
+
+  private static boolean yes(String v) {
+    return v != null && v.strip().equalsIgnoreCase("yes");
+  }
+
+  /** inet_interfaces, inet_protocols and the smtpd TLS level make {@code inbound.listeners}. */
+  private void listeners() {
+    String tls = "none";
+    String origin = "(default smtpd_tls_security_level = none)";
+    String level = value("smtpd_tls_security_level");
+    if (level != null && !level.isBlank()) {
+      origin = where("smtpd_tls_security_level") + " smtpd_tls_security_level";
+      switch (level.strip()) {
+        case "none" -> tls = "none";
+        case "may" -> tls = "may";
+        case "encrypt" -> tls = "required";
+        default -> result.drop(where("smtpd_tls_security_level"), "smtpd_tls_security_level",
+            "unknown level '" + level + "' (none, may or encrypt); STARTTLS is not offered", true);
+      }
+      if (entry("smtpd_use_tls") != null) {
+        result.drop(where("smtpd_use_tls"), "smtpd_use_tls", "smtpd_tls_security_level overrides it, as in Postfix", false);
+      }
+      if (entry("smtpd_enforce_tls") != null) {
+        result.drop(where("smtpd_enforce_tls"), "smtpd_enforce_tls", "smtpd_tls_security_level overrides it, as in Postfix", false);
+      }
+    } else if (yes(value("smtpd_enforce_tls"))) {
+      tls = "required";
+      origin = where("smtpd_enforce_tls") + " smtpd_enforce_tls";
+    } else if (yes(value("smtpd_use_tls"))) {
+      tls = "may";
+      origin = where("smtpd_use_tls") + " smtpd_use_tls";
+    }
+    String ccert = "";
+    if (yes(value("smtpd_tls_req_ccert"))) {
+      if (tls.equals("required")) {
+        ccert = " ccert=require";
+      } else {
+        result.drop(where("smtpd_tls_req_ccert"), "smtpd_tls_req_ccert",
+            "Postfix applies it only at smtpd_tls_security_level = encrypt; here the level is " + tls, true);
+      }
+    }
+    if (ccert.isEmpty() && yes(value("smtpd_tls_ask_ccert"))) {
+      ccert = tls.equals("none") ? "" : " ccert=request";
+    }
+    String interfaces = value("inet_interfaces");
+    String protocols = value("inet_protocols");
+    boolean v4 = protocols == null || protocols.contains("all") || protocols.contains("ipv4");
+    boolean v6 = protocols != null && (protocols.contains("all") || protocols.contains("ipv6"));
+    List<String> addresses = new ArrayList<>();
+    if (interfaces == null || interfaces.isBlank() || interfaces.strip().equals("all")) {
+      if (v4) {
+        addresses.add("0.0.0.0");
+      }
+      if (v6) {
+        if (!v4) {
+          addresses.add("[::]");
+        } else {
+          result.note("inet_interfaces = all: Postern listens on 0.0.0.0:25; add [::]:25 to inbound.listeners for IPv6"
+              + " (on Linux one wildcard socket of each family cannot share a port unless IPv6 is v6-only)");
+        }
+      }
+    } else {
+      for (String i : MainCf.list(interfaces)) {
+        switch (i) {
+          case "loopback-only" -> {
+            addresses.add("127.0.0.1");
+            if (v6) {
+              addresses.add("[::1]");
+            }
+          }
+          case "localhost" -> addresses.add("127.0.0.1");
+          default -> {
+            if (i.matches("[0-9.]+")) {
+              addresses.add(i);
+            } else if (i.contains(":")) {
+              addresses.add(i.startsWith("[") ? i : "[" + i + "]");
+            } else {
+              result.drop(where("inet_interfaces"), "inet_interfaces",
+                  "'" + i + "' is a host name; inbound.listeners takes IP literals", true);
+            }
+          }
+        }
+      }
+    }
+    StringJoiner listeners = new StringJoiner(", ");
+    for (String a : addresses) {
+      listeners.add(a + ":25 " + tls + ccert);
+    }
+    if (listeners.length() == 0) {
+      return;
+    }
+    result.note("inbound.listeners: port 25 assumed for every address (master.cf, where Postfix's smtp service"
+        + " and its port are, is not read); TLS from " + origin);
+    result.set("inbound.listeners", listeners.toString(),
+        interfaces == null ? "(default inet_interfaces = all)" : where("inet_interfaces"), "inet_interfaces");
+  }
+
+  /** An ECDSA pair beside the RSA one is {@code tls.more_certificates}; alone it is the main pair. */
+  private void eccert() {
+    String cert = value("smtpd_tls_eccert_file");
+    String key = value("smtpd_tls_eckey_file");
+    if (cert == null) {
+      if (key != null) {
+        result.drop(where("smtpd_tls_eckey_file"), "smtpd_tls_eckey_file", "set without smtpd_tls_eccert_file", true);
+      }
+      return;
+    }
+    if (key == null) {
+      key = cert;
+      result.note(where("smtpd_tls_eccert_file") + ": smtpd_tls_eccert_file without smtpd_tls_eckey_file: the key is"
+          + " expected in the same file, as in Postfix");
+    }
+    if (result.has("tls.cert_chain")) {
+      result.set("tls.more_certificates", cert + " " + key, where("smtpd_tls_eccert_file"), "smtpd_tls_eccert_file");
+    } else {
+      result.set("tls.cert_chain", cert, where("smtpd_tls_eccert_file"), "smtpd_tls_eccert_file");
+      result.set("tls.key", key, where("smtpd_tls_eccert_file"), "smtpd_tls_eckey_file");
+    }
+  }
+
+  private static final List<String> VERSIONS = List.of("SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3");
+
+  /** Postfix's protocol lists ("!SSLv2, !SSLv3", or ">=TLSv1.2") as the versions they leave. */
+  private Set<String> versions(String spec) {
+    Set<String> included = new LinkedHashSet<>();
+    Set<String> excluded = new LinkedHashSet<>();
+    for (String t : spec.split("[,:\\s]+")) {
+      if (t.isEmpty()) {
+        continue;
+      }
+      if (t.startsWith("!")) {
+        excluded.add(t.substring(1));
+      } else if (t.startsWith(">=") || t.startsWith("<=")) {
+        int i = VERSIONS.indexOf(t.substring(2));
+        if (i < 0) {
+          throw new IllegalArgumentException("unknown protocol '" + t.substring(2) + "'");
+        }
+        List<String> range = t.startsWith(">=") ? VERSIONS.subList(i, VERSIONS.size()) : VERSIONS.subList(0, i + 1);
+        if (!included.isEmpty()) {
+          included.retainAll(range);
+        } else {
+          included.addAll(range);
+        }
+      } else {
+        included.add(t);
+      }
+    }
+    Set<String> out = new LinkedHashSet<>(included.isEmpty() ? VERSIONS : included);
+    out.removeAll(excluded);
+    return out;
+  }
+
+  private void protocols() {
+    Set<String> allowed = null;
+    String origin = null;
+    for (String name : List.of("smtpd_tls_protocols", "smtpd_tls_mandatory_protocols")) {
+      String v = value(name);
+      if (v == null) {
+        continue;
+      }
+      try {
+        Set<String> these = versions(v);
+        if (these.stream().anyMatch(s -> !s.equals("TLSv1.2") && !s.equals("TLSv1.3"))) {
+          result.note(where(name) + ": " + name + " allows versions before TLSv1.2; Postern never does");
+        }
+        allowed = allowed == null ? these : intersection(allowed, these);
+        origin = origin == null ? name : origin + " and " + name;
+      } catch (IllegalArgumentException x) {
+        result.drop(where(name), name, x.getMessage(), true);
+      }
+    }
+    if (allowed == null) {
+      return;
+    }
+    allowed.retainAll(Set.of("TLSv1.2", "TLSv1.3"));
+    String first = origin.split(" and ")[0];
+    if (allowed.isEmpty()) {
+      result.drop(where(first), origin, "leaves neither TLSv1.2 nor TLSv1.3, the only versions Postern speaks", true);
+      return;
+    }
+    if (origin.contains(" and ")) {
+      result.note("tls.protocols: Postern has one list for opportunistic and mandatory TLS; it is what both "
+          + origin + " allow");
+    }
+    result.set("tls.protocols", String.join(", ", allowed), where(first), origin);
+  }
+
+  private static Set<String> intersection(Set<String> a, Set<String> b) {
+    Set<String> out = new LinkedHashSet<>(a);
+    out.retainAll(b);
+    return out;
+  }
+
+  /** A network as Postern writes it: no brackets around IPv6, a host address gets its /32 or /128. */
+  private static String network(String n) {
+    String s = n.replace("[", "").replace("]", "");
+    return s;
+  }
+
+  private void trustedNetworks() {
+    MainCf.Entry e = entry("mynetworks");
+    if (e == null) {
+      MainCf.Entry style = entry("mynetworks_style");
+      result.note("mynetworks is not set: Postfix would trust the networks of mynetworks_style"
+          + (style == null ? " (subnet: every subnet this host is on)" : " = " + style.value())
+          + "; Postern trusts policy.trusted_networks, by default loopback only");
+      if (style != null) {
+        result.drop(cf.where(style), "mynetworks_style", "list the networks in policy.trusted_networks", true);
+      }
+      return;
+    }
+    if (entry("mynetworks_style") != null) {
+      result.drop(where("mynetworks_style"), "mynetworks_style", "mynetworks is set, which overrides it", false);
+    }
+    String v = expanded(e);
+    if (v == null) {
+      return;
+    }
+    List<String> nets = new ArrayList<>();
+    for (String n : MainCf.list(v)) {
+      if (n.startsWith("/") || n.contains(":/") && !n.startsWith("[")) {
+        result.drop(cf.where(e), "mynetworks", "'" + n + "' is a file or table; list its networks in policy.trusted_networks", true);
+      } else if (n.startsWith("!")) {
+        result.drop(cf.where(e), "mynetworks", "'" + n + "': Postern has no exclusions in network lists", true);
+      } else {
+        nets.add(network(n));
+      }
+    }
+    if (!nets.isEmpty()) {
+      result.set("policy.trusted_networks", String.join(", ", nets), cf.where(e), "mynetworks");
+    }
+  }
+
+  private void relayDomains() {
+    MainCf.Entry e = entry("relay_domains");
+    if (e == null) {
+      return;
+    }
+    String v = expanded(e);
+    if (v == null) {
+      return;
+    }
+    // Postfix's parent_domain_matches_subdomains lists relay_domains by default: 'example.net' covers its
+    // subdomains too. Postern needs '.example.net' for that.
+    MainCf.Entry pdms = entry("parent_domain_matches_subdomains");
+    boolean parentMatches = pdms == null || cf.expand(pdms.value()).contains("relay_domains");
+    if (pdms != null) {
+      result.drop(cf.where(pdms), "parent_domain_matches_subdomains", "read for relay_domains: Postern writes"
+          + " '.domain' for subdomains", false);
+    }
+    List<String> out = new ArrayList<>();
+    for (String d : MainCf.list(v)) {
+      if (d.contains(":") || d.startsWith("/")) {
+        result.drop(cf.where(e), "relay_domains", "'" + d + "' is a table or file; list its domains in policy.relay_domains", true);
+        continue;
+      }
+      d = d.toLowerCase(Locale.ROOT);
+      if (!out.contains(d)) {
+        out.add(d);
+      }
+      if (parentMatches && !d.startsWith(".") && !out.contains("." + d)) {
+        out.add("." + d);
+      }
+    }
+    if (!out.isEmpty()) {
+      result.set("policy.relay_domains", String.join(", ", out), cf.where(e), "relay_domains");
+    }
+  }
+
+  /** smtpd_relay_restrictions / smtpd_recipient_restrictions: what Postern decides, or cannot. */
+  private void restrictions() {
+    boolean sasl = false;
+    boolean seen = false;
+    for (String name : List.of("smtpd_relay_restrictions", "smtpd_recipient_restrictions")) {
+      MainCf.Entry e = entry(name);
+      if (e == null) {
+        continue;
+      }
+      seen = true;
+      String v = expanded(e);
+      if (v == null) {
+        continue;
+      }
+      List<String> items = MainCf.list(v);
+      for (int i = 0; i < items.size(); i++) {
+        String r = items.get(i);
+        switch (r) {
+          case "permit_mynetworks", "reject_unauth_destination", "defer_unauth_destination",
+               "reject_unauth_pipelining", "reject" -> { }
+          case "permit_sasl_authenticated" -> sasl = true;
+          case "permit_tls_clientcerts" -> result.drop(cf.where(e), name + " permit_tls_clientcerts",
+              "Postern has no certificate-fingerprint relay list; give each client certificate's subject a"
+                  + " 'CERTSUBJECT:<subject DN> RELAY' line in the access map (relay_clientcerts is not converted)", true);
+          case "permit_tls_all_clientcerts" -> result.drop(cf.where(e), name + " permit_tls_all_clientcerts",
+              "write 'CERTISSUER:<your client CA's DN> RELAY' in the access map", true);
+          case "permit" -> result.drop(cf.where(e), name + " permit",
+              "Postern is never an open relay: relaying is for policy.trusted_networks, authenticated clients,"
+                  + " policy.relay_domains and access-map RELAY entries", true);
+          default -> {
+            if (r.startsWith("check_") && i + 1 < items.size()) {
+              result.drop(cf.where(e), name + " " + r + " " + items.get(i + 1),
+                  "access tables are not converted; write the rules as access-map lines (Connect:, From:, To:)", true);
+              i++;
+            } else if (r.matches("(reject_rbl|reject_rhsbl|permit_dnswl|permit_rhswl)_.*") && i + 1 < items.size()) {
+              result.drop(cf.where(e), name + " " + r + " " + items.get(i + 1),
+                  "Postern consults no DNS block or allow lists", true);
+              i++;
+            } else {
+              result.drop(cf.where(e), name + " " + r, "Postern has no such restriction", true);
+            }
+          }
+        }
+      }
+    }
+    String origin;
+    if (seen) {
+      origin = entry("smtpd_relay_restrictions") != null ? "smtpd_relay_restrictions" : "smtpd_recipient_restrictions";
+      result.set("policy.relay_authenticated", sasl ? "yes" : "no", where(origin), origin);
+    }
+    if (entry("relay_clientcerts") != null) {
+      result.drop(where("relay_clientcerts"), "relay_clientcerts", "certificate fingerprints cannot name a client in"
+          + " Postern's access map; use CERTSUBJECT:<subject DN> RELAY", true);
+    }
+    if (entry("smtpd_sasl_auth_enable") != null) {
+      result.drop(where("smtpd_sasl_auth_enable"), "smtpd_sasl_auth_enable", yes(value("smtpd_sasl_auth_enable"))
+          ? "AUTH is offered when inbound.auth_users names a file of user:bcrypt-hash lines (postern auth hash); SASL"
+              + " databases cannot be converted" : "AUTH is off while inbound.auth_users is empty", yes(value("smtpd_sasl_auth_enable")));
+    }
+    if (entry("smtpd_tls_auth_only") != null) {
+      result.drop(where("smtpd_tls_auth_only"), "smtpd_tls_auth_only", "AUTH is offered inside TLS only, always", false);
+    }
+  }
+
+  private void relayhost() {
+    MainCf.Entry e = entry("relayhost");
+    if (e == null) {
+      return;
+    }
+    String v = expanded(e);
+    if (v == null || v.isBlank()) {
+      return;
+    }
+    List<String> hosts = MainCf.list(v);
+    if (hosts.size() > 1) {
+      result.drop(cf.where(e), "relayhost", "Postern takes one relayhost; only '" + hosts.get(0) + "' is used", true);
+    }
+    String h = hosts.get(0);
+    result.set("outbound.transport", "*=" + h, cf.where(e), "relayhost");
+  }
+
+  private static final Set<String> LEVELS = Set.of("none", "may", "encrypt", "verify", "secure");
+
+  private void destinationLevel() {
+    String level = value("smtp_tls_security_level");
+    String origin = "smtp_tls_security_level";
+    if (level == null || level.isBlank()) {
+      if (yes(value("smtp_enforce_tls"))) {
+        level = "encrypt";
+        origin = "smtp_enforce_tls";
+      } else if (entry("smtp_use_tls") != null) {
+        level = yes(value("smtp_use_tls")) ? "may" : "none";
+        origin = "smtp_use_tls";
+      } else {
+        return;
+      }
+    } else {
+      for (String old : List.of("smtp_use_tls", "smtp_enforce_tls")) {
+        if (entry(old) != null) {
+          result.drop(where(old), old, "smtp_tls_security_level overrides it, as in Postfix", false);
+        }
+      }
+    }
+    level = level.strip();
+    if (level.equals("dane") || level.equals("dane-only")) {
+      result.drop(where(origin), origin, "Postern has no DANE; '" + level + "' is carried as "
+          + (level.equals("dane") ? "may" : "secure, which checks names against the CAs instead of TLSA records"), true);
+      level = level.equals("dane") ? "may" : "secure";
+    }
+    if (!LEVELS.contains(level)) {
+      result.drop(where(origin), origin, "'" + level + "' cannot be a default level in Postern (none, may, encrypt, verify, secure)", true);
+      return;
+    }
+    result.set("policy.destination_tls_level", level, where(origin), origin);
+  }
+
+  /** smtp_tls_policy_maps: the table's lines, checked one by one, into {@value TLS_POLICY_FILE}. */
+  private void tlsPolicyMap() throws InputException {
+    MainCf.Entry e = entry("smtp_tls_policy_maps");
+    if (e == null) {
+      return;
+    }
+    String v = expanded(e);
+    if (v == null || v.isBlank()) {
+      return;
+    }
+    List<String> tables = MainCf.list(v);
+    StringBuilder out = new StringBuilder("# From " + cf.file() + " smtp_tls_policy_maps = " + v + "\n");
+    int carried = 0;
+    for (String table : tables) {
+      int colon = table.indexOf(':');
+      String type = colon < 0 ? "" : table.substring(0, colon);
+      String path = colon < 0 ? table : table.substring(colon + 1);
+      if (!Set.of("hash", "btree", "lmdb", "cdb", "dbm", "texthash", "").contains(type)) {
+        result.drop(cf.where(e), "smtp_tls_policy_maps " + table, "only indexed files made from a text table can be"
+            + " converted (hash:, lmdb:, btree:, cdb:, texthash:), not " + type + ":", true);
+        continue;
+      }
+      Path source = locate(path);
+      if (source == null) {
+        throw new InputException(cf.where(e), "smtp_tls_policy_maps: cannot find the text table " + path
+            + " (nor " + mainCfPath.toAbsolutePath().getParent().resolve(Path.of(path).getFileName()) + " beside main.cf)");
+      }
+      carried += TlsPolicyTable.convert(source, read(cf.where(e), source), out, result);
+    }
+    if (carried > 0) {
+      result.file(TLS_POLICY_FILE, out.toString());
+      result.set("policy.tls_policy_map", outDir.toAbsolutePath().resolve(TLS_POLICY_FILE).toString(),
+          cf.where(e), "smtp_tls_policy_maps");
+    }
+  }
+
+  /** The table where main.cf says, or, when that path is not on this machine, beside main.cf. */
+  private Path locate(String path) {
+    Path p = Path.of(path);
+    if (!p.isAbsolute()) {
+      p = mainCfPath.toAbsolutePath().getParent().resolve(p);
+    }
+    if (Files.isRegularFile(p)) {
+      return p;
+    }
+    Path beside = mainCfPath.toAbsolutePath().getParent().resolve(Path.of(path).getFileName());
+    return Files.isRegularFile(beside) ? beside : null;
+  }
+
+  private void clientLimitExceptions() {
+    MainCf.Entry e = entry("smtpd_client_event_limit_exceptions");
+    if (e == null) {
+      return;
+    }
+    String raw = e.value().strip();
+    Function<String, String> mapItem = s -> s.equals("$mynetworks") || s.equals("${mynetworks}") ? "$policy.trusted_networks" : network(s);
+    List<String> items = new ArrayList<>();
+    for (String s : MainCf.list(raw)) {
+      if (s.startsWith("$") && !s.equals("$mynetworks") && !s.equals("${mynetworks}")) {
+        try {
+          MainCf.list(cf.expand(s)).forEach(x -> items.add(network(x)));
+        } catch (IllegalArgumentException x) {
+          result.drop(cf.where(e), e.name(), x.getMessage(), true);
+          return;
+        }
+      } else {
+        items.add(mapItem.apply(s));
+      }
+    }
+    result.set("inbound.client_limit_exceptions", String.join(", ", items), cf.where(e), e.name());
+  }
+}
