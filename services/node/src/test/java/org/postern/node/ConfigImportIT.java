@@ -204,6 +204,27 @@ class ConfigImportIT {
   }
 
   @Test
+  void postconfOutputIsReadLikeMainCf() throws Exception {
+    // postconf -n: alphabetical, no comments; saved with 2>&1 it may carry postconf's own warnings.
+    Path saved = work.resolve("postconf-n.txt");
+    Files.writeString(saved, "postconf: warning: /etc/postfix/main.cf: unused parameter: smtpd_tls_eecdh=strong\n"
+        + "mynetworks = 127.0.0.0/8 [::ffff:127.0.0.0]/104 [::1]/128 10.1.0.0/16\n"
+        + "relayhost = [mail.isp.example]\n"
+        + "smtp_tls_security_level = encrypt\n");
+    Path out = work.resolve("out");
+    Launcher.Run r = postern("config", "import", "--postfix", saved.toString(), "--out", out.toString());
+    assertEquals(0, r.exit(), r.stderr());
+    Map<String, String> v = load(out.resolve("postern.conf")).values();
+    // Postern reads an IPv4-mapped address as IPv4: that one network is named, the others carried.
+    assertEquals("127.0.0.0/8, ::1/128, 10.1.0.0/16", v.get("policy.trusted_networks"));
+    assertTrue(r.stderr().contains(saved + ":2: mynetworks [::ffff:127.0.0.0]/104: not carried over: prefix length out"
+        + " of range"), r.stderr());
+    assertEquals("*=[mail.isp.example]", v.get("outbound.transport"));
+    assertEquals("encrypt", v.get("policy.destination_tls_level"));
+    assertTrue(Files.readString(out.resolve("import-report.txt")).contains(saved + ":1: skipped postconf's message"));
+  }
+
+  @Test
   void badInputIsNamedByFileAndLineAndOutputsAreNotOverwritten() throws Exception {
     Path mainCf = work.resolve("main.cf");
     Files.writeString(mainCf, "myhostname = relay.example.net\n  continued.example\nthis is not a parameter\n");
@@ -213,6 +234,13 @@ class ConfigImportIT {
     assertEquals("postern config import: " + mainCf + ":3: expected 'name = value', got 'this is not a parameter'",
         bad.stderr().strip());
     assertFalse(Files.exists(out), "nothing written for bad input");
+
+    Path mc = work.resolve("sendmail.mc");
+    Files.writeString(mc, "define(`confSERVER_CERT', `/etc/mail/certs/MYcert.pem')dnl\n"
+        + "define(`confSERVER_KEY', `/etc/mail/certs/MYkey.pem)dnl\n");
+    Launcher.Run badMc = postern("config", "import", "--sendmail", mc.toString(), "--out", out.toString());
+    assertEquals(1, badMc.exit(), badMc.stderr());
+    assertEquals("postern config import: " + mc + ":2: unbalanced quotes (` and ') or parentheses", badMc.stderr().strip());
 
     Files.writeString(mainCf, "smtp_tls_policy_maps = hash:/etc/postfix/no_such_table\n");
     Launcher.Run missing = postern("config", "import", "--postfix", mainCf.toString(), "--out", out.toString());

@@ -502,7 +502,13 @@ public final class PostfixImport {
       } else if (n.startsWith("!")) {
         result.drop(cf.where(e), "mynetworks", "'" + n + "': Postern has no exclusions in network lists", true);
       } else {
-        nets.add(network(n));
+        try {
+          org.postern.config.Cidr.parse(network(n));
+          nets.add(network(n));
+        } catch (IllegalArgumentException x) {
+          // Only this network is left out, not the whole list.
+          result.drop(cf.where(e), "mynetworks " + n, x.getMessage(), true);
+        }
       }
     }
     if (!nets.isEmpty()) {
@@ -522,7 +528,7 @@ public final class PostfixImport {
     // Postfix's parent_domain_matches_subdomains lists relay_domains by default: 'example.net' covers its
     // subdomains too. Postern needs '.example.net' for that.
     MainCf.Entry pdms = entry("parent_domain_matches_subdomains");
-    boolean parentMatches = pdms == null || cf.expand(pdms.value()).contains("relay_domains");
+    boolean parentMatches = pdms == null || pdms.value().contains("relay_domains");
     if (pdms != null) {
       result.drop(cf.where(pdms), "parent_domain_matches_subdomains", "read for relay_domains: Postern writes"
           + " '.domain' for subdomains", false);

@@ -126,6 +126,9 @@ public final class SendmailImport {
       }
     }
     listeners(tlsOptions, tlsOptionsLine, listeners);
+    result.note("relaying: sendmail relays for localhost and for the hosts and domains of class R (relay-domains,"
+        + " confCR_FILE), which is not read; Postern relays for policy.trusted_networks (loopback by default),"
+        + " policy.relay_domains and access-map RELAY entries");
   }
 
   private void feature(String where, String name) {
