@@ -370,8 +370,16 @@ public final class PostfixImport {
     }
     result.note("inbound.listeners: port 25 assumed for every address (master.cf, where Postfix's smtp service"
         + " and its port are, is not read); TLS from " + origin);
+    List<String> from = new ArrayList<>();
+    for (String n : List.of("inet_interfaces", "inet_protocols", "smtpd_tls_security_level", "smtpd_use_tls",
+        "smtpd_enforce_tls", "smtpd_tls_ask_ccert", "smtpd_tls_req_ccert")) {
+      if (entry(n) != null) {
+        from.add(n);
+      }
+    }
     result.set("inbound.listeners", listeners.toString(),
-        interfaces == null ? "(default inet_interfaces = all)" : where("inet_interfaces"), "inet_interfaces");
+        interfaces == null ? "(default inet_interfaces = all)" : where("inet_interfaces"),
+        from.isEmpty() ? "inet_interfaces" : String.join(", ", from));
   }
 
   /** An ECDSA pair beside the RSA one is {@code tls.more_certificates}; alone it is the main pair. */
@@ -600,7 +608,9 @@ public final class PostfixImport {
     String origin;
     if (seen) {
       origin = entry("smtpd_relay_restrictions") != null ? "smtpd_relay_restrictions" : "smtpd_recipient_restrictions";
-      result.set("policy.relay_authenticated", sasl ? "yes" : "no", where(origin), origin);
+      String names = entry("smtpd_relay_restrictions") != null && entry("smtpd_recipient_restrictions") != null
+          ? "smtpd_relay_restrictions, smtpd_recipient_restrictions" : origin;
+      result.set("policy.relay_authenticated", sasl ? "yes" : "no", where(origin), names);
     }
     if (entry("relay_clientcerts") != null) {
       result.drop(where("relay_clientcerts"), "relay_clientcerts", "certificate fingerprints cannot name a client in"

@@ -72,6 +72,9 @@ public final class SendmailImport {
       Map.entry("confSTDIO_TYPE", "a sendmail build option"),
       Map.entry("confTLS_SRV_OPTIONS", "read for the listeners' ccert="));
 
+  /** Lines of the DAEMON_OPTIONS calls, for the listeners' origin. */
+  private final List<String> daemonLines = new ArrayList<>();
+
   private void run() {
     String tlsOptions = null;
     int tlsOptionsLine = 0;
@@ -112,7 +115,10 @@ public final class SendmailImport {
           }
         }
         case "FEATURE" -> feature(where, arg0);
-        case "DAEMON_OPTIONS" -> daemon(where, String.join(",", c.args()), listeners);
+        case "DAEMON_OPTIONS" -> {
+          daemonLines.add(String.valueOf(c.line()));
+          daemon(where, String.join(",", c.args()), listeners);
+        }
         case "LOCAL_RULESETS", "LOCAL_CONFIG" -> localRules(where, c.name());
         default -> {
           if (NOT_NEEDED.containsKey(c.name())) {
@@ -213,7 +219,9 @@ public final class SendmailImport {
       String addr = off ? l.substring(0, l.length() - 5) : l;
       out.add(addr + " " + (off ? "none" : tls + (tls.equals("may") ? ccert : "")));
     }
-    result.set("inbound.listeners", String.join(", ", out), mc.file, "DAEMON_OPTIONS");
+    String origin = daemonLines.isEmpty() ? mc.file + " (no DAEMON_OPTIONS)" : mc.file + ":" + String.join(",", daemonLines);
+    result.set("inbound.listeners", String.join(", ", out), origin,
+        "DAEMON_OPTIONS" + (haveCert ? ", confSERVER_CERT, confSERVER_KEY" : "") + (tlsOptions == null ? "" : ", confTLS_SRV_OPTIONS"));
   }
 
   private void localRules(String where, String section) {
@@ -291,6 +299,11 @@ public final class SendmailImport {
           carried++;
         }
       }
+    }
+    if (out.toString().contains("\nTLS_Clt:") && !result.settings().getOrDefault("inbound.listeners",
+        new ImportResult.Value("", "")).value().contains("ccert=")) {
+      result.note("the access map has TLS_Clt: entries but no listener asks for client certificates"
+          + " (confTLS_SRV_OPTIONS V): a VERIFY requirement can never be met");
     }
     if (carried > 0) {
       result.file(ACCESS_FILE, out.toString());
