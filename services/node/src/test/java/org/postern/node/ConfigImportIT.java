@@ -62,6 +62,8 @@ class ConfigImportIT {
     Path mainCf = copy("relay-main.cf", postfix, "main.cf");
     // main.cf says hash:/etc/postfix/tls_policy; the converter finds the text table beside main.cf.
     copy("tls_policy", postfix, "tls_policy");
+    copy("transport", postfix, "transport");
+    copy("sasl_passwd", postfix, "sasl_passwd");
     Path out = work.resolve("out");
 
     Launcher.Run r = postern("config", "import", "--postfix", mainCf.toString(), "--out", out.toString());
@@ -75,7 +77,9 @@ class ConfigImportIT {
     assertEquals("127.0.0.0/8, ::1/128, 192.0.2.0/24, 198.51.100.16/28", v.get("policy.trusted_networks"));
     // $mydomain expanded; Postfix's relay_domains match subdomains too, Postern needs the dotted form.
     assertEquals("example.net, .example.net, partner.example, .partner.example", v.get("policy.relay_domains"));
-    assertEquals("*=[smtp.provider.example]:587", v.get("outbound.transport"));
+    // transport_maps' SMTP routes, then relayhost for everything else.
+    assertEquals("partner.example=[mx.partner.example]:25, .partner.example=[mx.partner.example],"
+        + " legacy.example.com=[10.0.0.25]:2525, *=[smtp.provider.example]:587", v.get("outbound.transport"));
     assertEquals("52428800", v.get("inbound.max_message_size"));
     assertEquals("500", v.get("inbound.max_recipients"));
     assertEquals("20", v.get("inbound.max_connections_per_ip"));
@@ -95,6 +99,15 @@ class ConfigImportIT {
     assertEquals(out.resolve("tls_policy").toString(), v.get("policy.tls_policy_map"));
 
     // The TLS policy table: every level Postern has, attributes it has no use for removed.
+    // The relayhost's login, in Postern's own 'nexthop user:password' format, readable by its owner only.
+    assertEquals(out.resolve("relay_credentials").toString(), v.get("outbound.relay_credentials"));
+    assertEquals(List.of("[smtp.provider.example]:587 relay-example:Secret-Relay-Password"),
+        Files.readAllLines(out.resolve("relay_credentials")).stream().filter(l -> !l.startsWith("#")).toList());
+    assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(out.resolve("relay_credentials"))));
+    assertFalse(r.stderr().contains("Secret-Relay-Password") || r.stdout().contains("Secret-Relay-Password"),
+        "the password is never printed");
+
     List<String> policy = Files.readAllLines(out.resolve("tls_policy")).stream().filter(l -> !l.startsWith("#")).toList();
     assertEquals(List.of("legacy.example.com none", "[smtp.provider.example]:587 encrypt",
         "partner.example verify match=hostname:nexthop", ".partner.example verify", "bank.example secure match=.bank.example",
@@ -107,13 +120,12 @@ class ConfigImportIT {
     String m = mainCf.toString();
     for (String named : List.of(
         m + ":13: mydestination: not carried over: Postern delivers nothing locally",
-        m + ":20: transport_maps: not carried over:",
+        postfix.resolve("transport") + ":5: example.net local:: not carried over: Postern delivers by SMTP only",
+        postfix.resolve("transport") + ":6: lists.example.net smtp:: not needed: no next hop",
         m + ":27: smtpd_banner: not carried over:",
         m + ":29: smtpd_relay_restrictions permit_tls_clientcerts: not carried over:",
         m + ":31: smtpd_recipient_restrictions reject_rbl_client zen.spamhaus.org: not carried over:",
         m + ":33: relay_clientcerts: not carried over:",
-        m + ":57: smtp_sasl_auth_enable: not carried over:",
-        m + ":58: smtp_sasl_password_maps: not carried over:",
         m + ":62: bounce_queue_lifetime: not carried over:",
         postfix.resolve("tls_policy") + ":8: dane.example dane-only: not carried over: Postern has no DANE",
         postfix.resolve("tls_policy") + ":3: [smtp.provider.example]:587 protocols=>=TLSv1.2: not needed:",

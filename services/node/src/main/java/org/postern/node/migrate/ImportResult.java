@@ -27,6 +27,7 @@ public final class ImportResult {
   private final Map<String, String> files = new LinkedHashMap<>();
   private final List<Dropped> dropped = new ArrayList<>();
   private final List<String> notes = new ArrayList<>();
+  private final java.util.Set<String> secrets = new java.util.HashSet<>();
 
   /**
    * Sets {@code key} if Postern accepts {@code value} for it; otherwise records why not, in
@@ -57,6 +58,16 @@ public final class ImportResult {
 
   public void file(String name, String content) {
     files.put(name, content);
+  }
+
+  /** A file that holds secrets: written readable by its owner only. */
+  public void secret(String name, String content) {
+    files.put(name, content);
+    secrets.add(name);
+  }
+
+  public boolean isSecret(String name) {
+    return secrets.contains(name);
   }
 
   public Map<String, Value> settings() {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +34,13 @@ public final class ImportWriter {
     Files.createDirectories(outDir);
     Files.writeString(outDir.resolve(CONF), conf(r, source), StandardCharsets.UTF_8);
     for (Map.Entry<String, String> f : r.files().entrySet()) {
-      Files.writeString(outDir.resolve(f.getKey()), f.getValue(), StandardCharsets.UTF_8);
+      Path p = outDir.resolve(f.getKey());
+      if (r.isSecret(f.getKey())) {
+        // Created 0600 (not chmod-ed after), so the secrets are never readable by others.
+        Files.deleteIfExists(p);
+        Files.createFile(p, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      }
+      Files.writeString(p, f.getValue(), StandardCharsets.UTF_8);
     }
     Files.writeString(outDir.resolve(REPORT), report(r, source), StandardCharsets.UTF_8);
   }

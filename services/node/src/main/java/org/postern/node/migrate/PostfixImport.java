@@ -20,6 +20,9 @@ import java.util.function.Function;
  */
 public final class PostfixImport {
 
+  /** The file written for {@code smtp_sasl_password_maps} (secrets: mode 0600). */
+  public static final String CREDENTIALS_FILE = "relay_credentials";
+
   /** The policy file written for {@code smtp_tls_policy_maps}. */
   public static final String TLS_POLICY_FILE = "tls_policy";
 
@@ -106,7 +109,7 @@ public final class PostfixImport {
       "smtpd_use_tls", "smtpd_enforce_tls", "smtpd_tls_ask_ccert", "smtpd_tls_req_ccert", "smtp_tls_security_level",
       "smtp_use_tls", "smtp_enforce_tls", "smtpd_tls_protocols", "smtpd_tls_mandatory_protocols",
       "smtpd_relay_restrictions", "smtpd_recipient_restrictions", "mynetworks", "relay_domains", "relayhost",
-      "smtp_tls_policy_maps", "smtpd_client_event_limit_exceptions", "relay_clientcerts", "mynetworks_style",
+      "smtp_tls_policy_maps", "smtpd_client_event_limit_exceptions", "relay_clientcerts", "mynetworks_style", "transport_maps", "smtp_sasl_auth_enable", "smtp_sasl_password_maps",
       "parent_domain_matches_subdomains", "smtpd_sasl_auth_enable", "smtpd_tls_auth_only", "smtpd_tls_eccert_file",
       "smtpd_tls_eckey_file");
 
@@ -172,9 +175,6 @@ public final class PostfixImport {
       Map.entry("local_recipient_maps", "Postern delivers nothing locally"),
       Map.entry("relay_recipient_maps", "Postern does not check recipients against a list; the next hop does"),
       Map.entry("smtpd_banner", "the greeting is fixed: '220 <node.hostname> ESMTP Postern'"),
-      Map.entry("transport_maps", "per-domain routes go in outbound.transport (domain=[host]:port); copy the map's entries there by hand"),
-      Map.entry("smtp_sasl_auth_enable", "relayhost credentials go in the file of outbound.relay_credentials ('nexthop user:password' lines, mode 0600)"),
-      Map.entry("smtp_sasl_password_maps", "relayhost credentials go in the file of outbound.relay_credentials ('nexthop user:password' lines, mode 0600)"),
       Map.entry("smtp_sasl_security_options", "Postern authenticates to a relayhost inside TLS only"),
       Map.entry("smtp_sasl_tls_security_options", "Postern authenticates to a relayhost inside TLS only"),
       Map.entry("smtpd_sasl_type", "AUTH users are a file of user:bcrypt-hash lines (inbound.auth_users; postern auth hash)"),
@@ -231,6 +231,66 @@ public final class PostfixImport {
     destinationLevel();
     tlsPolicyMap();
     clientLimitExceptions();
+    credentials();
+  }
+
+  /** smtp_sasl_password_maps has Postern's own format: {@code nexthop user:password}. */
+  private void credentials() throws InputException {
+    MainCf.Entry enable = entry("smtp_sasl_auth_enable");
+    MainCf.Entry e = entry("smtp_sasl_password_maps");
+    boolean on = yes(value("smtp_sasl_auth_enable"));
+    if (e == null || !on) {
+      if (enable != null) {
+        result.drop(cf.where(enable), enable.name(), on ? "smtp_sasl_password_maps is not set" : "off, as Postern is"
+            + " while outbound.relay_credentials is empty", on);
+      }
+      if (e != null) {
+        result.drop(cf.where(e), e.name(), "smtp_sasl_auth_enable is not yes", false);
+      }
+      return;
+    }
+    String v = expanded(e);
+    if (v == null || v.isBlank()) {
+      return;
+    }
+    StringBuilder out = new StringBuilder("# From " + cf.file() + " smtp_sasl_password_maps. Secrets: keep mode 0600.\n");
+    int carried = 0;
+    for (String table : MainCf.list(v)) {
+      String path = textTable(e, table);
+      if (path == null) {
+        continue;
+      }
+      Path source = locate(path);
+      if (source == null) {
+        throw new InputException(cf.where(e), "smtp_sasl_password_maps: cannot find the text table " + path
+            + " (nor " + mainCfPath.toAbsolutePath().getParent().resolve(Path.of(path).getFileName()) + " beside main.cf)");
+      }
+      String[] lines = read(cf.where(e), source).split("\r?\n", -1);
+      for (int i = 0; i < lines.length; i++) {
+        String l = lines[i].strip();
+        if (l.isEmpty() || l.startsWith("#")) {
+          continue;
+        }
+        String[] kv = l.split("\\s+", 2);
+        String where = source + ":" + (i + 1);
+        // Never the password itself in a message.
+        if (kv.length < 2 || kv[1].indexOf(':') <= 0) {
+          result.drop(where, kv[0], "expected 'nexthop user:password'", true);
+        } else if (kv[0].contains("@")) {
+          result.drop(where, kv[0], "per-sender logins (smtp_sender_dependent_authentication) have no equivalent", true);
+        } else {
+          out.append(kv[0]).append(' ').append(kv[1]).append('\n');
+          carried++;
+        }
+      }
+    }
+    if (carried > 0) {
+      result.secret(CREDENTIALS_FILE, out.toString());
+      result.set("outbound.relay_credentials", outDir.toAbsolutePath().resolve(CREDENTIALS_FILE).toString(),
+          cf.where(e), "smtp_sasl_auth_enable, smtp_sasl_password_maps");
+      result.note("outbound.relay_credentials: Postern authenticates to a next hop only inside TLS; without TLS the"
+          + " delivery is deferred (451 4.7.0), never sent with the password in clear");
+    }
   }
 
   private String expanded(MainCf.Entry e) {
@@ -626,21 +686,93 @@ public final class PostfixImport {
     }
   }
 
-  private void relayhost() {
+  /** transport_maps' smtp/relay routes and relayhost make {@code outbound.transport}. */
+  private void relayhost() throws InputException {
+    List<String> routes = new ArrayList<>();
+    List<String> from = new ArrayList<>();
+    String where = null;
+    MainCf.Entry t = entry("transport_maps");
+    String tv = t == null ? null : expanded(t);
+    if (tv != null && !tv.isBlank()) {
+      for (String table : MainCf.list(tv)) {
+        String path = textTable(t, table);
+        if (path == null) {
+          continue;
+        }
+        Path source = locate(path);
+        if (source == null) {
+          throw new InputException(cf.where(t), "transport_maps: cannot find the text table " + path
+              + " (nor " + mainCfPath.toAbsolutePath().getParent().resolve(Path.of(path).getFileName()) + " beside main.cf)");
+        }
+        routes.addAll(transportRoutes(source, read(cf.where(t), source)));
+      }
+      if (!routes.isEmpty()) {
+        from.add("transport_maps");
+        where = cf.where(t);
+      }
+    }
     MainCf.Entry e = entry("relayhost");
-    if (e == null) {
-      return;
+    String v = e == null ? null : expanded(e);
+    if (v != null && !v.isBlank()) {
+      List<String> hosts = MainCf.list(v);
+      if (hosts.size() > 1) {
+        result.drop(cf.where(e), "relayhost", "Postern takes one relayhost; only '" + hosts.get(0) + "' is used", true);
+      }
+      routes.add("*=" + hosts.get(0));
+      from.add("relayhost");
+      where = where == null ? cf.where(e) : where;
     }
-    String v = expanded(e);
-    if (v == null || v.isBlank()) {
-      return;
+    if (!routes.isEmpty()) {
+      result.set("outbound.transport", String.join(", ", routes), where, String.join(", ", from));
     }
-    List<String> hosts = MainCf.list(v);
-    if (hosts.size() > 1) {
-      result.drop(cf.where(e), "relayhost", "Postern takes one relayhost; only '" + hosts.get(0) + "' is used", true);
+  }
+
+  /** The text source of an indexed table, or null (reported) for a kind that has none. */
+  private String textTable(MainCf.Entry e, String table) {
+    int colon = table.indexOf(':');
+    String type = colon < 0 ? "" : table.substring(0, colon);
+    if (!Set.of("hash", "btree", "lmdb", "cdb", "dbm", "texthash", "").contains(type)) {
+      result.drop(cf.where(e), e.name() + " " + table, "only indexed files made from a text table can be"
+          + " converted (hash:, lmdb:, btree:, cdb:, texthash:), not " + type + ":", true);
+      return null;
     }
-    String h = hosts.get(0);
-    result.set("outbound.transport", "*=" + h, cf.where(e), "relayhost");
+    return colon < 0 ? table : table.substring(colon + 1);
+  }
+
+  /** A transport table's {@code domain smtp:[host]:port} lines as {@code domain=[host]:port} routes. */
+  private List<String> transportRoutes(Path source, String text) {
+    List<String> routes = new ArrayList<>();
+    String[] lines = text.split("\r?\n", -1);
+    for (int i = 0; i < lines.length; i++) {
+      String l = lines[i].strip();
+      if (l.isEmpty() || l.startsWith("#")) {
+        continue;
+      }
+      String where = source + ":" + (i + 1);
+      String[] kv = l.split("\\s+", 2);
+      String key = kv[0];
+      String value = kv.length > 1 ? kv[1].strip() : "";
+      int colon = value.indexOf(':');
+      String transport = colon < 0 ? value : value.substring(0, colon);
+      String nexthop = colon < 0 ? "" : value.substring(colon + 1);
+      if (!Set.of("smtp", "relay", "").contains(transport)) {
+        result.drop(where, key + " " + value, "Postern delivers by SMTP only; the " + transport + ": transport has no"
+            + " equivalent", true);
+        continue;
+      }
+      if (nexthop.isEmpty()) {
+        result.drop(where, key + " " + value, "no next hop: Postern looks up the domain's MX by itself", false);
+        continue;
+      }
+      String route = (key.equals("*") ? "*" : key.toLowerCase(Locale.ROOT)) + "=" + nexthop;
+      try {
+        org.postern.config.TransportTable.parse(route);
+        routes.add(route);
+      } catch (IllegalArgumentException x) {
+        result.drop(where, key + " " + value, x.getMessage(), true);
+      }
+    }
+    return routes;
   }
 
   private static final Set<String> LEVELS = Set.of("none", "may", "encrypt", "verify", "secure");
