@@ -234,7 +234,8 @@ class ConfigImportIT {
     Files.writeString(saved, "postconf: warning: /etc/postfix/main.cf: unused parameter: smtpd_tls_eecdh=strong\n"
         + "mynetworks = 127.0.0.0/8 [::ffff:127.0.0.0]/104 [::1]/128 10.1.0.0/16\n"
         + "relayhost = [mail.isp.example]\n"
-        + "smtp_tls_security_level = encrypt\n");
+        + "smtp_tls_security_level = encrypt\n"
+        + "smtpd_tls_cert_file = /etc/postfix/relay.pem\n");
     Path out = work.resolve("out");
     Launcher.Run r = postern("config", "import", "--postfix", saved.toString(), "--out", out.toString());
     assertEquals(0, r.exit(), r.stderr());
@@ -245,6 +246,9 @@ class ConfigImportIT {
         + " of range"), r.stderr());
     assertEquals("*=[mail.isp.example]", v.get("outbound.transport"));
     assertEquals("encrypt", v.get("policy.destination_tls_level"));
+    // smtpd_tls_key_file defaults to $smtpd_tls_cert_file: the key is in the same file, and the pair loads.
+    assertEquals("/etc/postfix/relay.pem", v.get("tls.cert_chain"));
+    assertEquals("/etc/postfix/relay.pem", v.get("tls.key"));
     assertTrue(Files.readString(out.resolve("import-report.txt")).contains(saved + ":1: skipped postconf's message"));
   }
 

@@ -48,6 +48,27 @@ public final class ImportResult {
     return true;
   }
 
+  /**
+   * Keeps a certificate and its key together, as the config loader requires. A certificate alone
+   * takes its key from the same file when {@code keyInCertFile} (Postfix's default for its
+   * {@code *_key_file}); otherwise the one set alone is left out, named.
+   */
+  public void pair(String certKey, String keyKey, boolean keyInCertFile) {
+    Value cert = settings.get(certKey);
+    Value key = settings.get(keyKey);
+    if (cert != null && key == null && keyInCertFile) {
+      settings.put(keyKey, new Value(cert.value(), cert.origin() + " (the key file defaults to the certificate file)"));
+      notes.add(keyKey + ": no key file was given, so, as in Postfix, the key is expected in " + cert.value()
+          + " beside the certificate");
+    } else if (cert == null && key != null || cert != null && key == null) {
+      Value alone = cert != null ? cert : key;
+      settings.remove(cert != null ? certKey : keyKey);
+      drop(alone.origin().split(" ")[0], alone.origin().substring(alone.origin().indexOf(' ') + 1),
+          (cert != null ? certKey : keyKey) + " needs " + (cert != null ? keyKey : certKey) + " beside it, and the source"
+              + " has none", true);
+    }
+  }
+
   public void drop(String where, String name, String reason, boolean needed) {
     dropped.add(new Dropped(where, name, reason, needed));
   }

@@ -87,6 +87,8 @@ public final class PostfixImport {
     tlsPolicyMap();
     clientLimitExceptions();
     credentials();
+    result.pair("tls.cert_chain", "tls.key", true);
+    result.pair("outbound.tls_cert_chain", "outbound.tls_key", true);
   }
 
   /** smtp_sasl_password_maps has Postern's own format: {@code nexthop user:password}. */

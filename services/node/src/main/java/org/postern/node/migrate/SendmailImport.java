@@ -131,6 +131,8 @@ public final class SendmailImport {
         }
       }
     }
+    result.pair("tls.cert_chain", "tls.key", false);
+    result.pair("outbound.tls_cert_chain", "outbound.tls_key", false);
     listeners(tlsOptions, tlsOptionsLine, listeners);
     result.note("relaying: sendmail relays for localhost and for the hosts and domains of class R (relay-domains,"
         + " confCR_FILE), which is not read; Postern relays for policy.trusted_networks (loopback by default),"
