@@ -263,6 +263,10 @@ class ConfigImportIT {
         bad.stderr().strip());
     assertFalse(Files.exists(out), "nothing written for bad input");
 
+    Launcher.Run none = postern("config", "import", "--postfix", work.resolve("nope.cf").toString(), "--out", out.toString());
+    assertEquals(1, none.exit(), none.stderr());
+    assertEquals("postern config import: " + work.resolve("nope.cf") + ": no such file", none.stderr().strip());
+
     Path mc = work.resolve("sendmail.mc");
     Files.writeString(mc, "define(`confSERVER_CERT', `/etc/mail/certs/MYcert.pem')dnl\n"
         + "define(`confSERVER_KEY', `/etc/mail/certs/MYkey.pem)dnl\n");

@@ -53,6 +53,8 @@ public final class PostfixImport {
   static String read(String where, Path file) throws InputException {
     try {
       return Files.readString(file, StandardCharsets.UTF_8);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new InputException(where, (where.equals(file.toString()) ? "" : file + ": ") + "no such file");
     } catch (IOException e) {
       throw new InputException(where, "cannot read " + file + ": " + (e.getMessage() == null ? e : e.getMessage()));
     }
