@@ -31,9 +31,10 @@ import picocli.CommandLine.Parameters;
  * bundle is signed here, with a key that never leaves this machine; each node verifies it.
  */
 @Command(name = "config", mixinStandardHelpOptions = true,
-    description = "Push signed configuration to every node, show versions, roll back; make operator keys.",
+    description = "Push signed configuration to every node, show versions, roll back; make operator keys;"
+        + " import a Postfix or sendmail configuration.",
     subcommands = {ConfigCommand.Keygen.class, ConfigCommand.Push.class, ConfigCommand.Show.class,
-        ConfigCommand.Rollback.class})
+        ConfigCommand.Rollback.class, ImportCommand.class})
 final class ConfigCommand extends CommandGroup {
 
   /** A failure to print in one line with its exit status. */
