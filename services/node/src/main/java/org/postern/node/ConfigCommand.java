@@ -31,10 +31,10 @@ import picocli.CommandLine.Parameters;
  * bundle is signed here, with a key that never leaves this machine; each node verifies it.
  */
 @Command(name = "config", mixinStandardHelpOptions = true,
-    description = "Push signed configuration to every node, show versions, roll back; make operator keys;"
-        + " import a Postfix or sendmail configuration.",
-    subcommands = {ConfigCommand.Keygen.class, ConfigCommand.Push.class, ConfigCommand.Show.class,
-        ConfigCommand.Rollback.class, ImportCommand.class})
+    description = "Show the configuration (as postconf does); push signed configuration to every node, list and"
+        + " compare versions, roll back; make operator keys; import a Postfix or sendmail configuration.",
+    subcommands = {ConfigShow.class, ConfigDiff.class, ConfigCommand.Keygen.class, ConfigCommand.Push.class,
+        ConfigCommand.Versions.class, ConfigCommand.Rollback.class, ImportCommand.class})
 final class ConfigCommand extends CommandGroup {
 
   /** A failure to print in one line with its exit status. */
@@ -297,12 +297,12 @@ final class ConfigCommand extends CommandGroup {
     }
   }
 
-  @Command(name = "show", mixinStandardHelpOptions = true,
+  @Command(name = "versions", mixinStandardHelpOptions = true,
       description = "Show the configuration version in force on every node, and the versions the cluster keeps.")
-  static final class Show extends Base {
+  static final class Versions extends Base {
     @Override
     String name() {
-      return "show";
+      return "versions";
     }
 
     @Override
@@ -321,7 +321,7 @@ final class ConfigCommand extends CommandGroup {
               .collect(java.util.stream.Collectors.joining(" "))));
       int expected = shown.getInteger("expected", results.size());
       if (results.size() < expected) {
-        System.err.println("postern config show: " + results.size() + " of " + expected + " nodes answered");
+        System.err.println("postern config versions: " + results.size() + " of " + expected + " nodes answered");
         return 1;
       }
       return 0;
@@ -331,7 +331,7 @@ final class ConfigCommand extends CommandGroup {
   @Command(name = "rollback", mixinStandardHelpOptions = true,
       description = "Push the files of an earlier VERSION again, as a new version signed with --key; they replace whatever is in force.")
   static final class Rollback extends Base {
-    @Parameters(paramLabel = "VERSION", description = "A version that config show lists in the history.")
+    @Parameters(paramLabel = "VERSION", description = "A version that config versions lists in the history.")
     long version;
 
     @Mixin

@@ -20,23 +20,27 @@ import org.postern.node.cluster.BusCredentials;
 import org.postern.node.cluster.ClusterJoin;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** The {@code postern} command line. Expected errors print one clear message, never a stack trace. */
 @Command(name = "postern", mixinStandardHelpOptions = true, version = "postern 0.1.0",
     description = "A reactive mail relay cluster.", subcommands = {Main.Run.class, AuthCommand.class,
-        QueueCommand.class, PolicyCommand.class, ConfigCommand.class, PkiCommand.class,
-        org.postern.loadgen.LoadgenCommand.class})
+        QueueCommand.class, PolicyCommand.class, ConfigCommand.class, CheckCommand.class, PkiCommand.class,
+        org.postern.loadgen.LoadgenCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
   public static void main(String[] args) {
     System.exit(new CommandLine(new Main()).execute(args));
   }
 
+  @Spec
+  CommandSpec spec;
+
   @Override
   public Integer call() {
-    CommandLine.usage(this, System.err);
-    return 2;
+    throw new CommandLine.ParameterException(spec.commandLine(), "Missing required subcommand");
   }
 
   @Command(name = "run", mixinStandardHelpOptions = true,

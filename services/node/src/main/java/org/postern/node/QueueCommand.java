@@ -20,7 +20,8 @@ import picocli.CommandLine.Parameters;
     description = {"Show and manage the mail queue of a running node (as postqueue and postsuper do).",
         "TARGET is a queue id, @domain (every message with a pending recipient there) or ALL."},
     subcommands = {QueueCommand.ListCmd.class, QueueCommand.Show.class, QueueCommand.Flush.class,
-        QueueCommand.Hold.class, QueueCommand.Release.class, QueueCommand.Delete.class, QueueCommand.Requeue.class})
+        QueueCommand.Hold.class, QueueCommand.Release.class, QueueCommand.Delete.class, QueueCommand.Requeue.class,
+        QueueShape.class})
 final class QueueCommand extends CommandGroup {
 
   /** Options every queue command takes. */

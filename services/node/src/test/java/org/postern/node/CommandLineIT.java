@@ -38,6 +38,146 @@ class CommandLineIT {
   }
 
   @Test
+  void configShowPrintsTheEffectiveTheChangedOrTheDefaultSettings() throws Exception {
+    Path conf = work.resolve("postern.conf");
+    // 5m is the default 300s written otherwise: not a change.
+    Files.writeString(conf, "queue.min_backoff = 5m\ninbound.max_recipients = 200\npolicy.relay_domains =\n"
+        + "  example.net, example.org\n");
+    Launcher.Run all = postern("", "config", "show", "--config", conf.toString());
+    assertEquals(0, all.exit(), all.stderr());
+    assertEquals(org.postern.config.Settings.all().size(), all.stdout().lines().count(), "one line per setting");
+    assertTrue(all.stdout().contains("\nqueue.min_backoff = 5m\n"), all.stdout());
+    assertTrue(all.stdout().contains("\nqueue.max_backoff = 4000s\n"), all.stdout());
+
+    Launcher.Run changed = postern("", "config", "show", "-n", "--config", conf.toString(),
+        "--set", "node.log_level=debug");
+    assertEquals(0, changed.exit(), changed.stderr());
+    assertEquals("node.log_level = debug\ninbound.max_recipients = 200\n"
+        + "policy.relay_domains = example.net, example.org\n", changed.stdout());
+
+    Launcher.Run defaults = postern("", "config", "show", "-d", "--config", conf.toString(),
+        "inbound.max_recipients", "queue.min_backoff");
+    assertEquals(0, defaults.exit(), defaults.stderr());
+    assertEquals("inbound.max_recipients = 1000\nqueue.min_backoff = 300s\n", defaults.stdout());
+
+    Launcher.Run unknown = postern("", "config", "show", "queue.min_backoff", "queue.min_backof");
+    assertEquals(2, unknown.exit());
+    assertEquals("", unknown.stdout());
+    assertEquals("postern config show: queue.min_backof: unknown setting (did you mean queue.min_backoff?)",
+        unknown.stderr().strip());
+
+    Files.writeString(conf, "queue.min_backoff = 5x\n");
+    Launcher.Run bad = postern("", "config", "show", "--config", conf.toString());
+    assertEquals(2, bad.exit());
+    assertTrue(bad.stderr().startsWith("postern config show: configuration error: " + conf + ":1: queue.min_backoff: "),
+        bad.stderr());
+    assertTrue(!bad.hasStackTrace(), bad.stderr());
+  }
+
+  @Test
+  void configDiffComparesTwoFilesByKey() throws Exception {
+    Path a = Files.writeString(work.resolve("a.conf"), "queue.min_backoff = 5m\ninbound.max_recipients = 200\n");
+    Path b = Files.writeString(work.resolve("b.conf"), "inbound.max_recipients = 200\nqueue.min_backoff = 6m\n"
+        + "node.log_level = debug\n");
+    Launcher.Run d = postern("", "config", "diff", a.toString(), b.toString());
+    assertEquals(1, d.exit(), d.stderr());
+    assertEquals("+ node.log_level = debug\n- queue.min_backoff = 5m\n+ queue.min_backoff = 6m\n", d.stdout());
+    assertEquals(0, postern("", "config", "diff", a.toString(), a.toString()).exit());
+    Launcher.Run missing = postern("", "config", "diff", a.toString(), "nowhere.conf");
+    assertEquals(2, missing.exit());
+    assertEquals("postern config diff: nowhere.conf: neither a version number nor an existing file",
+        missing.stderr().strip());
+  }
+
+  @Test
+  void checkPassesWithWarningsAndStartsNothing() throws Exception {
+    org.postern.testkit.TestCa ca = org.postern.testkit.TestCa.create(work.resolve("ca"), "Check CA");
+    org.postern.testkit.TestCa.Issued server = ca.issueServer("mail.postern.test");
+    Path access = Files.writeString(work.resolve("access"), "Connect:192.0.2 REJECT\n");
+    Path conf = Files.writeString(work.resolve("postern.conf"), "tls.cert_chain = " + server.chain() + "\n"
+        + "tls.key = " + server.key() + "\ntls.ca_file = " + ca.certificatePath() + "\npolicy.access_map = " + access
+        + "\nnode.data_dir = " + work.resolve("data") + "\nqueue.spool_dir = " + work.resolve("data/spool") + "\n");
+    Launcher.Run r = postern("", "check", "--config", conf.toString());
+    assertEquals(0, r.exit(), r.stderr());
+    assertEquals("postern check: OK: " + conf + ", 2 warnings", r.stdout().strip());
+    // TestCa's certificates live two days: inside the default 30-day window, the leaf and its CA in the chain.
+    List<String> warnings = r.stderr().lines().toList();
+    assertEquals(2, warnings.size(), r.stderr());
+    assertTrue(warnings.get(0).matches("postern check: warning: tls.cert_chain: certificate CN=mail.postern.test,"
+        + "O=Postern tests in tls.cert_chain .* expires in [01] days, on .* \\(tls.expiry_warning_days = 30\\)"), r.stderr());
+    assertTrue(warnings.get(1).startsWith("postern check: warning: tls.cert_chain: certificate CN=Check CA,"), r.stderr());
+
+    // With no certificate configured, a start generates one under node.data_dir: a check does not.
+    Launcher.Run defaults = postern("", "check", "--set", "node.data_dir=" + work.resolve("fresh"));
+    assertEquals(0, defaults.exit(), defaults.stderr());
+    assertEquals("postern check: OK (embedded defaults)", defaults.stdout().strip());
+    assertTrue(!Files.exists(work.resolve("fresh")), "check created the data directory");
+  }
+
+  @Test
+  void checkNamesEachProblemAndExits1() throws Exception {
+    org.postern.testkit.TestCa ca = org.postern.testkit.TestCa.create(work.resolve("ca"), "Check CA");
+    org.postern.testkit.TestCa.Issued server = ca.issueServer("mail.postern.test");
+    java.nio.file.Files.setPosixFilePermissions(server.key(), java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    java.time.Instant now = java.time.Instant.now();
+    org.postern.testkit.TestCa.Issued old = ca.issueClient("old.postern.test", now.minus(java.time.Duration.ofDays(20)),
+        now.minus(java.time.Duration.ofDays(10)));
+    Path access = Files.writeString(work.resolve("access"), "Connect:192.0.2 REJECT\nConnect:192.0.2.1 SOMETIMES\n");
+    Path conf = Files.writeString(work.resolve("postern.conf"), "tls.cert_chain = " + server.chain() + "\n"
+        + "tls.key = " + server.key() + "\noutbound.tls_cert_chain = " + old.chain() + "\noutbound.tls_key = "
+        + old.key() + "\npolicy.access_map = " + access + "\ninbound.auth_users = " + work.resolve("users")
+        + "\nnode.data_dir = " + work.resolve("data") + "\n");
+    Launcher.Run r = postern("", "check", "--config", conf.toString());
+    assertEquals(1, r.exit(), r.stdout() + r.stderr());
+    assertEquals("", r.stdout());
+    // The chain's CA (two days left) is a warning, which does not count as a problem.
+    List<String> lines = r.stderr().lines().filter(l -> !l.startsWith("postern check: warning: ")).toList();
+    assertEquals(4, lines.size(), r.stderr());
+    assertTrue(lines.get(0).startsWith("postern check: tls.key: ") && lines.get(0).contains(server.key().toString())
+        && lines.get(0).contains("chmod 600"), lines.get(0));
+    assertTrue(lines.get(1).matches("postern check: outbound.tls_cert_chain: certificate CN=old.postern.test.* expired on .*"),
+        lines.get(1));
+    assertEquals("postern check: inbound.auth_users: " + work.resolve("users") + " does not exist", lines.get(2));
+    assertTrue(lines.get(3).startsWith("postern check: policy.access_map: " + access + ":2: "), lines.get(3));
+    assertTrue(!r.hasStackTrace(), r.stderr());
+
+    Files.writeString(conf, "queue.min_backoff = 5x\n");
+    Launcher.Run bad = postern("", "check", "--config", conf.toString());
+    assertEquals(1, bad.exit());
+    assertTrue(bad.stderr().startsWith("postern check: configuration: " + conf + ":1: queue.min_backoff: "), bad.stderr());
+  }
+
+  @Test
+  void helpVersionAndGroupsWithoutASubcommand() throws Exception {
+    Launcher.Run help = postern("", "help");
+    assertEquals(0, help.exit(), help.stderr());
+    assertTrue(help.stdout().startsWith("Usage: postern "), help.stdout());
+    for (String c : List.of("run", "queue", "config", "check", "version", "help")) {
+      assertTrue(help.stdout().contains("\n  " + c + " "), c + " listed:\n" + help.stdout());
+    }
+    Launcher.Run helpQueue = postern("", "help", "queue");
+    assertEquals(0, helpQueue.exit(), helpQueue.stderr());
+    assertTrue(helpQueue.stdout().startsWith("Usage: postern queue ") && helpQueue.stdout().contains("  shape "),
+        helpQueue.stdout());
+    Launcher.Run version = postern("", "version");
+    assertEquals(0, version.exit(), version.stderr());
+    assertEquals("postern 0.1.0", version.stdout().strip());
+    assertEquals(version.stdout(), postern("", "--version").stdout());
+
+    // Each group, called bare, names what is missing and lists what it has, as a usage error.
+    List<List<String>> groups = List.of(List.of(), List.of("auth"), List.of("policy"), List.of("queue"),
+        List.of("config"), List.of("pki"));
+    List<String> oneEach = List.of("  run ", "  hash ", "  check ", "  shape ", "  show ", "  issue ");
+    for (int i = 0; i < groups.size(); i++) {
+      Launcher.Run r = postern("", groups.get(i).toArray(String[]::new));
+      assertEquals(2, r.exit(), groups.get(i) + ": " + r.stderr());
+      assertEquals("", r.stdout());
+      assertTrue(r.stderr().startsWith("Missing required subcommand\nUsage: postern"), groups.get(i) + ": " + r.stderr());
+      assertTrue(r.stderr().contains("Commands:\n") && r.stderr().contains(oneEach.get(i)), groups.get(i) + ": " + r.stderr());
+    }
+  }
+
+  @Test
   void unknownRoleIsNamed() throws Exception {
     Launcher.Run r = postern("", "run", "--roles", "inbound,mailer");
     assertEquals(2, r.exit());

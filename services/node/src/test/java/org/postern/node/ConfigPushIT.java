@@ -169,7 +169,7 @@ class ConfigPushIT {
   @Test
   @Order(1)
   void beforeAnyPushEveryNodeRunsOnItsOwnFiles() throws Exception {
-    Launcher.Run show = config(2, "show");
+    Launcher.Run show = config(2, "versions");
     assertEquals(0, show.exit(), show.stderr());
     eachNodeAnswered(show, "version 0 (its own files; no push applied)");
     assertTrue(show.stdout().contains("history: (empty)"), show.stdout());
@@ -211,7 +211,7 @@ class ConfigPushIT {
         + " listener's verticle instances are deployed at start; restart the node to change their number");
     // Line 2 of the broken map would have let 127.0.0.1 in: the pushed REJECT is still in force.
     everyListenerGreets("554 5.7.1 ", 3);
-    eachNodeAnswered(config(2, "show"), "version 1 by key " + operatorId);
+    eachNodeAnswered(config(2, "versions"), "version 1 by key " + operatorId);
   }
 
   @Test
@@ -286,11 +286,27 @@ class ConfigPushIT {
 
   @Test
   @Order(6)
-  void showListsTheVersionOnEveryNodeAndTheHistory() throws Exception {
-    Launcher.Run show = config(1, "show");
+  void versionsListsTheVersionOnEveryNodeAndTheHistoryAndShowAndDiffReadThem() throws Exception {
+    Launcher.Run show = config(1, "versions");
     assertEquals(0, show.exit(), show.stderr());
     eachNodeAnswered(show, "version 3 by key " + operatorId + " at ");
     assertTrue(show.stdout().contains("history: 1 2 3"), show.stdout());
+
+    // What a version carried, and what changed between two (version 2 was the empty --replace push).
+    Launcher.Run one = config(1, "show", "1");
+    assertEquals(0, one.exit(), one.stderr());
+    assertTrue(one.stdout().startsWith("version 1 by key " + operatorId + " at "), one.stdout());
+    assertTrue(one.stdout().contains("== settings: live.conf\n# policy settings a push may change\n"
+        + "policy.relay_domains = example.net\n== policy.access_map: access\n# pushed\nConnect:127.0.0.1 REJECT\n"),
+        one.stdout());
+    Launcher.Run diff = config(1, "diff", "2", "3");
+    assertEquals(1, diff.exit(), diff.stderr());
+    assertEquals("+ policy.relay_domains = example.net\n== policy.access_map (access)\n+ # pushed\n"
+        + "+ Connect:127.0.0.1 REJECT\n", diff.stdout());
+    assertEquals(0, config(1, "diff", "1", "3").exit(), "a rollback carries the same files");
+    Launcher.Run missing = config(1, "show", "9");
+    assertEquals(1, missing.exit(), missing.stderr());
+    assertTrue(missing.stderr().contains("the cluster's history holds no version 9"), missing.stderr());
   }
 
   @Test
@@ -304,7 +320,7 @@ class ConfigPushIT {
       d.awaitLog("node started with roles", START);
       String g = greeting(SMTP[3]);
       assertTrue(g.startsWith("554 5.7.1 "), g);
-      Launcher.Run show = config(2, "show");
+      Launcher.Run show = config(2, "versions");
       assertEquals(0, show.exit(), show.stderr());
       assertTrue(show.stdout().contains("node-d.postern.test: version 3 by key " + operatorId), show.stdout());
     }
@@ -397,7 +413,7 @@ class ConfigPushIT {
         assertTrue(greeting.startsWith("220 "), greeting);
       }
     }
-    eachNodeAnswered(config(2, "show"), "version 5 by key " + operatorId);
+    eachNodeAnswered(config(2, "versions"), "version 5 by key " + operatorId);
   }
 
   @Test

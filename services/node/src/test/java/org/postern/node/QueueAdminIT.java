@@ -158,6 +158,34 @@ class QueueAdminIT {
 
   @Test
   @Order(2)
+  void shapeCountsMessagesByDestinationAndAge() throws Exception {
+    // Both messages arrived moments ago: all in the first bucket (less than 5 minutes).
+    Run shape = queue("shape");
+    assertEquals(0, shape.exit(), shape.stderr());
+    List<String> lines = shape.stdout().lines().toList();
+    assertEquals(List.of("            T 5 10 20 40 80 160 320 640 1280 1280+",
+        "      TOTAL 2 2  0  0  0  0   0   0   0    0     0",
+        "example.com 1 1  0  0  0  0   0   0   0    0     0",
+        "example.net 1 1  0  0  0  0   0   0   0    0     0"), lines, shape.stdout());
+
+    Run json = queue("shape", "--json");
+    assertEquals(0, json.exit(), json.stderr());
+    JsonObject j = new JsonObject(json.stdout());
+    assertEquals(new JsonArray(List.of(5, 10, 20, 40, 80, 160, 320, 640, 1280)), j.getJsonArray("bucketMinutes"));
+    assertEquals(new JsonArray(List.of(2, 0, 0, 0, 0, 0, 0, 0, 0, 0)), j.getJsonArray("total"));
+    assertEquals(new JsonObject().put("destination", "example.com").put("total", 1)
+        .put("counts", new JsonArray(List.of(1, 0, 0, 0, 0, 0, 0, 0, 0, 0))), j.getJsonArray("destinations").getJsonObject(0));
+
+    Run held = queue("shape", "--state", "held");
+    assertEquals(0, held.exit(), held.stderr());
+    assertEquals(2, held.stdout().lines().count(), "only TOTAL, all zero: " + held.stdout());
+    Run bad = queue("shape", "--state", "incoming");
+    assertEquals(2, bad.exit());
+    assertEquals("postern queue shape: --state must be active, deferred or held, got 'incoming'", bad.stderr().strip());
+  }
+
+  @Test
+  @Order(3)
   void holdMarksTheMessageInTheListAndReleaseClearsIt() throws Exception {
     Run hold = queue("hold", toNet);
     assertEquals(0, hold.exit(), hold.stderr());
@@ -191,7 +219,7 @@ class QueueAdminIT {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void deleteByDomainRemovesTheMessageWithoutABounce() throws Exception {
     Run delete = queue("delete", "@example.com");
     assertEquals(0, delete.exit(), delete.stderr());
@@ -205,7 +233,7 @@ class QueueAdminIT {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void errorsAreOneLineAndNonZero() throws Exception {
     Run unknown = queue("show", "0123456789ABCDEF");
     assertEquals(1, unknown.exit());
@@ -232,6 +260,20 @@ class QueueAdminIT {
     assertOneLineNoTrace(notRunning);
     assertTrue(notRunning.stderr().startsWith("postern queue list: no node is answering on 127.0.0.1:" + closed),
         notRunning.stderr());
+
+    // Without --admin and --data-dir, the node's own configuration file says where it is.
+    Path conf = Files.writeString(work.resolve("node.conf"), "node.admin_listen = 127.0.0.1:" + adminPort
+        + "\nnode.data_dir = " + work.resolve("data") + "\n");
+    Run byConfig = run(List.of("bash", NodeProcess.REPO.resolve("deploy/postern").toString(), "queue", "list",
+        "--json", "--config", conf.toString()));
+    assertEquals(0, byConfig.exit(), byConfig.stderr());
+    assertEquals(1, new JsonObject(byConfig.stdout()).getJsonObject("counts").getInteger("total"), byConfig.stdout());
+    Files.writeString(conf, "node.admin_listen =\n");
+    Run off = run(List.of("bash", NodeProcess.REPO.resolve("deploy/postern").toString(), "queue", "shape",
+        "--config", conf.toString()));
+    assertEquals(2, off.exit());
+    assertEquals("postern queue shape: node.admin_listen is empty in " + conf + ": that node has no admin API (give"
+        + " --admin HOST:PORT if it listens elsewhere)", off.stderr().strip());
 
     Run noToken = run(List.of("bash", NodeProcess.REPO.resolve("deploy/postern").toString(), "queue", "list",
         "--admin", "127.0.0.1:" + adminPort, "--data-dir", work.resolve("nowhere").toString()));

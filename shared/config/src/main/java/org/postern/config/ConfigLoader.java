@@ -166,7 +166,7 @@ public final class ConfigLoader {
     if (Settings.all().containsKey(key)) {
       return true;
     }
-    String hint = nearest(key);
+    String hint = nearestKey(key);
     problems.add(where + ": " + key + ": unknown setting" + (hint == null ? "" : " (did you mean " + hint + "?)"));
     return false;
   }
@@ -317,8 +317,8 @@ public final class ConfigLoader {
     return (T) v.get(s.key());
   }
 
-  /** The known key closest to a misspelt one, if it is close enough to be a likely typo. */
-  private static String nearest(String key) {
+  /** The known key closest to a misspelt one, if it is close enough to be a likely typo; else null. */
+  public static String nearestKey(String key) {
     String best = null;
     int bestDistance = Integer.MAX_VALUE;
     for (String k : Settings.all().keySet()) {
