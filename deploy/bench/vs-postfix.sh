@@ -54,7 +54,9 @@
 # STRACE_SCENARIO (plain20), STRACE_CLIENT (smtp-source), PORT_BASE (25490: Postfix +0, Postern +1,
 # older Postern +2, sink +9), NODE_HEAP (1g), RUN_TIMEOUT (300 s), DRAIN_TIMEOUT (120 s),
 # WATCHDOG (3600 s), RELAYS ("postfix postern"), POSTERN_BEFORE_JAR, OUT (the results file),
-# KEEP_WORK=1.
+# KEEP_WORK=1, POSTERN_OPTS / POSTERN_BEFORE_OPTS (more JVM options for the one Postern or the
+# other, after deploy/postern's own: a collector to try, -Xlog:gc*:file=...; %p in a file name is
+# the JVM's pid).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -113,6 +115,7 @@ RELAYS="${RELAYS:-postfix postern}"
 declare -A relay_port=([postfix]=$PORT_BASE [postern]=$((PORT_BASE + 1)) [postern-before]=$((PORT_BASE + 2)))
 declare -A relay_jar=([postern]="$jar")
 declare -A relay_name=([postfix]="Postfix" [postern]="Postern" [postern-before]="Postern (before)")
+declare -A relay_opts=([postern]="${POSTERN_OPTS:-}" [postern-before]="${POSTERN_BEFORE_OPTS:-}")
 if [ -n "${POSTERN_BEFORE_JAR:-}" ]; then
   cp "$POSTERN_BEFORE_JAR" "$work/postern-before.jar"
   relay_jar[postern-before]="$work/postern-before.jar"
@@ -236,7 +239,7 @@ start_relay() { # relay: sets relay_pid[relay]
   else
     local tag="$r-$((++starts))"
     mkdir -p "$work/$tag"
-    POSTERN_JAR="${relay_jar[$r]}" POSTERN_JAVA_OPTS="-Xmx$NODE_HEAP" "$root/deploy/postern" run \
+    POSTERN_JAR="${relay_jar[$r]}" POSTERN_JAVA_OPTS="-Xmx$NODE_HEAP ${relay_opts[$r]}" "$root/deploy/postern" run \
       --set "inbound.listeners=127.0.0.1:${relay_port[$r]} may" \
       --set "node.admin_listen=" --set "node.data_dir=$work/$tag/data" --set "queue.spool_dir=$work/$tag/spool" \
       --set "node.log=$work/$tag/node.log" --set "inbound.dns_timeout=0" \
@@ -499,7 +502,7 @@ mkdir -p "$here/results"
   echo "Postfix $(postconf -dh mail_version); Postern TLS engine ${pn_engine:-not started}; $(openssl version | cut -d' ' -f1-2); Python $(python3 -c 'import sys; print(sys.version.split()[0])')."
   echo "Load average at start / end: $load_start / $load_end; about $minutes min. Clients, relays and sink share the cores."
   echo
-  echo "Command: \`$(for v in SESSIONS MESSAGES COLD_MESSAGES WARMUP SCENARIOS CLIENTS MODES POSTERN_BEFORE_JAR; do
+  echo "Command: \`$(for v in SESSIONS MESSAGES COLD_MESSAGES WARMUP SCENARIOS CLIENTS MODES POSTERN_BEFORE_JAR POSTERN_OPTS POSTERN_BEFORE_OPTS; do
       d=""; case $v in SESSIONS) d=100;; MESSAGES) d=3000;; COLD_MESSAGES) d=5000;; WARMUP) d=1500;; SCENARIOS) d="tls1 plain20 tls20";; MODES) d="steady cold";; esac
       val="${!v:-}"; [ -n "$val" ] && [ "$val" != "$d" ] && printf '%s="%s" ' "$v" "$val"; done)deploy/bench/vs-postfix.sh\`."
   echo "$SIZE-octet messages relayed to Postfix's \`smtp-sink\` on loopback; Postfix and Postern with the same RSA-2048 certificate."

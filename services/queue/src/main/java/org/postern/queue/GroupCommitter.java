@@ -3,8 +3,11 @@ package org.postern.queue;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.logging.Logger;
 
 /**
@@ -14,6 +17,15 @@ import java.util.logging.Logger;
  * round is one blocking task however many messages and marks it carries. No timer is involved: a
  * lone message is written at once, and batching happens only when work arrives while the disk is
  * busy.
+ *
+ * <p>Messages and state changes take turns in two lanes of their own, side by side: a message's
+ * round is its queue file's fsync and the directory's, a change's round the journal's fdatasync.
+ * Rounds that carried both made every message wait for the journal too, and a message that came
+ * just after such a round had begun waited for all three syncs of it before its own round (on the
+ * disk measured, deploy/README.md "What the answer to the final dot waits for", the largest part
+ * of the time from the final dot to the 250). A change never concerns a message whose round is
+ * still running (the queue learns of a message only from its round's end), but should one, it
+ * waits for that round, so that it is never applied before the message is stored.
  *
  * <p>Used from one event loop only (the queue verticle's), so it needs no locks.
  */
@@ -25,14 +37,28 @@ final class GroupCommitter {
 
   private record PendingMark(Spool.Mark mark, Promise<Void> done) {}
 
+  /** What carries out the rounds: the {@link Spool} (blocking; called on workers), or a test's stand-in. */
+  interface Rounds {
+    Spool.Round commit(List<Spool.Write> writes, List<? extends Spool.Mark> marks);
+
+    long journalSize();
+
+    long compactAt();
+
+    boolean compactIfLarge() throws IOException;
+  }
+
   private final Vertx vertx;
-  private final Spool spool;
+  private final Rounds disk;
   private final int maxBatch;
   private final List<Pending> waiting = new ArrayList<>();
   private final List<PendingMark> marks = new ArrayList<>();
   private final List<PendingMark> advisory = new ArrayList<>();
   private boolean marking;
   private boolean writing;
+  private boolean syncingMarks;
+  /** The messages of the running store round: a change about one waits for that round. */
+  private final Set<String> beingStored = new HashSet<>();
   private boolean compacting;
   private long batches;
   private long messages;
@@ -42,9 +68,9 @@ final class GroupCommitter {
   /**
    * @param maxBatch most messages per batch; 1 turns group commit off (one sync per message)
    */
-  GroupCommitter(Vertx vertx, Spool spool, int maxBatch) {
+  GroupCommitter(Vertx vertx, Rounds rounds, int maxBatch) {
     this.vertx = vertx;
-    this.spool = spool;
+    this.disk = rounds;
     this.maxBatch = maxBatch;
   }
 
@@ -65,7 +91,7 @@ final class GroupCommitter {
     Promise<Void> p = Promise.promise();
     if (mark.durable()) {
       marks.add(new PendingMark(mark, p));
-      drain();
+      drainMarks();
     } else {
       advisory.add(new PendingMark(mark, p));
       drainAdvisory();
@@ -82,7 +108,7 @@ final class GroupCommitter {
     List<PendingMark> changes = new ArrayList<>(advisory);
     advisory.clear();
     List<Spool.Mark> records = changes.stream().map(PendingMark::mark).toList();
-    vertx.executeBlocking(() -> spool.commit(List.of(), records), false).onComplete(ar -> {
+    vertx.executeBlocking(() -> disk.commit(List.of(), records), false).onComplete(ar -> {
       Throwable failure = ar.failed() ? ar.cause() : ar.result().marks();
       settle(changes, failure);
       marking = false;
@@ -112,7 +138,7 @@ final class GroupCommitter {
   }
 
   private boolean isIdle() {
-    return !writing && !marking && waiting.isEmpty() && marks.isEmpty() && advisory.isEmpty();
+    return !writing && !syncingMarks && !marking && waiting.isEmpty() && marks.isEmpty() && advisory.isEmpty();
   }
 
   private void tellIfIdle() {
@@ -123,24 +149,21 @@ final class GroupCommitter {
     }
   }
 
+  /** Starts a store round if none is running and messages wait. */
   private void drain() {
-    if (writing || (waiting.isEmpty() && marks.isEmpty())) {
+    if (writing || waiting.isEmpty()) {
       tellIfIdle();
       return;
     }
     writing = true;
     List<Pending> batch = new ArrayList<>(waiting.subList(0, Math.min(maxBatch, waiting.size())));
     waiting.subList(0, batch.size()).clear();
-    List<PendingMark> changes = new ArrayList<>(marks);
-    marks.clear();
     List<Spool.Write> writes = batch.stream().map(Pending::write).toList();
-    List<Spool.Mark> records = changes.stream().map(PendingMark::mark).toList();
-    vertx.executeBlocking(() -> spool.commit(writes, records), false).onComplete(ar -> {
+    writes.forEach(w -> beingStored.add(w.message().queueId()));
+    vertx.executeBlocking(() -> disk.commit(writes, List.of()), false).onComplete(ar -> {
       rounds++;
-      if (!batch.isEmpty()) {
-        batches++;
-        messages += batch.size();
-      }
+      batches++;
+      messages += batch.size();
       for (int i = 0; i < batch.size(); i++) {
         Throwable failure = ar.failed() ? ar.cause() : ar.result().writes().get(i);
         if (failure == null) {
@@ -149,11 +172,31 @@ final class GroupCommitter {
           batch.get(i).done().fail(failure);
         }
       }
-      Throwable failure = ar.failed() ? ar.cause() : ar.result().marks();
-      settle(changes, failure);
+      beingStored.clear();
       writing = false;
       compactIfLarge();
+      drainMarks(); // a change held back for one of these messages
       drain();
+    });
+  }
+
+  /** Starts a round of durable state changes if none is running and changes wait. */
+  private void drainMarks() {
+    if (syncingMarks || marks.isEmpty()
+        || marks.stream().anyMatch(m -> beingStored.contains(m.mark().queueId()))) {
+      tellIfIdle();
+      return;
+    }
+    syncingMarks = true;
+    List<PendingMark> changes = new ArrayList<>(marks);
+    marks.clear();
+    List<Spool.Mark> records = changes.stream().map(PendingMark::mark).toList();
+    vertx.executeBlocking(() -> disk.commit(List.of(), records), false).onComplete(ar -> {
+      rounds++;
+      settle(changes, ar.failed() ? ar.cause() : ar.result().marks());
+      syncingMarks = false;
+      compactIfLarge();
+      drainMarks();
     });
   }
 
@@ -162,11 +205,11 @@ final class GroupCommitter {
    * round that comes meanwhile waits only for the short step that rewrites the live state.
    */
   private void compactIfLarge() {
-    if (compacting || spool.journalSize() < spool.compactAt()) {
+    if (compacting || disk.journalSize() < disk.compactAt()) {
       return;
     }
     compacting = true;
-    vertx.executeBlocking(spool::compactIfLarge, false).onComplete(ar -> {
+    vertx.executeBlocking(disk::compactIfLarge, false).onComplete(ar -> {
       compacting = false;
       if (ar.failed()) {
         LOG.warning(() -> "journal compaction failed (retried after the next round): " + ar.cause());
@@ -182,7 +225,7 @@ final class GroupCommitter {
     return messages;
   }
 
-  /** Commit rounds so far: each one blocking task, with at most one journal fdatasync. */
+  /** Commit rounds so far (of messages and of changes): each one blocking task. */
   long rounds() {
     return rounds;
   }

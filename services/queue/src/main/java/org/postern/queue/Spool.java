@@ -47,7 +47,7 @@ import org.postern.bus.QueueIds;
  *
  * <p>Every method blocks: call from a worker thread. Methods may run on several workers at once.
  */
-public final class Spool {
+public final class Spool implements GroupCommitter.Rounds {
 
   private static final Logger LOG = Logger.getLogger("postern.queue");
   static final int MAX_BATCHED_BODY = 256 * 1024;
