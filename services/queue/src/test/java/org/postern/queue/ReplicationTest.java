@@ -359,7 +359,13 @@ class ReplicationTest {
     }
     assertTrue(Files.exists(newReplica), "a new replica on node-" + third);
     assertEquals(Files.size(dir.resolve("node-" + owner + "/active/" + id + ".msg")), Files.size(newReplica));
-    assertEquals(1, queues.get(owner).replicationCounters().get("replicas_replaced").getAsLong());
+    // The file appears when the new holder has written it; the owner counts the replacement when
+    // that holder's answer reaches its own event loop, a moment later.
+    QueueVerticle ownerQueue = queues.get(owner);
+    while (ownerQueue.replicationCounters().get("replicas_replaced").getAsLong() == 0 && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertEquals(1, ownerQueue.replicationCounters().get("replicas_replaced").getAsLong());
     assertFalse(Files.exists(dir.resolve("node-" + third + "/active/" + id + ".msg")), "the owner keeps it");
   }
 
