@@ -36,6 +36,7 @@ import org.postern.queue.ClusterView;
 import org.postern.queue.QueueVerticle;
 import org.postern.smtp.BodyMemory;
 import org.postern.tls.ServerCredentials;
+import org.postern.tls.SessionTickets;
 import org.postern.tls.TlsEngine;
 
 /** A running node: the Vert.x instance and the verticles for its roles. */
@@ -122,7 +123,8 @@ public final class Node {
       }
     }
     Contracts.register(vertx);
-    TlsEngine engine = TlsEngine.choose(config.tls().engine(), config.tls().groups());
+    SessionTickets tickets = sessionTickets(config);
+    TlsEngine engine = TlsEngine.choose(config.tls().engine(), config.tls().groups(), tickets);
     if (engine.fellBack()) {
       LOG.warning("tls.engine is openssl but BoringSSL could not load; falling back to " + engine.description());
     }
@@ -130,7 +132,10 @@ public final class Node {
     String hostname = config.node().hostname();
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Future<List<ServerCredentials>> serverTls = roles.contains(Role.INBOUND)
-        ? vertx.executeBlocking(() -> loadServerTls(config, hostname))
+        ? vertx.executeBlocking(() -> {
+          loadSessionTickets(tickets, engine);
+          return loadServerTls(config, hostname);
+        })
         : Future.succeededFuture();
     List<InboundVerticle> listeners = new ArrayList<>();
     AdminBridge[] admin = new AdminBridge[1];
@@ -213,6 +218,9 @@ public final class Node {
         for (InboundVerticle verticle : listeners) {
           chain = chain.compose(v -> deploy(vertx, verticle));
         }
+        if (tickets.enabled() && engine.isOpenSsl()) {
+          chain = chain.compose(v -> deploy(vertx, new SessionTicketRotation(tickets, Clock.systemUTC())));
+        }
         chain = chain.onSuccess(v -> LOG.info("inbound listeners on " + listeners.size() + " event loop(s)"));
         chain = chain.compose(v -> deploy(vertx, reloader[0]));
       }
@@ -255,6 +263,27 @@ public final class Node {
         : Gauge.builder("postern_queue_messages", queue, q -> value.getAsLong()).tag("state", name)
             .description("queued messages by state, as counted at most 5 s ago"))
         .register(metrics));
+  }
+
+  /** {@code tls.session_tickets}, {@code tls.session_ticket_key_file} and {@code tls.session_ticket_lifetime}. */
+  private static SessionTickets sessionTickets(PosternConfig config) {
+    return new SessionTickets(value(config, Settings.TLS_SESSION_TICKETS).equals("yes"),
+        value(config, Settings.TLS_SESSION_TICKET_KEY_FILE), value(config, Settings.TLS_SESSION_TICKET_LIFETIME));
+  }
+
+  /** A setting the loader has already checked, from its text (a configuration built in a test may leave it out). */
+  private static <T> T value(PosternConfig config, org.postern.config.Setting<T> s) {
+    return s.parse(config.values().getOrDefault(s.key(), s.defaultValue()));
+  }
+
+  /** Reads the ticket secret before any listener builds a context; a bad secret file stops the start. Blocking. */
+  private static void loadSessionTickets(SessionTickets tickets, TlsEngine engine) throws IOException {
+    if (!engine.isOpenSsl()) {
+      LOG.info("TLS session tickets: the JDK engine keeps its own, per process; tls.session_ticket_* apply to openssl");
+      return;
+    }
+    tickets.load(java.time.Instant.now());
+    LOG.info(tickets.describe());
   }
 
   /**

@@ -139,6 +139,13 @@ public final class Settings {
   public static final Setting<Duration> TLS_RELOAD_INTERVAL = add("tls.reload_interval", "60s",
       duration(Duration.ofSeconds(1), Duration.ofDays(1)),
       "How often the certificate and key files are checked for changes; a change is loaded without a restart.");
+  public static final Setting<String> TLS_SESSION_TICKETS = add("tls.session_tickets", "yes", oneOf("yes", "no"),
+      "Whether the listener issues TLS session tickets (TLS 1.3 and 1.2), so returning clients resume (OpenSSL engine).");
+  public static final Setting<String> TLS_SESSION_TICKET_KEY_FILE = add("tls.session_ticket_key_file", "", text(),
+      "File (mode 0600) holding the secret every node derives its ticket keys from; empty: a random one per start.");
+  public static final Setting<Duration> TLS_SESSION_TICKET_LIFETIME = add("tls.session_ticket_lifetime", "1h",
+      duration(Duration.ofMinutes(1), Duration.ofDays(1)),
+      "How often the ticket key changes; a ticket resumes for at least this long and at most twice it.");
 
   // policy: who may relay, and what TLS each side needs
   public static final Setting<List<Cidr>> POLICY_TRUSTED_NETWORKS = add("policy.trusted_networks",

@@ -36,6 +36,7 @@ final class CredentialContextFactory implements SslContextFactory {
   private final DefaultSslContextFactory delegate;
   private final boolean sessionCacheEnabled;
   private final List<String> serverGroups;
+  private final SessionTickets tickets;
   private boolean forServer;
   private ClientAuth clientAuth;
   private Set<String> protocols;
@@ -45,10 +46,11 @@ final class CredentialContextFactory implements SslContextFactory {
   private KeyManagerFactory kmf;
   private TrustManagerFactory tmf;
 
-  CredentialContextFactory(boolean sessionCacheEnabled, List<String> serverGroups) {
+  CredentialContextFactory(boolean sessionCacheEnabled, List<String> serverGroups, SessionTickets tickets) {
     this.delegate = new DefaultSslContextFactory(SslProvider.OPENSSL, sessionCacheEnabled);
     this.sessionCacheEnabled = sessionCacheEnabled;
     this.serverGroups = serverGroups;
+    this.tickets = tickets;
   }
 
   @Override
@@ -109,6 +111,11 @@ final class CredentialContextFactory implements SslContextFactory {
 
   @Override
   public SslContext create() throws SSLException {
+    SslContext ctx = build();
+    return forServer && tickets != null ? tickets.attach(ctx) : ctx;
+  }
+
+  private SslContext build() throws SSLException {
     if (!forServer || !(kmf instanceof CredentialKeyManager.Factory ours) || !OpenSslCredential.isAvailable()) {
       return delegate.create();
     }

@@ -12,20 +12,26 @@ import java.util.List;
 final class MultiCertificateOpenSslOptions extends OpenSSLEngineOptions {
 
   private final List<String> serverGroups;
+  private final SessionTickets tickets;
 
-  /** @param serverGroups key-exchange groups for server contexts; empty keeps BoringSSL's defaults */
-  MultiCertificateOpenSslOptions(List<String> serverGroups) {
+  /**
+   * @param serverGroups key-exchange groups for server contexts; empty keeps BoringSSL's defaults
+   * @param tickets the session ticket keys every server context gets; null leaves the library's own
+   */
+  MultiCertificateOpenSslOptions(List<String> serverGroups, SessionTickets tickets) {
     this.serverGroups = List.copyOf(serverGroups);
+    this.tickets = tickets;
   }
 
   private MultiCertificateOpenSslOptions(MultiCertificateOpenSslOptions other) {
     super(other);
     this.serverGroups = other.serverGroups;
+    this.tickets = other.tickets;
   }
 
   @Override
   public SslContextFactory sslContextFactory() {
-    return new CredentialContextFactory(isSessionCacheEnabled(), serverGroups);
+    return new CredentialContextFactory(isSessionCacheEnabled(), serverGroups, tickets);
   }
 
   /** Vert.x copies engine options into every server and client; the copy must keep the factory. */

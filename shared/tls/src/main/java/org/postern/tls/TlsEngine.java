@@ -31,10 +31,19 @@ public record TlsEngine(SSLEngineOptions options, String description, boolean fe
    *     defaults: Java 17 has no per-context setting for groups.
    */
   public static TlsEngine choose(String requested, List<String> serverGroups) {
+    return choose(requested, serverGroups, null);
+  }
+
+  /**
+   * As {@link #choose(String, List)}, with the keys the listener seals session tickets with; null
+   * leaves tickets as the library does them. The JDK engine keeps its own per-process tickets and
+   * ignores these.
+   */
+  public static TlsEngine choose(String requested, List<String> serverGroups, SessionTickets tickets) {
     if (requested.equals("openssl")) {
       if (OpenSSLEngineOptions.isAvailable()) {
         // The session cache lets returning clients resume instead of a full handshake.
-        return new TlsEngine(new MultiCertificateOpenSslOptions(serverGroups).setSessionCacheEnabled(true),
+        return new TlsEngine(new MultiCertificateOpenSslOptions(serverGroups, tickets).setSessionCacheEnabled(true),
             "OpenSSL (" + OpenSsl.versionString() + ")", false);
       }
       Throwable cause = OpenSsl.unavailabilityCause();
