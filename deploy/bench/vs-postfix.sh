@@ -33,7 +33,9 @@
 #   loadgen      `postern loadgen` (default for STARTTLS)
 # Modes (MODES):
 #   steady  one process per relay for the whole mode; before each measured run, WARMUP messages
-#           of the same scenario and client, delivered before the measurement starts
+#           of the same scenario and client, delivered before the measurement starts; PASSES
+#           (1) times over every scenario on the same processes (rows "steady, pass 2", ...):
+#           a JVM still compiles after one pass, as issue 17 asks both passes be reported
 #   cold    a fresh relay process for each measured run of COLD_MESSAGES, nothing before it
 #   strace  one fresh relay, WARMUP messages, then `strace -c -f` on the relay's whole process
 #           tree for MESSAGES of STRACE_SCENARIO with STRACE_CLIENT: calls per message (the
@@ -50,7 +52,7 @@
 # Loopback only; every client run is bounded in count and in time (RUN_TIMEOUT), every drain by
 # DRAIN_TIMEOUT; a watchdog ends the script after WATCHDOG seconds whatever happens.
 # Environment: SESSIONS (100), BIG_SESSIONS (1000), MESSAGES (3000), COLD_MESSAGES (5000),
-# WARMUP (1500), SIZE (4096), SCENARIOS ("tls1 plain20 tls20"), CLIENTS, MODES ("steady cold"),
+# WARMUP (1500), PASSES (1), SIZE (4096), SCENARIOS ("tls1 plain20 tls20"), CLIENTS, MODES ("steady cold"),
 # STRACE_SCENARIO (plain20), STRACE_CLIENT (smtp-source), PORT_BASE (25490: Postfix +0, Postern +1,
 # older Postern +2, sink +9), NODE_HEAP (1g), RUN_TIMEOUT (300 s), DRAIN_TIMEOUT (120 s),
 # WATCHDOG (3600 s), RELAYS ("postfix postern"), POSTERN_BEFORE_JAR, OUT (the results file),
@@ -67,6 +69,7 @@ BIG_SESSIONS="${BIG_SESSIONS:-1000}"
 MESSAGES="${MESSAGES:-3000}"
 COLD_MESSAGES="${COLD_MESSAGES:-5000}"
 WARMUP="${WARMUP:-1500}"
+PASSES="${PASSES:-1}"
 SIZE="${SIZE:-4096}"
 SCENARIOS="${SCENARIOS:-tls1 plain20 tls20}"
 CLIENTS="${CLIENTS:-}"
@@ -379,7 +382,7 @@ records="$work/records.tsv"
 : > "$records"
 measure() { # mode relay scenario client count [record]
   local mode="$1" r="$2" scen="$3" client="$4" count="$5" record="${6:-yes}"
-  local base="$work/run-$mode-$r-$scen-$client-$((++runs))" c0 k0 k1 t_end td="" ok failed start p50 p99 ccpu
+  local base="$work/run-${mode//[ ,]/}-$r-$scen-$client-$((++runs))" c0 k0 k1 t_end td="" ok failed start p50 p99 ccpu
   c0=$(sink_count); c0=${c0:-0}
   k0=$(tree_ticks "${relay_pid[$r]}")
   local TIMEFORMAT='%U %S'
@@ -453,11 +456,14 @@ for mode in $MODES; do
   case "$mode" in
     steady)
       for r in $RELAYS; do start_relay "$r"; done
-      for scen in $SCENARIOS; do
-        for client in $(scen_clients "$scen"); do
-          for r in $RELAYS; do
-            measure warmup "$r" "$scen" "$client" "$WARMUP" no
-            measure steady "$r" "$scen" "$client" "$MESSAGES"
+      for pass in $(seq 1 "$PASSES"); do
+        label=steady; [ "$pass" = 1 ] || label="steady, pass $pass"
+        for scen in $SCENARIOS; do
+          for client in $(scen_clients "$scen"); do
+            for r in $RELAYS; do
+              measure warmup "$r" "$scen" "$client" "$WARMUP" no
+              measure "$label" "$r" "$scen" "$client" "$MESSAGES"
+            done
           done
         done
       done
@@ -502,8 +508,8 @@ mkdir -p "$here/results"
   echo "Postfix $(postconf -dh mail_version); Postern TLS engine ${pn_engine:-not started}; $(openssl version | cut -d' ' -f1-2); Python $(python3 -c 'import sys; print(sys.version.split()[0])')."
   echo "Load average at start / end: $load_start / $load_end; about $minutes min. Clients, relays and sink share the cores."
   echo
-  echo "Command: \`$(for v in SESSIONS MESSAGES COLD_MESSAGES WARMUP SCENARIOS CLIENTS MODES POSTERN_BEFORE_JAR POSTERN_OPTS POSTERN_BEFORE_OPTS; do
-      d=""; case $v in SESSIONS) d=100;; MESSAGES) d=3000;; COLD_MESSAGES) d=5000;; WARMUP) d=1500;; SCENARIOS) d="tls1 plain20 tls20";; MODES) d="steady cold";; esac
+  echo "Command: \`$(for v in SESSIONS MESSAGES COLD_MESSAGES WARMUP PASSES SCENARIOS CLIENTS MODES POSTERN_BEFORE_JAR POSTERN_OPTS POSTERN_BEFORE_OPTS; do
+      d=""; case $v in SESSIONS) d=100;; MESSAGES) d=3000;; COLD_MESSAGES) d=5000;; WARMUP) d=1500;; PASSES) d=1;; SCENARIOS) d="tls1 plain20 tls20";; MODES) d="steady cold";; esac
       val="${!v:-}"; [ -n "$val" ] && [ "$val" != "$d" ] && printf '%s="%s" ' "$v" "$val"; done)deploy/bench/vs-postfix.sh\`."
   echo "$SIZE-octet messages relayed to Postfix's \`smtp-sink\` on loopback; Postfix and Postern with the same RSA-2048 certificate."
   if [ -s "$records" ]; then
