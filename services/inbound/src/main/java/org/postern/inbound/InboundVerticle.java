@@ -45,6 +45,8 @@ public final class InboundVerticle extends VerticleBase {
   private List<ServerCredentials> credentials;
   /** Per listener, in listener order, the TLS options that new STARTTLS sessions get (null: no STARTTLS). */
   private final List<ServerSSLOptions> listenerTls = new ArrayList<>();
+  /** Each listener's options without a certificate request, for clients whose Srv_Features say V. */
+  private final List<ServerSSLOptions> listenerTlsNoCert = new ArrayList<>();
   private final Duration policyTimeout;
   private final Clock clock;
   private final List<NetServer> servers = new ArrayList<>();
@@ -128,6 +130,12 @@ public final class InboundVerticle extends VerticleBase {
         : ServerTls.options(credentials, tls, l.clientCerts(), config.tlsHandshakeTimeout());
   }
 
+  /** Built once per listener, not per connection: Vert.x keeps one SSL context per distinct options. */
+  private ServerSSLOptions tlsOptionsNoCert(Listener l) {
+    return credentials == null || l.tls() == Listener.Tls.NONE ? null
+        : ServerTls.options(credentials, tls, Listener.ClientCerts.NONE, config.tlsHandshakeTimeout());
+  }
+
   /**
    * Swaps the server certificates for connections accepted from now on (a hot reload or a config
    * push). Sessions already running, in TLS or not yet, keep what they started with, so nothing is
@@ -140,6 +148,7 @@ public final class InboundVerticle extends VerticleBase {
       credentials = copy;
       for (int i = 0; i < listenerTls.size(); i++) {
         listenerTls.set(i, tlsOptions(config.listeners().get(i)));
+        listenerTlsNoCert.set(i, tlsOptionsNoCert(config.listeners().get(i)));
       }
       done.complete();
     });
@@ -194,6 +203,7 @@ public final class InboundVerticle extends VerticleBase {
           handoff(newConfig), shared.bodyMemory);
       for (int i = 0; i < listenerTls.size(); i++) {
         listenerTls.set(i, tlsOptions(config.listeners().get(i)));
+        listenerTlsNoCert.set(i, tlsOptionsNoCert(config.listeners().get(i)));
       }
       done.complete();
     });
@@ -204,6 +214,7 @@ public final class InboundVerticle extends VerticleBase {
     ServerSSLOptions serverTls = tlsOptions(l);
     int index = listenerTls.size();
     listenerTls.add(serverTls);
+    listenerTlsNoCert.add(tlsOptionsNoCert(l));
     NetServerOptions options = new NetServerOptions()
         .setHost(l.address())
         .setPort(l.port())
@@ -212,8 +223,8 @@ public final class InboundVerticle extends VerticleBase {
         .setSslEngineOptions(engine.options());
     NetServer server = vertx.createNetServer(options).connectHandler(socket -> {
       // What is in force now: a push may have changed the mode, the TLS options or the limits.
-      SmtpConnection c = new SmtpConnection(vertx, socket, config.listeners().get(index), listenerTls.get(index), ctx,
-          lim);
+      SmtpConnection c = new SmtpConnection(vertx, socket, config.listeners().get(index), listenerTls.get(index),
+          listenerTlsNoCert.get(index), ctx, lim);
       if (c.start()) {
         connections.add(c);
       }

@@ -66,7 +66,11 @@ final class SmtpConnection {
   private final NetSocket socket;
   private final Listener listener;
   /** This listener's STARTTLS options, or null when STARTTLS is off or no certificate is usable. */
-  private final ServerSSLOptions serverTls;
+  private ServerSSLOptions serverTls;
+  /** The same without a certificate request, for a client whose Srv_Features say V; null with serverTls. */
+  private final ServerSSLOptions serverTlsNoCert;
+  /** Whether this client is asked for a certificate: the listener's mode, unless Srv_Features say V. */
+  private Listener.ClientCerts clientCerts;
   private final InboundContext ctx;
   private final ConnectionLimits limits;
   private final String clientIp;
@@ -108,12 +112,14 @@ final class SmtpConnection {
   /** Set when the node stops: the reply every further command gets. */
   private Reply stopping;
 
-  SmtpConnection(Vertx vertx, NetSocket socket, Listener listener, ServerSSLOptions serverTls, InboundContext ctx,
-      ConnectionLimits limits) {
+  SmtpConnection(Vertx vertx, NetSocket socket, Listener listener, ServerSSLOptions serverTls,
+      ServerSSLOptions serverTlsNoCert, InboundContext ctx, ConnectionLimits limits) {
     this.vertx = vertx;
     this.socket = socket;
     this.listener = listener;
     this.serverTls = serverTls;
+    this.serverTlsNoCert = serverTlsNoCert;
+    this.clientCerts = listener.clientCerts();
     this.ctx = ctx;
     this.limits = limits;
     this.clientIp = socket.remoteAddress().hostAddress();
@@ -200,6 +206,7 @@ final class SmtpConnection {
       close();
       return;
     }
+    applyFeatures(policy);
     boolean tlsOffered = serverTls != null;
     // inbound.client_limit_exceptions: an application server on a trusted network is not cut off
     // by the error limit meant for strangers.
@@ -210,6 +217,24 @@ final class SmtpConnection {
     session = new SmtpSession(settings, false, ctx.bodyMemory().lease());
     run(session.greet());
     resumeInput();
+  }
+
+  /**
+   * sendmail's Srv_Features for this client: S withdraws STARTTLS (EHLO omits it, STARTTLS gets
+   * 454), V a ccert=request listener's certificate request, chosen before any handshake. A
+   * ccert=require listener keeps asking: its requirement is the operator's, per listener.
+   */
+  private void applyFeatures(SessionPolicy policy) {
+    if (!policy.offerTls()) {
+      serverTls = null;
+    } else if (!policy.requestClientCert() && serverTls != null && clientCerts == Listener.ClientCerts.REQUEST) {
+      serverTls = serverTlsNoCert;
+      clientCerts = Listener.ClientCerts.NONE;
+    }
+    if (policy.featuresRule() != null) {
+      LOG.fine(() -> client() + ": STARTTLS " + (serverTls == null ? "not offered" : "offered") + ", certificate "
+          + (clientCerts == Listener.ClientCerts.NONE ? "not requested" : "requested") + "; rule=" + policy.featuresRule());
+    }
   }
 
   private void installParser() {
@@ -409,7 +434,7 @@ final class SmtpConnection {
     pauseInput();
     String queueId = QueueIds.next();
     String header = ReceivedHeader.format(session.helo(), clientName, clientIp, session.tlsFacts(),
-        listener.clientCerts() != Listener.ClientCerts.NONE, ctx.hostname(), session.protocol(), queueId,
+        clientCerts != Listener.ClientCerts.NONE, ctx.hostname(), session.protocol(), queueId,
         q.envelope().recipients(), ZonedDateTime.now(ctx.clock()));
     Buffer body = Buffer.buffer(header).appendBytes(q.body());
     ClientInfo client = new ClientInfo(clientIp, session.helo(), session.protocol(), session.tlsFacts());
@@ -434,7 +459,7 @@ final class SmtpConnection {
     // ClientHello can never be read as plaintext.
     socket.upgradeToSsl(serverTls, null, Buffer.buffer(ready.toWire()))
         .onSuccess(v -> {
-          TlsFacts facts = SessionFacts.ofClient(socket.sslSession(), listener.clientCerts(), ctx.clientCerts());
+          TlsFacts facts = SessionFacts.ofClient(socket.sslSession(), clientCerts, ctx.clientCerts());
           String certificate = StartTlsLogLine.certificate(StartTlsLogLine.Role.SERVER, facts);
           if (certificate != null) {
             LOG.info(certificate);

@@ -143,6 +143,7 @@ final class PolicyCommand {
             counts.put(key, v);
           }
         });
+        model.warnings().forEach(w -> System.err.println("postern: policy check: warning: " + w));
         System.out.println("OK: " + file + ": " + PolicyFileFormat.describe(k) + ", " + model.size() + " rules"
             + (counts.isEmpty() ? "" : " " + counts));
         return 0;
@@ -287,6 +288,8 @@ final class PolicyCommand {
       line("connect", "[" + client + "]" + (clientName == null ? "" : " " + clientName),
           s.decision() + (s.reply() == null ? "" : " " + s.reply()) + ", STARTTLS required: "
               + (s.requireTls() ? "yes" : "no"), s.rule());
+      String[] features = engine.serverFeatures(clientName, client).split(" / ", 2);
+      line("srv_features", "[" + client + "]" + (clientName == null ? "" : " " + clientName), features[0], features[1]);
       if (facts != null) {
         TlsVerdict t = engine.clientTls(new ClientTlsCheck(client, clientName, facts));
         line("tls_client", facts.version() + " bits=" + facts.cipherBits() + " verify=" + facts.verify(),

@@ -243,7 +243,7 @@ class CommandLineIT {
     Launcher.Run r = postern("", "policy", "check", typo.toString());
     assertEquals(2, r.exit());
     assertEquals(List.of(typo + ":1: unknown entry 'TLS_Srvv:' (entries: TLS_Srv:, TLS_Clt:, TLS_Rcpt:, Try_TLS:,"
-        + " CERTISSUER:, CERTSUBJECT:, Connect:, To:, From:)"), r.stderr().lines().toList());
+        + " CERTISSUER:, CERTSUBJECT:, Connect:, Srv_Features:, To:, From:)"), r.stderr().lines().toList());
 
     Path from = work.resolve("access-from");
     Files.writeString(from, "From:spammer.example REJECT\nTLS_Srv:server1.example.net ENCR:256\n");
@@ -304,6 +304,30 @@ class CommandLineIT {
         + " version, cipher or certificate to describe; it applies to --server-tls", bad.stderr().strip());
   }
 
+  /** sendmail's Srv_Features: letters Postern ignores are warned about with file:line; explain shows the rest. */
+  @Test
+  void policyCheckWarnsAboutIgnoredSrvFeaturesAndExplainShowsThem() throws Exception {
+    Path access = work.resolve("access");
+    Files.writeString(access, "Srv_Features:192.0.2.7 S V A\nSrv_Features: v\n");
+    Launcher.Run ok = postern("", "policy", "check", access.toString());
+    assertEquals(0, ok.exit(), ok.stderr());
+    assertEquals("OK: " + access + ": access map, 2 rules {Srv_Features=2}", ok.stdout().strip());
+    assertEquals("postern: policy check: warning: " + access + ":1: Srv_Features: letter 'A' (AUTH offer) has no effect"
+        + " in Postern; ignored", ok.stderr().strip());
+    Launcher.Run r = postern("", "policy", "explain", "--access-map", access.toString(), "--client", "192.0.2.7",
+        "--rcpt", "a@example.com");
+    assertEquals(0, r.exit(), r.stderr());
+    List<String> lines = r.stdout().lines().map(String::strip).toList();
+    int at = lines.indexOf("srv_features [192.0.2.7]                              S V (STARTTLS not offered, client"
+        + " certificate not requested)");
+    assertTrue(at >= 0, r.stdout());
+    assertEquals("rule=" + access + ":1 Srv_Features:192.0.2.7 S V A", lines.get(at + 1));
+    Files.writeString(access, "Srv_Features:192.0.2.7 S Z\n");
+    Launcher.Run bad = postern("", "policy", "check", access.toString());
+    assertEquals(2, bad.exit());
+    assertTrue(bad.stderr().startsWith(access + ":1: Srv_Features: unknown letter 'Z' in 'S Z'"), bad.stderr());
+  }
+
   @Test
   void policyExplainNamesTheRuleBehindEachDecision() throws Exception {
     Path access = work.resolve("access");
@@ -319,6 +343,9 @@ class CommandLineIT {
     assertEquals(List.of(
         "connect      [192.0.2.7]                              ACCEPT, STARTTLS required: yes",
         "rule=" + access + ":1 TLS_Clt:192.0.2.7 PERM+ENCR:256",
+        "srv_features [192.0.2.7]                              s v (STARTTLS offered, client certificate requested if"
+            + " the listener asks)",
+        "rule=default:no Srv_Features entry",
         "tls_client   TLSv1.3 bits=128 verify=OK               REJECT 503 5.7.0 encryption too weak 128 less than 256",
         "rule=" + access + ":1 TLS_Clt:192.0.2.7 PERM+ENCR:256",
         "mail         <x@spammer.example>                      REJECT 550 5.7.1 <x@spammer.example>... Access denied",

@@ -14,6 +14,8 @@ import java.util.Locale;
  * CERTISSUER:/C=US/O=Example/CN=Example+20CA  RELAY     # relay for clients it certified
  * CERTSUBJECT:/C=US/CN=laptop.example.net     RELAY     # relay for this certificate
  * Connect:192.0.2                REJECT                 # OK, RELAY or REJECT
+ * Srv_Features:192.0.2.7         S V                    # no STARTTLS offer, no certificate request
+ * Srv_Features:                  V                      # no key: every client no entry names
  * To:example.org                 RELAY
  * From:spammer.example           REJECT                 # OK or REJECT, at MAIL
  * </pre>
@@ -34,6 +36,12 @@ final class AccessMap {
     int colon = lhs.indexOf(':');
     String tag = colon < 0 ? lhs : lhs.substring(0, colon);
     String key = colon < 0 ? "" : lhs.substring(colon + 1);
+    if (colon >= 0 && key.isEmpty() && tag.equalsIgnoreCase("srv_features")) {
+      // sendmail's srv_features looks up the bare tag last: the default for every client.
+      m.srvFeaturesDefault(rule(ServerFeatures.parse(line.value(), w -> m.warnings.add(line.where() + ": " + w)),
+          line));
+      return;
+    }
     if (colon < 0 || key.isEmpty()) {
       throw new IllegalArgumentException("expected Tag:key, got '" + lhs + "'" + (colon < 0 ? knownTags() : ""));
     }
@@ -43,6 +51,8 @@ final class AccessMap {
       case "tls_srv" -> m.tlsSrv.add(key, rule(TlsRequirement.parse(value), line));
       case "tls_rcpt" -> m.tlsRcpt.add(key, rule(TlsRequirement.parse(value), line));
       case "try_tls" -> m.tryTls.add(key, rule(tryTls(value), line));
+      case "srv_features" -> m.srvFeatures.add(key,
+          rule(ServerFeatures.parse(value, w -> m.warnings.add(line.where() + ": " + w)), line));
       case "connect" -> m.connect.add(key, rule(Access.parse(value, "Connect:", Access.OK, Access.RELAY, Access.REJECT),
           line));
       case "to" -> m.to.add(key, rule(Access.parse(value, "To:", Access.OK, Access.RELAY, Access.REJECT), line));
@@ -56,7 +66,7 @@ final class AccessMap {
   }
 
   private static String knownTags() {
-    return " (entries: TLS_Srv:, TLS_Clt:, TLS_Rcpt:, Try_TLS:, CERTISSUER:, CERTSUBJECT:, Connect:, To:, From:)";
+    return " (entries: TLS_Srv:, TLS_Clt:, TLS_Rcpt:, Try_TLS:, CERTISSUER:, CERTSUBJECT:, Connect:, Srv_Features:, To:, From:)";
   }
 
   private static Boolean tryTls(String value) {

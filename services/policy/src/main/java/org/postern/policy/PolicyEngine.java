@@ -48,8 +48,29 @@ public final class PolicyEngine {
     return model;
   }
 
-  /** At connect: may the client talk to us, and must it STARTTLS first? */
+  /**
+   * At connect: may the client talk to us, must it STARTTLS first, and (sendmail's
+   * {@code Srv_Features:}) is STARTTLS offered to it and is it asked for a certificate? One
+   * question, so the features cost no extra round trip.
+   */
   public SessionPolicy session(SessionCheck q) {
+    SessionPolicy p = admission(q);
+    if (p.decision() != Decision.ACCEPT) {
+      return p;
+    }
+    Rule<ServerFeatures> f = model.srvFeatures(q.clientName(), q.clientIp());
+    return f == null ? p : new SessionPolicy(p.decision(), p.reply(), p.requireTls(), p.rule(), f.value().offerTls(),
+        f.value().requestCert(), f.name());
+  }
+
+  /** The client's Srv_Features letters for S and V ({@code s v} by default) and the entry that set them. */
+  public String serverFeatures(String clientName, String clientIp) {
+    Rule<ServerFeatures> f = model.srvFeatures(clientName, clientIp);
+    return f == null ? ServerFeatures.DEFAULT.describe() + " / default:no Srv_Features entry"
+        : f.value().describe() + " / " + f.name();
+  }
+
+  private SessionPolicy admission(SessionCheck q) {
     String clientName = q.clientName();
     Rule<Access> connect = model.connect(clientName, q.clientIp());
     if (connect != null && connect.value() == Access.REJECT) {

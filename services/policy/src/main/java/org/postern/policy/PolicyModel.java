@@ -64,6 +64,7 @@ public final class PolicyModel {
     c.put("CERTISSUER", b.certIssuer.size());
     c.put("CERTSUBJECT", b.certSubject.size());
     c.put("Connect", b.connect.size());
+    c.put("Srv_Features", b.srvFeatures.size() + (b.srvFeaturesDefault == null ? 0 : 1));
     c.put("To", b.to.size());
     c.put("From", b.from.size());
     c.put("destinations", b.destinations.size());
@@ -97,6 +98,14 @@ public final class PolicyModel {
     }
   }
 
+  /**
+   * What loaded but deserves the operator's eye, as {@code file:line: reason}: sendmail's
+   * Srv_Features letters that have no effect here.
+   */
+  public List<String> warnings() {
+    return List.copyOf(b.warnings);
+  }
+
   public int size() {
     return counts().values().stream().mapToInt(Integer::intValue).sum();
   }
@@ -119,6 +128,12 @@ public final class PolicyModel {
 
   Rule<Access> connect(String clientName, String clientIp) {
     return b.connect.find(clientName, clientIp);
+  }
+
+  /** The client's Srv_Features entry (by name, then address), else the bare default entry, else null. */
+  Rule<ServerFeatures> srvFeatures(String clientName, String clientIp) {
+    Rule<ServerFeatures> r = b.srvFeatures.find(clientName, clientIp);
+    return r != null ? r : b.srvFeaturesDefault;
   }
 
   Rule<Access> to(Path recipient) {
@@ -150,12 +165,22 @@ public final class PolicyModel {
     final RecipientTable<TlsRequirement> tlsRcpt = new RecipientTable<>();
     final HostTable<Boolean> tryTls = new HostTable<>();
     final HostTable<Access> connect = new HostTable<>();
+    final HostTable<ServerFeatures> srvFeatures = new HostTable<>();
+    Rule<ServerFeatures> srvFeaturesDefault;
+    final List<String> warnings = new ArrayList<>();
     final RecipientTable<Access> to = new RecipientTable<>();
     /** Senders are keyed as recipients are: address, domain and parents, user@. */
     final RecipientTable<Access> from = new RecipientTable<>();
     final Map<DistinguishedName, Rule<Access>> certIssuer = new HashMap<>();
     final Map<DistinguishedName, Rule<Access>> certSubject = new HashMap<>();
     final DestinationTable destinations = new DestinationTable();
+
+    void srvFeaturesDefault(Rule<ServerFeatures> rule) {
+      if (srvFeaturesDefault != null) {
+        throw new IllegalArgumentException("'Srv_Features:' is already given at " + srvFeaturesDefault.where());
+      }
+      srvFeaturesDefault = rule;
+    }
 
     void addCert(Map<DistinguishedName, Rule<Access>> table, DistinguishedName dn, Rule<Access> rule) {
       Rule<Access> before = table.putIfAbsent(dn, rule);

@@ -88,9 +88,13 @@ public final class PolicyVerticle extends VerticleBase {
   /**
    * A TLS_Clt VERIFY rule pasted from the seeds refuses every client it names when no certificate
    * is asked for (403 4.7.0 no authentication requested), and a CERTISSUER entry never relays:
-   * say so when the rules are loaded, not when a client complains.
+   * say so when the rules are loaded, not when a client complains. The model's own warnings
+   * (sendmail's Srv_Features letters that change nothing here) go out at the same moment.
    */
   private void warnUnmatchable(PolicyModel model) {
+    for (String w : model.warnings()) {
+      LOG.warning(() -> "policy: " + w);
+    }
     String why = clientCertificateGap;
     if (why == null) {
       return;

@@ -81,7 +81,7 @@ class PolicyEngineTest {
         "/etc/postern/access:4: Connect: expects OK|RELAY|REJECT, got 'MAYBE'",
         "/etc/postern/access:5: expected 'key value', got 'justonefield'",
         "/etc/postern/access:6: unknown entry 'Spam:' (entries: TLS_Srv:, TLS_Clt:, TLS_Rcpt:, Try_TLS:, CERTISSUER:,"
-            + " CERTSUBJECT:, Connect:, To:, From:)",
+            + " CERTSUBJECT:, Connect:, Srv_Features:, To:, From:)",
         "/etc/postern/access:8: '10.2' is already given at /etc/postern/access:7",
         "/etc/postern/access:9: From: expects OK|REJECT, got 'RELAY'"), e.problems());
   }

@@ -39,6 +39,14 @@ class ContractsTest {
         Buffer.buffer(new byte[] {'a', 0, (byte) 0xff, '\r', '\n'}));
   }
 
+  /** An answer from a node that predates Srv_Features has no such fields: the listener's defaults. */
+  @Test
+  void aSessionPolicyWithoutFeaturesMeansTheDefaults() {
+    SessionPolicy old = SessionPolicy.fromJson(new io.vertx.core.json.JsonObject(
+        "{\"decision\":\"ACCEPT\",\"reply\":null,\"requireTls\":true,\"rule\":\"access:1\"}"));
+    assertEquals(new SessionPolicy(Decision.ACCEPT, null, true, "access:1", true, true, null), old);
+  }
+
   @Test
   void everyContractRoundTripsThroughTheWireFormat() {
     List<Object> samples = List.of(
@@ -47,6 +55,7 @@ class ContractsTest {
         new MailCheck("192.0.2.1", "desktop.example.net", "client.test", TLS, null, Path.NULL),
         new SenderVerdict(Decision.REJECT, Reply.of(553, "5.7.1", "<a@example.org>: Sender address rejected: Access denied"), "access:4"),
         new SessionPolicy(Decision.TEMPFAIL, Reply.of(421, "4.3.0", "later"), false, "test:1"),
+        new SessionPolicy(Decision.ACCEPT, null, false, "default", false, false, "access:2 Srv_Features:192.0.2 S V"),
         new RelayCheck("2001:db8::1", null, "client.test", TLS, "alice", Path.NULL, Path.parseMailbox("b@example.net")),
         new RelayVerdict(Decision.REJECT, Reply.of(554, "5.7.1", "<b@example.net>: Relay access denied"), "default"),
         new ClientTlsCheck("192.0.2.1", "laptop.example.net", TLS),
