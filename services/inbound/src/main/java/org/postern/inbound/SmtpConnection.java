@@ -206,6 +206,7 @@ final class SmtpConnection {
       close();
       return;
     }
+    boolean listenerOffersTls = serverTls != null;
     applyFeatures(policy);
     boolean tlsOffered = serverTls != null;
     // inbound.client_limit_exceptions: an application server on a trusted network is not cut off
@@ -215,13 +216,16 @@ final class SmtpConnection {
         ctx.config().maxRecipients(), tlsOffered, policy.requireTls(), tlsOffered && ctx.authUsers() != null,
         maxErrors, org.postern.smtp.Path.parseMailbox(ctx.config().postmaster(ctx.hostname())));
     session = new SmtpSession(settings, false, ctx.bodyMemory().lease());
+    if (listenerOffersTls && !tlsOffered) {
+      session.withholdTls();
+    }
     run(session.greet());
     resumeInput();
   }
 
   /**
    * sendmail's Srv_Features for this client: S withdraws STARTTLS (EHLO omits it, STARTTLS gets
-   * 454), V a ccert=request listener's certificate request, chosen before any handshake. A
+   * sendmail's 503 5.5.0), V a ccert=request listener's certificate request, chosen before any handshake. A
    * ccert=require listener keeps asking: its requirement is the operator's, per listener.
    */
   private void applyFeatures(SessionPolicy policy) {

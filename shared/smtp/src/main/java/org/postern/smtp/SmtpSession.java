@@ -61,6 +61,9 @@ public final class SmtpSession {
   static final Reply TLS_READY = Reply.of(220, "2.0.0", "Ready to start TLS");
   static final Reply TLS_NO_PARAMS = Reply.of(501, "5.5.4", "Syntax error (no parameters allowed)");
   static final Reply TLS_UNAVAILABLE = Reply.of(454, "4.7.0", "TLS not available due to temporary reason");
+  // sendmail's answer when Srv_Features withholds STARTTLS from a client: not offered, so a
+  // command out of place rather than a temporary failure worth retrying.
+  static final Reply TLS_WITHHELD = Reply.of(503, "5.5.0", "TLS not available");
   static final Reply TLS_ACTIVE = Reply.of(554, "5.5.1", "Error: TLS already active");
   static final Reply TOO_MANY_RCPTS = Reply.of(452, "4.5.3", "Error: too many recipients");
   static final Reply TOO_BIG = Reply.of(552, "5.3.4", "Error: message file too big");
@@ -83,6 +86,7 @@ public final class SmtpSession {
   static final Reply AUTH_FAILED = Reply.of(535, "5.7.8", "Error: authentication failed");
 
   private final SessionSettings settings;
+  private boolean tlsWithheld;
   private final BodyMemory.Lease memory;
   private State state = State.CONNECTED;
   private boolean tls;
@@ -129,6 +133,16 @@ public final class SmtpSession {
     this.settings = settings;
     this.tls = tlsActive;
     this.memory = memory;
+  }
+
+  /**
+   * STARTTLS is withheld from this client on purpose (policy's {@code Srv_Features} S), not
+   * missing: EHLO does not offer it (the settings say no TLS) and STARTTLS gets sendmail's
+   * {@code 503 5.5.0} instead of the temporary {@code 454}. Call before {@link #greet}.
+   */
+  public SmtpSession withholdTls() {
+    this.tlsWithheld = true;
+    return this;
   }
 
   /** The lease a {@link DataReader} for this session takes from. */
@@ -666,7 +680,7 @@ public final class SmtpSession {
       return send(TLS_ACTIVE);
     }
     if (!settings.tlsAvailable()) {
-      return send(TLS_UNAVAILABLE);
+      return send(tlsWithheld ? TLS_WITHHELD : TLS_UNAVAILABLE);
     }
     if (state == State.CONNECTED || !esmtp) {
       return send(NEED_EHLO);

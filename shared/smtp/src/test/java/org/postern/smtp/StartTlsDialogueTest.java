@@ -157,6 +157,18 @@ class StartTlsDialogueTest {
     assertEquals("ESMTPS", session.protocol());
   }
 
+  @Test
+  void startTlsWithheldFromThisClientIsSendmails503AndPlaintextGoesOn() {
+    // Srv_Features S: the listener could, policy says not to this client (sendmail's reply).
+    SmtpSession session = new SmtpSession(UNAVAILABLE, false).withholdTls();
+    Dialogue d = Dialogue.run(session, List.of(
+        "s: 220", "c: EHLO client.example", "s: 250",
+        "c: STARTTLS", "s: 503 5.5.0 TLS not available",
+        "c: MAIL FROM:<a@example.org>", "s: 250 2.1.0"));
+
+    assertFalse(d.replies().get(1).lines().contains("STARTTLS"), () -> d.replies().get(1).lines().toString());
+  }
+
   static Arguments dialogue(String name, SessionSettings settings, String... script) {
     return Arguments.of(name, settings, List.of(script));
   }
