@@ -179,15 +179,17 @@ class ClusteredSessionResumptionIT {
 
   @Test
   @Order(3)
-  void aPushCarriesNoTicketSettingAndNamesThemAsReadAtStart() throws Exception {
+  void aPushCarriesNoTicketSettingAndSaysARestartTakesThem() throws Exception {
     Path lifetime = Files.writeString(work.resolve("lifetime.conf"), "tls.session_ticket_lifetime = 2h\n");
     Launcher.Run r = push(lifetime.toString());
     assertEquals(2, r.exit(), r.stdout() + r.stderr());
-    eachNodeAnswered(r, "refused: lifetime.conf:1: tls.session_ticket_lifetime: a push cannot change this setting: ");
+    eachNodeAnswered(r, "refused: lifetime.conf:1: tls.session_ticket_lifetime: a push cannot change this setting:"
+        + " the ticket keys are loaded at start; change it on every node, then restart each");
     Path file = Files.writeString(work.resolve("secret.conf"), "tls.session_ticket_key_file = " + other + "\n");
     Launcher.Run s = push(file.toString());
     assertEquals(2, s.exit(), s.stdout() + s.stderr());
-    eachNodeAnswered(s, "refused: secret.conf:1: tls.session_ticket_key_file: a push cannot change this setting: ");
+    eachNodeAnswered(s, "refused: secret.conf:1: tls.session_ticket_key_file: a push cannot change this setting:"
+        + " a push never carries the ticket secret; copy the file to every node, then restart each");
     for (NodeProcess n : NODES) {
       n.awaitLog("config: refused version .* signed by key " + operatorId + ", nothing changed: secret.conf:1: ",
           Duration.ofSeconds(5));
