@@ -1,14 +1,9 @@
 package org.postern.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -17,9 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postern.testkit.FreePorts;
@@ -30,7 +22,7 @@ import org.postern.testkit.FreePorts;
  * node restarts, and on another node that reads the same {@code tls.session_ticket_key_file}; a
  * node with another secret makes a full handshake ({@code New,}). The "other node" is a second
  * standalone node process: ticket keys never travel over the cluster, so joining one would test
- * nothing more.
+ * nothing more (ClusteredSessionResumptionIT shows it with a cluster all the same).
  */
 class SessionResumptionIT {
 
@@ -132,9 +124,14 @@ class SessionResumptionIT {
   }
 
   private Path secret(String name) throws IOException {
+    return secret(work, name);
+  }
+
+  /** A fresh ticket secret {@code dir/name.key}, 0600, as deploy/README.md tells an operator to make one. */
+  static Path secret(Path dir, String name) throws IOException {
     byte[] random = new byte[48];
     new SecureRandom().nextBytes(random);
-    Path file = work.resolve(name + ".key");
+    Path file = dir.resolve(name + ".key");
     Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     Files.writeString(file, Base64.getEncoder().encodeToString(random) + "\n");
     return file;
@@ -154,67 +151,10 @@ class SessionResumptionIT {
     return node;
   }
 
-  /**
-   * One STARTTLS session with {@code openssl s_client}: waits for its handshake summary, sends
-   * EHLO (TLS 1.3 tickets come with the server's first reply) and QUIT, and returns the summary's
-   * first two words, e.g. {@code Reused, TLSv1.3}.
-   */
+  /** One {@link ResumingClient} session without mail; the summary's first two words, e.g. {@code Reused, TLSv1.3}. */
   private String handshake(int port, String version, String sessionOption, Path sessionFile) throws Exception {
-    Process p = new ProcessBuilder("openssl", "s_client", "-starttls", "smtp", "-connect", "127.0.0.1:" + port,
-        version, sessionOption, sessionFile.toString(), "-ign_eof").redirectErrorStream(true).start();
-    BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-    StringBuilder all = new StringBuilder();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String l; (l = r.readLine()) != null; ) {
-          lines.add(l);
-        }
-      } catch (IOException ignored) {
-        // the process ended
-      }
-      lines.add("<EOF>");
-    }, "s_client-resume");
-    reader.setDaemon(true);
-    reader.start();
-    try {
-      String summary = await(lines, all, l -> l.startsWith("New, ") || l.startsWith("Reused, "));
-      OutputStream in = p.getOutputStream();
-      in.write("EHLO resume.test\r\n".getBytes(StandardCharsets.US_ASCII));
-      in.flush();
-      // s_client prints the last line of the EHLO reply before STARTTLS late: this reply starts with 250-.
-      await(lines, all, l -> l.startsWith("250-"));
-      await(lines, all, l -> l.startsWith("250 "));
-      in.write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
-      in.flush();
-      await(lines, all, l -> l.startsWith("221"));
-      in.close();
-      assertTrue(p.waitFor(30, TimeUnit.SECONDS), "s_client did not end: " + all);
-      reader.join(TimeUnit.SECONDS.toMillis(30));
-      for (String l; (l = lines.poll()) != null; ) {
-        all.append(l).append('\n');
-      }
-      lastOutput = all.toString();
-      String[] words = summary.split(" ");
-      return words[0] + " " + words[1].replace(",", "");
-    } finally {
-      p.destroyForcibly();
-    }
-  }
-
-  private static String await(BlockingQueue<String> lines, StringBuilder all,
-      java.util.function.Predicate<String> wanted) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (true) {
-      long left = deadline - System.nanoTime();
-      String l = left <= 0 ? null : lines.poll(left, TimeUnit.NANOSECONDS);
-      assertNotNull(l, "s_client did not print the expected line within 30 s: " + all);
-      all.append(l).append('\n');
-      if (l.equals("<EOF>")) {
-        throw new AssertionError("s_client ended early: " + all);
-      }
-      if (wanted.test(l)) {
-        return l;
-      }
-    }
+    ResumingClient.Session s = ResumingClient.run(port, version, sessionOption, sessionFile, null);
+    lastOutput = s.output();
+    return s.handshake();
   }
 }

@@ -57,6 +57,11 @@ public final class LiveSettings {
       Map.entry(Settings.INBOUND_DNS_TIMEOUT.key(), "the client-name resolver is made at start; restart the node"),
       Map.entry(Settings.TLS_ENGINE.key(), "the TLS engine is chosen at start; restart the node"),
       Map.entry(Settings.TLS_GROUPS.key(), "the key-exchange groups are set on the TLS engine at start; restart the node"),
+      Map.entry(Settings.TLS_SESSION_TICKETS.key(), tickets()),
+      Map.entry(Settings.TLS_SESSION_TICKET_LIFETIME.key(), tickets()),
+      // The secret must stay off the cluster: a push is stored in every node's history and shown by `config show`.
+      Map.entry(Settings.TLS_SESSION_TICKET_KEY_FILE.key(), "a push never carries the ticket secret; copy the file to"
+          + " every node, then restart each"),
       Map.entry(Settings.TLS_CERT_CHAIN.key(), certificates()),
       Map.entry(Settings.TLS_KEY.key(), certificates()),
       Map.entry(Settings.TLS_MORE_CERTIFICATES.key(), certificates()),
@@ -69,6 +74,10 @@ public final class LiveSettings {
       Map.entry(Settings.POLICY_TLS_POLICY_MAP.key(), "it names a file on each node; push the map itself with --policy-tls"));
 
   private LiveSettings() {}
+
+  private static String tickets() {
+    return "the ticket keys are loaded at start; change it on every node, then restart each";
+  }
 
   private static String certificates() {
     return "it names a file on each node; push the certificate and key themselves with --tls-cert CHAIN KEY";

@@ -69,6 +69,18 @@ class LiveSettingsTest {
   }
 
   @Test
+  void ticketSettingsAreRefusedAsRestartOnlyAndTheSecretFileNeverTravels() throws Exception {
+    assertEquals(List.of("live.conf:1: tls.session_ticket_lifetime: a push cannot change this setting: the ticket keys"
+        + " are loaded at start; change it on every node, then restart each",
+        "live.conf:2: tls.session_ticket_key_file: a push cannot change this setting: a push never carries the ticket"
+        + " secret; copy the file to every node, then restart each",
+        "live.conf:3: tls.session_tickets: a push cannot change this setting: the ticket keys are loaded at start;"
+        + " change it on every node, then restart each"),
+        refused("tls.session_ticket_lifetime = 2h\ntls.session_ticket_key_file = /etc/postern/ticket.key\n"
+            + "tls.session_tickets = no\n"));
+  }
+
+  @Test
   void aListenerCanChangeItsTlsModeButNotItsAddressNorTurnStarttlsOnOrOff() {
     assertEquals(List.of("live.conf:1: inbound.listeners: a push may change a listener's tls (may or required) and"
         + " ccert, not what is listened on (restart the node for that): listener 2 is 127.0.0.1:2526 none on this"
