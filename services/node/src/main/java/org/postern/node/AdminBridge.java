@@ -66,6 +66,7 @@ public final class AdminBridge extends VerticleBase {
   private final ClusterMetrics clusterMetrics;
   private byte[] token;
   private HttpServer server;
+  private volatile java.util.concurrent.Callable<ReloadReport> reloader;
 
   /**
    * @param metrics what {@code GET /metrics} serves
@@ -100,6 +101,8 @@ public final class AdminBridge extends VerticleBase {
     Router router = Router.router(vertx);
     router.route("/queue").handler(this::authenticate);
     router.post("/queue").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT)).handler(this::queue);
+    router.route("/reload").handler(this::authenticate);
+    router.post("/reload").handler(this::reload);
     if (config != null) {
       router.route("/config/*").handler(this::authenticate);
       config.mount(router);
@@ -118,8 +121,8 @@ public final class AdminBridge extends VerticleBase {
     }
     router.route().failureHandler(ctx -> error(ctx, ctx.statusCode() < 400 ? 500 : ctx.statusCode(),
         ctx.statusCode() == 413 ? "request body too large" : "request failed"));
-    router.errorHandler(404, ctx -> error(ctx, 404, "no such endpoint: use POST /queue, POST /config/{push,show,get} or GET /metrics[/cluster]"));
-    router.errorHandler(405, ctx -> error(ctx, 405, "method not allowed: use POST /queue, POST /config/{push,show,get} or GET /metrics[/cluster]"));
+    router.errorHandler(404, ctx -> error(ctx, 404, "no such endpoint: use POST /queue, POST /reload, POST /config/{push,show,get} or GET /metrics[/cluster]"));
+    router.errorHandler(405, ctx -> error(ctx, 405, "method not allowed: use POST /queue, POST /reload, POST /config/{push,show,get} or GET /metrics[/cluster]"));
     HttpServerOptions options = new HttpServerOptions().setHost(listen.host()).setPort(listen.port())
         .setIdleTimeout(120).setIdleTimeoutUnit(TimeUnit.SECONDS);
     // The token is on disk (0600, synced) before the API accepts anything.
@@ -129,13 +132,35 @@ public final class AdminBridge extends VerticleBase {
       return null;
     }, false).compose(v -> vertx.createHttpServer(options).requestHandler(router).listen()).onSuccess(s -> {
       server = s;
-      LOG.info("admin API listening on " + address(listen.host(), s.actualPort()) + " (POST /queue, POST /config/*, GET /metrics" + (clusterMetrics != null ? ", GET /metrics/cluster" : "") + "); token in " + file);
+      LOG.info("admin API listening on " + address(listen.host(), s.actualPort()) + " (POST /queue, POST /reload, POST /config/*, GET /metrics" + (clusterMetrics != null ? ", GET /metrics/cluster" : "") + "); token in " + file);
     });
   }
 
   /** The port the API listens on (useful when it was started on port 0). */
   public int port() {
     return server == null ? -1 : server.actualPort();
+  }
+
+  /** Serves {@code POST /reload} with {@code reload}, the reload SIGHUP runs. */
+  void reloader(java.util.concurrent.Callable<ReloadReport> reload) {
+    this.reloader = reload;
+  }
+
+  private void reload(RoutingContext ctx) {
+    java.util.concurrent.Callable<ReloadReport> r = reloader;
+    if (r == null) {
+      error(ctx, 503, "this node cannot reload through the admin API (not started by postern run)");
+      return;
+    }
+    LOG.info(() -> "admin: reload from " + ctx.request().remoteAddress());
+    // Reads files and waits for the reload: on a worker, never on this event loop.
+    vertx.executeBlocking(r, false).onComplete(ar -> {
+      if (ar.failed()) {
+        error(ctx, 500, "reload failed: " + ar.cause().getMessage());
+      } else if (!ctx.response().closed()) {
+        ctx.response().setStatusCode(200).putHeader("Content-Type", "application/json").end(ar.result().toJson().encode());
+      }
+    });
   }
 
   private void authenticate(RoutingContext ctx) {
