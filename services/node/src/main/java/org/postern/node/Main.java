@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
 /** The {@code postern} command line. Expected errors print one clear message, never a stack trace. */
 @Command(name = "postern", mixinStandardHelpOptions = true, version = "postern 0.1.0",
     description = "A reactive mail relay cluster.", subcommands = {Main.Run.class, AuthCommand.class,
-        QueueCommand.class, ReloadCommand.class, PolicyCommand.class, ConfigCommand.class, CheckCommand.class, PkiCommand.class,
+        QueueCommand.class, ReloadCommand.class, StatusCommand.class, PolicyCommand.class, ConfigCommand.class, CheckCommand.class, PkiCommand.class,
         org.postern.loadgen.LoadgenCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
@@ -116,12 +116,14 @@ public final class Main implements Callable<Integer> {
       Duration shutdownTimeout = Settings.NODE_SHUTDOWN_TIMEOUT.parse(
           cfg.values().get(Settings.NODE_SHUTDOWN_TIMEOUT.key()));
       Node node;
+      java.time.Instant startedAt = java.time.Instant.now();
+      org.postern.node.cluster.ClusterMembers[] members = new org.postern.node.cluster.ClusterMembers[1];
       try {
         PosternConfig started = cfg;
         String id = nodeId;
         Future<ClusterJoin.Joined> joined = cluster ? ClusterJoin.join(cfg.cluster(), busCredentials)
             : Future.succeededFuture(ClusterJoin.Joined.standalone(Vertx.vertx()));
-        node = joined.compose(j -> Node.start(j.vertx(), started, roleSet, j.members(),
+        node = joined.onSuccess(j -> members[0] = j.view()).compose(j -> Node.start(j.vertx(), started, roleSet, j.members(),
                 j.hazelcast() == null ? null : new org.postern.node.cluster.HazelcastView(id, j.hazelcast()), j.view()))
             .toCompletionStage().toCompletableFuture().get();
       } catch (java.util.concurrent.ExecutionException e) {
@@ -139,6 +141,9 @@ public final class Main implements Callable<Integer> {
       Lifecycle life = new Lifecycle(node, lock, shutdownTimeout, cfg);
       life.handleSignals();
       node.onReloadRequest(() -> life.reload("admin API"));
+      Node running = node;
+      node.onStatusRequest(new NodeStatus(cfg.node().hostname(), Main.class.getAnnotation(Command.class).version()[0], roleSet,
+          cfg.inbound().listeners(), members[0], running::serverCertificates, startedAt, java.time.Clock.systemUTC()));
       life.stopped.await();
       return 0;
     }

@@ -352,6 +352,19 @@ public final class Node {
     return vertx;
   }
 
+  /** What {@code GET /status} of the admin API reports, besides the queue's counts. */
+  void onStatusRequest(NodeStatus status) {
+    if (admin != null) {
+      admin.status(status);
+    }
+  }
+
+  /** The server certificates served now; empty without the inbound role or a loaded certificate. */
+  List<ServerCredentials> serverCertificates() {
+    List<ServerCredentials> current = tls == null ? null : tls.current();
+    return current == null ? List.of() : current;
+  }
+
   /** What {@code POST /reload} of the admin API runs (on a worker): the launcher's SIGHUP reload. */
   void onReloadRequest(java.util.concurrent.Callable<ReloadReport> reload) {
     if (admin != null) {
