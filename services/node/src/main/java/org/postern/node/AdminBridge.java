@@ -35,7 +35,8 @@ import org.postern.tls.KeyFiles;
  * {@code {"action": ..., "target": ...}}, forwarded as a {@link QueueAdminRequest} over the event
  * bus to this node's queue, answered with the queue's JSON; in a cluster, to every member's queue,
  * answered with the merged JSON ({@link ClusterQueueAdmin}). {@code postern config} uses
- * {@code /config/*} ({@link ConfigRoutes}).
+ * {@code /config/*} ({@link ConfigRoutes}); {@code postern reload} {@code POST /reload} (SIGHUP's
+ * reload, {@link ReloadReport}); {@code postern status} {@code GET /status} ({@link NodeStatus}).
  *
  * <p><b>Trust:</b> none in the caller. Every request must carry {@code Authorization: Bearer
  * <token>}, the token being 256 random bits written at each start to
