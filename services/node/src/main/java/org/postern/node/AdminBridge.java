@@ -35,7 +35,8 @@ import org.postern.tls.KeyFiles;
  * {@code {"action": ..., "target": ...}}, forwarded as a {@link QueueAdminRequest} over the event
  * bus to this node's queue, answered with the queue's JSON; in a cluster, to every member's queue,
  * answered with the merged JSON ({@link ClusterQueueAdmin}). {@code postern config} uses
- * {@code /config/*} ({@link ConfigRoutes}).
+ * {@code /config/*} ({@link ConfigRoutes}); {@code postern reload} {@code POST /reload} (SIGHUP's
+ * reload, {@link ReloadReport}); {@code postern status} {@code GET /status} ({@link NodeStatus}).
  *
  * <p><b>Trust:</b> none in the caller. Every request must carry {@code Authorization: Bearer
  * <token>}, the token being 256 random bits written at each start to
@@ -66,6 +67,8 @@ public final class AdminBridge extends VerticleBase {
   private final ClusterMetrics clusterMetrics;
   private byte[] token;
   private HttpServer server;
+  private volatile java.util.concurrent.Callable<ReloadReport> reloader;
+  private volatile NodeStatus status;
 
   /**
    * @param metrics what {@code GET /metrics} serves
@@ -100,6 +103,10 @@ public final class AdminBridge extends VerticleBase {
     Router router = Router.router(vertx);
     router.route("/queue").handler(this::authenticate);
     router.post("/queue").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT)).handler(this::queue);
+    router.route("/status").handler(this::authenticate);
+    router.get("/status").handler(this::status);
+    router.route("/reload").handler(this::authenticate);
+    router.post("/reload").handler(this::reload);
     if (config != null) {
       router.route("/config/*").handler(this::authenticate);
       config.mount(router);
@@ -118,8 +125,8 @@ public final class AdminBridge extends VerticleBase {
     }
     router.route().failureHandler(ctx -> error(ctx, ctx.statusCode() < 400 ? 500 : ctx.statusCode(),
         ctx.statusCode() == 413 ? "request body too large" : "request failed"));
-    router.errorHandler(404, ctx -> error(ctx, 404, "no such endpoint: use POST /queue, POST /config/{push,show,get} or GET /metrics[/cluster]"));
-    router.errorHandler(405, ctx -> error(ctx, 405, "method not allowed: use POST /queue, POST /config/{push,show,get} or GET /metrics[/cluster]"));
+    router.errorHandler(404, ctx -> error(ctx, 404, "no such endpoint: use POST /queue, POST /reload, GET /status, POST /config/{push,show,get} or GET /metrics[/cluster]"));
+    router.errorHandler(405, ctx -> error(ctx, 405, "method not allowed: use POST /queue, POST /reload, GET /status, POST /config/{push,show,get} or GET /metrics[/cluster]"));
     HttpServerOptions options = new HttpServerOptions().setHost(listen.host()).setPort(listen.port())
         .setIdleTimeout(120).setIdleTimeoutUnit(TimeUnit.SECONDS);
     // The token is on disk (0600, synced) before the API accepts anything.
@@ -129,13 +136,78 @@ public final class AdminBridge extends VerticleBase {
       return null;
     }, false).compose(v -> vertx.createHttpServer(options).requestHandler(router).listen()).onSuccess(s -> {
       server = s;
-      LOG.info("admin API listening on " + address(listen.host(), s.actualPort()) + " (POST /queue, POST /config/*, GET /metrics" + (clusterMetrics != null ? ", GET /metrics/cluster" : "") + "); token in " + file);
+      LOG.info("admin API listening on " + address(listen.host(), s.actualPort()) + " (POST /queue, POST /reload, GET /status, POST /config/*, GET /metrics" + (clusterMetrics != null ? ", GET /metrics/cluster" : "") + "); token in " + file);
     });
   }
 
   /** The port the API listens on (useful when it was started on port 0). */
   public int port() {
     return server == null ? -1 : server.actualPort();
+  }
+
+  /** Serves {@code GET /status} with {@code facts} and the queue's counts. */
+  void status(NodeStatus facts) {
+    this.status = facts;
+  }
+
+  private void status(RoutingContext ctx) {
+    NodeStatus facts = status;
+    if (facts == null) {
+      error(ctx, 503, "this node cannot report its status through the admin API (not started by postern run)");
+      return;
+    }
+    // The same question as postern queue list; only the counts are kept.
+    Future<JsonObject> queue = queueAnswer(new QueueAdminRequest(QueueAdminRequest.Action.LIST, QueueAdminRequest.ALL))
+        .map(r -> {
+          JsonObject counts = r.getJsonObject("counts", new JsonObject()).copy();
+          if (Boolean.FALSE.equals(r.getValue("complete"))) {
+            counts.put("complete", false);
+          }
+          return counts;
+        })
+        .recover(e -> Future.succeededFuture(new JsonObject().put("error", queueFailure(e))));
+    facts.facts(vertx).compose(json -> queue.map(counts -> json.put("queue", counts))).onComplete(ar -> {
+      if (ar.failed()) {
+        error(ctx, 500, "status failed: " + ar.cause().getMessage());
+      } else if (!ctx.response().closed()) {
+        ctx.response().setStatusCode(200).putHeader("Content-Type", "application/json").end(ar.result().encode());
+      }
+    });
+  }
+
+  private Future<JsonObject> queueAnswer(QueueAdminRequest req) {
+    return cluster != null ? cluster.call(req)
+        : Contracts.request(vertx, QueueAdminRequest.ADDRESS, req, QUEUE_DEADLINE, QueueAdminReply.class)
+            .map(QueueAdminReply::result);
+  }
+
+  private static String queueFailure(Throwable e) {
+    if (e instanceof ReplyException re && re.failureType() == io.vertx.core.eventbus.ReplyFailure.NO_HANDLERS) {
+      return "the queue service is not running on this node";
+    }
+    return e.getMessage();
+  }
+
+  /** Serves {@code POST /reload} with {@code reload}, the reload SIGHUP runs. */
+  void reloader(java.util.concurrent.Callable<ReloadReport> reload) {
+    this.reloader = reload;
+  }
+
+  private void reload(RoutingContext ctx) {
+    java.util.concurrent.Callable<ReloadReport> r = reloader;
+    if (r == null) {
+      error(ctx, 503, "this node cannot reload through the admin API (not started by postern run)");
+      return;
+    }
+    LOG.info(() -> "admin: reload from " + ctx.request().remoteAddress());
+    // Reads files and waits for the reload: on a worker, never on this event loop.
+    vertx.executeBlocking(r, false).onComplete(ar -> {
+      if (ar.failed()) {
+        error(ctx, 500, "reload failed: " + ar.cause().getMessage());
+      } else if (!ctx.response().closed()) {
+        ctx.response().setStatusCode(200).putHeader("Content-Type", "application/json").end(ar.result().toJson().encode());
+      }
+    });
   }
 
   private void authenticate(RoutingContext ctx) {
@@ -169,9 +241,7 @@ public final class AdminBridge extends VerticleBase {
     }
     String what = req.action().name().toLowerCase(Locale.ROOT) + " " + req.target();
     LOG.fine(() -> "admin: " + what + " from " + ctx.request().remoteAddress());
-    Future<JsonObject> answer = cluster != null ? cluster.call(req)
-        : Contracts.request(vertx, QueueAdminRequest.ADDRESS, req, QUEUE_DEADLINE, QueueAdminReply.class)
-            .map(QueueAdminReply::result);
+    Future<JsonObject> answer = queueAnswer(req);
     answer
         .onSuccess(result -> {
           if (!ctx.response().closed()) {

@@ -57,6 +57,16 @@ final class AdminClient {
 
   /** Posts {@code body} to {@code path} and returns the node's JSON answer. */
   JsonObject post(String path, JsonObject body, Duration timeout) throws Failure, InterruptedException {
+    return send(path, HttpRequest.BodyPublishers.ofString(body.encode()), "POST", timeout);
+  }
+
+  /** GETs {@code path} and returns the node's JSON answer. */
+  JsonObject get(String path, Duration timeout) throws Failure, InterruptedException {
+    return send(path, HttpRequest.BodyPublishers.noBody(), "GET", timeout);
+  }
+
+  private JsonObject send(String path, HttpRequest.BodyPublisher body, String method, Duration timeout)
+      throws Failure, InterruptedException {
     String where = AdminBridge.address(admin.host(), admin.port());
     Path tokenFile = dataDir.resolve(AdminBridge.TOKEN_FILE);
     String token;
@@ -75,7 +85,7 @@ final class AdminClient {
         .timeout(timeout)
         .header("Authorization", "Bearer " + token)
         .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body.encode()))
+        .method(method, body)
         .build();
     HttpResponse<String> response;
     try {

@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
 /** The {@code postern} command line. Expected errors print one clear message, never a stack trace. */
 @Command(name = "postern", mixinStandardHelpOptions = true, version = "postern 0.1.0",
     description = "A reactive mail relay cluster.", subcommands = {Main.Run.class, AuthCommand.class,
-        QueueCommand.class, PolicyCommand.class, ConfigCommand.class, CheckCommand.class, PkiCommand.class,
+        QueueCommand.class, ReloadCommand.class, StatusCommand.class, PolicyCommand.class, ConfigCommand.class, CheckCommand.class, PkiCommand.class,
         org.postern.loadgen.LoadgenCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
@@ -116,12 +116,14 @@ public final class Main implements Callable<Integer> {
       Duration shutdownTimeout = Settings.NODE_SHUTDOWN_TIMEOUT.parse(
           cfg.values().get(Settings.NODE_SHUTDOWN_TIMEOUT.key()));
       Node node;
+      java.time.Instant startedAt = java.time.Instant.now();
+      org.postern.node.cluster.ClusterMembers[] members = new org.postern.node.cluster.ClusterMembers[1];
       try {
         PosternConfig started = cfg;
         String id = nodeId;
         Future<ClusterJoin.Joined> joined = cluster ? ClusterJoin.join(cfg.cluster(), busCredentials)
             : Future.succeededFuture(ClusterJoin.Joined.standalone(Vertx.vertx()));
-        node = joined.compose(j -> Node.start(j.vertx(), started, roleSet, j.members(),
+        node = joined.onSuccess(j -> members[0] = j.view()).compose(j -> Node.start(j.vertx(), started, roleSet, j.members(),
                 j.hazelcast() == null ? null : new org.postern.node.cluster.HazelcastView(id, j.hazelcast()), j.view()))
             .toCompletionStage().toCompletableFuture().get();
       } catch (java.util.concurrent.ExecutionException e) {
@@ -138,6 +140,10 @@ public final class Main implements Callable<Integer> {
       }
       Lifecycle life = new Lifecycle(node, lock, shutdownTimeout, cfg);
       life.handleSignals();
+      node.onReloadRequest(() -> life.reload("admin API"));
+      Node running = node;
+      node.onStatusRequest(new NodeStatus(cfg.node().hostname(), Main.class.getAnnotation(Command.class).version()[0], roleSet,
+          cfg.inbound().listeners(), members[0], running::serverCertificates, startedAt, java.time.Clock.systemUTC()));
       life.stopped.await();
       return 0;
     }
@@ -167,7 +173,7 @@ public final class Main implements Callable<Integer> {
         try {
           sun.misc.Signal.handle(new sun.misc.Signal("TERM"), s -> stop("SIGTERM"));
           sun.misc.Signal.handle(new sun.misc.Signal("INT"), s -> stop("SIGINT"));
-          sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> reload());
+          sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> reload("SIGHUP"));
         } catch (IllegalArgumentException e) {
           // The JVM keeps these signals (-Xrs): stop gracefully from the shutdown hook instead.
           LOG.warning("cannot handle signals (" + e.getMessage() + "); SIGHUP will not reload");
@@ -200,28 +206,32 @@ public final class Main implements Callable<Integer> {
         stopped.countDown();
       }
 
-      void reload() {
+      /** The reload SIGHUP and {@code postern reload} ask for; {@code why} names which in the log. */
+      ReloadReport reload(String why) {
         if (stopping.get()) {
-          return;
+          return ReloadReport.refused(List.of("the node is stopping"));
         }
         synchronized (reloading) {
-          LOG.info("SIGHUP: rereading " + (config == null ? "the settings (no configuration file)" : config)
+          LOG.info(why + ": rereading " + (config == null ? "the settings (no configuration file)" : config)
               + ", the policy files and the certificates");
           PosternConfig fresh;
           try {
             fresh = ConfigLoader.load(config, clusterConfig, sets);
           } catch (ConfigException e) {
             e.problems().forEach(p -> LOG.warning("reload: configuration error: " + p + "; nothing changed"));
-            return;
+            return ReloadReport.refused(e.problems());
           }
           if (fresh.node().hostname().isEmpty()) {
             fresh = fresh.withHostname(running.node().hostname());
           }
           try {
-            node.reload(running, fresh).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-            LOG.info("SIGHUP: reload done");
+            ReloadReport report = node.reload(running, fresh).toCompletionStage().toCompletableFuture()
+                .get(60, TimeUnit.SECONDS);
+            LOG.info(why + ": reload done");
+            return report;
           } catch (Exception e) {
             LOG.warning("reload did not complete: " + e);
+            return new ReloadReport(List.of(), List.of(), List.of(), List.of("reload did not complete: " + e));
           }
         }
       }

@@ -352,6 +352,26 @@ public final class Node {
     return vertx;
   }
 
+  /** What {@code GET /status} of the admin API reports, besides the queue's counts. */
+  void onStatusRequest(NodeStatus status) {
+    if (admin != null) {
+      admin.status(status);
+    }
+  }
+
+  /** The server certificates served now; empty without the inbound role or a loaded certificate. */
+  List<ServerCredentials> serverCertificates() {
+    List<ServerCredentials> current = tls == null ? null : tls.current();
+    return current == null ? List.of() : current;
+  }
+
+  /** What {@code POST /reload} of the admin API runs (on a worker): the launcher's SIGHUP reload. */
+  void onReloadRequest(java.util.concurrent.Callable<ReloadReport> reload) {
+    if (admin != null) {
+      admin.reloader(reload);
+    }
+  }
+
   /**
    * The first half of a graceful stop: the listeners close at once and every session is told 421
    * 4.3.2 and closed, sessions past the end of DATA once their message is stored and has its 250;
@@ -392,7 +412,7 @@ public final class Node {
    * cannot be applied is logged and the running configuration stays. Reads files on the caller's
    * thread: call it from one that may block (the signal handler's), never from an event loop.
    */
-  public Future<Void> reload(PosternConfig running, PosternConfig fresh) {
+  public Future<ReloadReport> reload(PosternConfig running, PosternConfig fresh) {
     java.util.Set<String> changed = new java.util.TreeSet<>();
     java.util.Set<String> keys = new java.util.TreeSet<>(running.values().keySet());
     keys.addAll(fresh.values().keySet());
@@ -412,9 +432,15 @@ public final class Node {
     liveKeys.add(Settings.TLS_CA_FILE.key());
     liveKeys.add(Settings.TLS_CA_PATH.key());
     liveKeys.add(Settings.TLS_CRL_FILE.key());
+    List<String> applied = new ArrayList<>();
+    List<String> restart = new ArrayList<>();
+    List<String> kept = new ArrayList<>();
     for (String k : changed) {
       if (!liveKeys.contains(k)) {
         LOG.warning("reload: " + k + " changed; it takes effect at the next restart");
+        restart.add(k);
+      } else {
+        applied.add(k);
       }
     }
     Future<?> rules = policy == null ? Future.succeededFuture() : reloadPolicy(fresh);
@@ -426,19 +452,28 @@ public final class Node {
       // What is listened on is made at start: keep the listeners as they are, certificates aside.
       LOG.warning("reload: inbound.listeners changed; it takes effect at the next restart (" + sockets
           + "); the listeners keep their settings, certificates are reread");
+      applied.remove(Settings.INBOUND_LISTENERS.key());
+      restart.remove(Settings.INBOUND_LISTENERS.key());
+      restart.add(Settings.INBOUND_LISTENERS.key() + " (" + sockets + ")");
       inbound = tls.reload("SIGHUP");
     } else {
       inbound = live.prepare(fresh.inbound(), fresh.tls()).compose(live::install)
           .onSuccess(v -> LOG.info("reload: listener limits, TLS settings and certificates reread"));
     }
-    return Future.join(rules, inbound).<Void>mapEmpty().recover(e -> {
+    return Future.join(rules, inbound).transform(ar -> {
       if (rules.failed()) {
         LOG.warning("reload: policy kept as it was: " + rules.cause().getMessage());
+        kept.add("policy kept as it was: " + rules.cause().getMessage());
+      } else if (policy != null) {
+        applied.add("policy files reread");
       }
       if (inbound.failed()) {
         LOG.warning("reload: listener kept as it was: " + inbound.cause().getMessage());
+        kept.add("listener kept as it was: " + inbound.cause().getMessage());
+      } else if (live != null) {
+        applied.add(sockets == null ? "listener limits, TLS settings and certificates reread" : "certificates reread");
       }
-      return Future.succeededFuture();
+      return Future.succeededFuture(new ReloadReport(List.of(), applied, restart, kept));
     });
   }
 

@@ -42,7 +42,8 @@ final class TlsReloader extends VerticleBase {
   private long generation;
   private final Function<List<ServerCredentials>, Future<Void>> install;
   private final CertificateExpiry expiry;
-  private List<ServerCredentials> current;
+  /** Written on this verticle's loop, read by the admin API's status from another. */
+  private volatile List<ServerCredentials> current;
   private String lastStat = "";
   private String loadedHash;
   private String candidate;
@@ -67,6 +68,11 @@ final class TlsReloader extends VerticleBase {
     this.install = install;
     this.expiry = expiry;
     this.current = current;
+  }
+
+  /** The server certificates served now, or null when none could be loaded. */
+  List<ServerCredentials> current() {
+    return current;
   }
 
   /** Checks expiry now and daily, and watches the files every {@code interval}. */
