@@ -28,7 +28,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "postern", mixinStandardHelpOptions = true, version = "postern 0.1.0",
     description = "A reactive mail relay cluster.", subcommands = {Main.Run.class, AuthCommand.class,
         QueueCommand.class, ReloadCommand.class, StatusCommand.class, PolicyCommand.class, TlsCommand.class, ConfigCommand.class, CheckCommand.class, PkiCommand.class,
-        org.postern.loadgen.LoadgenCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
+        org.postern.loadgen.LoadgenCommand.class, VersionCommand.class, CommandLine.HelpCommand.class,
+        picocli.AutoComplete.GenerateCompletion.class, picocli.codegen.docgen.manpage.ManPageGenerator.class})
 public final class Main implements Callable<Integer> {
 
   public static void main(String[] args) {
