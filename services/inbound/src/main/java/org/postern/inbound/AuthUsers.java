@@ -17,7 +17,7 @@ import org.postern.tls.KeyFiles;
  *
  * <p>{@link #verify} is slow on purpose (bcrypt): call it from a worker thread, never an event loop.
  */
-final class AuthUsers {
+public final class AuthUsers {
 
   /**
    * Verified against when the user is unknown, so that the time taken does not reveal which users
@@ -33,7 +33,7 @@ final class AuthUsers {
   }
 
   /** Loads the file; errors name the file and line. Blocking. */
-  static AuthUsers load(Path file) throws IOException {
+  public static AuthUsers load(Path file) throws IOException {
     KeyFiles.checkPermissions(file);
     List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
     Map<String, byte[]> hashes = new HashMap<>();

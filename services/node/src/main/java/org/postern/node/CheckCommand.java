@@ -82,8 +82,21 @@ final class CheckCommand implements Callable<Integer> {
     } catch (IOException | RuntimeException e) {
       problems.add(e.getMessage());
     }
-    readable(Settings.INBOUND_AUTH_USERS.key(), cfg.inbound().authUsers(), false);
-    readable(Settings.OUTBOUND_RELAY_CREDENTIALS.key(), cfg.outbound().relayCredentials(), true);
+    if (readable(Settings.INBOUND_AUTH_USERS.key(), cfg.inbound().authUsers(), false)) {
+      // Parsed as the inbound role parses it at start: a malformed line stops that start too.
+      try {
+        org.postern.inbound.AuthUsers.load(Path.of(cfg.inbound().authUsers()));
+      } catch (IOException e) {
+        problems.add(Settings.INBOUND_AUTH_USERS.key() + ": " + e.getMessage());
+      }
+    }
+    if (readable(Settings.OUTBOUND_RELAY_CREDENTIALS.key(), cfg.outbound().relayCredentials(), true)) {
+      try {
+        org.postern.outbound.RelayCredentials.load(cfg.outbound().relayCredentials());
+      } catch (IllegalStateException e) {
+        problems.add(e.getMessage());
+      }
+    }
     policy(Settings.POLICY_ACCESS_MAP.key(), cfg.policy().accessMap(), PolicyFile.Kind.ACCESS_MAP);
     policy(Settings.POLICY_TLS_POLICY_MAP.key(), cfg.policy().tlsPolicyMap(), PolicyFile.Kind.TLS_POLICY_MAP);
     try {
@@ -172,10 +185,13 @@ final class CheckCommand implements Callable<Integer> {
     }
   }
 
-  /** A file the node reads at start; a password file must be private, as a key is. */
-  private void readable(String key, String file, boolean secret) {
+  /**
+   * A file the node reads at start; a password file must be private, as a key is. True when it is
+   * set and reads.
+   */
+  private boolean readable(String key, String file, boolean secret) {
     if (file.isEmpty()) {
-      return;
+      return false;
     }
     Path p = Path.of(file);
     try {
@@ -183,11 +199,13 @@ final class CheckCommand implements Callable<Integer> {
         KeyFiles.checkPermissions(p);
       }
       Files.readAllBytes(p);
+      return true;
     } catch (NoSuchFileException e) {
       problems.add(key + ": " + file + " does not exist");
     } catch (IOException e) {
       problems.add(key + ": " + (e.getMessage() == null ? file + ": " + e : e.getMessage()));
     }
+    return false;
   }
 
   private void policy(String key, String file, PolicyFile.Kind kind) {

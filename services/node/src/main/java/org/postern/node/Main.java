@@ -27,8 +27,9 @@ import picocli.CommandLine.Spec;
 /** The {@code postern} command line. Expected errors print one clear message, never a stack trace. */
 @Command(name = "postern", mixinStandardHelpOptions = true, version = "postern 0.1.0",
     description = "A reactive mail relay cluster.", subcommands = {Main.Run.class, AuthCommand.class,
-        QueueCommand.class, ReloadCommand.class, StatusCommand.class, PolicyCommand.class, ConfigCommand.class, CheckCommand.class, PkiCommand.class,
-        org.postern.loadgen.LoadgenCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
+        QueueCommand.class, ReloadCommand.class, StatusCommand.class, PolicyCommand.class, TlsCommand.class, ConfigCommand.class, CheckCommand.class, PkiCommand.class,
+        org.postern.loadgen.LoadgenCommand.class, VersionCommand.class, CommandLine.HelpCommand.class,
+        picocli.AutoComplete.GenerateCompletion.class, picocli.codegen.docgen.manpage.ManPageGenerator.class})
 public final class Main implements Callable<Integer> {
 
   public static void main(String[] args) {
@@ -238,7 +239,7 @@ public final class Main implements Callable<Integer> {
     }
 
     /** The machine's name, read once at start (never on an event loop: it may consult DNS). */
-    private static String machineName() {
+    static String machineName() {
       try {
         String name = InetAddress.getLocalHost().getHostName();
         return name.matches("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?") ? name : "localhost";

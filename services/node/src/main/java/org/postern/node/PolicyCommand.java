@@ -260,7 +260,7 @@ final class PolicyCommand {
       }
     }
 
-    private static List<PolicyFile> files(PolicyConfig cfg) throws IOException {
+    static List<PolicyFile> files(PolicyConfig cfg) throws IOException {
       List<PolicyFile> files = new ArrayList<>();
       if (!cfg.accessMap().isEmpty()) {
         files.add(new PolicyFile(PolicyFile.Kind.ACCESS_MAP, cfg.accessMap(), read(cfg.accessMap())));

@@ -141,6 +141,20 @@ class CommandLineIT {
     assertTrue(lines.get(3).startsWith("postern check: policy.access_map: " + access + ":2: "), lines.get(3));
     assertTrue(!r.hasStackTrace(), r.stderr());
 
+    // Files that read but do not parse: named with their line, as the start would name them.
+    Path users = Files.writeString(work.resolve("users2"), "# who may AUTH\nno-colon-here\n");
+    Files.setPosixFilePermissions(users, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    Path creds = Files.writeString(work.resolve("creds"), "[relay.example]:587 alice-without-password\n");
+    Files.setPosixFilePermissions(creds, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    Path conf2 = Files.writeString(work.resolve("postern2.conf"), "inbound.auth_users = " + users
+        + "\noutbound.relay_credentials = " + creds + "\nnode.data_dir = " + work.resolve("data") + "\n");
+    Launcher.Run parsed = postern("", "check", "--config", conf2.toString());
+    assertEquals(1, parsed.exit(), parsed.stdout() + parsed.stderr());
+    List<String> parsedLines = parsed.stderr().lines().filter(l -> !l.startsWith("postern check: warning: ")).toList();
+    assertEquals(List.of("postern check: inbound.auth_users: " + users + ":2: expected 'user:bcrypt-hash'",
+        "postern check: outbound.relay_credentials: " + creds + ":1: expected 'nexthop user:password'"), parsedLines,
+        parsed.stderr());
+
     Files.writeString(conf, "queue.min_backoff = 5x\n");
     Launcher.Run bad = postern("", "check", "--config", conf.toString());
     assertEquals(1, bad.exit());

@@ -17,7 +17,7 @@ import org.postern.tls.KeyFiles;
  * ({@code [relay.example]:587} or {@code relay.example}); {@code #} starts a comment. The file
  * holds passwords, so it must not be readable by group or others.
  */
-final class RelayCredentials {
+public final class RelayCredentials {
 
   /** One login. */
   record Login(String user, String password) {
@@ -44,7 +44,7 @@ final class RelayCredentials {
    * @throws IllegalStateException for a missing, unreadable, exposed or malformed file, naming it
    *     (and the line)
    */
-  static RelayCredentials load(String file) {
+  public static RelayCredentials load(String file) {
     if (file.isEmpty()) {
       return none();
     }

@@ -99,7 +99,7 @@ final class Notices {
     }
     if (m.envelope().sender().isNull()) {
       // RFC 5321 §6.1: a notification is never sent about a notification.
-      LOG.info(() -> m.queueId() + ": no " + kind.name().toLowerCase() + " notice for a message with a null sender");
+      LOG.info(() -> m.queueId() + ": no " + kind.name().toLowerCase(java.util.Locale.ROOT) + " notice for a message with a null sender");
       return Future.succeededFuture();
     }
     String noticeId = QueueIds.next();
