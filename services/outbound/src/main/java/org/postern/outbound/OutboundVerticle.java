@@ -16,9 +16,13 @@ import org.postern.bus.DeliveryReport;
 import org.postern.bus.DeliveryReport.RecipientResult;
 import org.postern.bus.DeliveryReport.Status;
 import org.postern.bus.DeliveryRequest;
+import org.postern.config.ClusterConfig;
 import org.postern.config.OutboundConfig;
 import org.postern.config.TlsConfig;
 import org.postern.outbound.sts.MtaSts;
+import org.postern.tls.CaCertificates;
+import org.postern.tls.EntrySeal;
+import org.postern.tls.ServerCredentials;
 import org.postern.smtp.Path;
 import org.postern.smtp.Reply;
 import org.postern.tls.TlsEngine;
@@ -56,6 +60,8 @@ public final class OutboundVerticle extends VerticleBase {
   private MtaSts sts;
   /** Where MTA-STS policies are fetched: 443, but a free port in tests. */
   private final int stsHttpsPort;
+  /** In a cluster, the event-bus certificate files that sign shared entries; null otherwise. */
+  private ClusterConfig cluster;
 
   /**
    * @param config delivery settings: transport table, DNS servers, timeouts
@@ -118,13 +124,33 @@ public final class OutboundVerticle extends VerticleBase {
     });
   }
 
+  /**
+   * In a cluster: signs what this node writes into shared maps with its event-bus key
+   * ({@code cluster.bus_cert_chain}, {@code cluster.bus_key}), and accepts from them only what a
+   * node certificate of {@code cluster.bus_ca_file} signed.
+   */
+  public OutboundVerticle sealingWith(ClusterConfig cluster) {
+    this.cluster = cluster;
+    return this;
+  }
+
+  /** The seal of shared entries, when clustered with event-bus certificates; else null. Reads files. */
+  private EntrySeal seal() throws Exception {
+    if (!vertx.isClustered() || cluster == null || !cluster.busTlsConfigured()) {
+      return null;
+    }
+    ServerCredentials node = ServerCredentials.load(java.nio.file.Path.of(cluster.busCertChain()),
+        java.nio.file.Path.of(cluster.busKey()), "cluster.bus_cert_chain");
+    return new EntrySeal(node, CaCertificates.load(cluster.busCaFile(), "cluster.bus_ca_file", "", ""));
+  }
+
   /** MTA-STS, unless outbound.mta_sts is off: its CA file and cache file are read here. */
   private Future<Void> startSts() {
     if (!config.sts().enabled()) {
       LOG.info("MTA-STS is off (outbound.mta_sts = no)");
       return Future.succeededFuture();
     }
-    return MtaSts.start(vertx, config.sts(), new MtaSts.Resolver() {
+    return vertx.executeBlocking(this::seal).compose(seal -> MtaSts.start(vertx, config.sts(), new MtaSts.Resolver() {
       @Override
       public Future<List<String>> txt(String name) {
         return dns.txt(name);
@@ -140,7 +166,7 @@ public final class OutboundVerticle extends VerticleBase {
           return all;
         });
       }
-    }, stsHttpsPort).onSuccess(s -> sts = s).mapEmpty();
+    }, stsHttpsPort, seal)).onSuccess(s -> sts = s).mapEmpty();
   }
 
   /**

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -43,6 +44,8 @@ import org.postern.testkit.LoopbackCluster;
 import org.postern.testkit.SmtpSink;
 import org.postern.testkit.SmtpSink.Options;
 import org.postern.testkit.TestCa;
+import org.postern.tls.EntrySeal;
+import org.postern.tls.ServerCredentials;
 import org.postern.tls.TlsEngine;
 
 /**
@@ -57,6 +60,8 @@ class MtaStsDeliveryTest {
 
   private static Path dir;
   private static TestCa ca;
+  /** Signs the nodes' event-bus certificates, with which they sign what they share. */
+  private static TestCa busCa;
   private static DnsServer dns;
   private static Process https;
   private static Path httpsLog;
@@ -72,6 +77,7 @@ class MtaStsDeliveryTest {
   static void peers() throws Exception {
     dir = Files.createTempDirectory("postern-sts");
     ca = TestCa.create(dir, "STS Test CA");
+    busCa = TestCa.create(dir, "Bus CA");
     List<String> records = new ArrayList<>();
     String[] domains = {"enforce", "mismatch", "plain", "badcert", "testing", "redirect", "big", "cached", "wrongname",
         "html"};
@@ -181,13 +187,24 @@ class MtaStsDeliveryTest {
   }
 
   private void deploy(Vertx vertx, Path cacheFile) throws Exception {
-    PosternConfig config = ConfigLoader.load(null, List.of("outbound.connect_timeout=5s",
+    deploy(vertx, cacheFile, null);
+  }
+
+  /** With {@code node} as this node's event-bus certificate (signed by {@link #busCa}), or none. */
+  private void deploy(Vertx vertx, Path cacheFile, TestCa.Issued node) throws Exception {
+    List<String> settings = new ArrayList<>(List.of("outbound.connect_timeout=5s",
         "outbound.command_timeout=10s", "outbound.starttls_timeout=10s", "outbound.dns_servers=" + dns.address(),
         "outbound.transport=" + String.join(",", transport), "outbound.tls_ca_file=" + ca.certificatePath(),
         "outbound.mta_sts_ca_file=" + ca.certificatePath(), "outbound.mta_sts_fetch_timeout=10s",
         "outbound.mta_sts_cache_file=" + cacheFile));
+    if (node != null) {
+      settings.addAll(List.of("cluster.bus_cert_chain=" + node.chain(), "cluster.bus_key=" + node.key(),
+          "cluster.bus_ca_file=" + busCa.certificatePath()));
+    }
+    PosternConfig config = ConfigLoader.load(null, settings);
     deployment = vertx.deployVerticle(new OutboundVerticle(config.outbound(), config.tls(), "postern.test",
-        TlsEngine.choose(config.tls().engine()), v -> VertxDns.create(v, config.outbound().dnsServers()), httpsPort))
+        TlsEngine.choose(config.tls().engine()), v -> VertxDns.create(v, config.outbound().dnsServers()), httpsPort)
+        .sealingWith(config.cluster()))
         .await(20, TimeUnit.SECONDS);
   }
 
@@ -358,10 +375,11 @@ class MtaStsDeliveryTest {
       nodes.add(LoopbackCluster.join(cluster, ports[1], ports));
       SmtpSink sink = mx("enforce.test", "mx.enforce.test");
       long before = policyRequests("mta-sts.enforce.test");
-      for (Vertx node : nodes) {
-        standIns(node);
+      for (int i = 0; i < nodes.size(); i++) {
+        standIns(nodes.get(i));
         // Each node its own cache file: what the second one knows, it knows through the cluster.
-        deploy(node, Files.createTempDirectory(dir, "node").resolve("mta-sts.cache"));
+        deploy(nodes.get(i), Files.createTempDirectory(dir, "node").resolve("mta-sts.cache"),
+            busCa.issueNode("node" + i + ".test"));
       }
       assertTrue(logged("MTA-STS policies are cached cluster-wide"), logText());
 
@@ -377,5 +395,56 @@ class MtaStsDeliveryTest {
         node.close().await(30, TimeUnit.SECONDS);
       }
     }
+  }
+
+  @Test
+  void aClusterEntryNotSignedByANodeOfTheBusCaChangesNoDelivery() throws Exception {
+    int[] ports = {FreePorts.loopback(), FreePorts.loopback()};
+    String cluster = "postern-test-" + UUID.randomUUID();
+    List<Vertx> nodes = new ArrayList<>();
+    try {
+      nodes.add(LoopbackCluster.join(cluster, ports[0], ports));
+      // A member that knows the cluster's name and reaches Hazelcast's port, with a certificate
+      // from another CA: it writes "mode none" for two domains whose real policies are enforce.
+      Vertx rogue = LoopbackCluster.join(cluster, ports[1], ports);
+      nodes.add(rogue);
+      TestCa otherCa = TestCa.create(dir, "Other CA");
+      TestCa.Issued rogueCert = otherCa.issueNode("rogue.test");
+      EntrySeal rogueSeal = new EntrySeal(ServerCredentials.load(rogueCert.chain(), rogueCert.key(), "rogue"),
+          Set.of(otherCa.certificate()));
+      var map = rogue.sharedData().<String, String>getClusterWideMap("postern.outbound.mta-sts.v1")
+          .await(20, TimeUnit.SECONDS);
+      map.put("mismatch.test", rogueSeal.seal("postern.outbound.mta-sts.v1", none("mismatch.test", "mismatch1")))
+          .await(20, TimeUnit.SECONDS);
+      map.put("plain.test", none("plain.test", "plain1")).await(20, TimeUnit.SECONDS);
+
+      SmtpSink mismatch = mx("mismatch.test", "mx.mismatch.test");
+      SmtpSink plain = mx("plain.test", null);
+      standIns(nodes.get(0));
+      deploy(nodes.get(0), cacheFile, busCa.issueNode("node0.test"));
+
+      RecipientResult r = deliver(nodes.get(0), "mismatch.test");
+      assertEquals(Status.DEFERRED, r.status(), r + "\n" + logText());
+      assertEquals("4.7.0", r.reply().enhanced(), r.toString());
+      assertTrue(logged("ignoring the cluster's entry for mismatch.test", "not signed by a CA of cluster.bus_ca_file"),
+          logText());
+      r = deliver(nodes.get(0), "plain.test");
+      assertEquals(Status.DEFERRED, r.status(), r + "\n" + logText());
+      assertEquals("4.7.4", r.reply().enhanced(), r.toString());
+      assertTrue(logged("ignoring the cluster's entry for plain.test", "not a signed entry"), logText());
+      assertEquals(List.of(), mismatch.received());
+      assertEquals(List.of(), plain.received());
+    } finally {
+      for (Vertx node : nodes) {
+        node.close().await(30, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  /** A cache entry that says the domain has withdrawn its policy, valid for a day. */
+  private static String none(String domain, String id) {
+    long now = System.currentTimeMillis();
+    return "{\"domain\":\"" + domain + "\",\"id\":\"" + id + "\",\"mode\":\"none\",\"mx\":[],\"max_age\":86400,"
+        + "\"fetched\":" + now + ",\"expires\":" + (now + 86_400_000L) + "}";
   }
 }

@@ -3,7 +3,6 @@ package org.postern.outbound.sts;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.TrustOptions;
-import io.vertx.core.shareddata.AsyncMap;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
@@ -18,6 +17,7 @@ import java.util.function.Consumer;
 import java.util.logging.Logger;
 import org.postern.config.StsConfig;
 import org.postern.tls.CaCertificates;
+import org.postern.tls.EntrySeal;
 import org.postern.tls.WebPkiTrust;
 
 /**
@@ -85,8 +85,10 @@ public final class MtaSts {
    * Reads the CA file (on a worker) and the cache file, and in a cluster opens the shared map.
    *
    * @param httpsPort 443; tests serve policies on a free port
+   * @param seal signs and checks the cluster map's entries; null keeps a clustered node's cache
+   *     to itself, as without the event-bus key nothing it reads there could be trusted
    */
-  public static Future<MtaSts> start(Vertx vertx, StsConfig config, Resolver dns, int httpsPort) {
+  public static Future<MtaSts> start(Vertx vertx, StsConfig config, Resolver dns, int httpsPort, EntrySeal seal) {
     return vertx.executeBlocking(() -> trust(config)).compose(trust -> {
       PolicyStore store = new PolicyStore(vertx, config.cacheFile(), config.cacheSize());
       MtaSts sts = new MtaSts(vertx, dns, new PolicyFetcher(vertx, trust, config.fetchTimeout(), dns::addresses,
@@ -95,7 +97,7 @@ public final class MtaSts {
         if (n > 0) {
           LOG.info("MTA-STS: " + n + " cached polic" + (n == 1 ? "y" : "ies") + " read from " + config.cacheFile());
         }
-        return share(vertx, store);
+        return share(vertx, store, seal);
       }).map(sts);
     });
   }
@@ -109,14 +111,20 @@ public final class MtaSts {
     return WebPkiTrust.withExtra(extra);
   }
 
-  private static Future<Void> share(Vertx vertx, PolicyStore store) {
+  private static Future<Void> share(Vertx vertx, PolicyStore store, EntrySeal seal) {
     if (!vertx.isClustered()) {
+      return Future.succeededFuture();
+    }
+    if (seal == null) {
+      LOG.warning("MTA-STS policies are not shared with the cluster: without an event-bus certificate"
+          + " (cluster.bus_cert_chain) this node can neither sign its entries nor check others'");
       return Future.succeededFuture();
     }
     return vertx.sharedData().<String, String>getClusterWideMap(PolicyStore.SHARED_MAP)
         .onSuccess(map -> {
-          store.share(map);
-          LOG.info("MTA-STS policies are cached cluster-wide (" + PolicyStore.SHARED_MAP + ")");
+          store.share(map, seal);
+          LOG.info("MTA-STS policies are cached cluster-wide (" + PolicyStore.SHARED_MAP
+              + "), signed with this node's event-bus key");
         })
         .<Void>mapEmpty()
         .recover(e -> {
@@ -124,11 +132,6 @@ public final class MtaSts {
               + "; this node fetches and caches policies alone");
           return Future.succeededFuture();
         });
-  }
-
-  /** Shares the cache through {@code map}: tests of the cluster path without a cluster manager. */
-  void share(AsyncMap<String, String> map) {
-    store.share(map);
   }
 
   /** Calls {@code listener} with every failure recorded (TLS reporting's hook). */

@@ -10,7 +10,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.security.GeneralSecurityException;
 import java.util.logging.Logger;
+import org.postern.tls.EntrySeal;
 
 /**
  * Where fetched policies are kept: in memory (at most {@code capacity} domains, the least used
@@ -21,7 +23,9 @@ import java.util.logging.Logger;
  * over the old one) after each change, through Vert.x's asynchronous file system: policies change
  * about once per domain and day, so a whole rewrite costs nothing worth a journal, and the rename
  * means a crash leaves the old file or the new one. It is not synced: losing the last policies in
- * a power cut only costs a fetch each. Used on one event loop.
+ * a power cut only costs a fetch each. Entries in the cluster's map are signed with the writing
+ * node's event-bus key ({@link EntrySeal}); one that fails the check is ignored and logged, and
+ * the node fetches for itself. Used on one event loop.
  */
 final class PolicyStore {
 
@@ -34,6 +38,7 @@ final class PolicyStore {
   private final String file;
   private final Map<String, CachedPolicy> memory;
   private AsyncMap<String, String> shared;
+  private EntrySeal seal;
   private boolean writing;
   private boolean dirty;
 
@@ -52,9 +57,13 @@ final class PolicyStore {
     };
   }
 
-  /** Shares the cache through {@code map}, a cluster-wide map; standalone nodes never call this. */
-  void share(AsyncMap<String, String> map) {
+  /**
+   * Shares the cache through {@code map}, a cluster-wide map, its entries signed and checked with
+   * {@code seal}; standalone nodes never call this.
+   */
+  void share(AsyncMap<String, String> map, EntrySeal seal) {
     this.shared = map;
+    this.seal = seal;
   }
 
   boolean shared() {
@@ -108,10 +117,14 @@ final class PolicyStore {
         return null;
       }
       try {
-        CachedPolicy p = CachedPolicy.decode(json);
-        return p.domain().equals(domain) ? p : null;
-      } catch (IllegalArgumentException e) {
-        LOG.warning("MTA-STS: ignoring the cluster's entry for " + domain + ": " + e.getMessage());
+        CachedPolicy p = CachedPolicy.decode(seal.open(SHARED_MAP, json).payload());
+        if (!p.domain().equals(domain)) {
+          throw new IllegalArgumentException("it is the policy of " + p.domain());
+        }
+        return p;
+      } catch (GeneralSecurityException | IllegalArgumentException e) {
+        LOG.warning("MTA-STS: ignoring the cluster's entry for " + domain + " (" + e.getMessage()
+            + "); fetching the policy here");
         return null;
       }
     }).otherwise(t -> {
@@ -131,7 +144,7 @@ final class PolicyStore {
     if (ttl <= 0) {
       return Future.succeededFuture();
     }
-    return shared.put(p.domain(), p.encode(), ttl).recover(t -> {
+    return shared.put(p.domain(), seal.seal(SHARED_MAP, p.encode()), ttl).recover(t -> {
       LOG.warning("MTA-STS: cannot share the policy of " + p.domain() + " with the cluster: " + t.getMessage());
       return Future.succeededFuture();
     });

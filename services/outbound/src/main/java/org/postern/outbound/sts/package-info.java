@@ -13,8 +13,9 @@
  * redirects, 200 and {@code text/plain} only, 64 KiB, a deadline; the body is parsed strictly),
  * DNS (a TXT answer only says whether to fetch, never what the policy is), the cache file and the
  * cluster's map (every entry is parsed again as a policy, its expiry bounded by its max_age; an
- * unreadable one is ignored and logged). The cluster map's entries are not signed yet: see
- * deploy/README.md, "MTA-STS".
+ * unreadable one is ignored and logged). The cluster map's entries must carry a signature by a
+ * node certificate of {@code cluster.bus_ca_file} ({@link org.postern.tls.EntrySeal}): Hazelcast
+ * itself authenticates no one.
  *
  * <p><b>Standards:</b> RFC 8461 (MTA-STS), RFC 8460 §4.3 (result types), RFC 6125 (names).
  */
