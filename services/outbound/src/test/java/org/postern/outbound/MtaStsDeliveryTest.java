@@ -345,6 +345,29 @@ class MtaStsDeliveryTest {
   }
 
   @Test
+  void aPolicyNearItsExpiryIsUsedAndRefreshedInTheBackground(Vertx vertx) throws Exception {
+    // Fetched 23 hours ago with a max_age of a day: in the last quarter.
+    long fetched = System.currentTimeMillis() - 23 * 3_600_000L;
+    Files.writeString(cacheFile, "{\"domain\":\"enforce.test\",\"id\":\"enforce1\",\"mode\":\"enforce\","
+        + "\"mx\":[\"mx.enforce.test\"],\"max_age\":86400,\"fetched\":" + fetched + ",\"expires\":"
+        + (fetched + 86_400_000L) + "}\n");
+    SmtpSink sink = mx("enforce.test", "mx.enforce.test");
+    long before = policyRequests("mta-sts.enforce.test");
+    deploy(vertx);
+    RecipientResult r = deliver(vertx, "enforce.test");
+
+    assertEquals(Status.SENT, r.status(), r + "\n" + logText());
+    assertEquals(1, sink.awaitMessages(1, Harness.WAIT).size());
+    assertTrue(logged("the policy of enforce.test expires in", "refreshing it"), logText());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!logged("MTA-STS: fetched the policy of enforce.test")) {
+      assertTrue(System.nanoTime() < deadline, logText());
+      Thread.sleep(10);
+    }
+    assertEquals(before + 1, policyRequests("mta-sts.enforce.test"));
+  }
+
+  @Test
   void aFetchedPolicySurvivesARestartAndIsNotFetchedAgain(Vertx vertx) throws Exception {
     SmtpSink sink = mx("enforce.test", "mx.enforce.test");
     long before = policyRequests("mta-sts.enforce.test");
