@@ -153,8 +153,12 @@ final class StsGate {
       if (!enforce() || f.reply().enhanced() == null || !f.reply().enhanced().startsWith("4.7.")) {
         return;
       }
-      sts.record(request.queueId(), failure(target.host(), f.reply().enhanced().equals("4.7.4")
-          ? StsFailure.Result.STARTTLS_NOT_SUPPORTED : StsFailure.Result.CERTIFICATE_NOT_TRUSTED, f.reply().toString()));
+      // DeliveryAttempt's replies: 4.7.4 no STARTTLS; 4.7.5 a chain not verified, a name that
+      // does not match, or a failed handshake.
+      StsFailure.Result result = f.reply().enhanced().equals("4.7.4") ? StsFailure.Result.STARTTLS_NOT_SUPPORTED
+          : f.reply().text().contains("does not match") ? StsFailure.Result.CERTIFICATE_HOST_MISMATCH
+          : StsFailure.Result.CERTIFICATE_NOT_TRUSTED;
+      sts.record(request.queueId(), failure(target.host(), result, f.reply().toString()));
     }
 
     private StsFailure failure(String host, StsFailure.Result result, String detail) {

@@ -257,6 +257,7 @@ class MtaStsDeliveryTest {
   void enforceDefersACertificateNotValidForTheMxName(Vertx vertx) throws Exception {
     RecipientResult r = deferredUnsent(vertx, "badcert.test", "someone-else.test", "4.7.5");
     assertTrue(r.reply().text().contains("does not match hostname"), r.toString());
+    assertTrue(logged("MTA-STS failed", "mx=mx.badcert.test", "result=certificate-host-mismatch"), logText());
   }
 
   /** Delivers to {@code domain}'s MX ({@link #mx}); expects a deferral with {@code enhanced} and nothing sent. */

@@ -152,8 +152,9 @@ public final class MtaSts {
     String d = domain.toLowerCase(Locale.ROOT);
     return dns.txt("_mta-sts." + d)
         .map(StsRecord::id)
-        // Null: the TXT lookup failed, which says nothing about the policy (§5.1 keeps the cache).
-        .otherwise((Optional<String>) null)
+        // A failed lookup counts as no record: a cached policy stays in force (§5.1), and
+        // without one the domain has none.
+        .otherwise(Optional.empty())
         .compose(id -> known(d).compose(cached -> decide(d, id, cached)))
         .otherwise(t -> {
           LOG.warning("MTA-STS: looking up the policy of " + d + " failed: " + t + "; delivering as without one");
@@ -164,7 +165,7 @@ public final class MtaSts {
   private Future<Optional<Applied>> decide(String d, Optional<String> id, Applied cached) {
     long now = System.currentTimeMillis();
     if (cached != null) {
-      if (id != null && id.isPresent() && !id.get().equals(cached.id())) {
+      if (id.isPresent() && !id.get().equals(cached.id())) {
         LOG.info("MTA-STS: the policy id of " + d + " changed from " + cached.id() + " to " + id.get() + "; fetching");
         return refresh(d, id.get()).map(Optional::of).recover(t -> {
           failed(d, id.get(), t);
@@ -173,7 +174,7 @@ public final class MtaSts {
           return Future.succeededFuture(Optional.of(new Applied(cached.policy(), "cached, refresh failed")));
         });
       }
-      if (id != null && id.isPresent() && cached.policy().refreshDueAt(now) && !fetching.containsKey(d)) {
+      if (id.isPresent() && cached.policy().refreshDueAt(now) && !fetching.containsKey(d)) {
         LOG.info("MTA-STS: the policy of " + d + " expires in " + cached.policy().leftAt(now).toSeconds()
             + " s; refreshing it");
         refresh(d, id.get()).onFailure(t -> {
@@ -183,7 +184,7 @@ public final class MtaSts {
       }
       return Future.succeededFuture(Optional.of(cached));
     }
-    if (id == null || id.isEmpty()) {
+    if (id.isEmpty()) {
       return Future.succeededFuture(Optional.empty());
     }
     return refresh(d, id.get()).map(Optional::of).recover(t -> {
