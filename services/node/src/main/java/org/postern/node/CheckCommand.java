@@ -79,6 +79,7 @@ final class CheckCommand implements Callable<Integer> {
     try {
       CaCertificates.load(cfg.outbound().tlsCaFile(), Settings.OUTBOUND_TLS_CA_FILE.key(),
           cfg.outbound().tlsCaPath(), Settings.OUTBOUND_TLS_CA_PATH.key());
+      CaCertificates.load(cfg.outbound().sts().caFile(), Settings.OUTBOUND_MTA_STS_CA_FILE.key(), "", "");
     } catch (IOException | RuntimeException e) {
       problems.add(e.getMessage());
     }

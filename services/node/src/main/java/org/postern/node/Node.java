@@ -212,7 +212,8 @@ public final class Node {
         }
       }
       if (roles.contains(Role.OUTBOUND)) {
-        chain = chain.compose(v -> deploy(vertx, new OutboundVerticle(config.outbound(), config.tls(), hostname, engine)));
+        chain = chain.compose(v -> deploy(vertx, new OutboundVerticle(config.outbound(), config.tls(), hostname, engine)
+            .sealingWith(config.cluster())));
       }
       if (roles.contains(Role.INBOUND)) {
         for (InboundVerticle verticle : listeners) {

@@ -41,9 +41,10 @@ final class Delivery {
   private final ConnectionLimits limits;
   private final BrokenTlsPeers brokenTls;
   private final TlsResumption resumption;
+  private final StsGate sts;
 
   Delivery(Vertx vertx, NetClient client, Router router, SessionSettings settings, SessionPool pool,
-      ConnectionLimits limits, BrokenTlsPeers brokenTls, TlsResumption resumption) {
+      ConnectionLimits limits, BrokenTlsPeers brokenTls, TlsResumption resumption, StsGate sts) {
     this.vertx = vertx;
     this.client = client;
     this.router = router;
@@ -52,6 +53,7 @@ final class Delivery {
     this.limits = limits;
     this.brokenTls = brokenTls;
     this.resumption = resumption;
+    this.sts = sts;
   }
 
   /** The outcome of one request, after logging one line per recipient. */
@@ -62,8 +64,9 @@ final class Delivery {
     return limits.destination(request.domain()).compose(release -> Future.<Void>succeededFuture()
         // Inside compose, so that even an exception thrown while building a step ends up below.
         .compose(v -> policy(request.domain()))
-        .compose(policy -> router.route(request.domain())
-            .compose(targets -> tryTargets(request, policy, router.nexthop(request.domain()), targets, 0, null)))
+        .compose(policy -> sts.plan(request, policy).compose(plan -> router.route(request.domain())
+            .compose(plan::targets)
+            .compose(targets -> tryTargets(request, plan, router.nexthop(request.domain()), targets, 0, null))))
         .map(result -> fromSession(request, result))
         .recover(t -> Future.succeededFuture(failedAll(request, t)))
         .onComplete(ar -> release.run()))
@@ -88,7 +91,7 @@ final class Delivery {
         });
   }
 
-  private Future<AttemptResult> tryTargets(DeliveryRequest request, DestinationTls policy, String nexthop,
+  private Future<AttemptResult> tryTargets(DeliveryRequest request, StsGate.StsPlan plan, String nexthop,
       List<Target> targets, int i, TargetFailure last) {
     if (i >= targets.size()) {
       return Future.failedFuture(last != null ? last
@@ -98,15 +101,16 @@ final class Delivery {
     // Policy answers per address (Try_TLS, TLS_Srv and [host]:port entries) before we connect,
     // and judges every transaction's session (tls_server, tls_rcpt), a reused one included.
     TlsPolicyGate gate = new TlsPolicyGate(vertx, request, target, nexthop);
-    return gate.level()
-        .compose(answer -> transact(request, gate, target, answer.level(),
+    return gate.level().map(plan::level)
+        .compose(answer -> transact(request, gate, plan, target, answer.level(),
             NameMatch.of(answer.level(), answer.match(), target.host(), nexthop)))
         .recover(t -> {
           if (!(t instanceof TargetFailure f)) {
             return Future.failedFuture(t);
           }
           LOG.fine(() -> request.queueId() + ": " + target.relay() + " failed: " + f.reply());
-          return tryTargets(request, policy, nexthop, targets, i + 1, f);
+          plan.refused(target, f);
+          return tryTargets(request, plan, nexthop, targets, i + 1, f);
         });
   }
 
@@ -116,9 +120,10 @@ final class Delivery {
    * content went, and the next session takes over, as when a cached session fails its RSET in
    * the pool.
    */
-  private Future<AttemptResult> transact(DeliveryRequest request, TlsPolicyGate gate, Target target, TlsLevel level,
-      NameMatch names) {
+  private Future<AttemptResult> transact(DeliveryRequest request, TlsPolicyGate gate, StsGate.StsPlan plan,
+      Target target, TlsLevel level, NameMatch names) {
     return session(request, target, level, names)
+        .onSuccess(plan::observe)
         .compose(session -> gate.judge(session.tls, session.verify, session.peer)
             .onFailure(t -> pool.offer(session)) // nothing was sent: the session serves other mail
             .compose(refused -> new MailTransaction(session, request, refused).run()
@@ -130,7 +135,7 @@ final class Delivery {
                   }
                 })))
         .recover(t -> t instanceof StaleSession
-            ? transact(request, gate, target, level, names)
+            ? transact(request, gate, plan, target, level, names)
             : Future.failedFuture(t));
   }
 

@@ -12,6 +12,11 @@ interface Dns {
   /** The MX records of {@code name}; empty when the name exists but has none. */
   Future<List<Mx>> mx(String name);
 
+  /** The TXT records of {@code name} (MTA-STS's {@code _mta-sts} record); empty by default. */
+  default Future<List<String>> txt(String name) {
+    return Future.succeededFuture(List.of());
+  }
+
   /** IPv4 addresses, as literals. */
   Future<List<String>> a(String name);
 

@@ -6,6 +6,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
 import java.util.logging.Level;
@@ -14,8 +16,13 @@ import org.postern.bus.DeliveryReport;
 import org.postern.bus.DeliveryReport.RecipientResult;
 import org.postern.bus.DeliveryReport.Status;
 import org.postern.bus.DeliveryRequest;
+import org.postern.config.ClusterConfig;
 import org.postern.config.OutboundConfig;
 import org.postern.config.TlsConfig;
+import org.postern.outbound.sts.MtaSts;
+import org.postern.tls.CaCertificates;
+import org.postern.tls.EntrySeal;
+import org.postern.tls.ServerCredentials;
 import org.postern.smtp.Path;
 import org.postern.smtp.Reply;
 import org.postern.tls.TlsEngine;
@@ -50,6 +57,11 @@ public final class OutboundVerticle extends VerticleBase {
   private Dns dns;
   private SessionPool pool;
   private Delivery delivery;
+  private MtaSts sts;
+  /** Where MTA-STS policies are fetched: 443, but a free port in tests. */
+  private final int stsHttpsPort;
+  /** In a cluster, the event-bus certificate files that sign shared entries; null otherwise. */
+  private ClusterConfig cluster;
 
   /**
    * @param config delivery settings: transport table, DNS servers, timeouts
@@ -64,6 +76,12 @@ public final class OutboundVerticle extends VerticleBase {
   /** With another resolver: tests route to loopback peers by fixed DNS answers. */
   OutboundVerticle(OutboundConfig config, TlsConfig tls, String hostname, TlsEngine engine,
       Function<Vertx, Dns> dnsFactory) {
+    this(config, tls, hostname, engine, dnsFactory, 443);
+  }
+
+  /** With MTA-STS policies served on another port than 443: tests. */
+  OutboundVerticle(OutboundConfig config, TlsConfig tls, String hostname, TlsEngine engine,
+      Function<Vertx, Dns> dnsFactory, int stsHttpsPort) {
     if (config == null || tls == null || engine == null) {
       throw new IllegalArgumentException("config, tls and engine are required");
     }
@@ -75,6 +93,7 @@ public final class OutboundVerticle extends VerticleBase {
     this.hostname = hostname;
     this.engine = engine;
     this.dnsFactory = dnsFactory;
+    this.stsHttpsPort = stsHttpsPort;
   }
 
   @Override
@@ -91,18 +110,63 @@ public final class OutboundVerticle extends VerticleBase {
     ConnectionLimits limits = new ConnectionLimits(vertx, config.destinationConcurrency(),
         config.destinationRateDelay(), config.maxConnections());
     // Trust stores, the client key and the credentials file are file reads: not on the event loop.
-    return vertx.executeBlocking(() -> OutboundFiles.load(config, tls)).compose(files -> {
+    return startSts().compose(v -> vertx.executeBlocking(() -> OutboundFiles.load(config, tls))).compose(files -> {
       files.notes().forEach(LOG::info);
       SessionSettings settings = new SessionSettings(hostname, config.commandTimeout(), config.starttlsTimeout(),
           files.tlsOptions(), files.verification(), config.noteStarttlsOffer(), files.credentials());
       BrokenTlsPeers brokenTls = new BrokenTlsPeers(config.brokenTlsPeerMemory());
       delivery = new Delivery(vertx, client, new Router(config.transport(), dns, random), settings, pool, limits,
-          brokenTls, new TlsResumption(config.tlsSessionCacheTimeout()));
+          brokenTls, new TlsResumption(config.tlsSessionCacheTimeout()), new StsGate(sts, config.transport()));
       // Local only: a delivery request carries the whole body, and only this node's queue sends one
       // (in a cluster, the queue role needs outbound on its node), so another member cannot.
       return shareBrokenTls(brokenTls)
           .compose(v -> vertx.eventBus().<Object>localConsumer(DeliveryRequest.ADDRESS, this::handle).completion());
     });
+  }
+
+  /**
+   * In a cluster: signs what this node writes into shared maps with its event-bus key
+   * ({@code cluster.bus_cert_chain}, {@code cluster.bus_key}), and accepts from them only what a
+   * node certificate of {@code cluster.bus_ca_file} signed.
+   */
+  public OutboundVerticle sealingWith(ClusterConfig cluster) {
+    this.cluster = cluster;
+    return this;
+  }
+
+  /** The seal of shared entries, when clustered with event-bus certificates; else null. Reads files. */
+  private EntrySeal seal() throws Exception {
+    if (!vertx.isClustered() || cluster == null || !cluster.busTlsConfigured()) {
+      return null;
+    }
+    ServerCredentials node = ServerCredentials.load(java.nio.file.Path.of(cluster.busCertChain()),
+        java.nio.file.Path.of(cluster.busKey()), "cluster.bus_cert_chain");
+    return new EntrySeal(node, CaCertificates.load(cluster.busCaFile(), "cluster.bus_ca_file", "", ""));
+  }
+
+  /** MTA-STS, unless outbound.mta_sts is off: its CA file and cache file are read here. */
+  private Future<Void> startSts() {
+    if (!config.sts().enabled()) {
+      LOG.info("MTA-STS is off (outbound.mta_sts = no)");
+      return Future.succeededFuture();
+    }
+    return vertx.executeBlocking(this::seal).compose(seal -> MtaSts.start(vertx, config.sts(), new MtaSts.Resolver() {
+      @Override
+      public Future<List<String>> txt(String name) {
+        return dns.txt(name);
+      }
+
+      @Override
+      public Future<List<String>> addresses(String host) {
+        Future<List<String>> v4 = dns.a(host).otherwise(List.of());
+        Future<List<String>> v6 = dns.aaaa(host).otherwise(List.of());
+        return Future.all(v4, v6).map(done -> {
+          List<String> all = new ArrayList<>(v4.result());
+          all.addAll(v6.result());
+          return all;
+        });
+      }
+    }, stsHttpsPort, seal)).onSuccess(s -> sts = s).mapEmpty();
   }
 
   /**
@@ -128,7 +192,8 @@ public final class OutboundVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return pool.close().transform(ar -> Future.join(client.close(), dns.close()));
+    return pool.close().transform(ar -> Future.join(client.close(), dns.close(),
+        sts == null ? Future.succeededFuture() : sts.close()));
   }
 
   private void handle(Message<Object> msg) {

@@ -49,6 +49,13 @@ final class VertxDns implements Dns {
   }
 
   @Override
+  public Future<List<String>> txt(String name) {
+    // A name without TXT records (NXDOMAIN included) has no policy: an empty answer, not a failure.
+    return ask(c -> c.resolveTXT(name), 0).recover(t -> Dns.isNameError(t)
+        ? Future.succeededFuture(List.of()) : Future.failedFuture(t));
+  }
+
+  @Override
   public Future<List<String>> a(String name) {
     return following(name, DnsClient::resolveA, 0);
   }

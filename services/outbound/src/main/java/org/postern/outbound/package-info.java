@@ -12,7 +12,9 @@
  * servers, and next-hop SMTP servers. It is the only part of Postern that opens SMTP connections.
  * In a cluster, also the cluster-wide map of next hops whose TLS handshake broke
  * ({@link org.postern.outbound.BrokenTlsPeers}), whose entries are read as expiry times only and
- * never kept longer than {@code outbound.tls_broken_peer_memory}.
+ * never kept longer than {@code outbound.tls_broken_peer_memory}. For MTA-STS (package
+ * {@code sts}, hooked in by {@link org.postern.outbound.StsGate}): {@code mta-sts.<domain>} over
+ * HTTPS, and in a cluster the shared policy cache.
  *
  * <p><b>Does not trust:</b> the bus (requests are validated in their record constructors, and an
  * unexpected message gets a failure reply), DNS answers (a null MX is honoured, nothing else in
@@ -24,7 +26,8 @@
  *
  * <p><b>Standards:</b> RFC 5321 (SMTP), 3207 (STARTTLS), 2920 (PIPELINING), 1870 (SIZE), 6152
  * (8BITMIME), 3030 (CHUNKING), 6531 (SMTPUTF8), 3461 (DSN parameters), 4954 with 4616 (AUTH PLAIN)
- * and the LOGIN mechanism, 7505 (null MX), 7435 (opportunistic security), 6125 (certificate names).
+ * and the LOGIN mechanism, 7505 (null MX), 7435 (opportunistic security), 6125 (certificate names),
+ * 8461 (MTA-STS).
  *
  * <p><b>Settings:</b> {@code outbound.*} in config/README.md, and {@code tls.protocols} and
  * {@code tls.engine}. Everything runs on the verticle's event loop and is composed from futures;

@@ -261,7 +261,7 @@ public final class PolicyEngine {
 
   private DestinationTls defaultLevel() {
     return new DestinationTls(config.destinationTlsLevel(),
-        "config:policy.destination_tls_level=" + config.destinationTlsLevel().configName());
+        DestinationTls.DEFAULT_RULE + "=" + config.destinationTlsLevel().configName());
   }
 
   private static TlsVerdict verdict(Reply refusal, String rule) {

@@ -15,6 +15,12 @@ import org.postern.smtp.TlsLevel;
  */
 public record DestinationTls(TlsLevel level, String rule, List<String> match) {
 
+  /**
+   * The rule of an answer that no policy entry chose (policy.destination_tls_level applied):
+   * outbound may then let the destination's own MTA-STS policy decide.
+   */
+  public static final String DEFAULT_RULE = "config:policy.destination_tls_level";
+
   /** Patterns per rule: a policy line holds a few; a few hundred is a mistake or an attack. */
   public static final int MAX_PATTERNS = 100;
 
@@ -36,6 +42,11 @@ public record DestinationTls(TlsLevel level, String rule, List<String> match) {
   /** The level's default patterns apply. */
   public DestinationTls(TlsLevel level, String rule) {
     this(level, rule, List.of());
+  }
+
+  /** Whether the level is the configured default rather than a policy entry's. */
+  public boolean byDefault() {
+    return rule.equals(DEFAULT_RULE) || rule.startsWith(DEFAULT_RULE + "=");
   }
 
   public JsonObject toJson() {

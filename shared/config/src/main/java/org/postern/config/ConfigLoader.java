@@ -285,7 +285,10 @@ public final class ConfigLoader {
             get(v, Settings.OUTBOUND_TLS_NOTE_STARTTLS_OFFER).equals("yes"),
             get(v, Settings.OUTBOUND_CONNECTION_REUSE_LIMIT), get(v, Settings.OUTBOUND_CONNECTION_IDLE_TIMEOUT),
             get(v, Settings.OUTBOUND_DESTINATION_CONCURRENCY), get(v, Settings.OUTBOUND_DESTINATION_RATE_DELAY),
-            get(v, Settings.OUTBOUND_MAX_CONNECTIONS), get(v, Settings.OUTBOUND_RELAY_CREDENTIALS)),
+            get(v, Settings.OUTBOUND_MAX_CONNECTIONS), get(v, Settings.OUTBOUND_RELAY_CREDENTIALS),
+            new StsConfig(get(v, Settings.OUTBOUND_MTA_STS).equals("yes"), get(v, Settings.OUTBOUND_MTA_STS_CA_FILE),
+                get(v, Settings.OUTBOUND_MTA_STS_FETCH_TIMEOUT), get(v, Settings.OUTBOUND_MTA_STS_CACHE_SIZE),
+                get(v, Settings.OUTBOUND_MTA_STS_CACHE_FILE))),
         cluster(v),
         text);
   }

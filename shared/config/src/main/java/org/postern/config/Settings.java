@@ -254,6 +254,17 @@ public final class Settings {
   public static final Setting<String> OUTBOUND_RELAY_CREDENTIALS = add("outbound.relay_credentials", "", text(),
       "File of 'nexthop user:password' lines (mode 0600) for AUTH PLAIN/LOGIN to a relayhost, sent only inside TLS.");
 
+  public static final Setting<String> OUTBOUND_MTA_STS = add("outbound.mta_sts", "yes", oneOf("yes", "no"),
+      "Apply recipient domains' MTA-STS policies (RFC 8461) to MX-routed mail without a TLS policy entry.");
+  public static final Setting<String> OUTBOUND_MTA_STS_CA_FILE = add("outbound.mta_sts_ca_file", "", text(),
+      "PEM CAs trusted for MTA-STS policy hosts besides the JDK's: for private deployments and tests.");
+  public static final Setting<Duration> OUTBOUND_MTA_STS_FETCH_TIMEOUT = add("outbound.mta_sts_fetch_timeout", "30s",
+      duration(Duration.ofSeconds(1), Duration.ofMinutes(1)), "Deadline of one MTA-STS policy fetch over HTTPS.");
+  public static final Setting<Integer> OUTBOUND_MTA_STS_CACHE_SIZE = add("outbound.mta_sts_cache_size", "10000",
+      integer(10, 1_000_000), "Domains whose MTA-STS policies a node keeps in memory (least used dropped first).");
+  public static final Setting<String> OUTBOUND_MTA_STS_CACHE_FILE = add("outbound.mta_sts_cache_file",
+      "data/mta-sts.cache", text(), "File that keeps MTA-STS policies across restarts; empty keeps them in memory only.");
+
   // cluster: joining other nodes (read only by 'postern run --cluster'; see deploy/README.md, "Cluster")
   public static final Setting<String> CLUSTER_NAME = add("cluster.name", "postern", s -> {
     if (!s.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
