@@ -73,7 +73,14 @@ final class SmtpConnection {
   private Listener.ClientCerts clientCerts;
   private final InboundContext ctx;
   private final ConnectionLimits limits;
-  private final String clientIp;
+  /** The socket's peer, or the client a trusted load balancer's PROXY header names. */
+  private String clientIp;
+  /**
+   * While a proxy=v1/v2 listener waits for the PROXY header: the octets so far (bounded by
+   * ProxyHeader's maximum, since the header is judged on each arrival); null otherwise.
+   */
+  private Buffer proxyInput;
+  private long proxyDeadline;
   /** The client's forward-confirmed host name once looked up at connect; null while unknown. */
   private String clientName;
   private RecordParser parser;
@@ -129,8 +136,65 @@ final class SmtpConnection {
     return clientIp;
   }
 
-  /** Starts the session; returns false when a limit refused it (the socket is then closing). */
+  /**
+   * Starts the session, or on a proxy=v1/v2 listener waits for the PROXY header first; returns
+   * false when the connection was refused at once (the socket is then closing).
+   */
   boolean start() {
+    return listener.proxy() == Listener.Proxy.NONE ? begin() : awaitProxyHeader();
+  }
+
+  /**
+   * The load balancer speaks first: nothing is sent until its header names the client, and only
+   * inbound.proxy_networks may name one (anyone else could claim any address and walk past the
+   * access map). The sweep enforces inbound.proxy_timeout.
+   */
+  private boolean awaitProxyHeader() {
+    String balancer = clientIp;
+    if (!ctx.config().trustsProxyHeaderFrom(balancer)) {
+      LOG.warning(() -> "reject: connect from " + balancer + " to listener " + listener
+          + ": not a load balancer in inbound.proxy_networks");
+      socket.close();
+      return false;
+    }
+    proxyInput = Buffer.buffer();
+    proxyDeadline = ctx.clock().millis() + ctx.config().proxyTimeout().toMillis();
+    socket.closeHandler(v -> closed = true);
+    socket.exceptionHandler(e -> LOG.fine(() -> balancer + ": " + e.getMessage()));
+    socket.handler(b -> {
+      if (proxyInput != null && !closed) {
+        proxyInput.appendBuffer(b);
+        proxyHeader(balancer);
+      }
+    });
+    return true;
+  }
+
+  private void proxyHeader(String balancer) {
+    byte[] in = proxyInput.getBytes();
+    ProxyHeader.Result r = ProxyHeader.parse(in, in.length, listener.proxy());
+    if (r instanceof ProxyHeader.Invalid bad) {
+      LOG.warning(() -> "reject: connect from " + balancer + " to listener " + listener + ": " + bad.reason());
+      close();
+    } else if (r instanceof ProxyHeader.Parsed p) {
+      Buffer rest = proxyInput.getBuffer(p.length(), proxyInput.length());
+      proxyInput = null;
+      if (p.source() != null) {
+        clientIp = p.source().ip();
+      }
+      LOG.info(() -> "connect from " + clientIp + (p.source() == null ? "" : " port " + p.source().port())
+          + " via load balancer " + balancer + " (PROXY " + listener.proxy().name().toLowerCase(java.util.Locale.ROOT)
+          + " " + p.command() + (p.ssl() == null ? "" : ", client TLS: " + p.ssl().describe()) + ")");
+      if (begin() && rest.length() > 0) {
+        // SMTP sent behind the header, before any greeting: the parser holds it, and open()
+        // refuses a client that talked first.
+        received += rest.length();
+        parser.handle(rest);
+      }
+    }
+  }
+
+  private boolean begin() {
     String over = limits.admit(clientIp, ctx.clock().millis());
     if (over != null) {
       LOG.info(() -> "reject: connect from " + client() + ": " + over);
@@ -622,6 +686,14 @@ final class SmtpConnection {
    */
   void tick(long now, boolean stressed) {
     this.stressed = stressed;
+    if (proxyInput != null) {
+      if (!closed && now >= proxyDeadline) {
+        LOG.warning(() -> "reject: connect from " + clientIp + " to listener " + listener + ": no complete PROXY header in "
+            + ctx.config().proxyTimeout().toSeconds() + "s (" + proxyInput.length() + " octets)");
+        close();
+      }
+      return;
+    }
     if (closed || busy) {
       return; // a paused session waits on us (policy, queue), not on the client
     }
@@ -651,6 +723,10 @@ final class SmtpConnection {
    */
   void shutDown() {
     stopping = Reply.of(421, "4.3.2", ctx.hostname() + " Service shutting down, closing transmission channel");
+    if (proxyInput != null) {
+      close(); // no client named yet: the balancer retries elsewhere
+      return;
+    }
     if (closed || busy || discarding) {
       return; // resume() or open() answers once the effect (or TLS handshake) in progress is done
     }

@@ -101,6 +101,12 @@ public final class Settings {
   public static final Setting<Duration> INBOUND_DNS_TIMEOUT = add("inbound.dns_timeout", "5s",
       duration(Duration.ZERO, Duration.ofMinutes(1)),
       "Deadline for the client's name lookup at connect; past it the client is 'unknown'. 0 turns the lookup off.");
+  public static final Setting<List<Cidr>> INBOUND_PROXY_NETWORKS = add("inbound.proxy_networks", "",
+      list(Cidr::parse), "Load-balancer networks whose PROXY protocol header a proxy=v1 or proxy=v2 listener believes;"
+          + " a connection from elsewhere on such a listener is dropped. Empty: every such connection is dropped.");
+  public static final Setting<Duration> INBOUND_PROXY_TIMEOUT = add("inbound.proxy_timeout", "5s",
+      duration(Duration.ofSeconds(1), Duration.ofMinutes(5)),
+      "How long a proxy=v1 or proxy=v2 listener waits for the PROXY header (Postfix's smtpd_upstream_proxy_timeout).");
 
   // tls: certificates and engine, shared by inbound and outbound
   public static final Setting<String> TLS_ENGINE = add("tls.engine", "openssl", oneOf("openssl", "jdk"),

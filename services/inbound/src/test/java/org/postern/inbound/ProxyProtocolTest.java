@@ -1,0 +1,129 @@
+package org.postern.inbound;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real HAProxy in TCP mode in front of a proxy=v2 (or v1) listener, real clients connecting to
+ * it from other loopback addresses: policy (the access map's Connect: entries, the relay
+ * networks), the Received header and the log see the client HAProxy saw, not HAProxy. A header
+ * from outside inbound.proxy_networks, a malformed one and a missing one end the connection.
+ */
+class ProxyProtocolTest {
+
+  @TempDir
+  Path dir;
+
+  private InboundFixture.Builder behindBalancer(String proxy) throws Exception {
+    Path access = dir.resolve("access");
+    Files.writeString(access, "Connect:127.0.0.2 REJECT\n");
+    return InboundFixture.in(dir).set("inbound.listeners=127.0.0.1:0 may proxy=" + proxy,
+        "inbound.proxy_networks=127.0.0.1/32", "policy.access_map=" + access,
+        // Only the client at .3 may relay: HAProxy's own 127.0.0.1 must lend nobody its trust.
+        "policy.trusted_networks=127.0.0.3/32");
+  }
+
+  @Test
+  void sendProxyV2NamesTheRealClientToPolicyReceivedAndLog() throws Exception {
+    try (InboundFixture f = behindBalancer("v2").start();
+        Haproxy lb = Haproxy.inFrontOf(dir, f.port, "send-proxy-v2")) {
+      try (SmtpClient rejected = new SmtpClient(lb.port, "127.0.0.2")) {
+        rejected.expect("554 5.7.1 Access denied");
+      }
+      InteropTest.Result swaks = InteropTest.run(dir, "swaks", "--server", "127.0.0.1", "--port",
+          String.valueOf(lb.port), "--local-interface", "127.0.0.3", "--ehlo", "client.test",
+          "--from", "a@example.org", "--to", "b@example.net", "--header", "Subject: through haproxy");
+      assertEquals(0, swaks.exit(), swaks.output());
+      String body = f.onlySpooled().bodyText();
+      assertTrue(body.startsWith("Received: from client.test (unknown [127.0.0.3])"), body);
+      f.awaitLog("connect from 127.0.0.3 port ");
+      f.awaitLog("via load balancer 127.0.0.1 (PROXY v2 TCP4)");
+      f.awaitLog("client=unknown[127.0.0.3]");
+      try (SmtpClient stranger = new SmtpClient(lb.port, "127.0.0.4")) {
+        stranger.expect(220);
+        stranger.command("EHLO stranger.test");
+        stranger.command("MAIL FROM:<a@example.org>");
+        assertEquals(554, stranger.command("RCPT TO:<b@example.net>").code(), "relay from 127.0.0.4");
+      }
+    }
+  }
+
+  @Test
+  void sendProxyV1() throws Exception {
+    try (InboundFixture f = behindBalancer("v1").start();
+        Haproxy lb = Haproxy.inFrontOf(dir, f.port, "send-proxy")) {
+      try (SmtpClient rejected = new SmtpClient(lb.port, "127.0.0.2")) {
+        rejected.expect("554 5.7.1 Access denied");
+      }
+      try (SmtpClient c = new SmtpClient(lb.port, "127.0.0.3")) {
+        c.expect(220);
+        c.command("EHLO client.test");
+        c.command("MAIL FROM:<a@example.org>");
+        assertEquals(250, c.command("RCPT TO:<b@example.net>").code());
+      }
+      f.awaitLog("via load balancer 127.0.0.1 (PROXY v1 TCP4)");
+    }
+  }
+
+  @Test
+  void aBalancerOutsideProxyNetworksIsDropped() throws Exception {
+    try (InboundFixture f = behindBalancer("v2").set("inbound.proxy_networks=127.0.0.9/32").start();
+        Haproxy lb = Haproxy.inFrontOf(dir, f.port, "send-proxy-v2");
+        SmtpClient c = new SmtpClient(lb.port, "127.0.0.3")) {
+      assertEquals("", c.readUntilClosed());
+      f.awaitLog("reject: connect from 127.0.0.1 to listener 127.0.0.1:0 may proxy=v2: not a load balancer in"
+          + " inbound.proxy_networks");
+    }
+  }
+
+  @Test
+  void aForgedHeaderFromAClientIsDropped() throws Exception {
+    try (InboundFixture f = behindBalancer("v1").start();
+        SmtpClient c = new SmtpClient(f.port, "127.0.0.2")) {
+      c.send("PROXY TCP4 127.0.0.3 127.0.0.1 40000 25\r\n");
+      assertEquals("", c.readUntilClosed());
+      f.awaitLog("reject: connect from 127.0.0.2 to listener");
+    }
+  }
+
+  @Test
+  void smtpWithoutAHeaderIsDropped() throws Exception {
+    try (InboundFixture f = behindBalancer("v2").set("inbound.proxy_networks=127.0.0.0/8").start();
+        SmtpClient c = new SmtpClient(f.port, "127.0.0.3")) {
+      c.send("EHLO client.test\r\n");
+      assertEquals("", c.readUntilClosed());
+      f.awaitLog("reject: connect from 127.0.0.3 to listener 127.0.0.1:0 may proxy=v2: no PROXY v2 header");
+    }
+  }
+
+  @Test
+  void aHeaderThatNeverCompletesTimesOut() throws Exception {
+    try (InboundFixture f = behindBalancer("v2").set("inbound.proxy_timeout=1s").start();
+        SmtpClient c = new SmtpClient(f.port)) {
+      c.send(java.util.Arrays.copyOf(ProxyHeader.V2_SIGNATURE, 8));
+      assertEquals("", c.readUntilClosed());
+      f.awaitLog("no complete PROXY header in 1s (8 octets)");
+    }
+  }
+
+  @Test
+  void aLocalHeaderIsTheBalancersOwnSession() throws Exception {
+    try (InboundFixture f = behindBalancer("v2").start(); SmtpClient c = new SmtpClient(f.port)) {
+      ByteArrayOutputStream local = new ByteArrayOutputStream();
+      local.writeBytes(ProxyHeader.V2_SIGNATURE);
+      local.writeBytes(new byte[] {0x20, 0x00, 0x00, 0x00});
+      c.send(local.toByteArray());
+      c.expect(220);
+      c.command("EHLO health.check");
+      assertEquals(221, c.command("QUIT").code());
+      f.awaitLog("connect from 127.0.0.1 via load balancer 127.0.0.1 (PROXY v2 LOCAL)");
+    }
+  }
+}
