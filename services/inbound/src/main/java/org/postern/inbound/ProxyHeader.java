@@ -241,6 +241,15 @@ final class ProxyHeader {
     return b == null || b.length != octets ? null : text(b, 0, octets);
   }
 
+  /**
+   * An IPv4 or IPv6 literal in the text form the socket's own remote address has, or null when
+   * {@code s} is not one (XCLIENT's ADDR, like the header's addresses, must compare equal).
+   */
+  static String literal(String s) {
+    byte[] b = IpLiterals.parse(s);
+    return b == null ? null : text(b, 0, b.length);
+  }
+
   /** A v1 port: 1 to 5 digits, at most 65535; -1 when not. */
   private static int port(String s) {
     if (s.isEmpty() || s.length() > 5 || !s.chars().allMatch(c -> c >= '0' && c <= '9')) {

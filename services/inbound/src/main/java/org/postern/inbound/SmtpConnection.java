@@ -39,6 +39,7 @@ import org.postern.smtp.SmtpSession;
 import org.postern.smtp.StartTlsLogLine;
 import org.postern.smtp.TlsFacts;
 import org.postern.smtp.Verify;
+import org.postern.smtp.Xclient;
 import org.postern.tls.SessionFacts;
 
 /**
@@ -202,9 +203,11 @@ final class SmtpConnection {
       socket.close();
       return false;
     }
+    // Counted against the address admitted, whatever XCLIENT says later.
+    String admitted = clientIp;
     socket.closeHandler(v -> {
       closed = true;
-      limits.release(clientIp);
+      limits.release(admitted);
       releaseSpace();
       if (session != null) {
         session.end();
@@ -282,6 +285,9 @@ final class SmtpConnection {
     session = new SmtpSession(settings, false, ctx.bodyMemory().lease());
     if (listenerOffersTls && !tlsOffered) {
       session.withholdTls();
+    }
+    if (ctx.config().allowsXclientFrom(clientIp)) {
+      session.allowXclient();
     }
     run(session.greet());
     resumeInput();
@@ -404,6 +410,8 @@ final class SmtpConnection {
         checkCredentials(c);
       } else if (e instanceof Effect.Enqueue q) {
         enqueue(q);
+      } else if (e instanceof Effect.CheckClient c) {
+        checkClient(c.attributes());
       } else if (e instanceof Effect.StartTls t) {
         startTls(t.ready());
       } else if (e instanceof Effect.Close) {
@@ -433,6 +441,40 @@ final class SmtpConnection {
           return Reply.of(451, "4.3.0", c.recipient() + ": Temporary lookup failure");
         })
         .onSuccess(reply -> resume(session.recipientDecided(c.recipient(), reply)));
+  }
+
+  /**
+   * XCLIENT from a trusted front end: its address and name become the client's for everything
+   * that follows, and policy's connect-time question is asked again about them.
+   */
+  private void checkClient(Xclient.Attributes a) {
+    pauseInput();
+    String frontEnd = client();
+    if (a.addr() != null) {
+      String ip = a.addr().isEmpty() ? null : ProxyHeader.literal(a.addr());
+      clientIp = ip == null ? "unknown" : ip;
+    }
+    if (a.name() != null) {
+      clientName = a.name().isEmpty() ? null : a.name();
+    }
+    LOG.info(() -> "xclient: " + frontEnd + " now " + client() + (a.port() == null || a.port().isEmpty() ? ""
+        : " port " + a.port()) + (a.helo() == null ? "" : ", helo=" + a.helo()) + (a.proto() == null ? ""
+        : ", proto=" + a.proto()) + (a.login() == null ? "" : ", login=" + a.login()));
+    Contracts.request(vertx, SessionCheck.ADDRESS,
+            new SessionCheck(clientIp, clientName, listener.tls() == Listener.Tls.REQUIRED), ctx.policyTimeout(),
+            SessionPolicy.class)
+        .map(p -> {
+          if (p.decision() == Decision.ACCEPT) {
+            return (Reply) null;
+          }
+          LOG.info(() -> "reject: XCLIENT from " + frontEnd + ": " + client() + ": " + p.reply() + "; rule=" + p.rule());
+          return p.reply();
+        })
+        .otherwise(e -> {
+          LOG.warning(() -> "policy unavailable for XCLIENT from " + frontEnd + ": " + e.getMessage());
+          return Reply.of(421, "4.3.0", ctx.hostname() + " Service temporarily unavailable");
+        })
+        .onSuccess(refusal -> resume(session.xclientDecided(refusal)));
   }
 
   /** sendmail's check_mail: the From: entries of the access map. */

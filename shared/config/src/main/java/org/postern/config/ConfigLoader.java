@@ -258,7 +258,7 @@ public final class ConfigLoader {
             get(v, Settings.INBOUND_DNS_TIMEOUT), get(v, Settings.INBOUND_EVENT_LOOPS),
             get(v, Settings.INBOUND_MAX_BODY_MEMORY), clientLimitExceptions(v),
             get(v, Settings.INBOUND_POSTMASTER_ADDRESS), get(v, Settings.INBOUND_PROXY_NETWORKS),
-            get(v, Settings.INBOUND_PROXY_TIMEOUT)),
+            get(v, Settings.INBOUND_PROXY_TIMEOUT), get(v, Settings.INBOUND_XCLIENT_NETWORKS)),
         new TlsConfig(get(v, Settings.TLS_ENGINE), get(v, Settings.TLS_CERT_CHAIN), get(v, Settings.TLS_KEY),
             get(v, Settings.TLS_MORE_CERTIFICATES), get(v, Settings.TLS_CA_FILE), get(v, Settings.TLS_CA_PATH),
             get(v, Settings.TLS_CRL_FILE), get(v, Settings.TLS_CIPHERS), get(v, Settings.TLS_PROTOCOLS), get(v, Settings.TLS_GROUPS),

@@ -107,6 +107,9 @@ public final class Settings {
   public static final Setting<Duration> INBOUND_PROXY_TIMEOUT = add("inbound.proxy_timeout", "5s",
       duration(Duration.ofSeconds(1), Duration.ofMinutes(5)),
       "How long a proxy=v1 or proxy=v2 listener waits for the PROXY header (Postfix's smtpd_upstream_proxy_timeout).");
+  public static final Setting<List<Cidr>> INBOUND_XCLIENT_NETWORKS = add("inbound.xclient_networks", "",
+      list(Cidr::parse), "Front ends that are offered XCLIENT and may override the client's ADDR, PORT, NAME, HELO,"
+          + " PROTO and LOGIN (Postfix's smtpd_authorized_xclient_hosts); others get 550 5.7.0. Empty: nobody.");
 
   // tls: certificates and engine, shared by inbound and outbound
   public static final Setting<String> TLS_ENGINE = add("tls.engine", "openssl", oneOf("openssl", "jdk"),
