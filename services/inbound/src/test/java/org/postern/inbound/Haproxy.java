@@ -29,6 +29,11 @@ final class Haproxy implements AutoCloseable {
 
   /** Starts HAProxy listening on a free loopback port, forwarding to 127.0.0.1:{@code backend}. */
   static Haproxy inFrontOf(Path dir, int backend, String sendProxy) throws Exception {
+    return inFrontOf(dir, backend, sendProxy, "");
+  }
+
+  /** The same, with more lines for the backend section (e.g. a health check). */
+  static Haproxy inFrontOf(Path dir, int backend, String sendProxy, String backendLines) throws Exception {
     if (!Files.isExecutable(Path.of(BINARY))) {
       throw new IllegalStateException(BINARY + " not found: apt-get install -y haproxy");
     }
@@ -46,6 +51,7 @@ final class Haproxy implements AutoCloseable {
         "  bind 127.0.0.1:" + port,
         "  default_backend nodes",
         "backend nodes",
+        backendLines,
         "  server node1 127.0.0.1:" + backend + " " + sendProxy,
         ""));
     Path log = dir.resolve("haproxy-" + port + ".log");

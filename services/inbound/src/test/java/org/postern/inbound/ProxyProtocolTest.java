@@ -1,14 +1,19 @@
 package org.postern.inbound;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.postern.config.ConfigLoader;
+import org.postern.config.InboundConfig;
+import org.postern.config.Listener;
 
 /**
  * A real HAProxy in TCP mode in front of a proxy=v2 (or v1) listener, real clients connecting to
@@ -85,32 +90,75 @@ class ProxyProtocolTest {
 
   @Test
   void aForgedHeaderFromAClientIsDropped() throws Exception {
-    try (InboundFixture f = behindBalancer("v1").start();
-        SmtpClient c = new SmtpClient(f.port, "127.0.0.2")) {
-      c.send("PROXY TCP4 127.0.0.3 127.0.0.1 40000 25\r\n");
-      assertEquals("", c.readUntilClosed());
-      f.awaitLog("reject: connect from 127.0.0.2 to listener");
-    }
+    assertDropped(behindBalancer("v1"), "127.0.0.2", "PROXY TCP4 127.0.0.3 127.0.0.1 40000 25\r\n",
+        "reject: connect from 127.0.0.2 to listener 127.0.0.1:0 may proxy=v1: not a load balancer");
   }
 
   @Test
   void smtpWithoutAHeaderIsDropped() throws Exception {
-    try (InboundFixture f = behindBalancer("v2").set("inbound.proxy_networks=127.0.0.0/8").start();
-        SmtpClient c = new SmtpClient(f.port, "127.0.0.3")) {
-      c.send("EHLO client.test\r\n");
-      assertEquals("", c.readUntilClosed());
-      f.awaitLog("reject: connect from 127.0.0.3 to listener 127.0.0.1:0 may proxy=v2: no PROXY v2 header");
-    }
+    assertDropped(behindBalancer("v2").set("inbound.proxy_networks=127.0.0.0/8"), "127.0.0.3", "EHLO client.test\r\n",
+        "reject: connect from 127.0.0.3 to listener 127.0.0.1:0 may proxy=v2: no PROXY v2 header");
   }
 
   @Test
   void aHeaderThatNeverCompletesTimesOut() throws Exception {
-    try (InboundFixture f = behindBalancer("v2").set("inbound.proxy_timeout=1s").start();
-        SmtpClient c = new SmtpClient(f.port)) {
-      c.send(java.util.Arrays.copyOf(ProxyHeader.V2_SIGNATURE, 8));
+    assertDropped(behindBalancer("v2").set("inbound.proxy_timeout=1s"), "127.0.0.1",
+        new String(ProxyHeader.V2_SIGNATURE, 0, 8, StandardCharsets.ISO_8859_1),
+        "no complete PROXY header in 1s (8 octets)");
+  }
+
+  /** A connection from {@code from} that sends {@code octets} is closed unanswered, and the log says why. */
+  private void assertDropped(InboundFixture.Builder listener, String from, String octets, String log) throws Exception {
+    try (InboundFixture f = listener.start(); SmtpClient c = new SmtpClient(f.port, from)) {
+      c.send(octets.getBytes(StandardCharsets.ISO_8859_1));
       assertEquals("", c.readUntilClosed());
-      f.awaitLog("no complete PROXY header in 1s (8 octets)");
+      f.awaitLog(log);
     }
+  }
+
+  @Test
+  void haproxysHealthCheckIsALocalHeaderAndAnSmtpDialogue() throws Exception {
+    try (InboundFixture f = behindBalancer("v2").start();
+        Haproxy lb = Haproxy.inFrontOf(dir, f.port, "send-proxy-v2 check inter 1s", "  option smtpchk HELO lb.test")) {
+      f.awaitLog("connect from 127.0.0.1 via load balancer 127.0.0.1 (PROXY v2 LOCAL)");
+    }
+  }
+
+  /**
+   * deploy/k8s: the nodes' listener takes PROXY v2 from the pod network only, and HAProxy's
+   * configuration, which sends it, passes the same HAProxy's check (pod names need no DNS for that).
+   */
+  @Test
+  void theKubernetesManifestsPutHaproxyWithProxyV2InFront() throws Exception {
+    Path conf = dir.resolve("postern.conf");
+    Files.writeString(conf, block(Path.of("../../deploy/k8s/configmap.yaml"), "postern.conf"));
+    InboundConfig nodes = ConfigLoader.load(conf, List.of()).inbound();
+    assertEquals(Listener.Proxy.V2, nodes.listeners().get(0).proxy());
+    assertTrue(nodes.trustsProxyHeaderFrom("10.244.3.7"));
+    assertFalse(nodes.trustsProxyHeaderFrom("192.0.2.1"));
+    String cfg = block(Path.of("../../deploy/k8s/haproxy.yaml"), "haproxy.cfg");
+    assertTrue(cfg.contains("send-proxy-v2"), cfg);
+    Path file = dir.resolve("k8s-haproxy.cfg");
+    Files.writeString(file, cfg);
+    InteropTest.Result check = InteropTest.run(dir, Haproxy.BINARY, "-c", "-f", file.toString());
+    assertEquals(0, check.exit(), check.output());
+  }
+
+  /** The literal block {@code key: |} of a manifest, its indentation removed. */
+  private static String block(Path manifest, String key) throws Exception {
+    StringBuilder out = new StringBuilder();
+    boolean in = false;
+    for (String line : Files.readAllLines(manifest)) {
+      if (line.strip().equals(key + ": |")) {
+        in = true;
+      } else if (in && (line.startsWith("    ") || line.isBlank())) {
+        out.append(line.length() >= 4 ? line.substring(4) : "").append('\n');
+      } else if (in) {
+        break;
+      }
+    }
+    assertFalse(out.isEmpty(), manifest + " has no " + key);
+    return out.toString();
   }
 
   @Test
