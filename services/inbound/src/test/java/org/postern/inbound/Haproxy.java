@@ -5,6 +5,8 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.postern.testkit.FreePorts;
 
@@ -29,17 +31,21 @@ final class Haproxy implements AutoCloseable {
 
   /** Starts HAProxy listening on a free loopback port, forwarding to 127.0.0.1:{@code backend}. */
   static Haproxy inFrontOf(Path dir, int backend, String sendProxy) throws Exception {
-    return inFrontOf(dir, backend, sendProxy, "");
+    return inFrontOf(dir, List.of(backend), sendProxy, "");
   }
 
-  /** The same, with more lines for the backend section (e.g. a health check). */
-  static Haproxy inFrontOf(Path dir, int backend, String sendProxy, String backendLines) throws Exception {
+  /**
+   * HAProxy in front of the listeners on 127.0.0.1:{@code backends} (round robin), each server
+   * line ending in {@code serverOptions}, with more lines for the backend section (e.g. a check).
+   */
+  static Haproxy inFrontOf(Path dir, List<Integer> backends, String serverOptions, String backendLines)
+      throws Exception {
     if (!Files.isExecutable(Path.of(BINARY))) {
       throw new IllegalStateException(BINARY + " not found: apt-get install -y haproxy");
     }
     int port = FreePorts.loopback();
     Path cfg = dir.resolve("haproxy-" + port + ".cfg");
-    Files.writeString(cfg, String.join("\n",
+    List<String> lines = new ArrayList<>(List.of(
         "global",
         "  maxconn 64",
         "defaults",
@@ -51,9 +57,12 @@ final class Haproxy implements AutoCloseable {
         "  bind 127.0.0.1:" + port,
         "  default_backend nodes",
         "backend nodes",
-        backendLines,
-        "  server node1 127.0.0.1:" + backend + " " + sendProxy,
-        ""));
+        "  balance roundrobin",
+        backendLines));
+    for (int i = 0; i < backends.size(); i++) {
+      lines.add("  server node" + (i + 1) + " 127.0.0.1:" + backends.get(i) + " " + serverOptions);
+    }
+    Files.writeString(cfg, String.join("\n", lines) + "\n");
     Path log = dir.resolve("haproxy-" + port + ".log");
     Process p = new ProcessBuilder(BINARY, "-db", "-f", cfg.toString())
         .redirectErrorStream(true).redirectOutput(log.toFile()).start();

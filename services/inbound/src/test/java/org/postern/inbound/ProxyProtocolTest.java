@@ -60,6 +60,37 @@ class ProxyProtocolTest {
     }
   }
 
+  /** The picture: one HAProxy, two nodes; each node's policy and Received see the client. */
+  @Test
+  void oneBalancerInFrontOfTwoNodes() throws Exception {
+    try (InboundFixture a = behindBalancer("v2").start();
+        InboundFixture b = InboundFixture.in(dir.resolve("b")).set("inbound.listeners=127.0.0.1:0 may proxy=v2",
+            "inbound.proxy_networks=127.0.0.1/32", "policy.access_map=" + dir.resolve("access"),
+            "policy.trusted_networks=127.0.0.3/32").start();
+        Haproxy lb = Haproxy.inFrontOf(dir, List.of(a.port, b.port), "send-proxy-v2", "")) {
+      for (int i = 0; i < 2; i++) {
+        try (SmtpClient rejected = new SmtpClient(lb.port, "127.0.0.2")) {
+          rejected.expect("554 5.7.1 Access denied");
+        }
+      }
+      for (int i = 0; i < 2; i++) {
+        try (SmtpClient c = new SmtpClient(lb.port, "127.0.0.3")) {
+          c.expect(220);
+          c.command("EHLO client.test");
+          c.command("MAIL FROM:<a@example.org>");
+          assertEquals(250, c.command("RCPT TO:<b@example.net>").code(), "relay for 127.0.0.3");
+          assertEquals(354, c.command("DATA").code());
+          assertEquals(250, c.command("Subject: " + i + "\r\n\r\nhi\r\n.").code());
+        }
+      }
+      for (InboundFixture node : List.of(a, b)) {
+        String body = node.onlySpooled().bodyText();
+        assertTrue(body.startsWith("Received: from client.test (unknown [127.0.0.3])"), body);
+        node.awaitLog("reject: connect from unknown[127.0.0.2]");
+      }
+    }
+  }
+
   @Test
   void sendProxyV1() throws Exception {
     try (InboundFixture f = behindBalancer("v1").start();
@@ -119,7 +150,8 @@ class ProxyProtocolTest {
   @Test
   void haproxysHealthCheckIsALocalHeaderAndAnSmtpDialogue() throws Exception {
     try (InboundFixture f = behindBalancer("v2").start();
-        Haproxy lb = Haproxy.inFrontOf(dir, f.port, "send-proxy-v2 check inter 1s", "  option smtpchk HELO lb.test")) {
+        Haproxy lb = Haproxy.inFrontOf(dir, List.of(f.port), "send-proxy-v2 check inter 1s",
+            "  option smtpchk HELO lb.test")) {
       f.awaitLog("connect from 127.0.0.1 via load balancer 127.0.0.1 (PROXY v2 LOCAL)");
     }
   }
