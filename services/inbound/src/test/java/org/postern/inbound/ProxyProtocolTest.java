@@ -27,9 +27,14 @@ class ProxyProtocolTest {
   Path dir;
 
   private InboundFixture.Builder behindBalancer(String proxy) throws Exception {
+    return behindBalancer(dir, proxy);
+  }
+
+  /** A node whose files are in {@code nodeDir}, with the access map all nodes share. */
+  private InboundFixture.Builder behindBalancer(Path nodeDir, String proxy) throws Exception {
     Path access = dir.resolve("access");
     Files.writeString(access, "Connect:127.0.0.2 REJECT\n");
-    return InboundFixture.in(dir).set("inbound.listeners=127.0.0.1:0 may proxy=" + proxy,
+    return InboundFixture.in(nodeDir).set("inbound.listeners=127.0.0.1:0 may proxy=" + proxy,
         "inbound.proxy_networks=127.0.0.1/32", "policy.access_map=" + access,
         // Only the client at .3 may relay: HAProxy's own 127.0.0.1 must lend nobody its trust.
         "policy.trusted_networks=127.0.0.3/32");
@@ -64,9 +69,7 @@ class ProxyProtocolTest {
   @Test
   void oneBalancerInFrontOfTwoNodes() throws Exception {
     try (InboundFixture a = behindBalancer("v2").start();
-        InboundFixture b = InboundFixture.in(dir.resolve("b")).set("inbound.listeners=127.0.0.1:0 may proxy=v2",
-            "inbound.proxy_networks=127.0.0.1/32", "policy.access_map=" + dir.resolve("access"),
-            "policy.trusted_networks=127.0.0.3/32").start();
+        InboundFixture b = behindBalancer(dir.resolve("b"), "v2").start();
         Haproxy lb = Haproxy.inFrontOf(dir, List.of(a.port, b.port), "send-proxy-v2", "")) {
       for (int i = 0; i < 2; i++) {
         try (SmtpClient rejected = new SmtpClient(lb.port, "127.0.0.2")) {
