@@ -39,6 +39,7 @@ import org.postern.smtp.SmtpSession;
 import org.postern.smtp.StartTlsLogLine;
 import org.postern.smtp.TlsFacts;
 import org.postern.smtp.Verify;
+import org.postern.smtp.Xclient;
 import org.postern.tls.SessionFacts;
 
 /**
@@ -73,7 +74,14 @@ final class SmtpConnection {
   private Listener.ClientCerts clientCerts;
   private final InboundContext ctx;
   private final ConnectionLimits limits;
-  private final String clientIp;
+  /** The socket's peer, or the client a trusted load balancer's PROXY header names. */
+  private String clientIp;
+  /**
+   * While a proxy=v1/v2 listener waits for the PROXY header: the octets so far (bounded by
+   * ProxyHeader's maximum, since the header is judged on each arrival); null otherwise.
+   */
+  private Buffer proxyInput;
+  private long proxyDeadline;
   /** The client's forward-confirmed host name once looked up at connect; null while unknown. */
   private String clientName;
   private RecordParser parser;
@@ -129,8 +137,65 @@ final class SmtpConnection {
     return clientIp;
   }
 
-  /** Starts the session; returns false when a limit refused it (the socket is then closing). */
+  /**
+   * Starts the session, or on a proxy=v1/v2 listener waits for the PROXY header first; returns
+   * false when the connection was refused at once (the socket is then closing).
+   */
   boolean start() {
+    return listener.proxy() == Listener.Proxy.NONE ? begin() : awaitProxyHeader();
+  }
+
+  /**
+   * The load balancer speaks first: nothing is sent until its header names the client, and only
+   * inbound.proxy_networks may name one (anyone else could claim any address and walk past the
+   * access map). The sweep enforces inbound.proxy_timeout.
+   */
+  private boolean awaitProxyHeader() {
+    String balancer = clientIp;
+    if (!ctx.config().trustsProxyHeaderFrom(balancer)) {
+      LOG.warning(() -> "reject: connect from " + balancer + " to listener " + listener
+          + ": not a load balancer in inbound.proxy_networks");
+      socket.close();
+      return false;
+    }
+    proxyInput = Buffer.buffer();
+    proxyDeadline = ctx.clock().millis() + ctx.config().proxyTimeout().toMillis();
+    socket.closeHandler(v -> closed = true);
+    socket.exceptionHandler(e -> LOG.fine(() -> balancer + ": " + e.getMessage()));
+    socket.handler(b -> {
+      if (proxyInput != null && !closed) {
+        proxyInput.appendBuffer(b);
+        proxyHeader(balancer);
+      }
+    });
+    return true;
+  }
+
+  private void proxyHeader(String balancer) {
+    byte[] in = proxyInput.getBytes();
+    ProxyHeader.Result r = ProxyHeader.parse(in, in.length, listener.proxy());
+    if (r instanceof ProxyHeader.Invalid bad) {
+      LOG.warning(() -> "reject: connect from " + balancer + " to listener " + listener + ": " + bad.reason());
+      close();
+    } else if (r instanceof ProxyHeader.Parsed p) {
+      Buffer rest = proxyInput.getBuffer(p.length(), proxyInput.length());
+      proxyInput = null;
+      if (p.source() != null) {
+        clientIp = p.source().ip();
+      }
+      LOG.info(() -> "connect from " + clientIp + (p.source() == null ? "" : " port " + p.source().port())
+          + " via load balancer " + balancer + " (PROXY " + listener.proxy().name().toLowerCase(java.util.Locale.ROOT)
+          + " " + p.command() + (p.ssl() == null ? "" : ", client TLS: " + p.ssl().describe()) + ")");
+      if (begin() && rest.length() > 0) {
+        // SMTP sent behind the header, before any greeting: the parser holds it, and open()
+        // refuses a client that talked first.
+        received += rest.length();
+        parser.handle(rest);
+      }
+    }
+  }
+
+  private boolean begin() {
     String over = limits.admit(clientIp, ctx.clock().millis());
     if (over != null) {
       LOG.info(() -> "reject: connect from " + client() + ": " + over);
@@ -138,9 +203,11 @@ final class SmtpConnection {
       socket.close();
       return false;
     }
+    // Counted against the address admitted, whatever XCLIENT says later.
+    String admitted = clientIp;
     socket.closeHandler(v -> {
       closed = true;
-      limits.release(clientIp);
+      limits.release(admitted);
       releaseSpace();
       if (session != null) {
         session.end();
@@ -218,6 +285,9 @@ final class SmtpConnection {
     session = new SmtpSession(settings, false, ctx.bodyMemory().lease());
     if (listenerOffersTls && !tlsOffered) {
       session.withholdTls();
+    }
+    if (ctx.config().allowsXclientFrom(clientIp)) {
+      session.allowXclient();
     }
     run(session.greet());
     resumeInput();
@@ -340,6 +410,8 @@ final class SmtpConnection {
         checkCredentials(c);
       } else if (e instanceof Effect.Enqueue q) {
         enqueue(q);
+      } else if (e instanceof Effect.CheckClient c) {
+        checkClient(c.attributes());
       } else if (e instanceof Effect.StartTls t) {
         startTls(t.ready());
       } else if (e instanceof Effect.Close) {
@@ -369,6 +441,40 @@ final class SmtpConnection {
           return Reply.of(451, "4.3.0", c.recipient() + ": Temporary lookup failure");
         })
         .onSuccess(reply -> resume(session.recipientDecided(c.recipient(), reply)));
+  }
+
+  /**
+   * XCLIENT from a trusted front end: its address and name become the client's for everything
+   * that follows, and policy's connect-time question is asked again about them.
+   */
+  private void checkClient(Xclient.Attributes a) {
+    pauseInput();
+    String frontEnd = client();
+    if (a.addr() != null) {
+      String ip = a.addr().isEmpty() ? null : ProxyHeader.literal(a.addr());
+      clientIp = ip == null ? "unknown" : ip;
+    }
+    if (a.name() != null) {
+      clientName = a.name().isEmpty() ? null : a.name();
+    }
+    LOG.info(() -> "xclient: " + frontEnd + " now " + client() + (a.port() == null || a.port().isEmpty() ? ""
+        : " port " + a.port()) + (a.helo() == null ? "" : ", helo=" + a.helo()) + (a.proto() == null ? ""
+        : ", proto=" + a.proto()) + (a.login() == null ? "" : ", login=" + a.login()));
+    Contracts.request(vertx, SessionCheck.ADDRESS,
+            new SessionCheck(clientIp, clientName, listener.tls() == Listener.Tls.REQUIRED), ctx.policyTimeout(),
+            SessionPolicy.class)
+        .map(p -> {
+          if (p.decision() == Decision.ACCEPT) {
+            return (Reply) null;
+          }
+          LOG.info(() -> "reject: XCLIENT from " + frontEnd + ": " + client() + ": " + p.reply() + "; rule=" + p.rule());
+          return p.reply();
+        })
+        .otherwise(e -> {
+          LOG.warning(() -> "policy unavailable for XCLIENT from " + frontEnd + ": " + e.getMessage());
+          return Reply.of(421, "4.3.0", ctx.hostname() + " Service temporarily unavailable");
+        })
+        .onSuccess(refusal -> resume(session.xclientDecided(refusal)));
   }
 
   /** sendmail's check_mail: the From: entries of the access map. */
@@ -622,6 +728,14 @@ final class SmtpConnection {
    */
   void tick(long now, boolean stressed) {
     this.stressed = stressed;
+    if (proxyInput != null) {
+      if (!closed && now >= proxyDeadline) {
+        LOG.warning(() -> "reject: connect from " + clientIp + " to listener " + listener + ": no complete PROXY header in "
+            + ctx.config().proxyTimeout().toSeconds() + "s (" + proxyInput.length() + " octets)");
+        close();
+      }
+      return;
+    }
     if (closed || busy) {
       return; // a paused session waits on us (policy, queue), not on the client
     }
@@ -651,6 +765,10 @@ final class SmtpConnection {
    */
   void shutDown() {
     stopping = Reply.of(421, "4.3.2", ctx.hostname() + " Service shutting down, closing transmission channel");
+    if (proxyInput != null) {
+      close(); // no client named yet: the balancer retries elsewhere
+      return;
+    }
     if (closed || busy || discarding) {
       return; // resume() or open() answers once the effect (or TLS handshake) in progress is done
     }

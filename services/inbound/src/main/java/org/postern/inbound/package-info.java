@@ -6,7 +6,9 @@
  * after STARTTLS, at MAIL and at RCPT) and the queue (at the end of DATA), over the event bus
  * only: the queue of its own node when the node runs one (the body by reference), otherwise a
  * queue node of the cluster, the body in bounded chunks ({@link org.postern.bus.QueueHandoff}); DNS servers for the client's forward-confirmed name, through Vert.x's non-blocking client.
- * <b>Trusts:</b> nothing a client sends, nor a PTR record its forward lookup does not confirm; not even the policy or queue answers beyond their
+ * <b>Trusts:</b> nothing a client sends, nor a PTR record its forward lookup does not confirm, nor
+ * a PROXY header or XCLIENT from outside inbound.proxy_networks / inbound.xclient_networks (the
+ * only peers allowed to say who the client is); not even the policy or queue answers beyond their
  * contracts: a missing or malformed answer is a temporary failure (4xx), never an accept.
  * <b>Promises:</b> 250 after DATA only once the queue has confirmed the message is durable; input
  * sent after STARTTLS and before the handshake is discarded, never executed (CVE-2011-0411); a

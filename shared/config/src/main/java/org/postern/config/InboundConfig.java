@@ -23,7 +23,21 @@ public record InboundConfig(
     int eventLoops,
     long maxBodyMemory,
     List<Cidr> clientLimitExceptions,
-    String postmasterAddress) {
+    String postmasterAddress,
+    List<Cidr> proxyNetworks,
+    Duration proxyTimeout,
+    List<Cidr> xclientNetworks) {
+
+  /** Whether {@code ip} is a load balancer whose PROXY header is believed ({@code inbound.proxy_networks}). */
+  public boolean trustsProxyHeaderFrom(String ip) {
+    return proxyNetworks.stream().anyMatch(n -> n.contains(ip));
+  }
+
+
+  /** Whether {@code ip} is a front end allowed XCLIENT ({@code inbound.xclient_networks}). */
+  public boolean allowsXclientFrom(String ip) {
+    return xclientNetworks.stream().anyMatch(n -> n.contains(ip));
+  }
 
   /** Whether {@code ip} is exempt from the per-client limits ({@code inbound.client_limit_exceptions}). */
   public boolean exemptFromClientLimits(String ip) {

@@ -3,10 +3,25 @@ package org.postern.config;
 import java.util.Locale;
 
 /**
- * One SMTP listener: {@code address:port tls}, e.g. {@code 127.0.0.1:2525 may} or
- * {@code [::1]:587 required}.
+ * One SMTP listener: {@code address:port tls [ccert=...] [proxy=v1|v2]}, e.g.
+ * {@code 127.0.0.1:2525 may} or {@code [::1]:587 required}.
  */
-public record Listener(String address, int port, Tls tls, ClientCerts clientCerts) {
+public record Listener(String address, int port, Tls tls, ClientCerts clientCerts, Proxy proxy) {
+
+  /**
+   * Whether every connection starts with HAProxy's PROXY protocol header, which names the client a
+   * load balancer accepted: {@code proxy=v1} (text) or {@code proxy=v2} (binary). Postfix's
+   * smtpd_upstream_proxy_protocol.
+   */
+  public enum Proxy {
+    NONE,
+    V1,
+    V2
+  }
+
+  public Listener(String address, int port, Tls tls, ClientCerts clientCerts) {
+    this(address, port, tls, clientCerts, Proxy.NONE);
+  }
 
   /** Whether the listener asks clients for a certificate (sendmail's TLSSrvOptions, Postfix's ask_ccert/req_ccert). */
   public enum ClientCerts {
@@ -37,19 +52,30 @@ public record Listener(String address, int port, Tls tls, ClientCerts clientCert
 
   public static Listener parse(String text) {
     String[] parts = text.strip().split("\\s+");
-    if (parts.length < 2 || parts.length > 3) {
-      throw new IllegalArgumentException(
-          "expected 'address:port tls [ccert=none|request|require]' (tls = none, may or required), got '" + text + "'");
+    if (parts.length < 2 || parts.length > 4) {
+      throw new IllegalArgumentException("expected 'address:port tls [ccert=none|request|require] [proxy=v1|v2]'"
+          + " (tls = none, may or required), got '" + text + "'");
     }
     ClientCerts ccert = null;
-    if (parts.length == 3) {
-      if (!parts[2].toLowerCase(Locale.ROOT).startsWith("ccert=")) {
-        throw new IllegalArgumentException("unknown listener option '" + parts[2] + "' (expected ccert=none, request or require)");
-      }
-      try {
-        ccert = ClientCerts.valueOf(parts[2].substring(6).toUpperCase(Locale.ROOT));
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("ccert must be none, request or require, got '" + parts[2].substring(6) + "'");
+    Proxy proxy = null;
+    for (int i = 2; i < parts.length; i++) {
+      String option = parts[i].toLowerCase(Locale.ROOT);
+      if (option.startsWith("ccert=") && ccert == null) {
+        try {
+          ccert = ClientCerts.valueOf(parts[i].substring(6).toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("ccert must be none, request or require, got '" + parts[i].substring(6) + "'");
+        }
+      } else if (option.startsWith("proxy=") && proxy == null) {
+        proxy = switch (option.substring(6)) {
+          case "v1" -> Proxy.V1;
+          case "v2" -> Proxy.V2;
+          case "none" -> Proxy.NONE;
+          default -> throw new IllegalArgumentException("proxy must be v1, v2 or none, got '" + parts[i].substring(6) + "'");
+        };
+      } else {
+        throw new IllegalArgumentException("unknown or repeated listener option '" + parts[i]
+            + "' (expected ccert=none|request|require, proxy=v1|v2)");
       }
     }
     HostPort hp = HostPort.parse(parts[0], -1, true);
@@ -65,7 +91,8 @@ public record Listener(String address, int port, Tls tls, ClientCerts clientCert
     if (tls == Tls.NONE && ccert != null && ccert != ClientCerts.NONE) {
       throw new IllegalArgumentException("ccert=" + ccert.name().toLowerCase(Locale.ROOT) + " needs tls may or required");
     }
-    return new Listener(hp.host(), hp.port(), tls, ccert == null ? defaultClientCerts(tls) : ccert);
+    return new Listener(hp.host(), hp.port(), tls, ccert == null ? defaultClientCerts(tls) : ccert,
+        proxy == null ? Proxy.NONE : proxy);
   }
 
   /**
@@ -81,6 +108,7 @@ public record Listener(String address, int port, Tls tls, ClientCerts clientCert
   public String toString() {
     String host = address.contains(":") ? "[" + address + "]" : address;
     return host + ":" + port + " " + tls.name().toLowerCase(Locale.ROOT)
-        + (clientCerts == defaultClientCerts(tls) ? "" : " ccert=" + clientCerts.name().toLowerCase(Locale.ROOT));
+        + (clientCerts == defaultClientCerts(tls) ? "" : " ccert=" + clientCerts.name().toLowerCase(Locale.ROOT))
+        + (proxy == Proxy.NONE ? "" : " proxy=" + proxy.name().toLowerCase(Locale.ROOT));
   }
 }

@@ -101,6 +101,15 @@ public final class Settings {
   public static final Setting<Duration> INBOUND_DNS_TIMEOUT = add("inbound.dns_timeout", "5s",
       duration(Duration.ZERO, Duration.ofMinutes(1)),
       "Deadline for the client's name lookup at connect; past it the client is 'unknown'. 0 turns the lookup off.");
+  public static final Setting<List<Cidr>> INBOUND_PROXY_NETWORKS = add("inbound.proxy_networks", "",
+      list(Cidr::parse), "Load-balancer networks whose PROXY protocol header a proxy=v1 or proxy=v2 listener believes;"
+          + " a connection from elsewhere on such a listener is dropped. Empty: every such connection is dropped.");
+  public static final Setting<Duration> INBOUND_PROXY_TIMEOUT = add("inbound.proxy_timeout", "5s",
+      duration(Duration.ofSeconds(1), Duration.ofMinutes(5)),
+      "How long a proxy=v1 or proxy=v2 listener waits for the PROXY header (Postfix's smtpd_upstream_proxy_timeout).");
+  public static final Setting<List<Cidr>> INBOUND_XCLIENT_NETWORKS = add("inbound.xclient_networks", "",
+      list(Cidr::parse), "Front ends that are offered XCLIENT and may override the client's ADDR, PORT, NAME, HELO,"
+          + " PROTO and LOGIN (Postfix's smtpd_authorized_xclient_hosts); others get 550 5.7.0. Empty: nobody.");
 
   // tls: certificates and engine, shared by inbound and outbound
   public static final Setting<String> TLS_ENGINE = add("tls.engine", "openssl", oneOf("openssl", "jdk"),

@@ -34,4 +34,24 @@ class ListenerTest {
         () -> Listener.parse("127.0.0.1:25 none ccert=request"));
     assertEquals("ccert=request needs tls may or required", e.getMessage());
   }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "127.0.0.1:25 may proxy=v2                | V2   | 127.0.0.1:25 may proxy=v2",
+      "127.0.0.1:25 may proxy=V1 ccert=none     | V1   | 127.0.0.1:25 may ccert=none proxy=v1",
+      "127.0.0.1:25 none proxy=none             | NONE | 127.0.0.1:25 none",
+  })
+  void aListenerMayExpectAProxyHeader(String text, Listener.Proxy proxy, String canonical) {
+    Listener l = Listener.parse(text);
+    assertEquals(proxy, l.proxy());
+    assertEquals(canonical, l.toString());
+    assertEquals(l, Listener.parse(l.toString()));
+  }
+
+  @Test
+  void anUnknownProxyVersionOrARepeatedOptionIsRefused() {
+    assertEquals("proxy must be v1, v2 or none, got 'v3'",
+        assertThrows(IllegalArgumentException.class, () -> Listener.parse("127.0.0.1:25 may proxy=v3")).getMessage());
+    assertThrows(IllegalArgumentException.class, () -> Listener.parse("127.0.0.1:25 may proxy=v1 proxy=v2"));
+  }
 }

@@ -1,5 +1,6 @@
 package org.postern.smtp;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -101,6 +102,20 @@ public sealed interface Command {
   record Bdat(long size, boolean last) implements Command {
     public String verb() {
       return "BDAT";
+    }
+  }
+
+  /**
+   * XCLIENT (Postfix) with its {@code name=value} words, not yet judged: whether this client may
+   * send it at all comes first, so a stranger learns nothing from a syntax error.
+   */
+  record Xclient(List<String> words) implements Command {
+    public Xclient {
+      words = List.copyOf(words);
+    }
+
+    public String verb() {
+      return "XCLIENT";
     }
   }
 

@@ -78,6 +78,8 @@ public final class CommandParser {
         return parseAuth(arg);
       case "BDAT":
         return parseBdat(arg);
+      case "XCLIENT":
+        return new Command.Xclient(arg.isEmpty() ? java.util.List.of() : java.util.List.of(arg.split(" +")));
       default:
         return new Command.Unknown(verb);
     }

@@ -46,6 +46,13 @@ public sealed interface Effect {
   /** Hand the message to the queue; answer with {@link SmtpSession#queued} or {@link SmtpSession#queueFailed}. */
   record Enqueue(Envelope envelope, byte[] body) implements Effect {}
 
+  /**
+   * XCLIENT from an authorized front end: take these attributes as the client's (address, name
+   * and port are the adapter's to keep), ask policy's connect-time question about that client,
+   * and answer with {@link SmtpSession#xclientDecided}. No further input is processed until then.
+   */
+  record CheckClient(Xclient.Attributes attributes) implements Effect {}
+
   /** Close the connection once the replies before it are written. */
   record Close() implements Effect {}
 }

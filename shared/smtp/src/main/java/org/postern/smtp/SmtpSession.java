@@ -40,6 +40,8 @@ public final class SmtpSession {
     AUTH,
     /** Waiting for a password check. */
     CHECKING_CREDENTIALS,
+    /** Waiting for policy's connect-time answer about the client an XCLIENT named. */
+    CHECKING_CLIENT,
     /** Waiting for the queue to confirm the message is durable. */
     QUEUEING,
     /** 220 sent for STARTTLS; waiting for the handshake. */
@@ -84,9 +86,22 @@ public final class SmtpSession {
   static final Reply AUTH_BASE64 = Reply.of(501, "5.5.2", "Cannot decode response");
   static final Reply AUTH_OK = Reply.of(235, "2.7.0", "Authentication successful");
   static final Reply AUTH_FAILED = Reply.of(535, "5.7.8", "Error: authentication failed");
+  static final Reply XCLIENT_SYNTAX = Reply.of(501, "5.5.4", "Syntax: XCLIENT attribute=value...");
+  static final Reply XCLIENT_DENIED = Reply.of(550, "5.7.0", "Error: insufficient authorization");
 
   private final SessionSettings settings;
   private boolean tlsWithheld;
+  private boolean xclientAllowed;
+  /** The last XCLIENT's attributes, awaiting policy's answer. */
+  private Xclient.Attributes pendingClient;
+  /**
+   * HELO, PROTO and LOGIN as XCLIENT set them (null: never sent; "" for HELO and LOGIN: sent as
+   * unavailable). They outlast the EHLO that follows: Postfix's XCLIENT_README says the server must
+   * not reset them.
+   */
+  private String xclientHelo;
+  private String xclientProto;
+  private String xclientLogin;
   private final BodyMemory.Lease memory;
   private State state = State.CONNECTED;
   private boolean tls;
@@ -145,6 +160,15 @@ public final class SmtpSession {
     return this;
   }
 
+  /**
+   * This client is a trusted front end (inbound.xclient_networks): EHLO offers XCLIENT and the
+   * command is obeyed; everyone else gets {@code 550 5.7.0}. Call before {@link #greet}.
+   */
+  public SmtpSession allowXclient() {
+    this.xclientAllowed = true;
+    return this;
+  }
+
   /** The lease a {@link DataReader} for this session takes from. */
   public BodyMemory.Lease memory() {
     return memory;
@@ -168,9 +192,10 @@ public final class SmtpSession {
     return tlsFacts;
   }
 
-  /** The HELO/EHLO name, or null. */
+  /** The HELO/EHLO name (or the one XCLIENT set), or null. */
   public String helo() {
-    return helo;
+    // XCLIENT HELO=[UNAVAILABLE] leaves the client's own name: a Received header needs one.
+    return xclientHelo != null && !xclientHelo.isEmpty() ? xclientHelo : helo;
   }
 
   /** The authenticated user, or null. */
@@ -185,7 +210,7 @@ public final class SmtpSession {
 
   /** RFC 3848's and RFC 6531's "with" keyword for the Received header. */
   public String protocol() {
-    if (!esmtp) {
+    if (xclientProto != null ? xclientProto.equals("SMTP") : !esmtp) {
       return "SMTP";
     }
     String p = "ESMTP" + (tls ? "S" : "") + (authUser != null ? "A" : "");
@@ -244,6 +269,8 @@ public final class SmtpSession {
       return startTls(c);
     } else if (command instanceof Command.Auth c) {
       return auth(c);
+    } else if (command instanceof Command.Xclient c) {
+      return xclient(c);
     } else if (command instanceof Command.Invalid c) {
       if (c.verb().equals("BDAT")) {
         // The chunk size is unknown, so the rest of the input cannot be framed: stop here.
@@ -458,6 +485,31 @@ public final class SmtpSession {
     return effects;
   }
 
+  /**
+   * Policy's connect-time answer about the client the last XCLIENT named: null restarts the session
+   * with a new 220 greeting (XCLIENT_README: back to the initial greeting stage; TLS stays, and so
+   * do HELO, PROTO and LOGIN from XCLIENT, LOGIN counting as authenticated); a refusal is sent and
+   * the connection closes, as a refusal at connect would.
+   */
+  public List<Effect> xclientDecided(Reply refusal) {
+    expect(State.CHECKING_CLIENT);
+    Xclient.Attributes a = pendingClient;
+    pendingClient = null;
+    if (refusal != null) {
+      state = State.CLOSED;
+      return List.of(new Effect.Send(refusal), new Effect.Close());
+    }
+    xclientHelo = a.helo() != null ? a.helo() : xclientHelo;
+    xclientProto = a.proto() != null ? a.proto() : xclientProto;
+    xclientLogin = a.login() != null ? a.login() : xclientLogin;
+    resetTransaction();
+    helo = null;
+    esmtp = false;
+    authUser = xclientLogin == null || xclientLogin.isEmpty() ? null : xclientLogin;
+    state = State.CONNECTED;
+    return greet();
+  }
+
   /** The handshake failed: there is no way back to plaintext on this connection. */
   public List<Effect> tlsFailed() {
     expect(State.TLS_HANDSHAKE);
@@ -482,6 +534,9 @@ public final class SmtpSession {
     lines.add("DSN");
     lines.add("SMTPUTF8");
     lines.add("CHUNKING");
+    if (xclientAllowed) {
+      lines.add("XCLIENT " + Xclient.SUPPORTED);
+    }
     return lines;
   }
 
@@ -690,6 +745,26 @@ public final class SmtpSession {
     }
     state = State.TLS_HANDSHAKE;
     return List.of(new Effect.StartTls(TLS_READY));
+  }
+
+  /** Postfix's order: a transaction first, then the syntax, then whether this client may. */
+  private List<Effect> xclient(Command.Xclient c) {
+    if (state == State.MAIL) {
+      return send(IN_TRANSACTION);
+    }
+    if (c.words().isEmpty()) {
+      return send(XCLIENT_SYNTAX);
+    }
+    if (!xclientAllowed) {
+      return send(XCLIENT_DENIED);
+    }
+    Xclient.Parsed parsed = Xclient.parse(c.words());
+    if (parsed.error() != null) {
+      return send(parsed.error());
+    }
+    pendingClient = parsed.attributes();
+    state = State.CHECKING_CLIENT;
+    return List.of(new Effect.CheckClient(parsed.attributes()));
   }
 
   private List<Effect> auth(Command.Auth c) {

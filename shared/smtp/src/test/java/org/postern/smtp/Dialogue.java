@@ -27,6 +27,7 @@ import java.util.regex.Pattern;
  * queue: ABC                  the queue stores the pending Enqueue under this id
  * queue-failed: 451 4.3.0 x   the queue fails the pending Enqueue
  * tls: ok | tls: failed       the handshake announced by the last StartTls ends
+ * xclient: ok | xclient: 554 5.7.1 x   policy's connect-time answer to the pending XCLIENT
  * closed                      next effect is Close
  * </pre>
  *
@@ -44,6 +45,7 @@ final class Dialogue {
   private final Deque<Effect> pending = new ArrayDeque<>();
   private final List<Reply> replies = new ArrayList<>();
   private final List<Effect.Enqueue> enqueued = new ArrayList<>();
+  private final List<Xclient.Attributes> clients = new ArrayList<>();
   private DataReader reader;
   private boolean handshaking;
   private String where = "greeting";
@@ -108,6 +110,12 @@ final class Dialogue {
     return enqueued.get(enqueued.size() - 1);
   }
 
+  /** The attributes of the last XCLIENT the session asked policy about. */
+  Xclient.Attributes lastClient() {
+    assertTrue(!clients.isEmpty(), "no XCLIENT reached policy");
+    return clients.get(clients.size() - 1);
+  }
+
   private void step(String line) {
     if (line.equals("closed")) {
       assertInstanceOf(Effect.Close.class, next(), where);
@@ -149,6 +157,10 @@ final class Dialogue {
           case "failed" -> pending.addAll(session.tlsFailed());
           default -> fail(where + ": tls takes ok or failed");
         }
+      }
+      case "xclient" -> {
+        clients.add(assertInstanceOf(Effect.CheckClient.class, next(), where).attributes());
+        pending.addAll(session.xclientDecided(rest.equals("ok") ? null : reply(rest)));
       }
       default -> fail(where + ": unknown script line");
     }
