@@ -316,6 +316,7 @@ public final class Node {
         new ConfigRoutes(vertx, members),
         view == null ? null : new ClusterQueueAdmin(vertx, view, AdminBridge.QUEUE_DEADLINE),
         new ClusterMetrics(vertx, view, config.node().hostname(), metrics));
+    bridge.page.configure(config.policy());
     return deploy(vertx, bridge).map(id -> bridge).recover(e -> {
       LOG.severe("admin API: cannot listen on " + AdminBridge.address(config.node().adminListen().host(),
           config.node().adminListen().port()) + ": " + e.getMessage()
