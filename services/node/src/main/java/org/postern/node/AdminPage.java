@@ -157,20 +157,21 @@ final class AdminPage {
     vertx.executeBlocking(() -> {
       PolicyModel model = model(cfg);
       try {
-        return PolicyExplanation.toJson(session.explain(new PolicyEngine(cfg, model)));
+        return new Answer(200, PolicyExplanation.toJson(session.explain(new PolicyEngine(cfg, model))));
       } catch (IllegalArgumentException e) {
-        return new JsonObject().put("error", e.getMessage()).put("status", 400);
+        // An address or TLS description that does not parse: the request's fault.
+        return new Answer(400, new JsonObject().put("error", e.getMessage()));
       }
     }, false).onComplete(ar -> {
       if (ar.failed()) {
         json(ctx, 500, new JsonObject().put("error", ar.cause().getMessage()));
       } else {
-        JsonObject r = ar.result();
-        Object status = r.remove("status");
-        json(ctx, status instanceof Integer s ? s : 200, r);
+        json(ctx, ar.result().status(), ar.result().body());
       }
     });
   }
+
+  private record Answer(int status, JsonObject body) {}
 
   /** {@code GET /tls}: the default outbound level and every TLS policy map entry with its level. */
   private void tls(Vertx vertx, RoutingContext ctx) {

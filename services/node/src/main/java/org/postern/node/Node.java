@@ -445,6 +445,9 @@ public final class Node {
       }
     }
     Future<?> rules = policy == null ? Future.succeededFuture() : reloadPolicy(fresh);
+    if (admin != null) {
+      rules.onSuccess(v -> admin.page.configure(fresh.policy())); // the admin page explains what now applies
+    }
     String sockets = LiveSettings.listenerChange(running.inbound().listeners(), fresh.inbound().listeners());
     Future<?> inbound;
     if (live == null) {
