@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -80,6 +81,7 @@ final class HeadlessChromium implements AutoCloseable {
       browser.page = browser.connect(http, "ws://127.0.0.1:" + port + "/devtools/page/" + target);
       return browser;
     } catch (Exception e) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
       p.destroyForcibly();
       throw e;
     }
@@ -172,6 +174,16 @@ final class HeadlessChromium implements AutoCloseable {
   public void close() throws Exception {
     if (page != null) {
       page.abort();
+    }
+    // Debian's /usr/bin/chromium-headless-shell is a script that runs the browser as its child:
+    // the browser and its helpers are stopped by their own process ids, the script last.
+    List<ProcessHandle> browser = process.descendants().toList();
+    browser.forEach(ProcessHandle::destroy);
+    for (ProcessHandle h : browser) {
+      h.onExit().completeOnTimeout(h, 10, TimeUnit.SECONDS).join();
+      if (h.isAlive()) {
+        h.destroyForcibly();
+      }
     }
     process.destroy();
     if (!process.waitFor(10, TimeUnit.SECONDS)) {
