@@ -69,6 +69,7 @@ public final class AdminBridge extends VerticleBase {
   private HttpServer server;
   private volatile java.util.concurrent.Callable<ReloadReport> reloader;
   private volatile NodeStatus status;
+  final AdminPage page = new AdminPage();
 
   /**
    * @param metrics what {@code GET /metrics} serves
@@ -107,6 +108,7 @@ public final class AdminBridge extends VerticleBase {
     router.get("/status").handler(this::status);
     router.route("/reload").handler(this::authenticate);
     router.post("/reload").handler(this::reload);
+    page.mount(vertx, router, this::authenticate);
     if (config != null) {
       router.route("/config/*").handler(this::authenticate);
       config.mount(router);

@@ -175,6 +175,24 @@ final class MailqFormat {
       }
       sb.append('\n');
     }
+    JsonArray history = m.getJsonArray("history");
+    if (history != null && !history.isEmpty()) {
+      // As the delivery log writes the TLS: version/cipher/bits/verify, or none.
+      sb.append("Attempts since the node started:\n");
+      for (Object o : history) {
+        JsonObject a = (JsonObject) o;
+        JsonObject tls = a.getJsonObject("tls");
+        sb.append("  ").append(arrival(a.getString("at"))).append(" relay=").append(a.getString("relay"))
+            .append(", tls=").append(tls == null ? "none" : tls.getString("version") + "/" + tls.getString("cipher")
+                + "/" + tls.getInteger("bits") + "/" + tls.getString("verify"))
+            .append('\n');
+        for (Object r : a.getJsonArray("results")) {
+          JsonObject x = (JsonObject) r;
+          sb.append("    <").append(x.getString("recipient")).append(">: ").append(x.getString("status"))
+              .append(" (").append(x.getString("reply")).append(")\n");
+        }
+      }
+    }
     sb.append('\n').append(m.getString("headers").replace("\r\n", "\n"));
     if (m.getBoolean("headersTruncated", false)) {
       sb.append("[header section cut at 64 KiB]\n");

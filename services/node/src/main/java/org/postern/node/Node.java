@@ -317,6 +317,7 @@ public final class Node {
         new ConfigRoutes(vertx, members),
         view == null ? null : new ClusterQueueAdmin(vertx, view, AdminBridge.QUEUE_DEADLINE),
         new ClusterMetrics(vertx, view, config.node().hostname(), metrics));
+    bridge.page.configure(config.policy());
     return deploy(vertx, bridge).map(id -> bridge).recover(e -> {
       LOG.severe("admin API: cannot listen on " + AdminBridge.address(config.node().adminListen().host(),
           config.node().adminListen().port()) + ": " + e.getMessage()
@@ -445,6 +446,9 @@ public final class Node {
       }
     }
     Future<?> rules = policy == null ? Future.succeededFuture() : reloadPolicy(fresh);
+    if (admin != null) {
+      rules.onSuccess(v -> admin.page.configure(fresh.policy())); // the admin page explains what now applies
+    }
     String sockets = LiveSettings.listenerChange(running.inbound().listeners(), fresh.inbound().listeners());
     Future<?> inbound;
     if (live == null) {

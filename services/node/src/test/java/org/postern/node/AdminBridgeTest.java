@@ -185,4 +185,32 @@ class AdminBridgeTest {
     assertEquals("Mail queue is empty\n", new MailqFormat(ZoneOffset.UTC).list(new JsonObject()
         .put("messages", new JsonArray())));
   }
+
+  @Test
+  void showListsEachAttemptWithItsTls() {
+    JsonObject result = new JsonObject("""
+        {"message": {"queueId": "01A20BBE99703C22", "arrival": "2026-11-24T04:09:30Z", "size": 507,
+          "sender": "a@example.org", "state": "deferred", "attempts": 2, "nextAttempt": "2026-11-24T04:19:30Z",
+          "recipients": [{"address": "b@example.net", "domain": "example.net", "status": "pending",
+            "lastReply": "451 4.3.0 try later", "relay": "mx.example.net[192.0.2.1]:25"}],
+          "envelope": {"sender": "a@example.org", "recipients": ["b@example.net"],
+            "client": {"ip": "192.0.2.9", "helo": "client.example", "protocol": "ESMTP", "tls": null}},
+          "headers": "Subject: s\\r\\n", "headersTruncated": false,
+          "history": [
+            {"at": "2026-11-24T04:09:31Z", "relay": "none", "tls": null, "results": [
+              {"recipient": "b@example.net", "status": "deferred", "reply": "451 4.4.1 connect to mx.example.net failed"}]},
+            {"at": "2026-11-24T04:14:31Z", "relay": "mx.example.net[192.0.2.1]:25", "tls": {"version": "TLSv1.3",
+              "cipher": "TLS_AES_256_GCM_SHA384", "bits": 256, "verify": "FAIL", "peerSubject": "CN=mx.example.net",
+              "peerIssuer": "CN=mx.example.net"}, "results": [
+              {"recipient": "b@example.net", "status": "deferred", "reply": "451 4.3.0 try later"}]}]}}
+        """);
+    String text = new MailqFormat(ZoneOffset.UTC).show(result);
+    assertTrue(text.contains("""
+        Attempts since the node started:
+          Tue Nov 24 04:09:31 relay=none, tls=none
+            <b@example.net>: deferred (451 4.4.1 connect to mx.example.net failed)
+          Tue Nov 24 04:14:31 relay=mx.example.net[192.0.2.1]:25, tls=TLSv1.3/TLS_AES_256_GCM_SHA384/256/FAIL
+            <b@example.net>: deferred (451 4.3.0 try later)
+        """), text);
+  }
 }

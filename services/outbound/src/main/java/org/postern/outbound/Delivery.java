@@ -75,7 +75,7 @@ final class Delivery {
           for (RecipientResult r : outcome.results()) {
             LOG.info(DeliveryLog.line(request.queueId(), r, delay, outcome.tls(), outcome.connUse()));
           }
-          return new DeliveryReport(request.queueId(), outcome.results());
+          return new DeliveryReport(request.queueId(), outcome.results(), outcome.tls());
         });
   }
 

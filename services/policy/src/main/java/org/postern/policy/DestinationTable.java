@@ -75,4 +75,10 @@ final class DestinationTable {
   int size() {
     return keys.size();
   }
+
+  /** Every entry, in the order of the file's lines. */
+  java.util.List<Rule<DestinationRule>> rules() {
+    return keys.values().stream().sorted(java.util.Comparator.comparingInt(r -> PolicyModel.lineOf(r.where())))
+        .toList();
+  }
 }

@@ -90,7 +90,15 @@ public final class PolicyModel {
     return out;
   }
 
-  private static int lineOf(String where) {
+  /**
+   * The TLS policy map's entries (Postfix's smtp_tls_policy_maps), in file order: the outbound
+   * levels by destination that the admin page shows.
+   */
+  public List<Rule<DestinationRule>> destinationRules() {
+    return b.destinations.rules();
+  }
+
+  static int lineOf(String where) {
     try {
       return Integer.parseInt(where.substring(where.lastIndexOf(':') + 1));
     } catch (NumberFormatException e) {

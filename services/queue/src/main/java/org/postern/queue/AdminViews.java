@@ -13,7 +13,7 @@ import org.postern.bus.DeliveryReport;
 /**
  * The JSON an operator sees for {@code postern queue list} and {@code show}: per message its id,
  * arrival, size, sender, state, attempts, next attempt and its pending recipients with their last
- * reply; per queue the counts per state and per destination domain. The shape is documented in
+ * reply ({@code show} adds every recipient and the recent attempts with their TLS, {@link Attempt}); per queue the counts per state and per destination domain. The shape is documented in
  * {@code deploy/README.md}.
  */
 final class AdminViews {
@@ -79,7 +79,7 @@ final class AdminViews {
           .put("relay", done || last == null ? null : last.relay());
       rcpts.add(o);
     }
-    return new JsonObject()
+    JsonObject o = new JsonObject()
         .put("queueId", s.message.queueId())
         .put("arrival", s.message.arrival().toString())
         .put("size", s.size)
@@ -88,5 +88,11 @@ final class AdminViews {
         .put("attempts", s.attempts)
         .put("nextAttempt", s.held || s.nextAttempt == null ? null : s.nextAttempt.toString())
         .put("recipients", rcpts);
+    if (allRecipients) {
+      JsonArray history = new JsonArray();
+      s.history.forEach(a -> history.add(a.toJson()));
+      o.put("history", history);
+    }
+    return o;
   }
 }

@@ -175,6 +175,7 @@ final class Dispatcher {
           return Future.succeededFuture(new DeliveryReport(s.message.queueId(), results));
         })
         .map(report -> {
+          s.remember(Attempt.of(clock.instant(), report));
           record(s, rcpts, report);
           return null;
         });

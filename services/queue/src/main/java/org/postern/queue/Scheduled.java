@@ -33,6 +33,8 @@ final class Scheduled {
   final List<Bounce.Failure> relayed = new ArrayList<>();
   boolean delayWarned;
   final Map<String, DeliveryReport.RecipientResult> lastDeferral = new HashMap<>();
+  /** The last {@link Attempt#KEPT} attempts, oldest first; in memory only. */
+  final java.util.ArrayDeque<Attempt> history = new java.util.ArrayDeque<>();
   /** Delivery attempts since the node started. */
   int attempts;
   /** {@link #attempts} when an operator last requeued it: the back-off counts from there. */
@@ -77,6 +79,14 @@ final class Scheduled {
       return State.HELD;
     }
     return inFlight || attempts == 0 ? State.ACTIVE : State.DEFERRED;
+  }
+
+  /** Adds an attempt to {@link #history}, dropping the oldest beyond {@link Attempt#KEPT}. */
+  void remember(Attempt a) {
+    history.addLast(a);
+    while (history.size() > Attempt.KEPT) {
+      history.removeFirst();
+    }
   }
 
   /** Recipients neither delivered nor bounced yet, in envelope order. */

@@ -249,6 +249,32 @@ class QueueAdminTest {
   }
 
   @Test
+  void showGivesEachAttemptWithItsRelayTlsAndReplies(Vertx vertx) throws Exception {
+    org.postern.smtp.TlsFacts tls = new org.postern.smtp.TlsFacts("TLSv1.3", "TLS_AES_256_GCM_SHA384", 256, 256,
+        org.postern.smtp.Verify.FAIL, "CN=sink.test", "CN=sink.test", "sink.test", "sink.test");
+    vertx.eventBus().<DeliveryRequest>consumer(DeliveryRequest.ADDRESS, m -> m.reply(new DeliveryReport(
+        m.body().queueId(), m.body().recipients().stream().map(p -> new RecipientResult(p, Status.DEFERRED,
+            Reply.of(451, "4.3.0", "try later"), "sink.test[127.0.0.1]:2525")).toList(), tls)));
+    deployQueue(vertx);
+    String id = enqueue(vertx, "a@example.org", "b@example.net");
+    awaitDeferred(vertx, id);
+
+    JsonArray history = admin(vertx, Action.SHOW, id).getJsonObject("message").getJsonArray("history");
+    assertEquals(1, history.size(), history.encode());
+    JsonObject attempt = history.getJsonObject(0);
+    assertEquals("sink.test[127.0.0.1]:2525", attempt.getString("relay"));
+    assertEquals(new JsonObject().put("version", "TLSv1.3").put("cipher", "TLS_AES_256_GCM_SHA384").put("bits", 256)
+        .put("verify", "FAIL").put("peerSubject", "CN=sink.test").put("peerIssuer", "CN=sink.test"),
+        attempt.getJsonObject("tls"));
+    JsonObject result = attempt.getJsonArray("results").getJsonObject(0);
+    assertEquals("b@example.net", result.getString("recipient"));
+    assertEquals("deferred", result.getString("status"));
+    assertTrue(result.getString("reply").startsWith("451 4.3.0 try later"), result.encode());
+    assertFalse(admin(vertx, Action.LIST, id).getJsonArray("messages").getJsonObject(0).containsKey("history"),
+        "list stays short");
+  }
+
+  @Test
   void aHoldSurvivesARestartAndReleaseDeliversAtOnce(Vertx vertx) throws Exception {
     // First life: the next hop defers everything.
     Vertx first = Vertx.vertx();

@@ -6,9 +6,19 @@ import java.util.ArrayList;
 import java.util.List;
 import org.postern.smtp.Path;
 import org.postern.smtp.Reply;
+import org.postern.smtp.TlsFacts;
 
-/** Outbound's answer to a {@link DeliveryRequest}: one result per recipient. */
-public record DeliveryReport(String queueId, List<RecipientResult> results) {
+/**
+ * Outbound's answer to a {@link DeliveryRequest}: one result per recipient, and the TLS of the
+ * session that decided them ({@code tls}: null in plaintext or when no session was reached), which
+ * the queue keeps in the message's attempt history for the operator.
+ */
+public record DeliveryReport(String queueId, List<RecipientResult> results, TlsFacts tls) {
+
+  /** A report without a TLS session. */
+  public DeliveryReport(String queueId, List<RecipientResult> results) {
+    this(queueId, results, null);
+  }
 
   /** What happened to one recipient. */
   public enum Status {
@@ -55,7 +65,8 @@ public record DeliveryReport(String queueId, List<RecipientResult> results) {
       a.add(new JsonObject().put("recipient", Json.path(r.recipient())).put("status", r.status().name())
           .put("reply", Json.reply(r.reply())).put("relay", r.relay()).put("dsnPassedOn", r.dsnPassedOn()));
     }
-    return new JsonObject().put("queueId", queueId).put("results", a);
+    JsonObject o = new JsonObject().put("queueId", queueId).put("results", a);
+    return tls == null ? o : o.put("tls", Json.tls(tls));
   }
 
   public static DeliveryReport fromJson(JsonObject o) {
@@ -67,7 +78,7 @@ public record DeliveryReport(String queueId, List<RecipientResult> results) {
       results.add(new RecipientResult(Json.path(r, "recipient"), Json.enumValue(r, "status", Status.class),
           Json.reply(r, "reply"), Json.string(r, "relay"), Boolean.TRUE.equals(r.getBoolean("dsnPassedOn"))));
     }
-    return new DeliveryReport(Json.string(o, "queueId"), results);
+    return new DeliveryReport(Json.string(o, "queueId"), results, Json.tls(o, "tls"));
   }
 
   public static final JsonCodec<DeliveryReport> CODEC =

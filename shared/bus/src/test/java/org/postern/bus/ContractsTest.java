@@ -77,7 +77,10 @@ class ContractsTest {
         new ReplicaProgress("0f3c9a4e-node-b", ID, List.of(Path.parseMailbox("b@example.net"))),
         new MetricsText("node-a.example.net", "# TYPE x gauge\nx 1\n"),
         new DeliveryReport(ID, List.of(new DeliveryReport.RecipientResult(Path.parseMailbox("b@example.net"),
-            DeliveryReport.Status.DEFERRED, Reply.of(451, "4.4.1", "no route"), "none"))));
+            DeliveryReport.Status.DEFERRED, Reply.of(451, "4.4.1", "no route"), "none"))),
+        new DeliveryReport(ID, List.of(new DeliveryReport.RecipientResult(Path.parseMailbox("b@example.net"),
+            DeliveryReport.Status.DEFERRED, Reply.of(451, "4.3.0", "try later"), "mx.example.net[192.0.2.1]:25")),
+            TLS));
     for (Object sample : samples) {
       assertEquals(sample, roundTrip(sample), sample.getClass().getSimpleName());
     }
