@@ -311,14 +311,15 @@ final class PolicyCommand {
       }
       String domain = to.get(0).domainKey();
       DestinationTls d = engine.destinationTls(new DestinationTlsCheck(domain));
-      line("destination", domain, "level " + d.level().configName(), d.rule());
+      line("destination", domain, "level " + d.level().configName() + daneNote(d.level()), d.rule());
       if (server == null) {
         return;
       }
       String ip = serverIp != null ? serverIp : IpLiterals.isLiteral(server) ? server : "0.0.0.0";
       DestinationTls target = engine.targetTls(new TargetTlsCheck(domain, server, ip, port));
       line("try_tls", server + "[" + ip + "]:" + port, "level " + target.level().configName()
-          + (target.level() == org.postern.smtp.TlsLevel.NONE ? " (no STARTTLS)" : ""), target.rule());
+          + (target.level() == org.postern.smtp.TlsLevel.NONE ? " (no STARTTLS)" : daneNote(target.level())),
+          target.rule());
       Verify noSession = withoutSession(serverTls);
       TlsFacts sf = noSession != null ? null : facts("--server-tls", serverTls);
       Verify verify = sf != null ? sf.verify() : noSession != null ? noSession : Verify.NONE;
@@ -403,5 +404,14 @@ final class PolicyCommand {
           issuer == null ? "" : issuer.rfc2253(), subject == null ? "" : subject.commonName(),
           issuer == null ? "" : issuer.commonName());
     }
+  }
+
+  /** What outbound makes of a DANE level, which policy cannot know: it depends on DNSSEC and TLSA records. */
+  private static String daneNote(org.postern.smtp.TlsLevel level) {
+    return switch (level) {
+      case DANE -> " (outbound: DANE with usable TLSA records under DNSSEC, else may)";
+      case DANE_ONLY -> " (outbound: DANE with usable TLSA records under DNSSEC, else deferred)";
+      default -> "";
+    };
   }
 }

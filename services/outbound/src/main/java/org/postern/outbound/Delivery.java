@@ -17,7 +17,6 @@ import org.postern.bus.DestinationTlsCheck;
 import org.postern.smtp.Path;
 import org.postern.smtp.Reply;
 import org.postern.smtp.TlsFacts;
-import org.postern.smtp.TlsLevel;
 
 /**
  * Carries out one {@link DeliveryRequest}: waits for a delivery slot of the destination, asks
@@ -41,9 +40,10 @@ final class Delivery {
   private final ConnectionLimits limits;
   private final BrokenTlsPeers brokenTls;
   private final TlsResumption resumption;
+  private final Dane dane;
 
   Delivery(Vertx vertx, NetClient client, Router router, SessionSettings settings, SessionPool pool,
-      ConnectionLimits limits, BrokenTlsPeers brokenTls, TlsResumption resumption) {
+      ConnectionLimits limits, BrokenTlsPeers brokenTls, TlsResumption resumption, Dane dane) {
     this.vertx = vertx;
     this.client = client;
     this.router = router;
@@ -52,6 +52,7 @@ final class Delivery {
     this.limits = limits;
     this.brokenTls = brokenTls;
     this.resumption = resumption;
+    this.dane = dane;
   }
 
   /** The outcome of one request, after logging one line per recipient. */
@@ -98,9 +99,11 @@ final class Delivery {
     // Policy answers per address (Try_TLS, TLS_Srv and [host]:port entries) before we connect,
     // and judges every transaction's session (tls_server, tls_rcpt), a reused one included.
     TlsPolicyGate gate = new TlsPolicyGate(vertx, request, target, nexthop);
+    // Levels dane and dane-only become, per address, what DNSSEC and TLSA records allow.
     return gate.level()
-        .compose(answer -> transact(request, gate, target, answer.level(),
-            NameMatch.of(answer.level(), answer.match(), target.host(), nexthop)))
+        .compose(answer -> dane.plan(answer.level(), request.queueId(), nexthop, target)
+            .compose(plan -> transact(request, gate, target, plan,
+                NameMatch.of(plan.level(), answer.match(), target.host(), nexthop))))
         .recover(t -> {
           if (!(t instanceof TargetFailure f)) {
             return Future.failedFuture(t);
@@ -116,9 +119,9 @@ final class Delivery {
    * content went, and the next session takes over, as when a cached session fails its RSET in
    * the pool.
    */
-  private Future<AttemptResult> transact(DeliveryRequest request, TlsPolicyGate gate, Target target, TlsLevel level,
+  private Future<AttemptResult> transact(DeliveryRequest request, TlsPolicyGate gate, Target target, Dane.Plan plan,
       NameMatch names) {
-    return session(request, target, level, names)
+    return session(request, target, plan, names)
         .compose(session -> gate.judge(session.tls, session.verify, session.peer)
             .onFailure(t -> pool.offer(session)) // nothing was sent: the session serves other mail
             .compose(refused -> new MailTransaction(session, request, refused).run()
@@ -130,16 +133,16 @@ final class Delivery {
                   }
                 })))
         .recover(t -> t instanceof StaleSession
-            ? transact(request, gate, target, level, names)
+            ? transact(request, gate, target, plan, names)
             : Future.failedFuture(t));
   }
 
   /** A cached idle session to {@code target} at this level, else a new one in a free connection slot. */
-  private Future<OpenSession> session(DeliveryRequest request, Target target, TlsLevel level, NameMatch names) {
-    return pool.take(OpenSession.poolKey(target, level, names)).compose(cached -> cached != null
+  private Future<OpenSession> session(DeliveryRequest request, Target target, Dane.Plan plan, NameMatch names) {
+    return pool.take(OpenSession.poolKey(target, plan.level(), names)).compose(cached -> cached != null
         ? Future.succeededFuture(cached)
         : limits.connection(pool::evictOne).compose(release -> new DeliveryAttempt(vertx, client, settings, target,
-            level, request.queueId(), names, brokenTls, resumption).open(release)));
+            plan, request.queueId(), names, brokenTls, resumption).open(release)));
   }
 
   private static Outcome fromSession(DeliveryRequest request, AttemptResult result) {

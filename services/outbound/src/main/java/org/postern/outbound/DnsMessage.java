@@ -146,7 +146,6 @@ final class DnsMessage {
 
     Reader(byte[] m) {
       this.m = m;
-
     }
 
     int u8() {

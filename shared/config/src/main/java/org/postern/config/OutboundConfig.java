@@ -11,6 +11,7 @@ import java.util.List;
  * @param brokenTlsPeerMemory how long a failed opportunistic handshake sends that peer plaintext
  * @param noteStarttlsOffer log STARTTLS offers that policy level none leaves unused
  * @param relayCredentials file of relayhost AUTH credentials, empty for none
+ * @param dnssec whether the AD bit of {@code dnsServers} is trusted (DANE needs it)
  */
 public record OutboundConfig(
     TransportTable transport,
@@ -30,4 +31,5 @@ public record OutboundConfig(
     int destinationConcurrency,
     Duration destinationRateDelay,
     int maxConnections,
-    String relayCredentials) {}
+    String relayCredentials,
+    boolean dnssec) {}
