@@ -35,8 +35,14 @@ final class Dane {
    * The level an address gets, and the usable TLSA records when it is DANE.
    *
    * @param tlsa the usable records; non-empty exactly when DANE authenticates the session
+   * @param names the names a DANE-TA certificate may carry: the MX host name, and the TLSA base
+   *     domain when a secure CNAME led there (RFC 7672 §3.2.2)
    */
-  record Plan(TlsLevel level, List<Tlsa> tlsa) {
+  record Plan(TlsLevel level, List<Tlsa> tlsa, List<String> names) {
+    Plan(TlsLevel level) {
+      this(level, List.of(), List.of());
+    }
+
     boolean authenticated() {
       return !tlsa.isEmpty();
     }
@@ -55,7 +61,7 @@ final class Dane {
    */
   Future<Plan> plan(TlsLevel requested, String queueId, String nexthop, Target target) {
     if (requested != TlsLevel.DANE && requested != TlsLevel.DANE_ONLY) {
-      return Future.succeededFuture(new Plan(requested, List.of()));
+      return Future.succeededFuture(new Plan(requested));
     }
     if (dns == null) {
       return without(requested, queueId, target, "DNSSEC is off (outbound.dns_support_level is not dnssec)");
@@ -68,8 +74,9 @@ final class Dane {
       if (secure != null) {
         return without(requested, queueId, target, secure);
       }
-      String base = "_" + target.port() + "._tcp." + host;
-      return dns.query(base, DnsMessage.TYPE_TLSA).compose(answer -> {
+      return tlsa(host, target.port()).compose(found -> {
+        String base = found.owner();
+        DnssecResolver.Answer answer = found.answer();
         if (answer.records().isEmpty()) {
           return without(requested, queueId, target, "no TLSA records at " + base);
         }
@@ -89,11 +96,32 @@ final class Dane {
           }
           LOG.info(queueId + ": host " + target.relay() + ": TLSA records at " + base + " are all unusable;"
               + " mandatory unauthenticated TLS (encrypt)");
-          return Future.succeededFuture(new Plan(TlsLevel.ENCRYPT, List.of()));
+          return Future.succeededFuture(new Plan(TlsLevel.ENCRYPT));
         }
-        return Future.succeededFuture(new Plan(TlsLevel.DANE, List.copyOf(usable)));
+        return Future.succeededFuture(new Plan(TlsLevel.DANE, List.copyOf(usable), found.names()));
       });
     }).recover(t -> t instanceof ReplyFailure ? Future.failedFuture(t) : defer(target, Replies.reason(t)));
+  }
+
+  /** TLSA records found at {@code owner}, and the names a DANE-TA certificate may carry. */
+  private record Found(String owner, DnssecResolver.Answer answer, List<String> names) {}
+
+  /**
+   * The TLSA records of {@code host}: when its address records are reached through a secure CNAME
+   * chain, those of the chain's end first (the TLSA base domain, RFC 7672 §2.2.2), else its own.
+   */
+  private Future<Found> tlsa(String host, int port) {
+    return dns.query(host, DnsMessage.TYPE_A).compose(a -> {
+      String own = "_" + port + "._tcp." + host;
+      if (a.cnames().isEmpty() || !a.secure()) {
+        return dns.query(own, DnsMessage.TYPE_TLSA).map(t -> new Found(own, t, List.of(host)));
+      }
+      String expanded = bare(a.cnames().get(a.cnames().size() - 1).target());
+      String base = "_" + port + "._tcp." + expanded;
+      return dns.query(base, DnsMessage.TYPE_TLSA).compose(t -> !t.records().isEmpty()
+          ? Future.succeededFuture(new Found(base, t, List.of(host, expanded)))
+          : dns.query(own, DnsMessage.TYPE_TLSA).map(o -> new Found(own, o, List.of(host))));
+    });
   }
 
   /**
@@ -120,7 +148,7 @@ final class Dane {
       return defer(target, why + " (level dane-only)");
     }
     LOG.info(queueId + ": host " + target.relay() + ": no DANE: " + why + "; level may");
-    return Future.succeededFuture(new Plan(TlsLevel.MAY, List.of()));
+    return Future.succeededFuture(new Plan(TlsLevel.MAY));
   }
 
   private static Future<Plan> defer(Target target, String why) {

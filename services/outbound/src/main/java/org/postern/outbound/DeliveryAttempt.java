@@ -219,7 +219,7 @@ final class DeliveryAttempt {
     X509Certificate[] chain = SessionFacts.peerChain(session);
     PeerVerification.Result checked = settings.verification().checkServer(chain);
     TlsaMatch.Result dane = plan.authenticated()
-        ? TlsaMatch.check(tlsa, chain, java.util.List.of(target.host()), new java.util.Date()) : null;
+        ? TlsaMatch.check(tlsa, chain, plan.names(), new java.util.Date()) : null;
     // A TLSA match is the verification DANE asks for: ${verify} says OK, as for a trusted CA.
     Verify verify = dane != null ? (dane.matched() ? Verify.OK : Verify.FAIL) : checked.verify();
     tls = SessionFacts.of(session, verify);

@@ -63,6 +63,7 @@ class DaneDeliveryTest {
             "bad MX 10 mx-bad", "mx-bad A 127.0.0.1", tlsa + "mx-bad " + wrongEe,
             "ta MX 10 mx-ta", "mx-ta A 127.0.0.1", tlsa + "mx-ta " + ta,
             "taname MX 10 mx-taname", "mx-taname A 127.0.0.1", tlsa + "mx-taname " + ta,
+            "alias MX 10 mx-alias", "mx-alias CNAME mx-ta",
             "notlsa MX 10 mx-notlsa", "mx-notlsa A 127.0.0.1",
             "strip MX 10 mx-strip", "mx-strip A 127.0.0.2", tlsa + "mx-strip " + ee,
             "forged MX 10 mx-forged", "mx-forged A 127.0.0.1", tlsa + "mx-forged " + ee),
@@ -70,7 +71,7 @@ class DaneDeliveryTest {
         // Not signed: a TLSA record here that would fail must be ignored.
         new Zone("insecure.test", Signing.UNSIGNED, List.of("@ MX 10 mx", "mx A 127.0.0.1", tlsa + "mx " + wrongEe)),
         new Zone("expired.test", Signing.EXPIRED, List.of("@ MX 10 mx", "mx A 127.0.0.1", tlsa + "mx " + ee))));
-    transport = Stream.of("ee.dane.test", "bad.dane.test", "ta.dane.test", "taname.dane.test", "notlsa.dane.test",
+    transport = Stream.of("ee.dane.test", "bad.dane.test", "ta.dane.test", "taname.dane.test", "alias.dane.test", "notlsa.dane.test",
         "strip.dane.test", "forged.dane.test", "insecure.test", "expired.test")
         .map(d -> d + "=" + d + ":" + port).collect(Collectors.joining(","));
   }
@@ -131,6 +132,16 @@ class DaneDeliveryTest {
     assertEquals(Status.SENT, r.status(), r + context());
     assertTrue(harness.logged("(DANE-TA) at depth 1"), context());
     assertTrue(harness.logged("Verified TLS connection established to mx-ta.dane.test"), context());
+  }
+
+  @Test
+  void anMxHostBehindASecureCnameUsesTheTlsaRecordsAndNameOfTheCnamesEnd(Vertx vertx) throws Exception {
+    // mx-alias has no TLSA records of its own; mx-ta, where its CNAME leads, has, and the
+    // certificate names mx-ta only: RFC 7672 §2.2.2 and §3.2.2's TLSA base domain.
+    RecipientResult r = deliver(vertx, TlsLevel.DANE_ONLY, "alias.dane.test");
+
+    assertEquals(Status.SENT, r.status(), r + context());
+    assertTrue(harness.logged("Verified TLS connection established to mx-alias.dane.test"), context());
   }
 
   @Test
