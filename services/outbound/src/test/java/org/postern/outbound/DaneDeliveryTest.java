@@ -64,6 +64,7 @@ class DaneDeliveryTest {
             "ta MX 10 mx-ta", "mx-ta A 127.0.0.1", tlsa + "mx-ta " + ta,
             "taname MX 10 mx-taname", "mx-taname A 127.0.0.1", tlsa + "mx-taname " + ta,
             "alias MX 10 mx-alias", "mx-alias CNAME mx-ta",
+            "cached MX 10 mx-cached", "mx-cached A 127.0.0.1", tlsa + "mx-cached " + ee,
             "notlsa MX 10 mx-notlsa", "mx-notlsa A 127.0.0.1",
             "strip MX 10 mx-strip", "mx-strip A 127.0.0.2", tlsa + "mx-strip " + ee,
             "forged MX 10 mx-forged", "mx-forged A 127.0.0.1", tlsa + "mx-forged " + ee),
@@ -71,7 +72,7 @@ class DaneDeliveryTest {
         // Not signed: a TLSA record here that would fail must be ignored.
         new Zone("insecure.test", Signing.UNSIGNED, List.of("@ MX 10 mx", "mx A 127.0.0.1", tlsa + "mx " + wrongEe)),
         new Zone("expired.test", Signing.EXPIRED, List.of("@ MX 10 mx", "mx A 127.0.0.1", tlsa + "mx " + ee))));
-    transport = Stream.of("ee.dane.test", "bad.dane.test", "ta.dane.test", "taname.dane.test", "alias.dane.test", "notlsa.dane.test",
+    transport = Stream.of("ee.dane.test", "bad.dane.test", "ta.dane.test", "taname.dane.test", "alias.dane.test", "cached.dane.test", "notlsa.dane.test",
         "strip.dane.test", "forged.dane.test", "insecure.test", "expired.test")
         .map(d -> d + "=" + d + ":" + port).collect(Collectors.joining(","));
   }
@@ -117,6 +118,18 @@ class DaneDeliveryTest {
     assertTrue(harness.logged("(DANE-EE) at depth 0"), context());
     // The session's ${verify} is OK: DANE authenticated the server.
     assertTrue(harness.logged("verify=OK"), context());
+  }
+
+  @Test
+  void tlsaAnswersAreCachedForTheirTtl(Vertx vertx) throws Exception {
+    String name = "_" + sink.port() + "._tcp.mx-cached.dane.test.";
+    assertEquals(Status.SENT, deliver(vertx, TlsLevel.DANE, "cached.dane.test").status(), context());
+    assertEquals(1, dns.queries(name, "TLSA"), context());
+
+    // The zone's TTL is 60 s: the second delivery asks nobody.
+    assertEquals(Status.SENT, harness.deliverOne("cached.dane.test").status(), context());
+    assertEquals(1, dns.queries(name, "TLSA"), context());
+    assertTrue(harness.log().stream().filter(l -> l.contains("matched TLSA record 3 1 1")).count() >= 1, context());
   }
 
   @Test

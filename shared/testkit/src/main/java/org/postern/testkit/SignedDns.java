@@ -105,6 +105,7 @@ public final class SignedDns implements AutoCloseable {
       Files.writeString(dir.resolve("unbound.conf"), "server:\n  interface: 127.0.0.1\n  port: " + port
           + "\n  do-ip6: no\n  chroot: \"\"\n  username: \"\"\n  directory: \"" + dir + "\"\n  pidfile: \"" + dir
           + "/unbound.pid\"\n  use-syslog: no\n  logfile: \"" + dir + "/unbound.log\"\n  verbosity: 1\n"
+          + "  log-queries: yes\n"
           + "  val-log-level: 2\n  num-threads: 1\n  do-not-query-localhost: no\n"
           + "  trust-anchor-file: \"" + dir + "/anchors\"\n"
           // RFC 6761's test. is one of unbound's built-in empty zones.
@@ -125,6 +126,16 @@ public final class SignedDns implements AutoCloseable {
   /** {@code 127.0.0.1:port} of the validating resolver, as outbound.dns_servers takes it. */
   public String resolver() {
     return "127.0.0.1:" + port;
+  }
+
+  /** How many queries for {@code name} (absolute, with the final dot) and {@code type} unbound has logged. */
+  public long queries(String name, String type) {
+    try {
+      String line = " " + name + " " + type + " IN";
+      return Files.readAllLines(dir.resolve("unbound.log")).stream().filter(l -> l.contains(line)).count();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** What NSD and unbound logged (unbound's validation failures among it). */
