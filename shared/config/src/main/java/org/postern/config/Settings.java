@@ -172,7 +172,7 @@ public final class Settings {
       duration(Duration.ofSeconds(1), Duration.ofMinutes(1)),
       "Deadline of one policy question; on timeout the answer is a temporary failure, never accept.");
   public static final Setting<TlsLevel> POLICY_DESTINATION_TLS_LEVEL = add("policy.destination_tls_level",
-      "may", tlsLevel(), "TLS level for destinations no rule names: none, may, encrypt, verify or secure.");
+      "may", tlsLevel(), "TLS level for destinations no rule names: none, may, encrypt, dane, dane-only, verify or secure.");
 
   // queue: the spool and the retry schedule
   public static final Setting<String> QUEUE_SPOOL_DIR = add("queue.spool_dir", "data/spool", text(),
