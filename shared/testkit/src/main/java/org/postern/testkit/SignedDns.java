@@ -155,6 +155,11 @@ public final class SignedDns implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+    try (var files = Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    } catch (IOException e) {
+      // A leftover temp directory is harmless.
+    }
   }
 
   private static String writeZone(Path dir, Zone z) throws IOException {
