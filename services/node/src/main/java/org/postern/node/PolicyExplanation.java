@@ -101,14 +101,15 @@ record PolicyExplanation(String client, String clientName, String helo, String t
     }
     String domain = to.get(0).domainKey();
     DestinationTls d = engine.destinationTls(new DestinationTlsCheck(domain));
-    steps.add(new Step("destination", domain, "level " + d.level().configName(), d.rule()));
+    steps.add(new Step("destination", domain, "level " + d.level().configName() + daneNote(d.level()), d.rule()));
     if (server == null || server.isBlank()) {
       return steps;
     }
     String ip = serverIp != null ? serverIp : IpLiterals.isLiteral(server) ? server : "0.0.0.0";
     DestinationTls target = engine.targetTls(new TargetTlsCheck(domain, server, ip, port));
     steps.add(new Step("try_tls", server + "[" + ip + "]:" + port, "level " + target.level().configName()
-        + (target.level() == org.postern.smtp.TlsLevel.NONE ? " (no STARTTLS)" : ""), target.rule()));
+        + (target.level() == org.postern.smtp.TlsLevel.NONE ? " (no STARTTLS)" : daneNote(target.level())),
+        target.rule()));
     Verify noSession = withoutSession(serverTls);
     TlsFacts sf = noSession != null ? null : facts("--server-tls", serverTls);
     Verify verify = sf != null ? sf.verify() : noSession != null ? noSession : Verify.NONE;
@@ -189,5 +190,14 @@ record PolicyExplanation(String client, String clientName, String helo, String t
         bits, Math.max(bits, 0), verify, subject == null ? "" : subject.rfc2253(),
         issuer == null ? "" : issuer.rfc2253(), subject == null ? "" : subject.commonName(),
         issuer == null ? "" : issuer.commonName());
+  }
+
+  /** What outbound makes of a DANE level, which policy cannot know: it depends on DNSSEC and TLSA records. */
+  private static String daneNote(org.postern.smtp.TlsLevel level) {
+    return switch (level) {
+      case DANE -> " (outbound: DANE with usable TLSA records under DNSSEC, else may)";
+      case DANE_ONLY -> " (outbound: DANE with usable TLSA records under DNSSEC, else deferred)";
+      default -> "";
+    };
   }
 }

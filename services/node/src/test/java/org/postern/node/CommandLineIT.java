@@ -238,10 +238,10 @@ class CommandLineIT {
 
     Path tlsPolicy = work.resolve("tls_policy");
     Files.writeString(tlsPolicy, "example.com encrypt\n[mail.example.org]:587 secure match=mail.example.org\n"
-        + ".example.net dane\n");
+        + ".example.net dane match=mx.example.net\n");
     Launcher.Run p = postern("", "policy", "check", tlsPolicy.toString());
     assertEquals(2, p.exit());
-    assertEquals(tlsPolicy + ":3: level dane is not supported yet", p.stderr().strip());
+    assertEquals(tlsPolicy + ":3: match= applies to verify, secure and fingerprint only, not dane", p.stderr().strip());
   }
 
   /**
@@ -374,6 +374,13 @@ class CommandLineIT {
         "rule=default:opportunistic (no TLS_Srv or policy entry)",
         "tls_rcpt     <someone@example.com>                    TEMPFAIL 403 4.7.0 other side does not support STARTTLS",
         "rule=" + access + ":3 TLS_Rcpt:example.com VERIFY"), lines);
+
+    // DANE levels: policy answers the level; what it becomes is outbound's to decide, per MX host.
+    Launcher.Run dane = postern("", "policy", "explain", "--set", "policy.destination_tls_level=dane-only",
+        "--client", "192.0.2.7", "--rcpt", "a@example.com", "--server", "mx.example.com");
+    assertEquals(0, dane.exit(), dane.stderr());
+    assertTrue(dane.stdout().contains(
+        "level dane-only (outbound: DANE with usable TLSA records under DNSSEC, else deferred)"), dane.stdout());
 
     Launcher.Run bad = postern("", "policy", "explain", "--client", "not-an-ip", "--rcpt", "a@example.com");
     assertEquals(2, bad.exit());

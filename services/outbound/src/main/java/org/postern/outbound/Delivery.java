@@ -17,7 +17,6 @@ import org.postern.bus.DestinationTlsCheck;
 import org.postern.smtp.Path;
 import org.postern.smtp.Reply;
 import org.postern.smtp.TlsFacts;
-import org.postern.smtp.TlsLevel;
 
 /**
  * Carries out one {@link DeliveryRequest}: waits for a delivery slot of the destination, asks
@@ -42,9 +41,10 @@ final class Delivery {
   private final BrokenTlsPeers brokenTls;
   private final TlsResumption resumption;
   private final StsGate sts;
+  private final Dane dane;
 
   Delivery(Vertx vertx, NetClient client, Router router, SessionSettings settings, SessionPool pool,
-      ConnectionLimits limits, BrokenTlsPeers brokenTls, TlsResumption resumption, StsGate sts) {
+      ConnectionLimits limits, BrokenTlsPeers brokenTls, TlsResumption resumption, StsGate sts, Dane dane) {
     this.vertx = vertx;
     this.client = client;
     this.router = router;
@@ -54,6 +54,7 @@ final class Delivery {
     this.brokenTls = brokenTls;
     this.resumption = resumption;
     this.sts = sts;
+    this.dane = dane;
   }
 
   /** The outcome of one request, after logging one line per recipient. */
@@ -91,7 +92,7 @@ final class Delivery {
         });
   }
 
-  private Future<AttemptResult> tryTargets(DeliveryRequest request, StsGate.StsPlan plan, String nexthop,
+  private Future<AttemptResult> tryTargets(DeliveryRequest request, StsGate.StsPlan stsPlan, String nexthop,
       List<Target> targets, int i, TargetFailure last) {
     if (i >= targets.size()) {
       return Future.failedFuture(last != null ? last
@@ -101,16 +102,20 @@ final class Delivery {
     // Policy answers per address (Try_TLS, TLS_Srv and [host]:port entries) before we connect,
     // and judges every transaction's session (tls_server, tls_rcpt), a reused one included.
     TlsPolicyGate gate = new TlsPolicyGate(vertx, request, target, nexthop);
-    return gate.level().map(plan::level)
-        .compose(answer -> transact(request, gate, plan, target, answer.level(),
-            NameMatch.of(answer.level(), answer.match(), target.host(), nexthop)))
+    // MTA-STS enforce raises a default level to verify with the MX name (never a dane level: DANE
+    // wins, RFC 8461 §2); levels dane and dane-only become, per address, what DNSSEC and TLSA
+    // records allow.
+    return gate.level().map(stsPlan::level)
+        .compose(answer -> dane.plan(answer.level(), request.queueId(), nexthop, target)
+            .compose(plan -> transact(request, gate, stsPlan, target, plan,
+                NameMatch.of(plan.level(), answer.match(), target.host(), nexthop))))
         .recover(t -> {
           if (!(t instanceof TargetFailure f)) {
             return Future.failedFuture(t);
           }
           LOG.fine(() -> request.queueId() + ": " + target.relay() + " failed: " + f.reply());
-          plan.refused(target, f);
-          return tryTargets(request, plan, nexthop, targets, i + 1, f);
+          stsPlan.refused(target, f);
+          return tryTargets(request, stsPlan, nexthop, targets, i + 1, f);
         });
   }
 
@@ -120,10 +125,10 @@ final class Delivery {
    * content went, and the next session takes over, as when a cached session fails its RSET in
    * the pool.
    */
-  private Future<AttemptResult> transact(DeliveryRequest request, TlsPolicyGate gate, StsGate.StsPlan plan,
-      Target target, TlsLevel level, NameMatch names) {
-    return session(request, target, level, names)
-        .onSuccess(plan::observe)
+  private Future<AttemptResult> transact(DeliveryRequest request, TlsPolicyGate gate, StsGate.StsPlan stsPlan,
+      Target target, Dane.Plan plan, NameMatch names) {
+    return session(request, target, plan, names)
+        .onSuccess(stsPlan::observe)
         .compose(session -> gate.judge(session.tls, session.verify, session.peer)
             .onFailure(t -> pool.offer(session)) // nothing was sent: the session serves other mail
             .compose(refused -> new MailTransaction(session, request, refused).run()
@@ -135,16 +140,16 @@ final class Delivery {
                   }
                 })))
         .recover(t -> t instanceof StaleSession
-            ? transact(request, gate, plan, target, level, names)
+            ? transact(request, gate, stsPlan, target, plan, names)
             : Future.failedFuture(t));
   }
 
   /** A cached idle session to {@code target} at this level, else a new one in a free connection slot. */
-  private Future<OpenSession> session(DeliveryRequest request, Target target, TlsLevel level, NameMatch names) {
-    return pool.take(OpenSession.poolKey(target, level, names)).compose(cached -> cached != null
+  private Future<OpenSession> session(DeliveryRequest request, Target target, Dane.Plan plan, NameMatch names) {
+    return pool.take(OpenSession.poolKey(target, plan.level(), names)).compose(cached -> cached != null
         ? Future.succeededFuture(cached)
         : limits.connection(pool::evictOne).compose(release -> new DeliveryAttempt(vertx, client, settings, target,
-            level, request.queueId(), names, brokenTls, resumption).open(release)));
+            plan, request.queueId(), names, brokenTls, resumption).open(release)));
   }
 
   private static Outcome fromSession(DeliveryRequest request, AttemptResult result) {

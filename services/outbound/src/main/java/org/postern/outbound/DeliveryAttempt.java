@@ -40,8 +40,11 @@ final class DeliveryAttempt {
   private final NetClient client;
   private final SessionSettings settings;
   private final Target target;
-  /** This address's TLS level, as policy answered it (see {@link TlsPolicyGate#level}). */
+  /** This address's TLS level, as policy answered it (see {@link TlsPolicyGate#level}) and {@link Dane} planned it. */
   private final TlsLevel level;
+  /** The usable TLSA records that must authenticate the server; empty when DANE does not apply. */
+  private final java.util.List<Tlsa> tlsa;
+  private final Dane.Plan plan;
   private final String queueId;
   /** What the certificate must match at levels verify and secure. */
   private final NameMatch names;
@@ -68,18 +71,20 @@ final class DeliveryAttempt {
   /** What we were doing, for the reply when the conversation breaks off. */
   private String stage = "connecting";
 
-  DeliveryAttempt(Vertx vertx, NetClient client, SessionSettings settings, Target target, TlsLevel level,
+  DeliveryAttempt(Vertx vertx, NetClient client, SessionSettings settings, Target target, Dane.Plan plan,
       String queueId, NameMatch names, BrokenTlsPeers brokenTls, TlsResumption resumption) {
-    this(vertx, client, settings, target, level, queueId, names, brokenTls, resumption, null);
+    this(vertx, client, settings, target, plan, queueId, names, brokenTls, resumption, null);
   }
 
-  private DeliveryAttempt(Vertx vertx, NetClient client, SessionSettings settings, Target target, TlsLevel level,
+  private DeliveryAttempt(Vertx vertx, NetClient client, SessionSettings settings, Target target, Dane.Plan plan,
       String queueId, NameMatch names, BrokenTlsPeers brokenTls, TlsResumption resumption, Verify skipTls) {
     this.vertx = vertx;
     this.client = client;
     this.settings = settings;
     this.target = target;
-    this.level = level;
+    this.plan = plan;
+    this.level = plan.level();
+    this.tlsa = plan.tlsa();
     this.queueId = queueId;
     this.names = names;
     this.brokenTls = brokenTls;
@@ -154,7 +159,7 @@ final class DeliveryAttempt {
     if (skipTls != null) {
       return Future.succeededFuture();
     }
-    Future<BrokenTlsPeers.Remembered> broken = level.mandatory()
+    Future<BrokenTlsPeers.Remembered> broken = mandatory()
         ? Future.succeededFuture(BrokenTlsPeers.Remembered.NO) : brokenTls.lookup(target);
     return broken.compose(remembered -> {
       if (remembered != BrokenTlsPeers.Remembered.NO) {
@@ -172,7 +177,7 @@ final class DeliveryAttempt {
   /** STARTTLS if offered (and demanded when the level is mandatory), then the handshake. */
   private Future<Void> offerStartTls() {
     if (!capabilities.has("STARTTLS")) {
-      return level.mandatory()
+      return mandatory()
           ? Future.failedFuture(new TargetFailure(Replies.ours(450, "4.7.4",
               "TLS is required, but was not offered by host " + target.relay()), target.relay()))
           : Future.succeededFuture();
@@ -187,7 +192,7 @@ final class DeliveryAttempt {
         // Seed 004's ${verify}: TEMP for a temporary error, PROTOCOL for any other SMTP error.
         withoutTls = reply.isTransient() ? Verify.TEMP : Verify.PROTOCOL;
         LOG.info(StartTlsLogLine.failure(StartTlsLogLine.Role.CLIENT, target.relay(), withoutTls, "reply=" + reply));
-        if (level.mandatory()) {
+        if (mandatory()) {
           return Future.failedFuture(new TargetFailure(Replies.ours(450, "4.7.4",
               "TLS is required, but host " + target.relay() + " refused to start TLS: " + reply), target.relay()));
         }
@@ -200,7 +205,7 @@ final class DeliveryAttempt {
       return conn.startTls(settings.tlsOptions(), serverName(), settings.starttlsTimeout())
           .onFailure(t -> LOG.info(StartTlsLogLine.failure(StartTlsLogLine.Role.CLIENT, target.relay(),
               Verify.SOFTWARE, "error=" + Replies.reason(t))))
-          .recover(t -> Future.failedFuture(level.mandatory()
+          .recover(t -> Future.failedFuture(mandatory()
               ? new TargetFailure(Replies.ours(451, "4.7.5",
                   "TLS handshake with " + target.relay() + " failed: " + Replies.reason(t)), target.relay())
               : new BrokenHandshake(Replies.ours(451, "4.7.5",
@@ -213,7 +218,10 @@ final class DeliveryAttempt {
   private Future<Void> afterHandshake(SSLSession session) {
     X509Certificate[] chain = SessionFacts.peerChain(session);
     PeerVerification.Result checked = settings.verification().checkServer(chain);
-    Verify verify = checked.verify();
+    TlsaMatch.Result dane = plan.authenticated()
+        ? TlsaMatch.check(tlsa, chain, plan.names(), new java.util.Date()) : null;
+    // A TLSA match is the verification DANE asks for: ${verify} says OK, as for a trusted CA.
+    Verify verify = dane != null ? (dane.matched() ? Verify.OK : Verify.FAIL) : checked.verify();
     tls = SessionFacts.of(session, verify);
     peer = chain.length > 0 ? chain[0] : null;
     resumed = resumption.resumed(session, cachedSessions);
@@ -223,7 +231,15 @@ final class DeliveryAttempt {
     }
     LOG.info(StartTlsLogLine.format(StartTlsLogLine.Role.CLIENT, target.relay(), tls)
         + (resumed ? ", resumed=yes" : ""));
-    if (level.atLeast(TlsLevel.DANE) && verify != Verify.OK) {
+    if (dane != null) {
+      if (!dane.matched()) {
+        LOG.info(queueId + ": host " + target.relay() + ": DANE verification failed: " + dane.problem());
+        return Future.failedFuture(new TargetFailure(Replies.ours(450, "4.7.5", "Server certificate not trusted"
+            + " for host " + target.relay() + ": " + dane.problem()), target.relay(), tls));
+      }
+      LOG.info(queueId + ": host " + target.relay() + ": matched TLSA record " + dane.record().describe()
+          + " (" + (dane.record().usage() == Tlsa.DANE_EE ? "DANE-EE" : "DANE-TA") + ") at depth " + dane.depth());
+    } else if (level.atLeast(TlsLevel.VERIFY) && verify != Verify.OK) {
       return Future.failedFuture(new TargetFailure(Replies.ours(450, "4.7.5",
           "Server certificate not verified (verify=" + verify + ") for host " + target.relay()
               + (checked.reason().isEmpty() ? "" : ": " + checked.reason())), target.relay(), tls));
@@ -234,6 +250,9 @@ final class DeliveryAttempt {
           "Server certificate of host " + target.relay() + " does not match " + names.describe()), target.relay(),
           tls));
     }
+    LOG.info(ConnectionTrust.line(dane != null || verify == Verify.OK && names.required()
+        ? ConnectionTrust.VERIFIED : verify == Verify.OK ? ConnectionTrust.TRUSTED : ConnectionTrust.UNTRUSTED,
+        target.relay(), tls));
     // RFC 3207 §4.2: what the server said before TLS may have been forged; ask again.
     capabilities = Capabilities.NONE;
     stage = "performing the EHLO handshake after STARTTLS";
@@ -300,7 +319,7 @@ final class DeliveryAttempt {
       long n = brokenTls.failed(target);
       LOG.warning(queueId + ": " + b.reply().text() + "; retrying in plaintext at level " + level.configName()
           + " (TLS handshake failures so far: " + n + ")");
-      return closed.compose(v -> new DeliveryAttempt(vertx, client, settings, target, level, queueId, names,
+      return closed.compose(v -> new DeliveryAttempt(vertx, client, settings, target, plan, queueId, names,
           brokenTls, resumption, Verify.SOFTWARE).open(onClose));
     }
     conn.quit();
@@ -314,6 +333,11 @@ final class DeliveryAttempt {
   private Future<Void> refused(Reply reply, String stage) {
     return Future.failedFuture(new TargetFailure(
         Replies.refusalOrProtocolError(reply, stage, target.relay()), target.relay(), tls));
+  }
+
+  /** Plaintext is forbidden by the level, or by usable TLSA records (RFC 7672 §2.2). */
+  private boolean mandatory() {
+    return level.mandatory() || plan.authenticated();
   }
 
   /** SNI carries host names only (RFC 6066 §3): none for an address. */

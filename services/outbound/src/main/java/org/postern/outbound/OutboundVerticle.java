@@ -116,7 +116,8 @@ public final class OutboundVerticle extends VerticleBase {
           files.tlsOptions(), files.verification(), config.noteStarttlsOffer(), files.credentials());
       BrokenTlsPeers brokenTls = new BrokenTlsPeers(config.brokenTlsPeerMemory());
       delivery = new Delivery(vertx, client, new Router(config.transport(), dns, random), settings, pool, limits,
-          brokenTls, new TlsResumption(config.tlsSessionCacheTimeout()), new StsGate(sts, config.transport()));
+          brokenTls, new TlsResumption(config.tlsSessionCacheTimeout()), new StsGate(sts, config.transport()),
+          new Dane(config.dnssec() ? new DnssecResolver(vertx, config.dnsServers()) : null));
       // Local only: a delivery request carries the whole body, and only this node's queue sends one
       // (in a cluster, the queue role needs outbound on its node), so another member cannot.
       return shareBrokenTls(brokenTls)

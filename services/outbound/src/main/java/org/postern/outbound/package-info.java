@@ -5,7 +5,10 @@
  * SMTP session as a chain of small phases ({@link org.postern.outbound.DeliveryAttempt} opens a
  * session: greeting, EHLO or HELO, STARTTLS as the destination's TLS policy level demands, AUTH to
  * a relayhost; {@link org.postern.outbound.MailTransaction} runs MAIL, RCPT and DATA or BDAT over
- * it), connection reuse and limits, and one result per recipient.
+ * it), connection reuse and limits, and one result per recipient. DANE stands apart from the
+ * session: {@link org.postern.outbound.Dane} turns levels {@code dane} and {@code dane-only} into a
+ * plan per address before connecting, from {@link org.postern.outbound.DnssecResolver}'s answers,
+ * and {@link org.postern.outbound.TlsaMatch} judges the certificate after the handshake.
  *
  * <p><b>Talks to:</b> the queue (which sends {@code DeliveryRequest}s and gets
  * {@code DeliveryReport}s), policy (the destination's TLS level, asked before any connection), DNS
@@ -22,12 +25,15 @@
  * addresses), or the next hop: every reply code is checked against what its stage allows, a
  * reply to STARTTLS other than 220 is no handshake, anything sent before the handshake is
  * discarded (CVE-2021-38371), capabilities are asked again after it, and a reply of the wrong
- * class defers rather than counts as success. Credentials never travel without TLS.
+ * class defers rather than counts as success. Credentials never travel without TLS. The AD bit
+ * of a DNS answer is believed only from the loopback resolvers {@code outbound.dns_support_level =
+ * dnssec} names, and a failed or bogus DNSSEC lookup defers, never downgrades.
  *
  * <p><b>Standards:</b> RFC 5321 (SMTP), 3207 (STARTTLS), 2920 (PIPELINING), 1870 (SIZE), 6152
  * (8BITMIME), 3030 (CHUNKING), 6531 (SMTPUTF8), 3461 (DSN parameters), 4954 with 4616 (AUTH PLAIN)
  * and the LOGIN mechanism, 7505 (null MX), 7435 (opportunistic security), 6125 (certificate names),
- * 8461 (MTA-STS).
+ * 7672 with 6698 and 7671 (DANE for SMTP: TLSA usages 2 and 3), 6840 §5.7 (the AD bit), 8461
+ * (MTA-STS).
  *
  * <p><b>Settings:</b> {@code outbound.*} in config/README.md, and {@code tls.protocols} and
  * {@code tls.engine}. Everything runs on the verticle's event loop and is composed from futures;

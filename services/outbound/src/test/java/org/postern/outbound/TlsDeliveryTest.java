@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.postern.bus.DeliveryReport.RecipientResult;
@@ -140,9 +142,12 @@ class TlsDeliveryTest {
         + " offered STARTTLS, unused at TLS level none"), () -> "port " + server.port() + " log:\n" + harness.logText());
   }
 
-  @Test
-  void levelVerifyDeliversWhenTheChainVerifiesAgainstTheConfiguredCa(Vertx vertx) throws Exception {
-    harness = new Harness(vertx, TlsLevel.VERIFY);
+  /** Postfix's words for the session: Verified when the name was checked too, Trusted when only the chain was. */
+  @ParameterizedTest(name = "{0}: {1}")
+  @CsvSource({"VERIFY, Verified", "ENCRYPT, Trusted"})
+  void aChainThatVerifiesAgainstTheConfiguredCaDeliversAndIsLoggedInPostfixsWords(TlsLevel level, String trust,
+      Vertx vertx) throws Exception {
+    harness = new Harness(vertx, level);
     TestCa ca = TestCa.create(dir, "Outbound test CA");
     TestCa.Issued cert = ca.issueServer(MX, MX);
     ScriptedSmtpServer server = start(vertx, ScriptedSmtpServer.Script.standard()
@@ -153,6 +158,8 @@ class TlsDeliveryTest {
     assertEquals(Status.SENT, r.status(), r.toString());
     assertEquals(1, server.messages().size());
     assertTrue(harness.logged("/OK, dsn=2.0.0, status=sent"), harness.logText());
+    assertTrue(harness.logged(trust + " TLS connection established to " + MX + "[127.0.0.1]:" + server.port()
+        + ": TLSv1.3 with cipher "), harness.logText());
   }
 
   @Test

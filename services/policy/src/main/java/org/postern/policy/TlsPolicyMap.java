@@ -40,9 +40,11 @@ final class TlsPolicyMap {
       case "encrypt", "fingerprint" -> TlsLevel.ENCRYPT;
       case "verify" -> TlsLevel.VERIFY;
       case "secure" -> TlsLevel.SECURE;
-      case "dane", "dane-only" -> throw new IllegalArgumentException("level " + levelWord + " is not supported yet");
+      case "dane" -> TlsLevel.DANE;
+      case "dane-only" -> TlsLevel.DANE_ONLY;
       default -> throw new IllegalArgumentException(
-          "expected a level (none, may, encrypt, verify, secure, fingerprint), got '" + words[0] + "'");
+          "expected a level (none, may, encrypt, dane, dane-only, verify, secure, fingerprint), got '" + words[0]
+              + "'");
     };
     List<String> match = new ArrayList<>();
     for (int i = 1; i < words.length; i++) {

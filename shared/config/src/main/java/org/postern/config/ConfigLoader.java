@@ -224,6 +224,22 @@ public final class ConfigLoader {
       problems.add(where(raw, k) + ": " + k + ": " + admin.host() + " is not a loopback address; the admin API"
           + " controls the queue, so set node.admin_allow_remote = yes to listen there");
     }
+    if (v.get(Settings.OUTBOUND_DNS_SUPPORT_LEVEL.key()).equals("dnssec")) {
+      // The AD bit means something only from a validating resolver no one on the path can forge.
+      @SuppressWarnings("unchecked")
+      List<HostPort> servers = (List<HostPort>) v.get(Settings.OUTBOUND_DNS_SERVERS.key());
+      String k = Settings.OUTBOUND_DNS_SUPPORT_LEVEL.key();
+      if (servers.isEmpty()) {
+        problems.add(where(raw, k) + ": " + k + ": dnssec needs outbound.dns_servers naming the validating"
+            + " resolvers on loopback (e.g. 127.0.0.1 for a local unbound)");
+      }
+      for (HostPort s : servers) {
+        if (!Settings.isLoopback(s.host())) {
+          problems.add(where(raw, k) + ": " + k + ": dnssec trusts the AD bit of outbound.dns_servers, but "
+              + s.host() + " is not a loopback address: its answers could be forged on the way");
+        }
+      }
+    }
     long bodyMemory = (Long) v.get(Settings.INBOUND_MAX_BODY_MEMORY.key());
     if (bodyMemory > 0 && bodyMemory < (Long) v.get(Settings.INBOUND_MAX_MESSAGE_SIZE.key())) {
       String k = Settings.INBOUND_MAX_BODY_MEMORY.key();
@@ -289,7 +305,8 @@ public final class ConfigLoader {
             get(v, Settings.OUTBOUND_MAX_CONNECTIONS), get(v, Settings.OUTBOUND_RELAY_CREDENTIALS),
             new StsConfig(get(v, Settings.OUTBOUND_MTA_STS).equals("yes"), get(v, Settings.OUTBOUND_MTA_STS_CA_FILE),
                 get(v, Settings.OUTBOUND_MTA_STS_FETCH_TIMEOUT), get(v, Settings.OUTBOUND_MTA_STS_CACHE_SIZE),
-                get(v, Settings.OUTBOUND_MTA_STS_CACHE_FILE))),
+                get(v, Settings.OUTBOUND_MTA_STS_CACHE_FILE)),
+            get(v, Settings.OUTBOUND_DNS_SUPPORT_LEVEL).equals("dnssec")),
         cluster(v),
         text);
   }

@@ -12,6 +12,7 @@ import java.util.List;
  * @param noteStarttlsOffer log STARTTLS offers that policy level none leaves unused
  * @param relayCredentials file of relayhost AUTH credentials, empty for none
  * @param sts MTA-STS settings
+ * @param dnssec whether the AD bit of {@code dnsServers} is trusted (DANE needs it)
  */
 public record OutboundConfig(
     TransportTable transport,
@@ -32,4 +33,5 @@ public record OutboundConfig(
     Duration destinationRateDelay,
     int maxConnections,
     String relayCredentials,
-    StsConfig sts) {}
+    StsConfig sts,
+    boolean dnssec) {}

@@ -181,7 +181,7 @@ public final class Settings {
       duration(Duration.ofSeconds(1), Duration.ofMinutes(1)),
       "Deadline of one policy question; on timeout the answer is a temporary failure, never accept.");
   public static final Setting<TlsLevel> POLICY_DESTINATION_TLS_LEVEL = add("policy.destination_tls_level",
-      "may", tlsLevel(), "TLS level for destinations no rule names: none, may, encrypt, verify or secure.");
+      "may", tlsLevel(), "TLS level for destinations no rule names: none, may, encrypt, dane, dane-only, verify or secure.");
 
   // queue: the spool and the retry schedule
   public static final Setting<String> QUEUE_SPOOL_DIR = add("queue.spool_dir", "data/spool", text(),
@@ -225,6 +225,9 @@ public final class Settings {
       TransportTable::parse, "Routes that bypass MX lookup: 'domain=[host]:port', '.domain=...', '*=[host]:port'.");
   public static final Setting<List<HostPort>> OUTBOUND_DNS_SERVERS = add("outbound.dns_servers", "",
       list(s -> HostPort.parse(s, 53)), "DNS servers for MX lookups ('ip' or 'ip:port'); empty uses /etc/resolv.conf.");
+  public static final Setting<String> OUTBOUND_DNS_SUPPORT_LEVEL = add("outbound.dns_support_level", "enabled",
+      oneOf("enabled", "dnssec"), "enabled: plain DNS; dnssec: trust the AD bit of the validating resolvers in"
+          + " outbound.dns_servers (loopback only), which DANE needs (Postfix's smtp_dns_support_level).");
   public static final Setting<Duration> OUTBOUND_CONNECT_TIMEOUT = add("outbound.connect_timeout", "30s",
       duration(Duration.ofSeconds(1), Duration.ofMinutes(10)), "TCP connect deadline per next-hop address.");
   public static final Setting<Duration> OUTBOUND_COMMAND_TIMEOUT = add("outbound.command_timeout", "300s",
@@ -410,10 +413,8 @@ public final class Settings {
       try {
         level = TlsLevel.parse(s);
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("expected none, may, encrypt, verify or secure, got '" + s + "'");
-      }
-      if (level == TlsLevel.DANE) {
-        throw new IllegalArgumentException("dane is not supported yet");
+        throw new IllegalArgumentException("expected none, may, encrypt, dane, dane-only, verify or secure, got '"
+            + s + "'");
       }
       return level;
     };

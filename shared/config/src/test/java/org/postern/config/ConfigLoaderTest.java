@@ -95,6 +95,22 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void dnssecTrustsOnlyResolversOnLoopback() throws ConfigException {
+    ConfigException none = assertThrows(ConfigException.class,
+        () -> ConfigLoader.load(null, List.of("outbound.dns_support_level=dnssec")));
+    assertEquals(List.of("--set: outbound.dns_support_level: dnssec needs outbound.dns_servers naming the validating"
+        + " resolvers on loopback (e.g. 127.0.0.1 for a local unbound)"), none.problems());
+    ConfigException remote = assertThrows(ConfigException.class, () -> ConfigLoader.load(null,
+        List.of("outbound.dns_support_level=dnssec", "outbound.dns_servers=127.0.0.1,192.0.2.53")));
+    assertEquals(List.of("--set: outbound.dns_support_level: dnssec trusts the AD bit of outbound.dns_servers, but"
+        + " 192.0.2.53 is not a loopback address: its answers could be forged on the way"), remote.problems());
+    assertTrue(ConfigLoader.load(null, List.of("outbound.dns_support_level=dnssec", "outbound.dns_servers=127.0.0.1:5353,::1"))
+        .outbound().dnssec());
+    assertEquals(org.postern.smtp.TlsLevel.DANE_ONLY,
+        ConfigLoader.load(null, List.of("policy.destination_tls_level=dane-only")).policy().destinationTlsLevel());
+  }
+
+  @Test
   void oldTlsVersionsAreNotAValue() {
     ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, List.of("tls.protocols=TLSv1.1")));
     assertEquals(List.of("--set: tls.protocols: expected one of TLSv1.2, TLSv1.3, got 'TLSv1.1'"), e.problems());

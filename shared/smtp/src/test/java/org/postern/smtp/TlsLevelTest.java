@@ -15,6 +15,10 @@ class TlsLevelTest {
       "SECURE, VERIFY, true",
       "VERIFY, DANE, true",
       "DANE, ENCRYPT, true",
+      "DANE_ONLY, DANE, true",
+      "VERIFY, DANE_ONLY, true",
+      "DANE_ONLY, VERIFY, false",
+      "DANE, DANE_ONLY, false",
       "ENCRYPT, MAY, true",
       "MAY, NONE, true",
       "VERIFY, VERIFY, true",
@@ -27,7 +31,8 @@ class TlsLevelTest {
   }
 
   @ParameterizedTest(name = "{0} mandatory = {1}")
-  @CsvSource({"NONE, false", "MAY, false", "ENCRYPT, true", "DANE, true", "VERIFY, true", "SECURE, true"})
+  @CsvSource({"NONE, false", "MAY, false", "ENCRYPT, true", "DANE, false", "DANE_ONLY, true",
+      "VERIFY, true", "SECURE, true"})
   void mandatory(TlsLevel level, boolean expected) {
     assertEquals(expected, level.mandatory());
   }
@@ -36,11 +41,11 @@ class TlsLevelTest {
   @EnumSource(TlsLevel.class)
   void configNameParsesBack(TlsLevel level) {
     assertEquals(level, TlsLevel.parse(" " + level.configName() + " "));
-    assertEquals(level.name().toLowerCase(java.util.Locale.ROOT), level.configName());
+    assertEquals(level.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'), level.configName());
   }
 
   @ParameterizedTest(name = "''{0}''")
-  @CsvSource({"optional", "''", "encrypted"})
+  @CsvSource({"optional", "''", "encrypted", "dane_only", "dane-"})
   void refusesUnknownNames(String name) {
     assertThrows(IllegalArgumentException.class, () -> TlsLevel.parse(name));
   }

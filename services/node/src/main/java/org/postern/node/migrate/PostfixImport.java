@@ -634,7 +634,7 @@ public final class PostfixImport {
     return routes;
   }
 
-  private static final Set<String> LEVELS = Set.of("none", "may", "encrypt", "verify", "secure");
+  private static final Set<String> LEVELS = Set.of("none", "may", "encrypt", "dane", "dane-only", "verify", "secure");
 
   private void destinationLevel() {
     String level = value("smtp_tls_security_level");
@@ -657,13 +657,9 @@ public final class PostfixImport {
       }
     }
     level = level.strip();
-    if (level.equals("dane") || level.equals("dane-only")) {
-      result.drop(where(origin), origin, "Postern has no DANE; '" + level + "' is carried as "
-          + (level.equals("dane") ? "may" : "secure, which checks names against the CAs instead of TLSA records"), true);
-      level = level.equals("dane") ? "may" : "secure";
-    }
     if (!LEVELS.contains(level)) {
-      result.drop(where(origin), origin, "'" + level + "' cannot be a default level in Postern (none, may, encrypt, verify, secure)", true);
+      result.drop(where(origin), origin, "'" + level + "' cannot be a default level in Postern (none, may, encrypt,"
+          + " dane, dane-only, verify, secure)", true);
       return;
     }
     result.set("policy.destination_tls_level", level, where(origin), origin);

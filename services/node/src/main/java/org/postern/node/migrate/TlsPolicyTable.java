@@ -42,11 +42,6 @@ final class TlsPolicyTable {
         continue;
       }
       String level = words[1];
-      if (level.equals("dane") || level.equals("dane-only")) {
-        result.drop(where, words[0] + " " + level, "Postern has no DANE; give this destination a level"
-            + " (may, or secure with match=) by hand", true);
-        continue;
-      }
       StringBuilder line = new StringBuilder(words[0]).append(' ').append(level);
       for (int w = 2; w < words.length; w++) {
         if (words[w].startsWith("match=")) {
