@@ -76,6 +76,10 @@ final class TlsCommand extends CommandGroup {
     @Option(names = "--json", description = "One JSON object instead of text.")
     boolean json;
 
+    /** Tests serve MTA-STS policies on a free port; the RFC's is 443. */
+    @Option(names = "--mta-sts-port", hidden = true, defaultValue = "443")
+    int stsPort;
+
     @Override
     public Integer call() {
       PosternConfig cfg;
@@ -116,10 +120,14 @@ final class TlsCommand extends CommandGroup {
         e.problems().forEach(System.err::println);
         return 2;
       }
+      // Delivery's own log lines (DANE fallbacks, MTA-STS fetches) would interleave with the report.
+      java.util.logging.Logger.getLogger(org.postern.outbound.OutboundVerticle.LOGGER)
+          .setLevel(java.util.logging.Level.WARNING);
       Vertx vertx = Vertx.vertx();
       try {
         TlsProbe probe = new TlsProbe(vertx, cfg.outbound(), files, TlsEngine.choose(cfg.tls().engine()),
-            helo != null ? helo : cfg.node().hostname().isEmpty() ? Main.Run.machineName() : cfg.node().hostname());
+            helo != null ? helo : cfg.node().hostname().isEmpty() ? Main.Run.machineName() : cfg.node().hostname(),
+            stsPort);
         TlsProbe.Report report = probe.probe(forDomain, route).toCompletionStage().toCompletableFuture()
             .get(cfg.outbound().connectTimeout().toSeconds() * 11 + cfg.outbound().starttlsTimeout().toSeconds()
                 + cfg.outbound().commandTimeout().toSeconds() * 4, TimeUnit.SECONDS);
@@ -141,7 +149,7 @@ final class TlsCommand extends CommandGroup {
     private int print(TlsProbe.Report r, PolicyEngine engine, List<org.postern.smtp.Path> recipients) {
       DestinationTls level = r.connected() == null ? engine.destinationTls(new DestinationTlsCheck(r.destination()))
           : engine.targetTls(new TargetTlsCheck(r.destination(), r.hostname(), r.ip(), r.port()));
-      TlsProbe.Judgement atLevel = r.connected() == null ? null : r.judge(level.level(), level.match());
+      TlsProbe.Judgement atLevel = r.connected() == null ? null : r.underPolicy(level);
       ServerTlsVerdict server = r.connected() == null || level.level() == TlsLevel.NONE ? null
           : engine.serverTls(TlsProbe.serverCheck(r, recipients));
       boolean delivers = atLevel != null && atLevel.ok()
@@ -175,7 +183,8 @@ final class TlsCommand extends CommandGroup {
       }
       if (r.encrypted()) {
         // posttls-finger's words: Verified (trusted and the name matches), Trusted, Untrusted.
-        String trust = r.judge(TlsLevel.VERIFY, List.of()).ok() ? "Verified"
+        String trust = r.judge(TlsLevel.VERIFY, List.of()).ok() || r.dane() != null && r.dane().matched() != null
+            ? "Verified"
             : r.verification().verify() == org.postern.smtp.Verify.OK ? "Trusted" : "Untrusted";
         System.out.println(trust + " TLS connection established to " + r.connected() + ": " + r.tls().version()
             + " with cipher " + r.tls().cipher() + " (" + r.tls().cipherBits() + "/" + r.tls().algBits() + " bits)");
@@ -191,14 +200,26 @@ final class TlsCommand extends CommandGroup {
         System.out.println("verify=" + r.verification().verify()
             + (r.verification().reason().isEmpty() ? "" : " (" + r.verification().reason() + ")"));
       }
+      if (r.dane() != null) {
+        System.out.println("DANE: " + (r.dane().usable() ? "usable TLSA records"
+            + (r.dane().matched() != null ? ", matched " + r.dane().matched() : ", none matched: " + r.dane().why())
+            : "none (" + r.dane().why() + ")"));
+      }
+      if (r.sts() != null) {
+        System.out.println("MTA-STS: " + r.sts().policy() + (r.sts().applies() ? ""
+            : " (not applied: a transport route sends this domain elsewhere)"));
+      }
       System.out.println("levels:");
       for (TlsLevel l : TlsLevel.values()) {
         if (l == TlsLevel.NONE) {
           continue;
         }
         TlsProbe.Judgement j = r.judge(l, List.of());
-        System.out.printf("  %-8s %-4s %s%n", l.configName(), j.ok() ? "ok" : "FAIL", j.why());
+        System.out.printf("  %-9s %-4s %s%n", l.configName(), j.ok() ? "ok" : "FAIL", j.why());
       }
+      TlsProbe.Judgement sts = r.judgeSts();
+      System.out.printf("  %-9s %-4s %s%n", "mta-sts", sts == null ? "-" : sts.ok() ? "ok" : "FAIL",
+          sts == null ? "no MTA-STS policy" : sts.why());
       System.out.println("policy: level " + level.level().configName()
           + (level.match().isEmpty() ? "" : " match=" + String.join(":", level.match())) + " (" + level.rule() + "): "
           + (atLevel.ok() ? "satisfied" : "not satisfied: " + atLevel.why()));
@@ -236,7 +257,19 @@ final class TlsCommand extends CommandGroup {
             levels.put(l.configName(), new JsonObject().put("ok", j.ok()).put("why", j.why()));
           }
         }
+        TlsProbe.Judgement sts = r.judgeSts();
+        if (sts != null) {
+          levels.put("mta-sts", new JsonObject().put("ok", sts.ok()).put("why", sts.why()));
+        }
         o.put("levels", levels);
+        if (r.dane() != null) {
+          o.put("dane", new JsonObject().put("usable", r.dane().usable()).put("why", r.dane().why())
+              .put("matched", r.dane().matched()));
+        }
+        if (r.sts() != null) {
+          o.put("mta_sts", new JsonObject().put("policy", r.sts().policy()).put("mode", r.sts().mode().word())
+              .put("applies", r.sts().applies()).put("mx_listed", r.sts().mxListed()));
+        }
       }
       JsonObject policy = new JsonObject().put("level", level.level().configName()).put("rule", level.rule())
           .put("match", new JsonArray(level.match()));

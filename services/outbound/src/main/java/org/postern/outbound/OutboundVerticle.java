@@ -6,7 +6,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
@@ -151,23 +150,9 @@ public final class OutboundVerticle extends VerticleBase {
       LOG.info("MTA-STS is off (outbound.mta_sts = no)");
       return Future.succeededFuture();
     }
-    return vertx.executeBlocking(this::seal).compose(seal -> MtaSts.start(vertx, config.sts(), new MtaSts.Resolver() {
-      @Override
-      public Future<List<String>> txt(String name) {
-        return dns.txt(name);
-      }
-
-      @Override
-      public Future<List<String>> addresses(String host) {
-        Future<List<String>> v4 = dns.a(host).otherwise(List.of());
-        Future<List<String>> v6 = dns.aaaa(host).otherwise(List.of());
-        return Future.all(v4, v6).map(done -> {
-          List<String> all = new ArrayList<>(v4.result());
-          all.addAll(v6.result());
-          return all;
-        });
-      }
-    }, stsHttpsPort, seal)).onSuccess(s -> sts = s).mapEmpty();
+    return vertx.executeBlocking(this::seal)
+        .compose(seal -> MtaSts.start(vertx, config.sts(), StsGate.resolver(dns), stsHttpsPort, seal))
+        .onSuccess(s -> sts = s).mapEmpty();
   }
 
   /**

@@ -1,6 +1,7 @@
 package org.postern.outbound;
 
 import io.vertx.core.Future;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.logging.Logger;
@@ -35,7 +36,7 @@ final class StsGate {
 
   /** The plan for one delivery; never fails (without a usable policy, {@link StsPlan#NONE}). */
   Future<StsPlan> plan(DeliveryRequest request, DestinationTls decision) {
-    if (sts == null || !decision.byDefault() || daneDecides(decision) || !mxRouted(request.domain())) {
+    if (sts == null || !appliesTo(decision) || !mxRouted(transport, request.domain())) {
       return Future.succeededFuture(StsPlan.NONE);
     }
     return sts.policy(request.domain()).map(found -> found
@@ -58,10 +59,36 @@ final class StsGate {
     return decision.level().atLeast(TlsLevel.DANE);
   }
 
+  /** A policy applies under this decision: a default level (no policy entry) below dane. */
+  static boolean appliesTo(DestinationTls decision) {
+    return decision.byDefault() && !daneDecides(decision);
+  }
+
   /** The domain's own MX records route it: no transport entry, or one that only sets the port. */
-  private boolean mxRouted(String domain) {
+  static boolean mxRouted(TransportTable transport, String domain) {
     Optional<NextHop> hop = transport.lookup(domain);
     return hop.isEmpty() || hop.get().mxLookup() && hop.get().host().equalsIgnoreCase(domain);
+  }
+
+  /** How MTA-STS asks DNS: TXT records, and a policy host's addresses (A and AAAA). */
+  static MtaSts.Resolver resolver(Dns dns) {
+    return new MtaSts.Resolver() {
+      @Override
+      public Future<List<String>> txt(String name) {
+        return dns.txt(name);
+      }
+
+      @Override
+      public Future<List<String>> addresses(String host) {
+        Future<List<String>> v4 = dns.a(host).otherwise(List.of());
+        Future<List<String>> v6 = dns.aaaa(host).otherwise(List.of());
+        return Future.all(v4, v6).map(done -> {
+          List<String> all = new ArrayList<>(v4.result());
+          all.addAll(v6.result());
+          return all;
+        });
+      }
+    };
   }
 
   private static boolean noneLogged(DeliveryRequest request, MtaSts.Applied p) {

@@ -6,6 +6,7 @@ import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -13,9 +14,13 @@ import java.util.Random;
 import javax.net.ssl.SSLSession;
 import org.postern.config.NextHop;
 import org.postern.config.OutboundConfig;
+import org.postern.config.StsConfig;
 import org.postern.config.TlsConfig;
 import org.postern.config.TransportTable;
+import org.postern.bus.DestinationTls;
 import org.postern.bus.ServerTlsCheck;
+import org.postern.outbound.sts.MtaSts;
+import org.postern.outbound.sts.StsPolicy;
 import org.postern.smtp.Reply;
 import org.postern.smtp.TlsFacts;
 import org.postern.smtp.TlsLevel;
@@ -39,7 +44,18 @@ public final class TlsProbe {
    */
   public record Report(String destination, String nexthop, List<String> attempts, String connected,
       String hostname, String ip, int port, Reply greeting, Reply ehlo, boolean starttlsOffered, Reply starttls, String tlsError,
-      TlsFacts tls, List<X509Certificate> chain, PeerVerification.Result verification, Reply ehloAfterTls) {
+      TlsFacts tls, List<X509Certificate> chain, PeerVerification.Result verification, Reply ehloAfterTls,
+      DaneVerdict dane, StsVerdict sts) {
+
+    Report withDane(DaneVerdict d) {
+      return new Report(destination, nexthop, attempts, connected, hostname, ip, port, greeting, ehlo, starttlsOffered,
+          starttls, tlsError, tls, chain, verification, ehloAfterTls, d, sts);
+    }
+
+    Report withSts(StsVerdict v) {
+      return new Report(destination, nexthop, attempts, connected, hostname, ip, port, greeting, ehlo, starttlsOffered,
+          starttls, tlsError, tls, chain, verification, ehloAfterTls, dane, v);
+    }
 
     /** Whether a TLS session was made. */
     public boolean encrypted() {
@@ -52,6 +68,9 @@ public final class TlsProbe {
      * they fall back to plaintext.
      */
     public Judgement judge(TlsLevel level, List<String> patterns) {
+      if (level == TlsLevel.DANE || level == TlsLevel.DANE_ONLY) {
+        return judgeDane(level);
+      }
       if (!level.mandatory()) {
         return new Judgement(true, encrypted() ? "TLS, certificate not required" : "plaintext allowed");
       }
@@ -60,9 +79,6 @@ public final class TlsProbe {
       }
       if (level == TlsLevel.ENCRYPT) {
         return new Judgement(true, "TLS, certificate not required");
-      }
-      if (level == TlsLevel.DANE) {
-        return new Judgement(false, "DANE is not judged by this probe");
       }
       if (verification.verify() != Verify.OK) {
         return new Judgement(false, "certificate not verified (verify=" + verification.verify() + ")"
@@ -73,7 +89,75 @@ public final class TlsProbe {
       return names.satisfiedBy(leaf) ? new Judgement(true, "trusted, matches " + names.describe())
           : new Judgement(false, "trusted, but does not match " + names.describe());
     }
+
+    /**
+     * Levels dane and dane-only as {@link Dane} and delivery apply them: with usable TLSA records
+     * a record must match the chain; without, dane falls back (may, or encrypt when the records
+     * exist but none is usable) and dane-only defers.
+     */
+    private Judgement judgeDane(TlsLevel level) {
+      if (dane == null || !dane.usable()) {
+        String why = dane == null ? "not looked up" : dane.why();
+        if (level == TlsLevel.DANE_ONLY) {
+          return new Judgement(false, "no DANE: " + why);
+        }
+        Judgement fallback = judge(dane != null && dane.fallback() != null ? dane.fallback() : TlsLevel.MAY, List.of());
+        return new Judgement(fallback.ok(), "no DANE (" + why + "), so " + fallback.why());
+      }
+      if (!encrypted()) {
+        return new Judgement(false, (starttlsOffered ? "TLS failed: " + tlsError : "STARTTLS not offered")
+            + " although TLSA records demand TLS");
+      }
+      return dane.matched() != null ? new Judgement(true, "matched TLSA record " + dane.matched())
+          : new Judgement(false, "TLSA records do not match: " + dane.why());
+    }
+
+    /**
+     * Whether the domain's MTA-STS policy, as enforce applies it, accepts this host: named in the
+     * policy's mx list, and a trusted certificate valid for the host's name. Null without a policy.
+     */
+    public Judgement judgeSts() {
+      if (sts == null) {
+        return null;
+      }
+      if (!sts.mxListed()) {
+        return new Judgement(false, "MX host " + hostname + " is not in the policy's mx list");
+      }
+      Judgement verify = judge(TlsLevel.VERIFY, List.of());
+      return new Judgement(verify.ok(), "listed in the policy; " + verify.why());
+    }
+
+    /**
+     * What delivery would make of this host under the policy's {@code decision}: MTA-STS enforce
+     * first where it applies (a default level below dane, mail routed by the domain's own MX
+     * records), else the decision's level.
+     */
+    public Judgement underPolicy(DestinationTls decision) {
+      if (sts != null && sts.applies() && sts.mode() == StsPolicy.Mode.ENFORCE && StsGate.appliesTo(decision)) {
+        Judgement j = judgeSts();
+        return new Judgement(j.ok(), "MTA-STS enforce: " + j.why());
+      }
+      return judge(decision.level(), decision.match());
+    }
   }
+
+  /**
+   * What DNSSEC and TLSA records say of the probed host.
+   *
+   * @param usable whether usable TLSA records exist under DNSSEC (delivery would demand a match)
+   * @param why without usable records, why not (as delivery would log it); with them, why none matched
+   * @param fallback the level dane falls back to without usable records (may, or encrypt)
+   * @param matched the record that matched the chain and at which depth, or null
+   */
+  public record DaneVerdict(boolean usable, String why, TlsLevel fallback, String matched) {}
+
+  /**
+   * The destination's MTA-STS policy.
+   *
+   * @param applies whether delivery applies it to this destination (routed by its own MX records)
+   * @param mxListed whether the probed host is in the policy's mx list
+   */
+  public record StsVerdict(String policy, StsPolicy.Mode mode, boolean applies, boolean mxListed) {}
 
   /**
    * The question delivery would put to policy after this STARTTLS step (sendmail's TLS_Srv and
@@ -120,12 +204,20 @@ public final class TlsProbe {
   private final TlsEngine engine;
   private final String helo;
 
+  private final int stsHttpsPort;
+
   public TlsProbe(Vertx vertx, OutboundConfig config, Files files, TlsEngine engine, String helo) {
+    this(vertx, config, files, engine, helo, 443);
+  }
+
+  /** With MTA-STS policies fetched from another port than 443: tests. */
+  public TlsProbe(Vertx vertx, OutboundConfig config, Files files, TlsEngine engine, String helo, int stsHttpsPort) {
     this.vertx = vertx;
     this.config = config;
     this.files = files;
     this.engine = engine;
     this.helo = helo;
+    this.stsHttpsPort = stsHttpsPort;
   }
 
   /**
@@ -147,7 +239,48 @@ public final class TlsProbe {
         .recover(t -> Future.failedFuture(new IllegalStateException("cannot route " + domain + ": "
             + Replies.reason(t))))
         .compose(targets -> first(client, targets, 0, domain, nexthop, attempts))
+        .compose(r -> r.connected() == null ? Future.succeededFuture(r)
+            : dane(r, nexthop).compose(withDane -> sts(withDane, domain, table, dns)))
         .eventually(() -> client.close().compose(v -> dns.close()));
+  }
+
+  /**
+   * What level dane would make of the connected host ({@link Dane}, as delivery asks it), and
+   * whether its TLSA records match the chain it presented.
+   */
+  private Future<Report> dane(Report r, String nexthop) {
+    Dane dane = new Dane(config.dnssec() ? new DnssecResolver(vertx, config.dnsServers()) : null);
+    Target t = new Target(r.hostname(), r.ip(), r.port());
+    return dane.plan(TlsLevel.DANE, "probe", nexthop, t).compose(plan -> {
+      if (plan.authenticated()) {
+        TlsaMatch.Result m = r.encrypted()
+            ? TlsaMatch.check(plan.tlsa(), r.chain().toArray(new X509Certificate[0]), plan.names(), new Date())
+            : null;
+        String matched = m != null && m.matched() ? m.record().describe() + " ("
+            + (m.record().usage() == Tlsa.DANE_EE ? "DANE-EE" : "DANE-TA") + ") at depth " + m.depth() : null;
+        return Future.succeededFuture(r.withDane(new DaneVerdict(true, m == null ? "no TLS session"
+            : m.matched() ? "" : m.problem(), null, matched)));
+      }
+      // Level dane fell back; dane-only's refusal says why (the resolver has the answers cached).
+      return dane.plan(TlsLevel.DANE_ONLY, "probe", nexthop, t).map(p -> "")
+          .recover(f -> Future.succeededFuture(f instanceof ReplyFailure rf ? rf.reply().text() : Replies.reason(f)))
+          .map(why -> r.withDane(new DaneVerdict(false, why, plan.level(), null)));
+    }, failed -> Future.succeededFuture(r.withDane(new DaneVerdict(false,
+        failed instanceof ReplyFailure rf ? rf.reply().text() + " (deferred at dane too)" : Replies.reason(failed),
+        null, null))));
+  }
+
+  /** The domain's MTA-STS policy, fetched as delivery fetches it but kept in memory only. */
+  private Future<Report> sts(Report r, String domain, TransportTable table, Dns dns) {
+    if (!config.sts().enabled()) {
+      return Future.succeededFuture(r);
+    }
+    StsConfig memoryOnly = new StsConfig(true, config.sts().caFile(), config.sts().fetchTimeout(),
+        config.sts().cacheSize(), "");
+    return MtaSts.start(vertx, memoryOnly, StsGate.resolver(dns), stsHttpsPort, null)
+        .compose(sts -> sts.policy(domain).eventually(sts::close))
+        .map(found -> found.map(p -> r.withSts(new StsVerdict(p.describe(), p.mode(),
+            StsGate.mxRouted(table, domain), p.matches(r.hostname())))).orElse(r));
   }
 
   /** Tries the targets in order until one greets with 220. */
@@ -155,7 +288,7 @@ public final class TlsProbe {
       List<String> attempts) {
     if (i == targets.size()) {
       return Future.succeededFuture(new Report(domain, nexthop, attempts, null, null, null, 0, null, null, false, null,
-          null, null, List.of(), null, null));
+          null, null, List.of(), null, null, null, null));
     }
     Target t = targets.get(i);
     return client.connect(t.port(), t.ip())
@@ -185,18 +318,18 @@ public final class TlsProbe {
       Capabilities caps = ehlo.code() == 250 ? Capabilities.parse(ehlo) : Capabilities.NONE;
       if (!caps.has("STARTTLS")) {
         return conn.quit().map(v -> new Report(domain, nexthop, attempts, t.relay(), t.host(), t.ip(), t.port(), greeting, ehlo,
-            false, null, null, null, List.of(), null, null));
+            false, null, null, null, List.of(), null, null, null, null));
       }
       return conn.command("STARTTLS", config.starttlsTimeout()).compose(reply -> {
         if (reply.code() != 220) {
           return conn.quit().map(v -> new Report(domain, nexthop, attempts, t.relay(), t.host(), t.ip(), t.port(), greeting, ehlo,
-              true, reply, "STARTTLS refused: " + reply.code() + " " + reply.text(), null, List.of(), null, null));
+              true, reply, "STARTTLS refused: " + reply.code() + " " + reply.text(), null, List.of(), null, null, null, null));
         }
         String sni = org.postern.config.IpLiterals.isLiteral(t.host()) ? null : t.host();
         return conn.startTls(files.files.tlsOptions(), sni, config.starttlsTimeout())
             .compose(ssl -> afterHandshake(conn, t, greeting, ehlo, reply, ssl, domain, nexthop, attempts),
                 e -> conn.close().map(v -> new Report(domain, nexthop, attempts, t.relay(), t.host(), t.ip(), t.port(), greeting,
-                    ehlo, true, reply, Replies.reason(e), null, List.of(), null, null)));
+                    ehlo, true, reply, Replies.reason(e), null, List.of(), null, null, null, null)));
       });
     });
   }
@@ -209,6 +342,6 @@ public final class TlsProbe {
     return conn.command("EHLO " + helo)
         .recover(e -> Future.succeededFuture(null))
         .compose(after -> conn.quit().map(v -> new Report(domain, nexthop, attempts, t.relay(), t.host(), t.ip(), t.port(),
-            greeting, ehlo, true, starttls, null, facts, List.of(chain), checked, after)));
+            greeting, ehlo, true, starttls, null, facts, List.of(chain), checked, after, null, null)));
   }
 }
