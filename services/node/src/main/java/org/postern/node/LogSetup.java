@@ -21,8 +21,10 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
 /**
- * Logging: one line per event, in the shape mail operators grep
- * ({@code 2026-11-24T03:00:00.123Z mx postern/inbound[1234]: ...}).
+ * Logging: one line per event, in the shape mail operators grep and Postfix's log tools read
+ * ({@code 2026-11-24T03:00:00.123Z mx postern/smtpd[1234]: ...}): the program names are Postfix's
+ * for the same jobs ({@link #PROGRAMS}), so that {@code pflogsumm --syslog-name=postern} counts
+ * what inbound received and outbound delivered.
  *
  * <p>Lines are handed to a writer thread through a bounded queue, because a log write is file I/O
  * and must not run on an event loop. If the queue is full the line is dropped and counted rather
@@ -41,7 +43,29 @@ public final class LogSetup {
    */
   private static final Logger POSTERN = Logger.getLogger("postern");
 
+  /**
+   * Logger names to the Postfix program that does the same job; pflogsumm tells a received message
+   * by {@code smtpd} and a queued one by any other program. Other loggers keep their own name.
+   */
+  static final java.util.Map<String, String> PROGRAMS = java.util.Map.of(
+      "postern.inbound", "smtpd",
+      "postern.outbound", "smtp",
+      "postern.queue", "qmgr",
+      "postern.cleanup", "cleanup");
+
   private LogSetup() {}
+
+  /** The program name a logger's lines carry after {@code postern/}. */
+  static String program(String loggerName) {
+    if (loggerName == null) {
+      return "node";
+    }
+    String mapped = PROGRAMS.get(loggerName);
+    if (mapped != null) {
+      return mapped;
+    }
+    return loggerName.startsWith("postern.") ? loggerName.substring(8) : "lib:" + loggerName;
+  }
 
   /** Writes out every line logged so far; the node calls this last when it stops. */
   public static void flush() {
@@ -118,8 +142,7 @@ public final class LogSetup {
       if (!isLoggable(r)) {
         return;
       }
-      String name = r.getLoggerName() == null ? "node" : r.getLoggerName();
-      String component = name.startsWith("postern.") ? name.substring(8) : "lib:" + name;
+      String component = program(r.getLoggerName());
       StringBuilder sb = new StringBuilder(160).append(Instant.ofEpochMilli(r.getMillis())).append(prefix)
           .append(component).append(pid);
       if (r.getLevel().intValue() >= Level.SEVERE.intValue()) {

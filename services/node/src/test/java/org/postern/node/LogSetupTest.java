@@ -74,11 +74,11 @@ class LogSetupTest {
     StringBuilder rest = new StringBuilder();
     for (int i = 1; i < 1000; i++) {
       h.publish(record(Level.INFO, "postern.queue", "line " + i));
-      rest.append(line("queue", "line " + i));
+      rest.append(line("qmgr", "line " + i));
     }
     out.gate.countDown();
     h.flush();
-    assertEquals(List.of(line("queue", "line 0"), rest.toString()), out.writes);
+    assertEquals(List.of(line("qmgr", "line 0"), rest.toString()), out.writes);
   }
 
   @Test
@@ -94,12 +94,12 @@ class LogSetupTest {
     h.flush();
     h.publish(record(Level.WARNING, "postern.inbound", "after"));
     h.flush();
-    StringBuilder expected = new StringBuilder(line("inbound", "held"));
+    StringBuilder expected = new StringBuilder(line("smtpd", "held"));
     for (int i = 1; i <= 10; i++) {
-      expected.append(line("inbound", "line " + i));
+      expected.append(line("smtpd", "line " + i));
     }
     expected.append("[15 log lines dropped: log writer too slow]").append(System.lineSeparator())
-        .append(line("inbound", "warning: after"));
+        .append(line("smtpd", "warning: after"));
     assertEquals(expected.toString(), String.join("", out.writes));
   }
 
@@ -111,7 +111,7 @@ class LogSetupTest {
     StringBuilder expected = new StringBuilder("earlier\n");
     for (int i = 0; i < 20000; i++) { // many batches of whatever size the writer finds queued
       h.publish(record(Level.SEVERE, "postern.outbound", "line " + i));
-      expected.append(line("outbound", "error: line " + i));
+      expected.append(line("smtp", "error: line " + i));
     }
     h.publish(record(Level.INFO, "io.netty.Foo", "library line"));
     h.close();
