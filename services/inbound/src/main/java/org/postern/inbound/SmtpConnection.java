@@ -465,19 +465,18 @@ final class SmtpConnection {
     Buffer body = Buffer.buffer(header).appendBytes(q.body());
     ClientInfo client = new ClientInfo(clientIp, session.helo(), session.protocol(), session.tlsFacts());
     EnqueueRequest req = new EnqueueRequest(queueId, q.envelope(), client, body);
+    // Postfix's smtpd line (client first: pflogsumm counts a received message by it), with the
+    // session it came in and what it said; then cleanup's message-id line; both before the
+    // queue's own line, in Postfix's order. A refusal by the queue is logged after them.
+    LOG.info(() -> queueId + ": client=" + client()
+        + (session.authUser() == null ? "" : ", sasl_username=" + session.authUser())
+        + ", session=" + sessionId + ", helo=<" + session.helo() + ">, from=" + q.envelope().sender()
+        + ", nrcpt=" + q.envelope().recipients().size() + ", size=" + body.length());
+    String messageId = MessageIdHeader.of(q.body());
+    CLEANUP.info(() -> queueId + ": message-id=" + (messageId == null ? "" : messageId));
     ctx.queue().enqueue(req)
         .onComplete(ar -> releaseSpace())
-        .onSuccess(receipt -> {
-          // Postfix's smtpd line (client first: pflogsumm counts a received message by it), then
-          // the session it came in and what it said; cleanup's message-id line after it.
-          LOG.info(() -> queueId + ": client=" + client()
-              + (session.authUser() == null ? "" : ", sasl_username=" + session.authUser())
-              + ", session=" + sessionId + ", helo=<" + session.helo() + ">, from=" + q.envelope().sender()
-              + ", nrcpt=" + q.envelope().recipients().size() + ", size=" + body.length());
-          String messageId = MessageIdHeader.of(q.body());
-          CLEANUP.info(() -> queueId + ": message-id=" + (messageId == null ? "" : messageId));
-          resume(session.queued(receipt.queueId()));
-        })
+        .onSuccess(receipt -> resume(session.queued(receipt.queueId())))
         .onFailure(e -> {
           LOG.warning(() -> queueId + ": queue did not confirm (session " + sessionId + "): " + e.getMessage());
           resume(session.queueFailed(Contracts.replyOf(e, Reply.of(451, "4.3.0", "Error: queue file write error"))));
