@@ -238,9 +238,14 @@ public final class InboundVerticle extends VerticleBase {
                 + " set inbound.event_loops = 1")));
       }
       return Future.succeededFuture(s);
-    }).onSuccess(s -> LOG.info(() -> "listening on " + l + " (port " + s.actualPort()
-        + "), STARTTLS " + (l.tls() == Listener.Tls.NONE ? "off"
-        : serverTls == null ? "unavailable (no usable certificate)" : "via " + engine.description())));
+    }).onSuccess(s -> {
+      // Every instance binds the listener (one per event loop); the operator hears of it once.
+      if (shared.announced.get(index).compareAndSet(false, true)) {
+        LOG.info(() -> "listening on " + l + " (port " + s.actualPort()
+            + "), STARTTLS " + (l.tls() == Listener.Tls.NONE ? "off"
+            : serverTls == null ? "unavailable (no usable certificate)" : "via " + engine.description()));
+      }
+    });
   }
 
   private void sweep() {
@@ -295,6 +300,8 @@ public final class InboundVerticle extends VerticleBase {
     private final List<ConnectionLimits> limits;
     private final boolean queueOnThisNode;
     private final BodyMemory bodyMemory;
+    /** Per listener: whether an instance has logged that it listens. */
+    private final List<java.util.concurrent.atomic.AtomicBoolean> announced;
 
     /** For a node that runs the queue too. */
     public Shared(InboundConfig config) {
@@ -309,6 +316,7 @@ public final class InboundVerticle extends VerticleBase {
       this.limits = config.listeners().stream().map(l -> new ConnectionLimits(config)).toList();
       this.queueOnThisNode = queueOnThisNode;
       this.bodyMemory = new BodyMemory(config.bodyMemoryLimit());
+      this.announced = config.listeners().stream().map(l -> new java.util.concurrent.atomic.AtomicBoolean()).toList();
     }
 
     /** The node's budget of message text in memory ({@code inbound.max_body_memory}). */

@@ -54,6 +54,8 @@ import org.postern.tls.SessionFacts;
 final class SmtpConnection {
 
   private static final Logger LOG = Logger.getLogger("postern.inbound");
+  /** Postfix's cleanup logs the Message-ID; so do we, under its program name. */
+  private static final Logger CLEANUP = Logger.getLogger("postern.cleanup");
   /** RFC 5321 §4.5.3.1.4: 512 octets per command line, CRLF included. */
   static final int MAX_COMMAND_LINE = 510;
   /** Input without a line end that is refused: 64 KiB is a protocol violation, not a line. */
@@ -82,6 +84,12 @@ final class SmtpConnection {
    */
   private Buffer proxyInput;
   private long proxyDeadline;
+  /**
+   * Heads every line about this session, as the queue id heads every line about a message, so
+   * that grep finds the whole session; the client= line carries both. Same form as a queue id.
+   */
+  private final String sessionId = QueueIds.next();
+  private final CommandCounts commands = new CommandCounts();
   /** The client's forward-confirmed host name once looked up at connect; null while unknown. */
   private String clientName;
   private RecordParser parser;
@@ -153,7 +161,7 @@ final class SmtpConnection {
   private boolean awaitProxyHeader() {
     String balancer = clientIp;
     if (!ctx.config().trustsProxyHeaderFrom(balancer)) {
-      LOG.warning(() -> "reject: connect from " + balancer + " to listener " + listener
+      LOG.warning(() -> sessionId + ": reject: connect from " + balancer + " to listener " + listener
           + ": not a load balancer in inbound.proxy_networks");
       socket.close();
       return false;
@@ -161,7 +169,7 @@ final class SmtpConnection {
     proxyInput = Buffer.buffer();
     proxyDeadline = ctx.clock().millis() + ctx.config().proxyTimeout().toMillis();
     socket.closeHandler(v -> closed = true);
-    socket.exceptionHandler(e -> LOG.fine(() -> balancer + ": " + e.getMessage()));
+    socket.exceptionHandler(e -> LOG.fine(() -> sessionId + ": " + balancer + ": " + e.getMessage()));
     socket.handler(b -> {
       if (proxyInput != null && !closed) {
         proxyInput.appendBuffer(b);
@@ -175,7 +183,7 @@ final class SmtpConnection {
     byte[] in = proxyInput.getBytes();
     ProxyHeader.Result r = ProxyHeader.parse(in, in.length, listener.proxy());
     if (r instanceof ProxyHeader.Invalid bad) {
-      LOG.warning(() -> "reject: connect from " + balancer + " to listener " + listener + ": " + bad.reason());
+      LOG.warning(() -> sessionId + ": reject: connect from " + balancer + " to listener " + listener + ": " + bad.reason());
       close();
     } else if (r instanceof ProxyHeader.Parsed p) {
       Buffer rest = proxyInput.getBuffer(p.length(), proxyInput.length());
@@ -183,7 +191,7 @@ final class SmtpConnection {
       if (p.source() != null) {
         clientIp = p.source().ip();
       }
-      LOG.info(() -> "connect from " + clientIp + (p.source() == null ? "" : " port " + p.source().port())
+      LOG.info(() -> sessionId + ": connect from " + clientIp + (p.source() == null ? "" : " port " + p.source().port())
           + " via load balancer " + balancer + " (PROXY " + listener.proxy().name().toLowerCase(java.util.Locale.ROOT)
           + " " + p.command() + (p.ssl() == null ? "" : ", client TLS: " + p.ssl().describe()) + ")");
       if (begin() && rest.length() > 0) {
@@ -198,7 +206,7 @@ final class SmtpConnection {
   private boolean begin() {
     String over = limits.admit(clientIp, ctx.clock().millis());
     if (over != null) {
-      LOG.info(() -> "reject: connect from " + client() + ": " + over);
+      LOG.info(() -> sessionId + ": reject: CONNECT from " + client() + ": " + over + "; proto=SMTP");
       socket.write(Reply.of(421, "4.7.0", ctx.hostname() + " Error: " + over).toWire());
       socket.close();
       return false;
@@ -212,9 +220,9 @@ final class SmtpConnection {
       if (session != null) {
         session.end();
       }
-      LOG.fine(() -> "disconnect from " + client());
+      LOG.info(() -> sessionId + ": disconnect from " + client() + " " + commands.summary());
     });
-    socket.exceptionHandler(e -> LOG.fine(() -> client() + ": " + e.getMessage()));
+    socket.exceptionHandler(e -> LOG.fine(() -> sessionId + ": " + client() + ": " + e.getMessage()));
     InputEnd.watch(socket, this::inputEnded);
     // Vert.x calls this for a listener's shutdown (with a grace period) and for every close (with
     // none); a close must go on, since with a handler set Vert.x leaves closing to it.
@@ -237,14 +245,14 @@ final class SmtpConnection {
     ClientNames.of(vertx, ctx.config()).lookup(clientIp)
         .compose(name -> {
           clientName = name;
-          LOG.fine(() -> "connect from " + client());
+          LOG.info(() -> sessionId + ": connect from " + client());
           return Contracts.request(vertx, SessionCheck.ADDRESS,
               new SessionCheck(clientIp, name, listener.tls() == Listener.Tls.REQUIRED), ctx.policyTimeout(),
               SessionPolicy.class);
         })
         .onSuccess(this::open)
         .onFailure(e -> {
-          LOG.warning(() -> "policy unavailable at connect from " + client() + ": " + e.getMessage());
+          LOG.warning(() -> sessionId + ": policy unavailable at connect from " + client() + ": " + e.getMessage());
           write(Reply.of(421, "4.3.0", ctx.hostname() + " Service temporarily unavailable"));
           close();
         });
@@ -261,14 +269,16 @@ final class SmtpConnection {
       return;
     }
     if (policy.decision() != Decision.ACCEPT) {
-      LOG.info(() -> "reject: connect from " + client() + ": " + policy.reply() + "; rule=" + policy.rule());
+      LOG.info(() -> sessionId + ": reject: CONNECT from " + client() + ": " + policy.reply() + "; proto=SMTP rule="
+          + policy.rule());
       write(policy.reply());
       close();
       return;
     }
     if (received > 0) {
       // RFC 5321 §4.3.1: the client must wait for the greeting. Talking first is what spambots do.
-      LOG.info(() -> "reject: " + client() + " sent commands before the greeting");
+      LOG.info(() -> sessionId + ": reject: CONNECT from " + client() + ": " + SYNC_ERROR
+          + "; sent commands before the greeting; proto=SMTP");
       write(SYNC_ERROR);
       close();
       return;
@@ -306,7 +316,7 @@ final class SmtpConnection {
       clientCerts = Listener.ClientCerts.NONE;
     }
     if (policy.featuresRule() != null) {
-      LOG.fine(() -> client() + ": STARTTLS " + (serverTls == null ? "not offered" : "offered") + ", certificate "
+      LOG.fine(() -> sessionId + ": " + client() + ": STARTTLS " + (serverTls == null ? "not offered" : "offered") + ", certificate "
           + (clientCerts == Listener.ClientCerts.NONE ? "not requested" : "requested") + "; rule=" + policy.featuresRule());
     }
   }
@@ -323,7 +333,7 @@ final class SmtpConnection {
     RecordParser current = parser;
     socket.handler(b -> {
       if (received == 0 && session == null) {
-        LOG.fine(() -> client() + " talks before the greeting");
+        LOG.fine(() -> sessionId + ": " + client() + " talks before the greeting");
       }
       received += b.length();
       current.handle(b);
@@ -351,6 +361,7 @@ final class SmtpConnection {
       return;
     }
     if (rec.length() > MAX_COMMAND_LINE) {
+      commands.sent("unknown");
       run(session.reject(Reply.of(500, "5.5.2", "Error: line too long")));
       return;
     }
@@ -361,6 +372,7 @@ final class SmtpConnection {
       return;
     }
     Command command = CommandParser.parse(line);
+    commands.sent(command instanceof Command.Unknown ? "unknown" : command.verb());
     if (command instanceof Command.Mail mail) {
       declaredSize = declaredSize(mail);
     } else if (command instanceof Command.Rset) {
@@ -369,7 +381,8 @@ final class SmtpConnection {
     if ((command instanceof Command.Ehlo || command instanceof Command.Helo) && received > consumed) {
       // RFC 2920 §3.1: EHLO ends a command group; a client that does not wait for its reply is
       // not pipelining, it is ignoring the dialogue (Postfix's smtpd_forbid_unauth_pipelining).
-      LOG.info(() -> "reject: " + client() + " sent commands before the " + command.verb() + " reply");
+      LOG.info(() -> sessionId + ": reject: " + command.verb() + " from " + client() + ": " + SYNC_ERROR
+          + "; sent commands before the " + command.verb() + " reply; proto=SMTP");
       write(SYNC_ERROR);
       close();
       return;
@@ -435,9 +448,15 @@ final class SmtpConnection {
     RelayCheck q = new RelayCheck(clientIp, clientName, session.helo(), session.tlsFacts(), session.authUser(), c.sender(),
         c.recipient());
     Contracts.request(vertx, RelayCheck.ADDRESS, q, ctx.policyTimeout(), RelayVerdict.class)
-        .map(RelayVerdict::reply)
+        .map(v -> {
+          if (v.decision() != Decision.ACCEPT) {
+            LOG.info(() -> sessionId + ": reject: RCPT from " + client() + ": " + v.reply() + "; from=" + c.sender()
+                + " to=" + c.recipient() + " " + protoHelo() + " rule=" + v.rule());
+          }
+          return v.reply();
+        })
         .otherwise(e -> {
-          LOG.warning(() -> "policy unavailable for RCPT from " + client() + ": " + e.getMessage());
+          LOG.warning(() -> sessionId + ": policy unavailable for RCPT from " + client() + ": " + e.getMessage());
           return Reply.of(451, "4.3.0", c.recipient() + ": Temporary lookup failure");
         })
         .onSuccess(reply -> resume(session.recipientDecided(c.recipient(), reply)));
@@ -457,7 +476,7 @@ final class SmtpConnection {
     if (a.name() != null) {
       clientName = a.name().isEmpty() ? null : a.name();
     }
-    LOG.info(() -> "xclient: " + frontEnd + " now " + client() + (a.port() == null || a.port().isEmpty() ? ""
+    LOG.info(() -> sessionId + ": xclient: " + frontEnd + " now " + client() + (a.port() == null || a.port().isEmpty() ? ""
         : " port " + a.port()) + (a.helo() == null ? "" : ", helo=" + a.helo()) + (a.proto() == null ? ""
         : ", proto=" + a.proto()) + (a.login() == null ? "" : ", login=" + a.login()));
     Contracts.request(vertx, SessionCheck.ADDRESS,
@@ -467,11 +486,11 @@ final class SmtpConnection {
           if (p.decision() == Decision.ACCEPT) {
             return (Reply) null;
           }
-          LOG.info(() -> "reject: XCLIENT from " + frontEnd + ": " + client() + ": " + p.reply() + "; rule=" + p.rule());
+          LOG.info(() -> sessionId + ": reject: XCLIENT from " + frontEnd + ": " + client() + ": " + p.reply() + "; rule=" + p.rule());
           return p.reply();
         })
         .otherwise(e -> {
-          LOG.warning(() -> "policy unavailable for XCLIENT from " + frontEnd + ": " + e.getMessage());
+          LOG.warning(() -> sessionId + ": policy unavailable for XCLIENT from " + frontEnd + ": " + e.getMessage());
           return Reply.of(421, "4.3.0", ctx.hostname() + " Service temporarily unavailable");
         })
         .onSuccess(refusal -> resume(session.xclientDecided(refusal)));
@@ -483,18 +502,21 @@ final class SmtpConnection {
     MailCheck q = new MailCheck(clientIp, clientName, session.helo(), session.tlsFacts(), session.authUser(),
         c.sender());
     Contracts.request(vertx, MailCheck.ADDRESS, q, ctx.policyTimeout(), SenderVerdict.class)
-        .map(v -> v.decision() == Decision.ACCEPT ? null : v.reply())
+        .map(v -> {
+          if (v.decision() == Decision.ACCEPT) {
+            return (Reply) null;
+          }
+          // Logged here, once, with the session's id; policy no longer logs its refusals itself.
+          LOG.info(() -> sessionId + ": reject: MAIL from " + client() + ": " + v.reply() + "; from=" + c.sender()
+              + " " + protoHelo() + " rule=" + v.rule());
+          return v.reply();
+        })
         .otherwise(e -> {
-          LOG.warning(() -> "policy unavailable for MAIL from " + client() + ": " + e.getMessage());
+          LOG.warning(() -> sessionId + ": policy unavailable for MAIL from " + client() + ": " + e.getMessage());
           return Reply.of(451, "4.3.0", c.sender() + ": Temporary lookup failure");
         })
         .compose(refusal -> refusal != null ? Future.succeededFuture(refusal) : reserveSpace())
-        .onSuccess(refusal -> {
-          if (refusal != null) {
-            LOG.info(() -> "reject: MAIL from " + client() + ": " + refusal + "; from=" + c.sender());
-          }
-          resume(session.senderDecided(refusal));
-        });
+        .onSuccess(refusal -> resume(session.senderDecided(refusal)));
   }
 
   /**
@@ -534,7 +556,7 @@ final class SmtpConnection {
     vertx.executeBlocking(() -> ctx.authUsers().verify(c.user(), c.password()), false)
         .otherwise(false)
         .onSuccess(ok -> {
-          LOG.info(() -> client() + ": AUTH " + c.mechanism() + " " + (ok ? "succeeded" : "failed")
+          LOG.info(() -> sessionId + ": " + client() + ": AUTH " + c.mechanism() + " " + (ok ? "succeeded" : "failed")
               + " for user=" + c.user());
           resume(session.credentialsChecked(c.user(), ok));
         });
@@ -549,22 +571,27 @@ final class SmtpConnection {
     Buffer body = Buffer.buffer(header).appendBytes(q.body());
     ClientInfo client = new ClientInfo(clientIp, session.helo(), session.protocol(), session.tlsFacts());
     EnqueueRequest req = new EnqueueRequest(queueId, q.envelope(), client, body);
+    // Postfix's smtpd line (client first: pflogsumm counts a received message by it), with the
+    // session it came in and what it said; then cleanup's message-id line; both before the
+    // queue's own line, in Postfix's order. A refusal by the queue is logged after them.
+    LOG.info(() -> queueId + ": client=" + client()
+        + (session.authUser() == null ? "" : ", sasl_username=" + session.authUser())
+        + ", session=" + sessionId + ", helo=<" + session.helo() + ">, from=" + q.envelope().sender()
+        + ", nrcpt=" + q.envelope().recipients().size() + ", size=" + body.length());
+    String messageId = MessageIdHeader.of(q.body());
+    CLEANUP.info(() -> queueId + ": message-id=" + (messageId == null ? "" : messageId));
     ctx.queue().enqueue(req)
         .onComplete(ar -> releaseSpace())
-        .onSuccess(receipt -> {
-          LOG.info(() -> queueId + ": client=" + client() + ", from=" + q.envelope().sender()
-              + ", nrcpt=" + q.envelope().recipients().size() + ", size=" + body.length()
-              + (session.authUser() == null ? "" : ", sasl_username=" + session.authUser()));
-          resume(session.queued(receipt.queueId()));
-        })
+        .onSuccess(receipt -> resume(session.queued(receipt.queueId())))
         .onFailure(e -> {
-          LOG.warning(() -> queueId + ": queue did not confirm: " + e.getMessage());
+          LOG.warning(() -> queueId + ": queue did not confirm (session " + sessionId + "): " + e.getMessage());
           resume(session.queueFailed(Contracts.replyOf(e, Reply.of(451, "4.3.0", "Error: queue file write error"))));
         });
   }
 
   private void startTls(Reply ready) {
     discarding = true;
+    commands.replied(ready); // written by upgradeToSsl, not by write()
     // The 220 is written by upgradeToSsl once the TLS handler is in place, so the client's
     // ClientHello can never be read as plaintext.
     socket.upgradeToSsl(serverTls, null, Buffer.buffer(ready.toWire()))
@@ -572,9 +599,11 @@ final class SmtpConnection {
           TlsFacts facts = SessionFacts.ofClient(socket.sslSession(), clientCerts, ctx.clientCerts());
           String certificate = StartTlsLogLine.certificate(StartTlsLogLine.Role.SERVER, facts);
           if (certificate != null) {
-            LOG.info(certificate);
+            LOG.info(() -> sessionId + ": " + certificate);
           }
-          LOG.info(() -> StartTlsLogLine.format(StartTlsLogLine.Role.SERVER, clientName, clientIp, facts));
+          // sendmail's line, as the seeds show it, after the session's id as every line of it.
+          LOG.info(() -> sessionId + ": " + StartTlsLogLine.format(StartTlsLogLine.Role.SERVER, clientName, clientIp,
+              facts));
           reportEngineOnce();
           // A fresh parser: whatever the old one held was sent before the handshake. Input stays
           // paused until policy has judged the TLS.
@@ -585,7 +614,8 @@ final class SmtpConnection {
           judgeTls(facts);
         })
         .onFailure(e -> {
-          LOG.info(() -> "STARTTLS=server, error: accept failed, relay=" + client() + ": " + e.getMessage());
+          LOG.info(() -> sessionId + ": STARTTLS=server, error: accept failed, relay=" + client() + ": "
+              + e.getMessage());
           run(session.tlsFailed());
           close();
         });
@@ -603,16 +633,23 @@ final class SmtpConnection {
           : "client certificate not verified: " + replyText(
               ctx.clientCerts().check(SessionFacts.peerChain(socket.sslSession())).reason());
       Reply refusal = Reply.of(421, "4.7.1", ctx.hostname() + " Error: " + why);
-      LOG.info(() -> "reject: STARTTLS from " + client() + ": " + refusal + "; verify=" + facts.verify()
+      LOG.info(() -> sessionId + ": reject: STARTTLS from " + client() + ": " + refusal + "; verify=" + facts.verify()
           + "; listener " + listener);
       resume(session.tlsStartedButClosing(facts, refusal));
       return;
     }
     Contracts.request(vertx, ClientTlsCheck.ADDRESS, new ClientTlsCheck(clientIp, clientName, facts), ctx.policyTimeout(),
             TlsVerdict.class)
-        .map(v -> v.decision() == Decision.ACCEPT ? null : v.reply())
+        .map(v -> {
+          if (v.decision() == Decision.ACCEPT) {
+            return (Reply) null;
+          }
+          LOG.info(() -> sessionId + ": reject: STARTTLS from " + client() + ": " + v.reply() + "; version="
+              + facts.version() + " verify=" + facts.verify() + " bits=" + facts.bits() + " rule=" + v.rule());
+          return v.reply();
+        })
         .otherwise(e -> {
-          LOG.warning(() -> "policy unavailable after STARTTLS from " + client() + ": " + e.getMessage());
+          LOG.warning(() -> sessionId + ": policy unavailable after STARTTLS from " + client() + ": " + e.getMessage());
           return Reply.of(451, "4.3.0", "Temporary policy failure");
         })
         .onSuccess(refusal -> resume(session.tlsStarted(facts, refusal)));
@@ -676,9 +713,15 @@ final class SmtpConnection {
    */
   private void finishIfDrained() {
     if (inputEnded && !busy && !closed) {
-      LOG.fine(() -> "lost connection after " + (session == null ? "CONNECT" : session.state()) + " from " + client());
+      LOG.fine(() -> sessionId + ": lost connection after " + (session == null ? "CONNECT" : session.state()) + " from " + client());
       close();
     }
+  }
+
+  /** Postfix's {@code proto=ESMTP helo=<name>} that ends its reject lines. */
+  private String protoHelo() {
+    return "proto=" + (session.protocol().contains("ESMTP") ? "ESMTP" : "SMTP") + " helo=<"
+        + (session.helo() == null ? "" : session.helo()) + ">";
   }
 
   /** Postfix's {@code name[ip]}, {@code unknown[ip]} while no name is confirmed. */
@@ -688,6 +731,7 @@ final class SmtpConnection {
 
   private void write(Reply reply) {
     if (!closed) {
+      commands.replied(reply);
       socket.write(reply.toWire());
     }
   }
@@ -730,7 +774,7 @@ final class SmtpConnection {
     this.stressed = stressed;
     if (proxyInput != null) {
       if (!closed && now >= proxyDeadline) {
-        LOG.warning(() -> "reject: connect from " + clientIp + " to listener " + listener + ": no complete PROXY header in "
+        LOG.warning(() -> sessionId + ": reject: connect from " + clientIp + " to listener " + listener + ": no complete PROXY header in "
             + ctx.config().proxyTimeout().toSeconds() + "s (" + proxyInput.length() + " octets)");
         close();
       }
@@ -740,7 +784,7 @@ final class SmtpConnection {
       return; // a paused session waits on us (policy, queue), not on the client
     }
     if (now - lastActivity >= currentTimeout().toMillis()) {
-      LOG.info(() -> "timeout after " + (session == null ? "CONNECT" : session.state()) + " from " + client());
+      LOG.info(() -> sessionId + ": timeout after " + (session == null ? "CONNECT" : session.state()) + " from " + client());
       write(Reply.of(421, "4.4.2", ctx.hostname() + " Error: timeout exceeded"));
       close();
       return;
@@ -748,7 +792,7 @@ final class SmtpConnection {
     boolean inData = data != null || chunkRemaining > 0;
     long elapsed = now - dataStarted;
     if (inData && ctx.config().minDataRate() > 0 && now >= dataDeadline) {
-      LOG.info(() -> "data rate too low from " + client() + ": " + dataOctets + " octets in " + elapsed + " ms");
+      LOG.info(() -> sessionId + ": data rate too low from " + client() + ": " + dataOctets + " octets in " + elapsed + " ms");
       write(Reply.of(421, "4.4.2", ctx.hostname() + " Error: data rate too low"));
       close();
     }

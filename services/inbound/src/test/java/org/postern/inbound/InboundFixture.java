@@ -238,6 +238,11 @@ final class InboundFixture implements AutoCloseable {
     return log.await(text, 10_000);
   }
 
+  /** Every line so far (of the loggers above) that contains {@code text}. */
+  List<String> logLines(String text) {
+    return log.linesWith(text);
+  }
+
   /** One message in {@code active/}: the envelope JSON and the body, as stored. */
   record Spooled(String file, JsonObject envelope, byte[] body) {
     String bodyText() {
@@ -291,7 +296,8 @@ final class InboundFixture implements AutoCloseable {
 
   /** Collects the service loggers' records so tests can wait on a log line instead of sleeping. */
   static final class LogCapture extends Handler implements AutoCloseable {
-    private static final List<String> NAMES = List.of("postern.inbound", "postern.policy", "postern.queue");
+    private static final List<String> NAMES = List.of("postern.inbound", "postern.policy", "postern.queue",
+        "postern.cleanup");
     /**
      * The LogManager holds loggers weakly: one configured before the class that logs to it is
      * loaded can be collected, handler and all. These strong references keep them.
@@ -314,6 +320,10 @@ final class InboundFixture implements AutoCloseable {
       lines.add(msg == null ? "" : msg);
       threads.add(record.getLongThreadID());
       notifyAll();
+    }
+
+    synchronized List<String> linesWith(String text) {
+      return lines.stream().filter(l -> l.contains(text)).toList();
     }
 
     /** The threads that logged a line containing {@code text}. */

@@ -21,8 +21,10 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
 /**
- * Logging: one line per event, in the shape mail operators grep
- * ({@code 2026-11-24T03:00:00.123Z mx postern/inbound[1234]: ...}).
+ * Logging: one line per event, in the shape mail operators grep and Postfix's log tools read
+ * ({@code 2026-11-24T03:00:00.123Z mx postern/smtpd[1234]: ...}): the program names are Postfix's
+ * for the same jobs ({@link #PROGRAMS}), so that {@code pflogsumm --syslog-name=postern} counts
+ * what inbound received and outbound delivered.
  *
  * <p>Lines are handed to a writer thread through a bounded queue, because a log write is file I/O
  * and must not run on an event loop. If the queue is full the line is dropped and counted rather
@@ -41,7 +43,29 @@ public final class LogSetup {
    */
   private static final Logger POSTERN = Logger.getLogger("postern");
 
+  /**
+   * Logger names to the Postfix program that does the same job; pflogsumm tells a received message
+   * by {@code smtpd} and a queued one by any other program. Other loggers keep their own name.
+   */
+  static final java.util.Map<String, String> PROGRAMS = java.util.Map.of(
+      "postern.inbound", "smtpd",
+      "postern.outbound", "smtp",
+      "postern.queue", "qmgr",
+      "postern.cleanup", "cleanup");
+
   private LogSetup() {}
+
+  /** The program name a logger's lines carry after {@code postern/}. */
+  static String program(String loggerName) {
+    if (loggerName == null) {
+      return "node";
+    }
+    String mapped = PROGRAMS.get(loggerName);
+    if (mapped != null) {
+      return mapped;
+    }
+    return loggerName.startsWith("postern.") ? loggerName.substring(8) : "lib:" + loggerName;
+  }
 
   /** Writes out every line logged so far; the node calls this last when it stops. */
   public static void flush() {
@@ -51,11 +75,18 @@ public final class LogSetup {
     }
   }
 
+  /** {@code node.log_format}: Postfix's text lines, or one JSON object per line with the same fields. */
+  public enum Format {
+    TEXT,
+    JSON
+  }
+
   /**
-   * @param destination {@code stderr}, {@code stdout} or a file path (appended)
+   * @param destination {@code stderr}, {@code stdout} or a file path (appended; reopened on
+   *     SIGUSR1 and when logrotate has moved it)
    * @param level error, warn, info or debug
    */
-  public static void configure(String destination, String level, String hostname) throws IOException {
+  public static void configure(String destination, String level, String hostname, Format format) throws IOException {
     LogManager.getLogManager().reset();
     Logger root = Logger.getLogger("");
     // The raw descriptors, not System.err/System.out: a PrintStream over a small buffer would cut
@@ -63,9 +94,9 @@ public final class LogSetup {
     OutputStream out = switch (destination) {
       case "stderr" -> new FileOutputStream(FileDescriptor.err);
       case "stdout" -> new FileOutputStream(FileDescriptor.out);
-      default -> new FileOutputStream(destination, true);
+      default -> reopenOnSignal(new LogFile(java.nio.file.Path.of(destination)), destination);
     };
-    AsyncLineHandler handler = new AsyncLineHandler(out, hostname, AsyncLineHandler.CAPACITY);
+    AsyncLineHandler handler = new AsyncLineHandler(out, hostname, AsyncLineHandler.CAPACITY, format);
     installed = handler;
     handler.setLevel(Level.ALL);
     root.addHandler(handler);
@@ -77,6 +108,23 @@ public final class LogSetup {
     };
     root.setLevel(Level.WARNING); // libraries: warnings and errors only
     POSTERN.setLevel(l);
+  }
+
+  /**
+   * SIGUSR1 reopens the file at the next write (logrotate's postrotate), as it does for Postfix's
+   * postlog and nginx; the JVM runs the handler on a thread of its own.
+   */
+  private static OutputStream reopenOnSignal(LogFile file, String path) {
+    try {
+      sun.misc.Signal.handle(new sun.misc.Signal("USR1"), s -> {
+        file.reopenSoon();
+        Logger.getLogger("postern.node").info(() -> "SIGUSR1: reopening the log file " + path);
+      });
+    } catch (IllegalArgumentException e) {
+      Logger.getLogger("postern.node").warning("cannot handle SIGUSR1 (" + e.getMessage()
+          + "): the log file is reopened only when it has been moved");
+    }
+    return file;
   }
 
   static final class AsyncLineHandler extends Handler {
@@ -97,14 +145,24 @@ public final class LogSetup {
     private final OutputStream out;
     private final String prefix;
     private final String pid;
+    private final String hostname;
+    private final long pidNumber;
+    private final Format format;
     private final Thread writer;
 
-    /** @param out written to by the writer thread only, with one {@code write} call per batch */
     AsyncLineHandler(OutputStream out, String hostname, int capacity) {
+      this(out, hostname, capacity, Format.TEXT);
+    }
+
+    /** @param out written to by the writer thread only, with one {@code write} call per batch */
+    AsyncLineHandler(OutputStream out, String hostname, int capacity, Format format) {
       this.queue = new ArrayBlockingQueue<>(capacity);
       this.out = out;
+      this.hostname = hostname;
+      this.format = format;
+      this.pidNumber = ProcessHandle.current().pid();
       this.prefix = " " + hostname + " postern/";
-      this.pid = "[" + ProcessHandle.current().pid() + "]: ";
+      this.pid = "[" + pidNumber + "]: ";
       writer = new Thread(this::drain, "postern-log-writer");
       writer.setDaemon(true);
       writer.start();
@@ -118,18 +176,19 @@ public final class LogSetup {
       if (!isLoggable(r)) {
         return;
       }
-      String name = r.getLoggerName() == null ? "node" : r.getLoggerName();
-      String component = name.startsWith("postern.") ? name.substring(8) : "lib:" + name;
-      StringBuilder sb = new StringBuilder(160).append(Instant.ofEpochMilli(r.getMillis())).append(prefix)
-          .append(component).append(pid);
-      if (r.getLevel().intValue() >= Level.SEVERE.intValue()) {
-        sb.append("error: ");
-      } else if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
-        sb.append("warning: ");
-      }
-      sb.append(r.getMessage());
-      if (r.getThrown() != null) {
-        sb.append(" (").append(r.getThrown()).append(')');
+      String component = program(r.getLoggerName());
+      String severity = r.getLevel().intValue() >= Level.SEVERE.intValue() ? "error"
+          : r.getLevel().intValue() >= Level.WARNING.intValue() ? "warning"
+          : r.getLevel().intValue() >= Level.INFO.intValue() ? "info" : "debug";
+      String message = r.getThrown() == null ? r.getMessage() : r.getMessage() + " (" + r.getThrown() + ")";
+      String time = Instant.ofEpochMilli(r.getMillis()).toString();
+      CharSequence sb;
+      if (format == Format.JSON) {
+        sb = JsonLogLine.format(time, hostname, "postern/" + component, pidNumber, severity, message);
+      } else {
+        // Postfix's severity words: "warning: ", "error: "; info and debug lines have none.
+        sb = new StringBuilder(160).append(time).append(prefix).append(component).append(pid)
+            .append(severity.equals("error") || severity.equals("warning") ? severity + ": " : "").append(message);
       }
       // The count is taken back only once its report is queued: while the queue stays full, the
       // drops keep adding up instead of being lost with a report that did not fit either.

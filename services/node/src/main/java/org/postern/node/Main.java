@@ -98,7 +98,8 @@ public final class Main implements Callable<Integer> {
         cfg = cfg.withHostname(machineName());
       }
       try {
-        LogSetup.configure(cfg.node().log(), cfg.node().logLevel(), cfg.node().hostname());
+        LogSetup.configure(cfg.node().log(), cfg.node().logLevel(), cfg.node().hostname(),
+            LogSetup.Format.valueOf(cfg.values().getOrDefault("node.log_format", "text").toUpperCase(java.util.Locale.ROOT)));
       } catch (java.io.IOException e) {
         System.err.println("postern: node.log: cannot open " + cfg.node().log() + ": " + e.getMessage());
         return 2;

@@ -161,9 +161,9 @@ class CertificatesIT {
             "Subject: crl test\r\n\r\nhi\r\n".getBytes(StandardCharsets.US_ASCII), false);
         assertTrue(sent.output().contains("DATA 250"), sent.output());
         node.awaitLog("to=<b@revoked\\.example>, relay=\\S*\\[127\\.0\\.0\\.1\\]:" + revoked.port()
-            + ", .*tls=TLSv1\\.[23]/\\S+/\\d+/FAIL, dsn=4\\.7\\.5, status=deferred \\(450 4\\.7\\.5 Server certificate not"
-            + " verified \\(verify=FAIL\\) for host \\S+: certificate revoked on ", WAIT);
-        node.awaitLog("to=<a@good\\.example>, .*tls=TLSv1\\.[23]/\\S+/\\d+/OK, dsn=2\\.0\\.0, status=sent", WAIT);
+            + ", .*dsn=4\\.7\\.5, status=deferred \\(450 4\\.7\\.5 Server certificate not"
+            + " verified \\(verify=FAIL\\) for host \\S+: certificate revoked on .*\\), tls=TLSv1\\.[23]/\\S+/\\d+/FAIL", WAIT);
+        node.awaitLog("to=<a@good\\.example>, .*dsn=2\\.0\\.0, status=sent \\(.*\\), tls=TLSv1\\.[23]/\\S+/\\d+/OK", WAIT);
         assertEquals(List.of("a@good.example"), good.awaitMessages(1, WAIT).get(0).rcptTos());
         assertTrue(revoked.received().isEmpty(), "nothing reached the revoked next hop");
       }

@@ -107,7 +107,7 @@ class EximInteropIT {
     while (queued.find()) {
       queueIds.add(queued.group(1));
     }
-    Matcher accepted = Pattern.compile("postern/inbound\\[\\d+\\]: ([0-9A-F]{16}): client=\\S+, from=<"
+    Matcher accepted = Pattern.compile("postern/smtpd\\[\\d+\\]: ([0-9A-F]{16}): client=\\S+, session=\\S+, helo=<[^>]*>, from=<"
         + Pattern.quote(sender) + ">").matcher(node.log());
     while (accepted.find()) {
       queueIds.add(accepted.group(1));

@@ -74,11 +74,11 @@ class LogSetupTest {
     StringBuilder rest = new StringBuilder();
     for (int i = 1; i < 1000; i++) {
       h.publish(record(Level.INFO, "postern.queue", "line " + i));
-      rest.append(line("queue", "line " + i));
+      rest.append(line("qmgr", "line " + i));
     }
     out.gate.countDown();
     h.flush();
-    assertEquals(List.of(line("queue", "line 0"), rest.toString()), out.writes);
+    assertEquals(List.of(line("qmgr", "line 0"), rest.toString()), out.writes);
   }
 
   @Test
@@ -94,12 +94,12 @@ class LogSetupTest {
     h.flush();
     h.publish(record(Level.WARNING, "postern.inbound", "after"));
     h.flush();
-    StringBuilder expected = new StringBuilder(line("inbound", "held"));
+    StringBuilder expected = new StringBuilder(line("smtpd", "held"));
     for (int i = 1; i <= 10; i++) {
-      expected.append(line("inbound", "line " + i));
+      expected.append(line("smtpd", "line " + i));
     }
     expected.append("[15 log lines dropped: log writer too slow]").append(System.lineSeparator())
-        .append(line("inbound", "warning: after"));
+        .append(line("smtpd", "warning: after"));
     assertEquals(expected.toString(), String.join("", out.writes));
   }
 
@@ -111,11 +111,39 @@ class LogSetupTest {
     StringBuilder expected = new StringBuilder("earlier\n");
     for (int i = 0; i < 20000; i++) { // many batches of whatever size the writer finds queued
       h.publish(record(Level.SEVERE, "postern.outbound", "line " + i));
-      expected.append(line("outbound", "error: line " + i));
+      expected.append(line("smtp", "error: line " + i));
     }
     h.publish(record(Level.INFO, "io.netty.Foo", "library line"));
     h.close();
     expected.append(line("lib:io.netty.Foo", "library line"));
     assertEquals(expected.toString(), Files.readString(file));
+  }
+
+  @Test
+  void jsonGivesOneObjectPerLineWithTheTextLinesFields() throws Exception {
+    Path file = dir.resolve("postern.json");
+    LogSetup.AsyncLineHandler h = new LogSetup.AsyncLineHandler(new FileOutputStream(file.toFile(), true), "mx", 64,
+        LogSetup.Format.JSON);
+    h.publish(record(Level.INFO, "postern.outbound", "0123456789ABCDEF: to=<u@example.net>, relay=mx[192.0.2.1]:25,"
+        + " delay=0.42, delays=0.1/0/0.2/0.12, dsn=2.0.0, status=sent (250 2.0.0 Ok, queued), tls=none"));
+    h.publish(record(Level.WARNING, "postern.inbound", "0123456789ABCDEF: disconnect from x[192.0.2.2] commands=0"));
+    h.close();
+    List<String> lines = Files.readAllLines(file);
+    assertEquals(2, lines.size(), lines.toString());
+    io.vertx.core.json.JsonObject sent = new io.vertx.core.json.JsonObject(lines.get(0));
+    assertEquals("2025-11-24T16:00:00.123Z", sent.getString("time"));
+    assertEquals("mx", sent.getString("host"));
+    assertEquals("postern/smtp", sent.getString("program"));
+    assertEquals(ProcessHandle.current().pid(), sent.getLong("pid"));
+    assertEquals("info", sent.getString("level"));
+    assertEquals("0123456789ABCDEF", sent.getString("id"));
+    assertEquals(new io.vertx.core.json.JsonObject().put("to", "<u@example.net>").put("relay", "mx[192.0.2.1]:25")
+        .put("delay", "0.42").put("delays", "0.1/0/0.2/0.12").put("dsn", "2.0.0")
+        .put("status", "sent (250 2.0.0 Ok, queued)").put("tls", "none"), sent.getJsonObject("fields"));
+    io.vertx.core.json.JsonObject warned = new io.vertx.core.json.JsonObject(lines.get(1));
+    assertEquals("warning", warned.getString("level"));
+    assertEquals("postern/smtpd", warned.getString("program"));
+    assertEquals(null, warned.getJsonObject("fields"));
+    assertEquals("0123456789ABCDEF: disconnect from x[192.0.2.2] commands=0", warned.getString("message"));
   }
 }

@@ -13,7 +13,7 @@ import org.postern.smtp.TlsFacts;
  * @param connUse which transaction of its connection this was: 1 on a new connection, more when
  *     the connection was reused (Postfix's conn_use)
  */
-record AttemptResult(Target target, TlsFacts tls, List<Reply> replies, boolean dsn, int connUse) {
+record AttemptResult(Target target, TlsFacts tls, List<Reply> replies, boolean dsn, int connUse, long startedNanos) {
 
   AttemptResult {
     replies = List.copyOf(replies);

@@ -57,12 +57,18 @@ final class Delivery {
     this.dane = dane;
   }
 
-  /** The outcome of one request, after logging one line per recipient. */
-  private record Outcome(List<RecipientResult> results, TlsFacts tls, int connUse) {}
+  /**
+   * The outcome of one request, after logging one line per recipient; {@code transactionNanos} is
+   * when its transaction began, 0 when none did.
+   */
+  private record Outcome(List<RecipientResult> results, TlsFacts tls, int connUse, long transactionNanos) {}
 
   Future<DeliveryReport> deliver(DeliveryRequest request) {
     long started = System.nanoTime();
+    long startedMillis = System.currentTimeMillis();
+    long[] slot = {started}; // when the destination's slot was granted: set once, on this context
     return limits.destination(request.domain()).compose(release -> Future.<Void>succeededFuture()
+        .andThen(v -> slot[0] = System.nanoTime())
         // Inside compose, so that even an exception thrown while building a step ends up below.
         .compose(v -> policy(request.domain()))
         .compose(policy -> sts.plan(request, policy).compose(plan -> router.route(request.domain())
@@ -72,12 +78,24 @@ final class Delivery {
         .recover(t -> Future.succeededFuture(failedAll(request, t)))
         .onComplete(ar -> release.run()))
         .map(outcome -> {
-          double delay = (System.nanoTime() - started) / 1e9;
+          DeliveryLog.Delays delays = delays(request, startedMillis, started, slot[0], outcome.transactionNanos(),
+              System.nanoTime());
           for (RecipientResult r : outcome.results()) {
-            LOG.info(DeliveryLog.line(request.queueId(), r, delay, outcome.tls(), outcome.connUse()));
+            LOG.info(DeliveryLog.line(request.queueId(), r, delays, outcome.tls(), outcome.connUse()));
           }
           return new DeliveryReport(request.queueId(), outcome.results(), outcome.tls());
         });
+  }
+
+  /**
+   * Postfix's four parts, from the queue's arrival time (an unknown or future one counts as now:
+   * clocks of two nodes may differ) to the end; a transaction that never began leaves d at 0.
+   */
+  static DeliveryLog.Delays delays(DeliveryRequest request, long startedMillis, long started, long slot,
+      long transaction, long end) {
+    double queued = request.arrivalMillis() == 0 ? 0 : Math.max(0, startedMillis - request.arrivalMillis()) / 1e3;
+    long setUpEnd = transaction == 0 ? end : transaction;
+    return new DeliveryLog.Delays(queued, (slot - started) / 1e9, (setUpEnd - slot) / 1e9, (end - setUpEnd) / 1e9);
   }
 
   /** The destination's TLS level: asked of policy before any connection. */
@@ -159,7 +177,7 @@ final class Delivery {
       results.add(new RecipientResult(request.recipients().get(i), Replies.status(r), r, result.target().relay(),
           result.dsn() && r.isPositive()));
     }
-    return new Outcome(results, result.tls(), result.connUse());
+    return new Outcome(results, result.tls(), result.connUse(), result.startedNanos());
   }
   private static Outcome failedAll(DeliveryRequest request, Throwable t) {
     Reply reply;
@@ -185,6 +203,6 @@ final class Delivery {
     for (Path rcpt : request.recipients()) {
       results.add(new RecipientResult(rcpt, Replies.status(reply), reply, relay));
     }
-    return new Outcome(results, tls, 0);
+    return new Outcome(results, tls, 0, 0);
   }
 }

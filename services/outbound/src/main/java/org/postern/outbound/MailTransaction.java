@@ -54,6 +54,8 @@ final class MailTransaction {
   private final DeliveryRequest request;
   private final Target target;
   private String stage = "sending MAIL FROM";
+  /** When the transaction began (System.nanoTime): the end of the session's set-up in the log's delays=. */
+  private final long started = System.nanoTime();
 
   /** Per recipient: the TLS policy's refusal (tls_rcpt), or null to send it. */
   private final Reply[] refusedByPolicy;
@@ -367,7 +369,7 @@ final class MailTransaction {
 
   private AttemptResult result(Reply[] replies) {
     return new AttemptResult(target, session.tls, List.of(replies), session.capabilities.has("DSN"),
-        session.transactions);
+        session.transactions, started);
   }
 
   /**

@@ -83,7 +83,7 @@ class CertificateMatchTest {
     // The handshake completed before the refusal: the log says what it negotiated.
     String relay = MX + "[127.0.0.1]:" + server.port();
     assertTrue(log.lines().stream().anyMatch(l -> l.matches("[0-9A-F]+: to=<ok@example.net>, relay=" + Pattern.quote(relay)
-        + ", delay=[0-9.]+, tls=TLSv1\\.[23]/\\S+/\\d+/OK, dsn=4\\.7\\.5, status=deferred \\(.*")), log.text());
+        + ", delay=[0-9.]+, delays=[0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+, dsn=4\\.7\\.5, status=deferred \\(.*\\), tls=TLSv1\\.[23]/\\S+/\\d+/OK")), log.text());
   }
 
   @Test
@@ -97,7 +97,7 @@ class CertificateMatchTest {
     assertTrue(server.commands().stream().noneMatch(c -> c.startsWith("MAIL")), server.commands().toString());
     String relay = MX + "[127.0.0.1]:" + server.port();
     assertTrue(log.lines().stream().anyMatch(l -> l.matches("[0-9A-F]+: to=<ok@example.net>, relay=" + Pattern.quote(relay)
-        + ", delay=[0-9.]+, tls=TLSv1\\.[23]/\\S+/\\d+/OK, dsn=4\\.7\\.5, status=deferred \\(.*")), log.text());
+        + ", delay=[0-9.]+, delays=[0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+, dsn=4\\.7\\.5, status=deferred \\(.*\\), tls=TLSv1\\.[23]/\\S+/\\d+/OK")), log.text());
   }
 
   @Test

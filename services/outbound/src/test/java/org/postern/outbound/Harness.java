@@ -101,6 +101,11 @@ final class Harness implements AutoCloseable {
     return log().stream().anyMatch(l -> l.contains(fragment));
   }
 
+  /** Whether a line matches {@code regex} whole. */
+  boolean loggedMatching(String regex) {
+    return log().stream().anyMatch(l -> l.matches(regex));
+  }
+
   String logText() {
     return String.join("\n", log());
   }

@@ -275,10 +275,12 @@ public final class PolicyVerticle extends VerticleBase {
             .completion()));
   }
 
+  // The four answers below are logged by inbound, once, with the session's id, the reply and the
+  // rule (its "reject:" lines); here only at debug level, for tracing policy itself.
   private SessionPolicy session(SessionCheck q) {
     SessionPolicy p = engine.session(q);
     if (p.decision() != Decision.ACCEPT) {
-      LOG.info(() -> "reject: connect from " + client(q.clientName(), q.clientIp()) + ": " + p.reply() + "; rule=" + p.rule());
+      LOG.fine(() -> "policy: refused connect from " + client(q.clientName(), q.clientIp()) + ": " + p.reply() + "; rule=" + p.rule());
     }
     return p;
   }
@@ -286,7 +288,7 @@ public final class PolicyVerticle extends VerticleBase {
   private RelayVerdict relay(RelayCheck q) {
     RelayVerdict v = engine.relay(q);
     if (v.decision() != Decision.ACCEPT) {
-      LOG.info(() -> "reject: RCPT from " + client(q.clientName(), q.clientIp()) + ": " + v.reply() + "; from=" + q.sender()
+      LOG.fine(() -> "policy: refused RCPT from " + client(q.clientName(), q.clientIp()) + ": " + v.reply() + "; from=" + q.sender()
           + " to=" + q.recipient() + " helo=<" + q.helo() + "> rule=" + v.rule());
     }
     return v;
@@ -295,7 +297,7 @@ public final class PolicyVerticle extends VerticleBase {
   private TlsVerdict clientTls(ClientTlsCheck q) {
     TlsVerdict v = engine.clientTls(q);
     if (v.decision() != Decision.ACCEPT) {
-      LOG.info(() -> "reject: STARTTLS from " + client(q.clientName(), q.clientIp()) + ": " + v.reply() + "; version=" + q.tls().version()
+      LOG.fine(() -> "policy: refused STARTTLS from " + client(q.clientName(), q.clientIp()) + ": " + v.reply() + "; version=" + q.tls().version()
           + " verify=" + q.tls().verify() + " bits=" + q.tls().bits() + " rule=" + v.rule());
     }
     return v;
@@ -304,7 +306,7 @@ public final class PolicyVerticle extends VerticleBase {
   private SenderVerdict sender(MailCheck q) {
     SenderVerdict v = engine.sender(q);
     if (v.decision() != Decision.ACCEPT) {
-      LOG.info(() -> "reject: MAIL from " + client(q.clientName(), q.clientIp()) + ": " + v.reply() + "; from="
+      LOG.fine(() -> "policy: refused MAIL from " + client(q.clientName(), q.clientIp()) + ": " + v.reply() + "; from="
           + q.sender() + " helo=<" + q.helo() + "> rule=" + v.rule());
     }
     return v;

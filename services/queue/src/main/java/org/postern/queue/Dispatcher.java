@@ -163,7 +163,8 @@ final class Dispatcher {
   private Future<Void> deliver(Scheduled s, List<Path> rcpts, MessageBody body) {
     Envelope env = s.message.envelope();
     DeliveryRequest req = new DeliveryRequest(s.message.queueId(), env.sender(), rcpts,
-        rcpts.stream().map(env::paramsOf).toList(), env.mailParams(), body, s.attempts);
+        rcpts.stream().map(env::paramsOf).toList(), env.mailParams(), body, s.attempts,
+        s.message.arrival().toEpochMilli());
     // The body goes by reference to this node's outbound, never across the network: in a cluster a
     // queue node runs the outbound role too (the node refuses to start otherwise).
     return Contracts.requestLocal(vertx, DeliveryRequest.ADDRESS, req, config.deliveryTimeout(), DeliveryReport.class)
@@ -237,7 +238,11 @@ final class Dispatcher {
     }
     List<Path> pending = s.pending();
     if (expire(s, pending, clock.instant(), config.maxLifetime())) {
-      LOG.info(() -> id + ": message expired after " + config.maxLifetime().toSeconds() + "s in the queue");
+      // The real age, not the limit: a message found expired late (after a restart, a long
+      // attempt) is older than queue.max_lifetime.
+      long age = Duration.between(s.message.arrival(), clock.instant()).toSeconds();
+      LOG.info(() -> id + ": message expired after " + age + "s in the queue (queue.max_lifetime "
+          + config.maxLifetime().toSeconds() + "s)");
       pending = List.of();
     }
     Future<Void> sent = notices.afterAttempt(s, pending);

@@ -11,7 +11,9 @@ import org.postern.smtp.Path;
  * or bounced), all in the same domain. Outbound answers with a {@link DeliveryReport}. Sent to the
  * outbound of the queue's own node only ({@link Contracts#requestLocal}): the body is handed over
  * by reference, never across the network (a clustered queue node runs outbound too), as a
- * {@link MessageBody} that outbound reads piece by piece from the queue's spool.
+ * {@link MessageBody} that outbound reads piece by piece from the queue's spool. {@code arrivalMillis}
+ * is when the queue took the message (epoch milliseconds, 0 when unknown): the delivery log's
+ * {@code delay=} counts from it, as Postfix's does, not from the current attempt.
  */
 public record DeliveryRequest(
     String queueId,
@@ -20,13 +22,15 @@ public record DeliveryRequest(
     List<Map<String, String>> rcptParams,
     Map<String, String> mailParams,
     MessageBody body,
-    int attempt) {
+    int attempt,
+    long arrivalMillis) {
 
   public static final String ADDRESS = "postern.outbound.deliver.v1";
 
   public DeliveryRequest {
     QueueIds.check(queueId);
-    if (sender == null || recipients == null || recipients.isEmpty() || body == null || attempt < 1) {
+    if (sender == null || recipients == null || recipients.isEmpty() || body == null || attempt < 1
+        || arrivalMillis < 0) {
       throw new IllegalArgumentException("sender, recipients, body and a positive attempt are required");
     }
     String domain = recipients.get(0).domainKey();
@@ -49,10 +53,16 @@ public record DeliveryRequest(
     mailParams = Map.copyOf(mailParams);
   }
 
+  /** A request whose arrival is not known: its delay counts from when outbound takes it. */
+  public DeliveryRequest(String queueId, Path sender, List<Path> recipients, List<Map<String, String>> rcptParams,
+      Map<String, String> mailParams, MessageBody body, int attempt) {
+    this(queueId, sender, recipients, rcptParams, mailParams, body, attempt, 0);
+  }
+
   /** A request whose recipients carry no DSN parameters. */
   public DeliveryRequest(String queueId, Path sender, List<Path> recipients, Map<String, String> mailParams,
       MessageBody body, int attempt) {
-    this(queueId, sender, recipients, null, mailParams, body, attempt);
+    this(queueId, sender, recipients, null, mailParams, body, attempt, 0);
   }
 
   public String domain() {
@@ -71,14 +81,14 @@ public record DeliveryRequest(
     return new JsonObject().put("queueId", queueId).put("sender", Json.path(sender))
         .put("recipients", Json.paths(recipients)).put("rcptParams", Json.paramList(rcptParams))
         .put("mailParams", Json.params(mailParams))
-        .put("body", Json.octets(whole)).put("attempt", attempt);
+        .put("body", Json.octets(whole)).put("attempt", attempt).put("arrival", arrivalMillis);
   }
 
   public static DeliveryRequest fromJson(JsonObject o) {
     return new DeliveryRequest(Json.string(o, "queueId"), Json.path(o, "sender"), Json.paths(o, "recipients"),
         Json.paramList(o, "rcptParams"), Json.params(o, "mailParams"),
         MessageBody.of(Json.octets(o, "body")),
-        (int) Json.number(o, "attempt"));
+        (int) Json.number(o, "attempt"), o.getLong("arrival", 0L));
   }
 
   public static final JsonCodec<DeliveryRequest> CODEC =

@@ -32,7 +32,9 @@ public final class Settings {
   public static final Setting<String> NODE_DATA_DIR = add("node.data_dir", "data", text(),
       "Directory for generated keys and certificates (mode 0700).");
   public static final Setting<String> NODE_LOG = add("node.log", "stderr", text(),
-      "Where the log goes: stderr, stdout, or a file path (appended).");
+      "Where the log goes: stderr, stdout, or a file path (appended; reopened on SIGUSR1 or when moved).");
+  public static final Setting<String> NODE_LOG_FORMAT = add("node.log_format", "text", oneOf("text", "json"),
+      "text: Postfix's lines (pflogsumm reads them); json: one JSON object per line with the same fields.");
   public static final Setting<String> NODE_LOG_LEVEL = add("node.log_level", "info",
       oneOf("error", "warn", "info", "debug"), "Least severe level logged: error, warn, info or debug.");
   public static final Setting<HostPort> NODE_ADMIN_LISTEN = add("node.admin_listen", "127.0.0.1:2580",
