@@ -89,7 +89,7 @@ class ProxyProtocolTest {
       for (InboundFixture node : List.of(a, b)) {
         String body = node.onlySpooled().bodyText();
         assertTrue(body.startsWith("Received: from client.test (unknown [127.0.0.3])"), body);
-        node.awaitLog("reject: connect from unknown[127.0.0.2]");
+        node.awaitLog("reject: CONNECT from unknown[127.0.0.2]");
       }
     }
   }
