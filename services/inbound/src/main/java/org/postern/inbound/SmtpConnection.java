@@ -95,6 +95,8 @@ final class SmtpConnection {
   private long lastActivity;
   private long dataStarted;
   private long dataOctets;
+  /** The verb of the command being answered, for the rejection counts; CONNECT before the first. */
+  private String answering = "CONNECT";
   /**
    * When the message text under way (DATA or BDAT) must be complete unless more arrives
    * (inbound.min_data_rate): Postfix's per-request deadline. It starts one command timeout ahead,
@@ -134,11 +136,16 @@ final class SmtpConnection {
     String over = limits.admit(clientIp, ctx.clock().millis());
     if (over != null) {
       LOG.info(() -> "reject: connect from " + client() + ": " + over);
-      socket.write(Reply.of(421, "4.7.0", ctx.hostname() + " Error: " + over).toWire());
+      Reply refusal = Reply.of(421, "4.7.0", ctx.hostname() + " Error: " + over);
+      ctx.metrics().refusedByLimit();
+      ctx.metrics().rejected(answering, refusal);
+      socket.write(refusal.toWire());
       socket.close();
       return false;
     }
+    ctx.metrics().accepted();
     socket.closeHandler(v -> {
+      ctx.metrics().closed();
       closed = true;
       limits.release(clientIp);
       releaseSpace();
@@ -287,10 +294,13 @@ final class SmtpConnection {
     // Malformed UTF-8 becomes U+FFFD, which the parser refuses.
     String line = rec.toString(StandardCharsets.UTF_8);
     if (session.state() == SmtpSession.State.AUTH) {
+      answering = "AUTH";
       run(session.authResponse(line));
       return;
     }
     Command command = CommandParser.parse(line);
+    // An unknown verb is the client's text: it must not become a series of its own.
+    answering = command instanceof Command.Unknown ? "UNKNOWN" : command.verb();
     if (command instanceof Command.Mail mail) {
       declaredSize = declaredSize(mail);
     } else if (command instanceof Command.Rset) {
@@ -443,9 +453,11 @@ final class SmtpConnection {
     Buffer body = Buffer.buffer(header).appendBytes(q.body());
     ClientInfo client = new ClientInfo(clientIp, session.helo(), session.protocol(), session.tlsFacts());
     EnqueueRequest req = new EnqueueRequest(queueId, q.envelope(), client, body);
+    long ended = System.nanoTime();
     ctx.queue().enqueue(req)
         .onComplete(ar -> releaseSpace())
         .onSuccess(receipt -> {
+          ctx.metrics().received(System.nanoTime() - ended);
           LOG.info(() -> queueId + ": client=" + client() + ", from=" + q.envelope().sender()
               + ", nrcpt=" + q.envelope().recipients().size() + ", size=" + body.length()
               + (session.authUser() == null ? "" : ", sasl_username=" + session.authUser()));
@@ -464,6 +476,7 @@ final class SmtpConnection {
     socket.upgradeToSsl(serverTls, null, Buffer.buffer(ready.toWire()))
         .onSuccess(v -> {
           TlsFacts facts = SessionFacts.ofClient(socket.sslSession(), clientCerts, ctx.clientCerts());
+          ctx.metrics().tls().succeeded(facts.version(), facts.cipher());
           String certificate = StartTlsLogLine.certificate(StartTlsLogLine.Role.SERVER, facts);
           if (certificate != null) {
             LOG.info(certificate);
@@ -480,6 +493,7 @@ final class SmtpConnection {
         })
         .onFailure(e -> {
           LOG.info(() -> "STARTTLS=server, error: accept failed, relay=" + client() + ": " + e.getMessage());
+          ctx.metrics().tls().failed();
           run(session.tlsFailed());
           close();
         });
@@ -582,6 +596,9 @@ final class SmtpConnection {
 
   private void write(Reply reply) {
     if (!closed) {
+      if (reply.code() >= 400) {
+        ctx.metrics().rejected(answering, reply);
+      }
       socket.write(reply.toWire());
     }
   }

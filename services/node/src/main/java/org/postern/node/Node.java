@@ -165,7 +165,7 @@ public final class Node {
         // new connection to the next one) and one tally of connection limits.
         // In a cluster, a node without the queue role hands bodies to a queue node in chunks.
         InboundVerticle.Shared shared = new InboundVerticle.Shared(config.inbound(),
-            cluster == null || roles.contains(Role.QUEUE));
+            cluster == null || roles.contains(Role.QUEUE), new org.postern.inbound.InboundMetrics(metrics));
         BodyMemory memory = shared.bodyMemory();
         if (memory.limit() < config.inbound().maxMessageSize()) {
           // Only the default can get here (an explicit value is checked against the SIZE limit).
@@ -211,7 +211,7 @@ public final class Node {
         chain = chain.compose(v -> deploy(vertx, new MetricsRelay(view.self(), hostname, metrics)));
       }
       if (roles.contains(Role.QUEUE)) {
-        QueueVerticle queue = new QueueVerticle(config.queue(), hostname, Clock.systemUTC(), cluster);
+        QueueVerticle queue = new QueueVerticle(config.queue(), hostname, Clock.systemUTC(), cluster, metrics);
         // Recovered mail waits until every role of this node listens: handed to an outbound that
         // is not deployed yet, it would be deferred for queue.min_backoff with "No handlers".
         queue.holdDeliveries();
@@ -225,7 +225,7 @@ public final class Node {
       }
       if (roles.contains(Role.OUTBOUND)) {
         chain = chain.compose(v -> readiness.starting("outbound"))
-            .compose(v -> deploy(vertx, new OutboundVerticle(config.outbound(), config.tls(), hostname, engine)));
+            .compose(v -> deploy(vertx, new OutboundVerticle(config.outbound(), config.tls(), hostname, engine).meters(metrics)));
       }
       if (roles.contains(Role.INBOUND)) {
         chain = chain.compose(v -> readiness.starting("inbound: opening the listeners"));

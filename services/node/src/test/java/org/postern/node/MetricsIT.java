@@ -53,7 +53,11 @@ class MetricsIT {
         "node.data_dir=" + work.resolve("data"),
         "node.metrics_listen=127.0.0.1:" + metricsPort,
         "node.admin_listen=127.0.0.1:" + adminPort,
-        "queue.spool_dir=" + work.resolve("data/spool")));
+        "queue.spool_dir=" + work.resolve("data/spool"),
+        // Loopback is a stranger here: it may relay to example.net only, and is held to one session.
+        "policy.trusted_networks=192.0.2.0/24",
+        "policy.relay_domains=example.net",
+        "inbound.max_connections_per_ip=1"));
     node.awaitLog("node started", Duration.ofSeconds(90));
   }
 
@@ -79,6 +83,78 @@ class MetricsIT {
     HttpResponse<String> r = get(metricsPort, "/metrics", null);
     assertEquals(200, r.statusCode(), r.body());
     return PrometheusParser.parse(work, r.body());
+  }
+
+  /** The value of {@code sample} with {@code labels} (summed over other labels) in a fresh scrape. */
+  static double now(String sample, Map<String, String> labels) throws Exception {
+    return PrometheusParser.value(scrape(), sample, labels);
+  }
+
+  /** Scrapes until {@code sample} reaches {@code want}; fails with the last value at the deadline. */
+  static void awaitValue(String sample, Map<String, String> labels, double want) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    double have;
+    while ((have = now(sample, labels)) != want) {
+      assertTrue(System.nanoTime() < deadline, sample + labels + " is " + have + ", expected " + want);
+      Thread.onSpinWait();
+    }
+  }
+
+  @Test
+  void relayedMailMovesTheCountersByTheRightAmounts() throws Exception {
+    Map<String, String> none = Map.of();
+    Map<String, String> rcptRefused = Map.of("command", "RCPT", "code", "554", "status", "5.7.1");
+    Map<String, String> inboundTls = Map.of("side", "inbound", "result", "ok");
+    Map<String, String> outboundTls = Map.of("side", "outbound", "result", "ok");
+    Map<String, String> delivered = Map.of("result", "delivered");
+    JsonObject before = scrape();
+
+    // A second session from the same address while one is open: refused by the per-client limit.
+    try (java.net.Socket held = new java.net.Socket("127.0.0.1", smtpPort)) {
+      String greeting = new java.io.BufferedReader(new java.io.InputStreamReader(held.getInputStream())).readLine();
+      assertTrue(greeting.startsWith("220 "), greeting);
+      try (java.net.Socket extra = new java.net.Socket("127.0.0.1", smtpPort)) {
+        String refusal = new java.io.BufferedReader(new java.io.InputStreamReader(extra.getInputStream())).readLine();
+        assertTrue(refusal.startsWith("421 4.7.0"), refusal);
+      }
+    }
+    awaitValue("postern_inbound_connections", none, 0);
+
+    byte[] msg = "From: a@example.org\r\nTo: b@example.net\r\nSubject: counted\r\n\r\nhello\r\n"
+        .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    Clients.Result one = Clients.smtplib(work, smtpPort, "a@example.org", "b@example.net,victim@elsewhere.test", msg, true);
+    assertEquals(0, one.exitCode(), one.output());
+    assertTrue(one.output().contains("RCPT victim@elsewhere.test 554 5.7.1"), one.output());
+    assertTrue(one.output().contains("DATA 250"), one.output());
+    Clients.Result two = Clients.smtplib(work, smtpPort, "a@example.org", "c@example.net", msg, true);
+    assertTrue(two.output().contains("DATA 250"), two.output());
+    java.util.regex.Matcher tls = java.util.regex.Pattern.compile("TLS (TLSv1\\.[23]) (\\S+)").matcher(two.output());
+    assertTrue(tls.find(), two.output());
+    sink.awaitMessages(2, Duration.ofSeconds(30));
+    awaitValue("postern_queue_deliveries_total", delivered,
+        PrometheusParser.value(before, "postern_queue_deliveries_total", delivered) + 2);
+    awaitValue("postern_inbound_connections", none, 0);
+    JsonObject after = scrape();
+
+    java.util.function.BiFunction<String, Map<String, String>, Double> moved =
+        (name, labels) -> PrometheusParser.value(after, name, labels) - PrometheusParser.value(before, name, labels);
+    assertEquals(2.0, moved.apply("postern_inbound_messages_received_total", none));
+    assertEquals(3.0, moved.apply("postern_inbound_connections_accepted_total", none), "the held one and two smtplib sessions");
+    assertEquals(1.0, moved.apply("postern_inbound_connections_refused_total", none));
+    assertEquals(1.0, moved.apply("postern_inbound_rejections_total", rcptRefused));
+    assertEquals(1.0, moved.apply("postern_inbound_rejections_total",
+        Map.of("command", "CONNECT", "code", "421", "status", "4.7.0")), "the refused connection's 421");
+    assertEquals(2.0, moved.apply("postern_inbound_data_to_reply_seconds_count", none));
+    // smtplib printed the version and cipher it agreed on; both sessions agreed on the same.
+    assertEquals(2.0, moved.apply("postern_tls_handshakes_total",
+        Map.of("side", "inbound", "result", "ok", "version", tls.group(1), "cipher", tls.group(2))));
+    assertEquals(2.0, moved.apply("postern_tls_handshakes_total", inboundTls));
+    assertTrue(moved.apply("postern_tls_handshakes_total", outboundTls) >= 1, "the node's own STARTTLS to the sink");
+    assertEquals(0.0, moved.apply("postern_tls_handshakes_total", Map.of("result", "failed")));
+    assertEquals(2.0, moved.apply("postern_queue_delivery_delay_seconds_count", none));
+    assertEquals(0.0, moved.apply("postern_queue_deliveries_total", Map.of("result", "bounced")));
+    assertTrue(PrometheusParser.has(after, "postern_queue_oldest_message_age_seconds"), after.fieldNames().toString());
+    assertEquals(0.0, PrometheusParser.value(after, "postern_queue_messages", none), "everything was delivered");
   }
 
   @Test

@@ -198,8 +198,11 @@ final class DeliveryAttempt {
       stage = "performing the TLS handshake";
       cachedSessions = resumption.beforeHandshake();
       return conn.startTls(settings.tlsOptions(), serverName(), settings.starttlsTimeout())
-          .onFailure(t -> LOG.info(StartTlsLogLine.failure(StartTlsLogLine.Role.CLIENT, target.relay(),
-              Verify.SOFTWARE, "error=" + Replies.reason(t))))
+          .onFailure(t -> {
+            settings.handshakes().failed();
+            LOG.info(StartTlsLogLine.failure(StartTlsLogLine.Role.CLIENT, target.relay(), Verify.SOFTWARE,
+                "error=" + Replies.reason(t)));
+          })
           .recover(t -> Future.failedFuture(level.mandatory()
               ? new TargetFailure(Replies.ours(451, "4.7.5",
                   "TLS handshake with " + target.relay() + " failed: " + Replies.reason(t)), target.relay())
@@ -215,6 +218,7 @@ final class DeliveryAttempt {
     PeerVerification.Result checked = settings.verification().checkServer(chain);
     Verify verify = checked.verify();
     tls = SessionFacts.of(session, verify);
+    settings.handshakes().succeeded(tls.version(), tls.cipher());
     peer = chain.length > 0 ? chain[0] : null;
     resumed = resumption.resumed(session, cachedSessions);
     String certificate = StartTlsLogLine.certificate(StartTlsLogLine.Role.CLIENT, tls);

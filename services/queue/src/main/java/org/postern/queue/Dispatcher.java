@@ -48,12 +48,13 @@ final class Dispatcher {
   private final Scheduler scheduler;
   private final Notices notices;
   private final ReplicaUpkeep replicas;
+  private final QueueMetrics metrics;
   /** Attempts started and not yet recorded in the spool; {@link #idle} waits for none. */
   private int attemptsInFlight;
   private Promise<Void> drained;
 
   Dispatcher(Vertx vertx, QueueConfig config, Clock clock, Spool spool, GroupCommitter committer, QueueIndex index,
-      Scheduler scheduler, Notices notices, ReplicaUpkeep replicas) {
+      Scheduler scheduler, Notices notices, ReplicaUpkeep replicas, QueueMetrics metrics) {
     this.vertx = vertx;
     this.config = config;
     this.clock = clock;
@@ -64,6 +65,7 @@ final class Dispatcher {
     this.scheduler = scheduler;
     this.notices = notices;
     this.replicas = replicas;
+    this.metrics = metrics;
   }
 
   /** Attempts under way now. */
@@ -176,6 +178,7 @@ final class Dispatcher {
         })
         .map(report -> {
           record(s, rcpts, report);
+          metrics.delivered(report, rcpts, s.message.arrival());
           return null;
         });
   }
@@ -237,6 +240,7 @@ final class Dispatcher {
     List<Path> pending = s.pending();
     if (expire(s, pending, clock.instant(), config.maxLifetime())) {
       LOG.info(() -> id + ": message expired after " + config.maxLifetime().toSeconds() + "s in the queue");
+      metrics.expired(pending.size());
       pending = List.of();
     }
     Future<Void> sent = notices.afterAttempt(s, pending);

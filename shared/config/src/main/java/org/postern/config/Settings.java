@@ -40,7 +40,7 @@ public final class Settings {
       "Address:port of the admin API that 'postern queue' talks to (an IP literal); empty turns it off.");
   public static final Setting<String> NODE_ADMIN_ALLOW_REMOTE = add("node.admin_allow_remote", "no",
       oneOf("yes", "no"), "Whether node.admin_listen may be a non-loopback address.");
-  public static final Setting<HostPort> NODE_METRICS_LISTEN = add("node.metrics_listen", "127.0.0.1:2581",
+  public static final Setting<HostPort> NODE_METRICS_LISTEN = add("node.metrics_listen", "127.0.0.1:9025",
       Settings::adminListen,
       "Address:port serving GET /metrics, /health/live and /health/ready without a token (an IP literal); empty turns it off.");
   public static final Setting<String> NODE_METRICS_ALLOW_REMOTE = add("node.metrics_allow_remote", "no",
