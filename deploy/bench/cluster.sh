@@ -19,7 +19,7 @@
 # Replication: the run "three" has queue.replicas = 0, and a third run "three, replicas=1" (the
 # cluster default) measures the latency and CPU that the second durable copy adds.
 #
-# Loopback only; fixed ports (start-local.sh's 2525, 5701-5703, 5711-5713, 2581-2582, and
+# Loopback only; fixed ports (start-local.sh's 2525, 5701-5703, 5711-5713, 2581-2582, 9025-9027, and
 # SINK_PORT, NODE_PORT); every load is bounded in time; a watchdog ends the script after 10 minutes.
 # Before each measured run, a warm-up load of WARM_SECONDS (30) on the same nodes: a node's JIT
 # compiles for about half a minute after start, and three fresh nodes pay that three times.

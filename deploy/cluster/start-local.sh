@@ -3,6 +3,7 @@
 #   node a: inbound + policy     SMTP 127.0.0.1:2525, Hazelcast :5701, event bus :5711
 #   node b: queue + outbound + policy   Hazelcast :5702, event bus :5712, admin API :2581
 #   node c: queue + outbound + policy   Hazelcast :5703, event bus :5713, admin API :2582
+#   metrics listeners (/metrics, /health/*): a :9025, b :9026, c :9027
 # Usage: deploy/cluster/start-local.sh [--set key=value]...   (the --set options go to every node,
 #        e.g. --set 'outbound.transport=*=[127.0.0.1]:2526' to deliver everything to a test sink)
 # Environment: POSTERN_CLUSTER_DIR (state, default /tmp/postern-cluster).
@@ -61,9 +62,10 @@ start() { # name roles hazelcast-port bus-port extra-settings...
   echo "node $n: pid $!, roles $roles, log $dir/$n/postern.log"
 }
 
-start a inbound,policy 5701 5711 --set node.admin_listen= --set 'inbound.listeners=127.0.0.1:2525 may' "$@"
-start b queue,outbound,policy 5702 5712 --set node.admin_listen=127.0.0.1:2581 "$@"
-start c queue,outbound,policy 5703 5713 --set node.admin_listen=127.0.0.1:2582 "$@"
+start a inbound,policy 5701 5711 --set node.admin_listen= --set 'inbound.listeners=127.0.0.1:2525 may' \
+  --set node.metrics_listen=127.0.0.1:9025 "$@"
+start b queue,outbound,policy 5702 5712 --set node.admin_listen=127.0.0.1:2581 --set node.metrics_listen=127.0.0.1:9026 "$@"
+start c queue,outbound,policy 5703 5713 --set node.admin_listen=127.0.0.1:2582 --set node.metrics_listen=127.0.0.1:9027 "$@"
 
 # Ready when every node has logged a view of three members.
 for _ in $(seq 1 120); do

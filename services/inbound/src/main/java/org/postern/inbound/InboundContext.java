@@ -15,6 +15,8 @@ import org.postern.tls.TlsEngine;
  * @param authUsers the AUTH credentials, or null when AUTH is not configured
  * @param queue how accepted messages reach the queue: this node's, or a queue node's in chunks
  * @param bodyMemory the node's budget of message text in memory, shared by every instance
+ * @param metrics what the listeners count, shared by every instance
  */
 record InboundContext(InboundConfig config, String hostname, TlsEngine engine, ClientCertVerifier clientCerts,
-    AuthUsers authUsers, Duration policyTimeout, Clock clock, QueueHandoff queue, BodyMemory bodyMemory) {}
+    AuthUsers authUsers, Duration policyTimeout, Clock clock, QueueHandoff queue, BodyMemory bodyMemory,
+    InboundMetrics metrics) {}

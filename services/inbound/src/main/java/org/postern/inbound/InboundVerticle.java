@@ -87,7 +87,7 @@ public final class InboundVerticle extends VerticleBase {
   public Future<?> start() {
     return Future.all(loadAuthUsers(), loadClientCertVerifier()).compose(loaded -> {
       ctx = new InboundContext(config, hostname, engine, loaded.resultAt(1), loaded.resultAt(0),
-          policyTimeout, clock, handoff(config), shared.bodyMemory);
+          policyTimeout, clock, handoff(config), shared.bodyMemory, shared.metrics);
       List<Future<?>> listening = new ArrayList<>();
       for (int i = 0; i < config.listeners().size(); i++) {
         listening.add(listen(config.listeners().get(i), shared.limits.get(i)));
@@ -200,7 +200,7 @@ public final class InboundVerticle extends VerticleBase {
       tls = newTls;
       credentials = copy;
       ctx = new InboundContext(newConfig, hostname, engine, verifier, ctx.authUsers(), policyTimeout, clock,
-          handoff(newConfig), shared.bodyMemory);
+          handoff(newConfig), shared.bodyMemory, shared.metrics);
       for (int i = 0; i < listenerTls.size(); i++) {
         listenerTls.set(i, tlsOptions(config.listeners().get(i)));
         listenerTlsNoCert.set(i, tlsOptionsNoCert(config.listeners().get(i)));
@@ -302,6 +302,7 @@ public final class InboundVerticle extends VerticleBase {
     private final BodyMemory bodyMemory;
     /** Per listener: whether an instance has logged that it listens. */
     private final List<java.util.concurrent.atomic.AtomicBoolean> announced;
+    private final InboundMetrics metrics;
 
     /** For a node that runs the queue too. */
     public Shared(InboundConfig config) {
@@ -313,6 +314,12 @@ public final class InboundVerticle extends VerticleBase {
      *     reference; otherwise (a clustered node without it) to a queue node, the body in chunks
      */
     public Shared(InboundConfig config, boolean queueOnThisNode) {
+      this(config, queueOnThisNode, new InboundMetrics());
+    }
+
+    /** @param metrics where the listeners count what they do */
+    public Shared(InboundConfig config, boolean queueOnThisNode, InboundMetrics metrics) {
+      this.metrics = metrics;
       this.limits = config.listeners().stream().map(l -> new ConnectionLimits(config)).toList();
       this.queueOnThisNode = queueOnThisNode;
       this.bodyMemory = new BodyMemory(config.bodyMemoryLimit());

@@ -111,6 +111,8 @@ final class SmtpConnection {
   private long lastActivity;
   private long dataStarted;
   private long dataOctets;
+  /** The verb of the command being answered, for the rejection counts; CONNECT before the first. */
+  private String answering = "CONNECT";
   /**
    * When the message text under way (DATA or BDAT) must be complete unless more arrives
    * (inbound.min_data_rate): Postfix's per-request deadline. It starts one command timeout ahead,
@@ -207,13 +209,18 @@ final class SmtpConnection {
     String over = limits.admit(clientIp, ctx.clock().millis());
     if (over != null) {
       LOG.info(() -> sessionId + ": reject: CONNECT from " + client() + ": " + over + "; proto=SMTP");
-      socket.write(Reply.of(421, "4.7.0", ctx.hostname() + " Error: " + over).toWire());
+      Reply refusal = Reply.of(421, "4.7.0", ctx.hostname() + " Error: " + over);
+      ctx.metrics().refusedByLimit();
+      ctx.metrics().rejected(answering, refusal);
+      socket.write(refusal.toWire());
       socket.close();
       return false;
     }
+    ctx.metrics().accepted();
     // Counted against the address admitted, whatever XCLIENT says later.
     String admitted = clientIp;
     socket.closeHandler(v -> {
+      ctx.metrics().closed();
       closed = true;
       limits.release(admitted);
       releaseSpace();
@@ -368,11 +375,14 @@ final class SmtpConnection {
     // Malformed UTF-8 becomes U+FFFD, which the parser refuses.
     String line = rec.toString(StandardCharsets.UTF_8);
     if (session.state() == SmtpSession.State.AUTH) {
+      answering = "AUTH";
       run(session.authResponse(line));
       return;
     }
     Command command = CommandParser.parse(line);
     commands.sent(command instanceof Command.Unknown ? "unknown" : command.verb());
+    // An unknown verb is the client's text: it must not become a series of its own.
+    answering = command instanceof Command.Unknown ? "UNKNOWN" : command.verb();
     if (command instanceof Command.Mail mail) {
       declaredSize = declaredSize(mail);
     } else if (command instanceof Command.Rset) {
@@ -580,9 +590,13 @@ final class SmtpConnection {
         + ", nrcpt=" + q.envelope().recipients().size() + ", size=" + body.length());
     String messageId = MessageIdHeader.of(q.body());
     CLEANUP.info(() -> queueId + ": message-id=" + (messageId == null ? "" : messageId));
+    long ended = System.nanoTime();
     ctx.queue().enqueue(req)
         .onComplete(ar -> releaseSpace())
-        .onSuccess(receipt -> resume(session.queued(receipt.queueId())))
+        .onSuccess(receipt -> {
+          ctx.metrics().received(System.nanoTime() - ended);
+          resume(session.queued(receipt.queueId()));
+        })
         .onFailure(e -> {
           LOG.warning(() -> queueId + ": queue did not confirm (session " + sessionId + "): " + e.getMessage());
           resume(session.queueFailed(Contracts.replyOf(e, Reply.of(451, "4.3.0", "Error: queue file write error"))));
@@ -597,6 +611,7 @@ final class SmtpConnection {
     socket.upgradeToSsl(serverTls, null, Buffer.buffer(ready.toWire()))
         .onSuccess(v -> {
           TlsFacts facts = SessionFacts.ofClient(socket.sslSession(), clientCerts, ctx.clientCerts());
+          ctx.metrics().tls().succeeded(facts.version(), facts.cipher());
           String certificate = StartTlsLogLine.certificate(StartTlsLogLine.Role.SERVER, facts);
           if (certificate != null) {
             LOG.info(() -> sessionId + ": " + certificate);
@@ -616,6 +631,7 @@ final class SmtpConnection {
         .onFailure(e -> {
           LOG.info(() -> sessionId + ": STARTTLS=server, error: accept failed, relay=" + client() + ": "
               + e.getMessage());
+          ctx.metrics().tls().failed();
           run(session.tlsFailed());
           close();
         });
@@ -732,6 +748,9 @@ final class SmtpConnection {
   private void write(Reply reply) {
     if (!closed) {
       commands.replied(reply);
+      if (reply.code() >= 400) {
+        ctx.metrics().rejected(answering, reply);
+      }
       socket.write(reply.toWire());
     }
   }

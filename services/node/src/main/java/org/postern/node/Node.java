@@ -51,9 +51,13 @@ public final class Node {
   private final TlsReloader tls;
   private final PolicyVerticle policy;
   private final InboundLive live;
+  private final Readiness readiness;
+  private final MetricsListener metricsListener;
+  private final AutoCloseable jvmMetrics;
 
   private Node(Vertx vertx, List<InboundVerticle> listeners, QueueVerticle queue, AdminBridge admin, TlsReloader tls,
-      PolicyVerticle policy, InboundLive live) {
+      PolicyVerticle policy, InboundLive live, Readiness readiness, MetricsListener metricsListener,
+      AutoCloseable jvmMetrics) {
     this.vertx = vertx;
     this.listeners = List.copyOf(listeners);
     this.queue = queue;
@@ -61,6 +65,9 @@ public final class Node {
     this.tls = tls;
     this.policy = policy;
     this.live = live;
+    this.readiness = readiness;
+    this.metricsListener = metricsListener;
+    this.jvmMetrics = jvmMetrics;
   }
 
   /**
@@ -131,6 +138,9 @@ public final class Node {
     LOG.info("TLS engine: " + engine.description());
     String hostname = config.node().hostname();
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    AutoCloseable jvmMetrics = NodeMetrics.bindJvm(metrics);
+    Readiness readiness = new Readiness();
+    MetricsListener[] metricsListener = new MetricsListener[1];
     Future<List<ServerCredentials>> serverTls = roles.contains(Role.INBOUND)
         ? vertx.executeBlocking(() -> {
           loadSessionTickets(tickets, engine);
@@ -143,7 +153,9 @@ public final class Node {
     QueueVerticle[] queueRole = new QueueVerticle[1];
     PolicyVerticle[] policyRole = new PolicyVerticle[1];
     InboundLive[] liveInbound = new InboundLive[1];
-    return serverTls.compose(tlsOptions -> {
+    // The metrics listener opens first, so that a probe reads why the node is not ready yet.
+    Future<?> probes = deployMetricsListener(vertx, config, metrics, readiness).map(l -> metricsListener[0] = l);
+    return probes.compose(p -> serverTls).compose(tlsOptions -> {
       Future<?> chain = Future.succeededFuture();
       // The listener's instances and certificate watcher exist before anything is deployed, so that
       // the configuration push verticle can apply the cluster's current push to them before they start.
@@ -153,7 +165,7 @@ public final class Node {
         // new connection to the next one) and one tally of connection limits.
         // In a cluster, a node without the queue role hands bodies to a queue node in chunks.
         InboundVerticle.Shared shared = new InboundVerticle.Shared(config.inbound(),
-            cluster == null || roles.contains(Role.QUEUE));
+            cluster == null || roles.contains(Role.QUEUE), new org.postern.inbound.InboundMetrics(metrics));
         BodyMemory memory = shared.bodyMemory();
         if (memory.limit() < config.inbound().maxMessageSize()) {
           // Only the default can get here (an explicit value is checked against the SIZE limit).
@@ -186,7 +198,7 @@ public final class Node {
       }
       policyRole[0] = policy;
       if (policy != null) {
-        chain = chain.compose(v -> deploy(vertx, policy));
+        chain = chain.compose(v -> readiness.starting("policy")).compose(v -> deploy(vertx, policy));
       }
       // Every node answers configuration pushes, and applies the cluster's current one before
       // its listener opens.
@@ -199,23 +211,25 @@ public final class Node {
         chain = chain.compose(v -> deploy(vertx, new MetricsRelay(view.self(), hostname, metrics)));
       }
       if (roles.contains(Role.QUEUE)) {
-        QueueVerticle queue = new QueueVerticle(config.queue(), hostname, Clock.systemUTC(), cluster);
+        QueueVerticle queue = new QueueVerticle(config.queue(), hostname, Clock.systemUTC(), cluster, metrics);
         // Recovered mail waits until every role of this node listens: handed to an outbound that
         // is not deployed yet, it would be deferred for queue.min_backoff with "No handlers".
         queue.holdDeliveries();
         queueRole[0] = queue;
-        registerQueueMetrics(queue, metrics);
-        chain = chain.compose(v -> deploy(vertx, queue));
+        registerQueueMetrics(queue, metrics, cluster != null);
+        chain = chain.compose(v -> readiness.starting("queue: recovering the spool")).compose(v -> deploy(vertx, queue));
         if (view != null) {
           // Other members' admin APIs reach this queue through its node's own address.
           chain = chain.compose(v -> deploy(vertx, new QueueAdminRelay(view.self(), hostname, AdminBridge.QUEUE_DEADLINE)));
         }
       }
       if (roles.contains(Role.OUTBOUND)) {
-        chain = chain.compose(v -> deploy(vertx, new OutboundVerticle(config.outbound(), config.tls(), hostname, engine)
-            .sealingWith(config.cluster())));
+        chain = chain.compose(v -> readiness.starting("outbound"))
+            .compose(v -> deploy(vertx, new OutboundVerticle(config.outbound(), config.tls(), hostname, engine)
+                .sealingWith(config.cluster()).meters(metrics)));
       }
       if (roles.contains(Role.INBOUND)) {
+        chain = chain.compose(v -> readiness.starting("inbound: opening the listeners"));
         for (InboundVerticle verticle : listeners) {
           chain = chain.compose(v -> deploy(vertx, verticle));
         }
@@ -238,11 +252,14 @@ public final class Node {
       }
       return chain;
     }).map(v -> {
+      readiness.ready();
       LOG.info("node started with roles " + roles + " as " + hostname);
-      return new Node(vertx, listeners, queueRole[0], admin[0], reloader[0], policyRole[0], liveInbound[0]);
+      return new Node(vertx, listeners, queueRole[0], admin[0], reloader[0], policyRole[0], liveInbound[0], readiness,
+          metricsListener[0], jvmMetrics);
     }).recover(e -> {
       // The failure is reported now, not when the close completes: a close started on one of the
       // event loops it stops never reports back, and the launcher would wait for ever.
+      closeQuietly(jvmMetrics);
       vertx.close();
       return Future.failedFuture(e);
     });
@@ -253,12 +270,16 @@ public final class Node {
    * them through the queue verticle, which lives as long as the node (a supplier of their own,
    * held by nothing else, would be collected and the series would read 0 or NaN after a GC).
    */
-  private static void registerQueueMetrics(QueueVerticle queue, PrometheusMeterRegistry metrics) {
-    queue.replicationCounters().forEach((name, value) -> FunctionCounter.builder("postern_queue_" + name, queue,
-        q -> value.getAsLong()).description("queue replication: " + name.replace('_', ' ')).register(metrics));
-    queue.intakeCounters().forEach((name, value) -> FunctionCounter.builder("postern_queue_" + name, queue,
-        q -> value.getAsLong()).description("bodies from inbound on other nodes: " + name.replace('_', ' '))
-        .register(metrics));
+  private static void registerQueueMetrics(QueueVerticle queue, PrometheusMeterRegistry metrics, boolean clustered) {
+    // Replicas and bodies from other nodes exist only in a cluster: on a standalone node these
+    // series would be zeros an operator has to learn to ignore.
+    if (clustered) {
+      queue.replicationCounters().forEach((name, value) -> FunctionCounter.builder("postern_queue_" + name, queue,
+          q -> value.getAsLong()).description("queue replication: " + name.replace('_', ' ')).register(metrics));
+      queue.intakeCounters().forEach((name, value) -> FunctionCounter.builder("postern_queue_" + name, queue,
+          q -> value.getAsLong()).description("bodies from inbound on other nodes: " + name.replace('_', ' '))
+          .register(metrics));
+    }
     queue.sizeGauges().forEach((name, value) -> (name.equals("octets")
         ? Gauge.builder("postern_queue_octets", queue, q -> value.getAsLong()).description("octets of the queued messages")
         : Gauge.builder("postern_queue_messages", queue, q -> value.getAsLong()).tag("state", name)
@@ -326,6 +347,24 @@ public final class Node {
     });
   }
 
+  /**
+   * Deploys the metrics listener ({@code node.metrics_listen}), or nothing when it is off. As with
+   * the admin API, a port that cannot be bound does not stop the node: mail matters more.
+   */
+  private static Future<MetricsListener> deployMetricsListener(Vertx vertx, PosternConfig config,
+      PrometheusMeterRegistry metrics, Readiness readiness) {
+    org.postern.config.HostPort listen = value(config, Settings.NODE_METRICS_LISTEN);
+    if (listen == null) {
+      return Future.succeededFuture(null);
+    }
+    MetricsListener listener = new MetricsListener(listen, metrics, readiness);
+    return deploy(vertx, listener).map(id -> listener).recover(e -> {
+      LOG.severe("metrics listener: cannot listen on " + AdminBridge.address(listen.host(), listen.port()) + ": "
+          + e.getMessage() + "; the node runs without /metrics and /health there (see node.metrics_listen)");
+      return Future.succeededFuture(null);
+    });
+  }
+
   private static Future<String> deploy(Vertx vertx, io.vertx.core.Deployable verticle) {
     return vertx.deployVerticle(verticle, new DeploymentOptions().setThreadingModel(ThreadingModel.EVENT_LOOP));
   }
@@ -333,6 +372,11 @@ public final class Node {
   /** The inbound listeners' bound ports, or an empty list without the inbound role. */
   public List<Integer> inboundPorts() {
     return listeners.isEmpty() ? List.of() : listeners.get(0).ports();
+  }
+
+  /** The metrics listener's port, or -1 when it is not running on this node. */
+  public int metricsPort() {
+    return metricsListener == null ? -1 : metricsListener.port();
   }
 
   /** The admin API's port, or -1 when it is not running on this node. */
@@ -381,6 +425,7 @@ public final class Node {
    * waited for. Then {@link #stop()}.
    */
   public Future<Void> drain(Duration deadline) {
+    readiness.stopping();
     long started = System.nanoTime();
     Future<Integer> sessions = Future.all(listeners.stream().map(l -> l.drain(deadline)).toList())
         .map(all -> all.<Integer>list().stream().mapToInt(Integer::intValue).sum());
@@ -506,6 +551,15 @@ public final class Node {
 
   /** Closes every verticle and the Vert.x instance (a clustered one leaves the cluster). */
   public Future<Void> stop() {
+    closeQuietly(jvmMetrics);
     return vertx.close();
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception e) {
+      LOG.fine(() -> "closing the JVM metrics: " + e);
+    }
   }
 }

@@ -203,8 +203,11 @@ final class DeliveryAttempt {
       stage = "performing the TLS handshake";
       cachedSessions = resumption.beforeHandshake();
       return conn.startTls(settings.tlsOptions(), serverName(), settings.starttlsTimeout())
-          .onFailure(t -> LOG.info(StartTlsLogLine.failure(StartTlsLogLine.Role.CLIENT, target.relay(),
-              Verify.SOFTWARE, "error=" + Replies.reason(t))))
+          .onFailure(t -> {
+            settings.handshakes().failed();
+            LOG.info(StartTlsLogLine.failure(StartTlsLogLine.Role.CLIENT, target.relay(), Verify.SOFTWARE,
+                "error=" + Replies.reason(t)));
+          })
           .recover(t -> Future.failedFuture(mandatory()
               ? new TargetFailure(Replies.ours(451, "4.7.5",
                   "TLS handshake with " + target.relay() + " failed: " + Replies.reason(t)), target.relay())
@@ -223,6 +226,7 @@ final class DeliveryAttempt {
     // A TLSA match is the verification DANE asks for: ${verify} says OK, as for a trusted CA.
     Verify verify = dane != null ? (dane.matched() ? Verify.OK : Verify.FAIL) : checked.verify();
     tls = SessionFacts.of(session, verify);
+    settings.handshakes().succeeded(tls.version(), tls.cipher());
     peer = chain.length > 0 ? chain[0] : null;
     resumed = resumption.resumed(session, cachedSessions);
     String certificate = StartTlsLogLine.certificate(StartTlsLogLine.Role.CLIENT, tls);

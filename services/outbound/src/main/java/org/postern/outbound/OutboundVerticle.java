@@ -1,5 +1,7 @@
 package org.postern.outbound;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
@@ -25,6 +27,7 @@ import org.postern.tls.ServerCredentials;
 import org.postern.smtp.Path;
 import org.postern.smtp.Reply;
 import org.postern.tls.TlsEngine;
+import org.postern.tls.TlsHandshakeMeter;
 
 /**
  * Outbound delivery: answers every {@link DeliveryRequest} on {@link DeliveryRequest#ADDRESS}
@@ -68,6 +71,9 @@ public final class OutboundVerticle extends VerticleBase {
    * @param hostname our name, sent with EHLO
    * @param engine the TLS implementation (OpenSSL or JDK) for STARTTLS
    */
+  /** Counted nowhere unless {@link #meters} says where. */
+  private TlsHandshakeMeter handshakes = new TlsHandshakeMeter(new SimpleMeterRegistry(), TlsHandshakeMeter.Side.OUTBOUND);
+
   public OutboundVerticle(OutboundConfig config, TlsConfig tls, String hostname, TlsEngine engine) {
     this(config, tls, hostname, engine, vertx -> VertxDns.create(vertx, config.dnsServers()));
   }
@@ -95,6 +101,12 @@ public final class OutboundVerticle extends VerticleBase {
     this.stsHttpsPort = stsHttpsPort;
   }
 
+  /** Counts the STARTTLS handshakes in {@code registry}; before deployment. */
+  public OutboundVerticle meters(MeterRegistry registry) {
+    handshakes = new TlsHandshakeMeter(registry, TlsHandshakeMeter.Side.OUTBOUND);
+    return this;
+  }
+
   @Override
   public Future<?> start() {
     // No TLS at connect: STARTTLS upgrades the plaintext connection with per-session options.
@@ -112,7 +124,7 @@ public final class OutboundVerticle extends VerticleBase {
     return startSts().compose(v -> vertx.executeBlocking(() -> OutboundFiles.load(config, tls))).compose(files -> {
       files.notes().forEach(LOG::info);
       SessionSettings settings = new SessionSettings(hostname, config.commandTimeout(), config.starttlsTimeout(),
-          files.tlsOptions(), files.verification(), config.noteStarttlsOffer(), files.credentials());
+          files.tlsOptions(), files.verification(), config.noteStarttlsOffer(), files.credentials(), handshakes);
       BrokenTlsPeers brokenTls = new BrokenTlsPeers(config.brokenTlsPeerMemory());
       delivery = new Delivery(vertx, client, new Router(config.transport(), dns, random), settings, pool, limits,
           brokenTls, new TlsResumption(config.tlsSessionCacheTimeout()), new StsGate(sts, config.transport()),

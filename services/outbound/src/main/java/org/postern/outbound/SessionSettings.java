@@ -3,6 +3,7 @@ package org.postern.outbound;
 import io.vertx.core.net.ClientSSLOptions;
 import java.time.Duration;
 import org.postern.tls.PeerVerification;
+import org.postern.tls.TlsHandshakeMeter;
 
 /**
  * What every client session needs, fixed at start.
@@ -14,6 +15,7 @@ import org.postern.tls.PeerVerification;
  * @param verification judges server chains (loaded once: reading the trust store is file I/O)
  * @param noteStarttlsOffer log hosts that offer STARTTLS when policy says none
  * @param credentials relayhost AUTH credentials by next hop
+ * @param handshakes counts every STARTTLS handshake, by version, cipher and result
  */
 record SessionSettings(
     String hostname,
@@ -22,4 +24,5 @@ record SessionSettings(
     ClientSSLOptions tlsOptions,
     PeerVerification verification,
     boolean noteStarttlsOffer,
-    RelayCredentials credentials) {}
+    RelayCredentials credentials,
+    TlsHandshakeMeter handshakes) {}

@@ -48,12 +48,13 @@ final class Dispatcher {
   private final Scheduler scheduler;
   private final Notices notices;
   private final ReplicaUpkeep replicas;
+  private final QueueMetrics metrics;
   /** Attempts started and not yet recorded in the spool; {@link #idle} waits for none. */
   private int attemptsInFlight;
   private Promise<Void> drained;
 
   Dispatcher(Vertx vertx, QueueConfig config, Clock clock, Spool spool, GroupCommitter committer, QueueIndex index,
-      Scheduler scheduler, Notices notices, ReplicaUpkeep replicas) {
+      Scheduler scheduler, Notices notices, ReplicaUpkeep replicas, QueueMetrics metrics) {
     this.vertx = vertx;
     this.config = config;
     this.clock = clock;
@@ -64,6 +65,7 @@ final class Dispatcher {
     this.scheduler = scheduler;
     this.notices = notices;
     this.replicas = replicas;
+    this.metrics = metrics;
   }
 
   /** Attempts under way now. */
@@ -178,6 +180,7 @@ final class Dispatcher {
         .map(report -> {
           s.remember(Attempt.of(clock.instant(), report));
           record(s, rcpts, report);
+          metrics.delivered(report, rcpts, s.message.arrival());
           return null;
         });
   }
@@ -243,6 +246,7 @@ final class Dispatcher {
       long age = Duration.between(s.message.arrival(), clock.instant()).toSeconds();
       LOG.info(() -> id + ": message expired after " + age + "s in the queue (queue.max_lifetime "
           + config.maxLifetime().toSeconds() + "s)");
+      metrics.expired(pending.size());
       pending = List.of();
     }
     Future<Void> sent = notices.afterAttempt(s, pending);

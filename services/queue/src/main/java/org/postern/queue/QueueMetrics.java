@@ -1,21 +1,34 @@
 package org.postern.queue;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Vertx;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.LongSupplier;
 import java.util.logging.Logger;
+import org.postern.bus.DeliveryReport;
+import org.postern.smtp.Path;
 
 /**
- * The queue's figures: counters of replication, takeover and chunked intake, the queue's size per
- * state, and the group-commit log line every 5 s while mail flows (the benchmark reads it).
+ * The queue's figures: counters of replication, takeover and chunked intake, the queue's size and its oldest
+ * message's age per state, the deliveries' outcomes and delays, and the group-commit log line every 5 s while mail flows (the benchmark reads it).
  *
  * <p>Threading: the counters are {@code LongAdder}s, bumped on any thread; the size is counted on
  * the queue verticle's event loop every 5 s (the index may not be read elsewhere) and published
  * through an {@code AtomicLongArray}. The suppliers this hands out are read by the metrics
- * registry from any thread.
+ * registry from any thread. The outcome counters and the delay histogram are bound once, here: a
+ * recipient's outcome costs a counter increment (and, delivered, a histogram record), no lookup.
  */
 final class QueueMetrics {
 
@@ -25,11 +38,79 @@ final class QueueMetrics {
   final ChunkedIntake.Counts intake = new ChunkedIntake.Counts();
   /** {@link #takeCensus}'s last count: per state, then octets. */
   private final AtomicLongArray census = new AtomicLongArray(Scheduled.State.values().length + 1);
+  /** {@link #takeCensus}'s oldest arrival per state, in epoch ms; {@link Long#MAX_VALUE} for none. */
+  private final AtomicLongArray oldest = new AtomicLongArray(Scheduled.State.values().length);
+  private final Clock clock;
+  private final Counter delivered;
+  private final Counter deferred;
+  private final Counter bounced;
+  private final Counter expired;
+  private final Timer delay;
   private final long startedNanos = System.nanoTime();
   /** Set at start; null without replication. Read from any thread. */
   private volatile Replication replicator;
   private GroupCommitter committer;
   private Spool spool;
+
+  QueueMetrics(MeterRegistry registry, Clock clock) {
+    this.clock = clock;
+    delivered = outcome(registry, "delivered");
+    deferred = outcome(registry, "deferred");
+    bounced = outcome(registry, "bounced");
+    expired = outcome(registry, "expired");
+    delay = Timer.builder("postern_queue_delivery_delay")
+        .description("from a message's arrival to its delivery to a recipient's next hop (Postfix's delay=)")
+        .serviceLevelObjectives(Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+            Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(10),
+            Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(5), Duration.ofMinutes(15),
+            Duration.ofHours(1), Duration.ofHours(4), Duration.ofDays(1), Duration.ofDays(5))
+        .register(registry);
+    for (Scheduled.State st : Scheduled.State.values()) {
+      oldest.set(st.ordinal(), Long.MAX_VALUE);
+      Gauge.builder("postern_queue_oldest_message_age", this, m -> m.oldestAge(st))
+          .baseUnit("seconds").tag("state", st.name().toLowerCase(Locale.ROOT))
+          .description("age of the oldest queued message by state (0 when none), as counted at most 5 s ago")
+          .register(registry);
+    }
+  }
+
+  private static Counter outcome(MeterRegistry registry, String result) {
+    return Counter.builder("postern_queue_deliveries").tag("result", result)
+        .description("recipients' delivery outcomes: delivered, deferred (per attempt), bounced, expired")
+        .register(registry);
+  }
+
+  /** Outbound's answer for the recipients {@code rcpts} of a message that arrived at {@code arrival}. */
+  void delivered(DeliveryReport report, List<Path> rcpts, Instant arrival) {
+    long sinceArrival = -1;
+    for (DeliveryReport.RecipientResult r : report.results()) {
+      if (!rcpts.contains(r.recipient())) {
+        continue; // not asked about: Dispatcher.record ignores it too
+      }
+      switch (r.status()) {
+        case SENT -> {
+          delivered.increment();
+          if (sinceArrival < 0) {
+            sinceArrival = Math.max(0, clock.millis() - arrival.toEpochMilli());
+          }
+          delay.record(sinceArrival, TimeUnit.MILLISECONDS);
+        }
+        case BOUNCED -> bounced.increment();
+        case DEFERRED -> deferred.increment();
+      }
+    }
+  }
+
+  /** {@code recipients} failed because the message outlived {@code queue.max_lifetime}. */
+  void expired(int recipients) {
+    expired.increment(recipients);
+  }
+
+  /** Seconds since the oldest message in {@code state} arrived, as of the last census. */
+  private double oldestAge(Scheduled.State state) {
+    long at = oldest.get(state.ordinal());
+    return at == Long.MAX_VALUE ? 0 : Math.max(0, clock.millis() - at) / 1000.0;
+  }
 
   /** From the queue verticle's start, on its event loop: the periodic census and commit figures. */
   void start(Vertx vertx, QueueIndex index, GroupCommitter committer, Spool spool) {
@@ -99,12 +180,19 @@ final class QueueMetrics {
   /** Counts the messages per state and their octets, for {@link #sizeGauges}. */
   private void takeCensus(QueueIndex index) {
     long[] n = new long[Scheduled.State.values().length + 1];
+    long[] first = new long[Scheduled.State.values().length];
+    Arrays.fill(first, Long.MAX_VALUE);
     for (Scheduled s : index.all()) {
-      n[s.state().ordinal()]++;
+      int st = s.state().ordinal();
+      n[st]++;
       n[n.length - 1] += s.size;
+      first[st] = Math.min(first[st], s.message.arrival().toEpochMilli());
     }
     for (int i = 0; i < n.length; i++) {
       census.set(i, n[i]);
+    }
+    for (int i = 0; i < first.length; i++) {
+      oldest.set(i, first[i]);
     }
   }
 

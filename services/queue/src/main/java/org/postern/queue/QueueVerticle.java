@@ -1,5 +1,7 @@
 package org.postern.queue;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -51,7 +53,7 @@ public final class QueueVerticle extends VerticleBase {
   private final Backoff backoff;
   /** Null on a standalone node. */
   private final ClusterView cluster;
-  private final QueueMetrics metrics = new QueueMetrics();
+  private final QueueMetrics metrics;
   private final QueueIndex index = new QueueIndex();
   /** Set by {@link #holdDeliveries} before deployment. */
   private boolean holdUntilStarted;
@@ -70,6 +72,12 @@ public final class QueueVerticle extends VerticleBase {
    * queue node before it is acknowledged; {@code cluster} null is a standalone node.
    */
   public QueueVerticle(QueueConfig config, String hostname, Clock clock, ClusterView cluster) {
+    this(config, hostname, clock, cluster, new SimpleMeterRegistry());
+  }
+
+  /** As {@link #QueueVerticle(QueueConfig, String, Clock, ClusterView)}, counting its deliveries in {@code meters}. */
+  public QueueVerticle(QueueConfig config, String hostname, Clock clock, ClusterView cluster, MeterRegistry meters) {
+    this.metrics = new QueueMetrics(meters, clock);
     this.cluster = cluster;
     this.config = config;
     this.hostname = hostname;
@@ -102,7 +110,8 @@ public final class QueueVerticle extends VerticleBase {
           s -> dispatcher.attempt(s));
       Notices notices = new Notices(vertx, config, hostname, clock, spool, index, scheduler);
       replicas = new ReplicaUpkeep(vertx, spool, replication, index, scheduler, metrics.replication);
-      dispatcher = new Dispatcher(vertx, config, clock, spool, committer, index, scheduler, notices, replicas);
+      dispatcher = new Dispatcher(vertx, config, clock, spool, committer, index, scheduler, notices, replicas,
+          metrics);
       QueueIntake intake = new QueueIntake(vertx, config, clock, spool, committer, space, replication, index,
           scheduler);
       QueueAdmin admin = new QueueAdmin(vertx, config, spool, index, scheduler, replicas);

@@ -240,6 +240,13 @@ public final class ConfigLoader {
         }
       }
     }
+    HostPort metrics = (HostPort) v.get(Settings.NODE_METRICS_LISTEN.key());
+    if (metrics != null && !Settings.isLoopback(metrics.host())
+        && v.get(Settings.NODE_METRICS_ALLOW_REMOTE.key()).equals("no")) {
+      String k = Settings.NODE_METRICS_LISTEN.key();
+      problems.add(where(raw, k) + ": " + k + ": " + metrics.host() + " is not a loopback address; set"
+          + " node.metrics_allow_remote = yes to let the network read the metrics and health endpoints there");
+    }
     long bodyMemory = (Long) v.get(Settings.INBOUND_MAX_BODY_MEMORY.key());
     if (bodyMemory > 0 && bodyMemory < (Long) v.get(Settings.INBOUND_MAX_MESSAGE_SIZE.key())) {
       String k = Settings.INBOUND_MAX_BODY_MEMORY.key();

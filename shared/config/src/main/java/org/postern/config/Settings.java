@@ -42,6 +42,11 @@ public final class Settings {
       "Address:port of the admin API that 'postern queue' talks to (an IP literal); empty turns it off.");
   public static final Setting<String> NODE_ADMIN_ALLOW_REMOTE = add("node.admin_allow_remote", "no",
       oneOf("yes", "no"), "Whether node.admin_listen may be a non-loopback address.");
+  public static final Setting<HostPort> NODE_METRICS_LISTEN = add("node.metrics_listen", "127.0.0.1:9025",
+      Settings::adminListen,
+      "Address:port serving GET /metrics, /health/live and /health/ready without a token (an IP literal); empty turns it off.");
+  public static final Setting<String> NODE_METRICS_ALLOW_REMOTE = add("node.metrics_allow_remote", "no",
+      oneOf("yes", "no"), "Whether node.metrics_listen may be a non-loopback address.");
   public static final Setting<Duration> NODE_SHUTDOWN_TIMEOUT = add("node.shutdown_timeout", "30s",
       duration(Duration.ofSeconds(1), Duration.ofMinutes(10)),
       "How long a stop (SIGTERM) waits for sessions past end of DATA and deliveries in flight.");
@@ -363,7 +368,7 @@ public final class Settings {
     };
   }
 
-  /** {@code ip:port} or {@code [ipv6]:port}, an IP literal; the empty string (no admin API) is null. */
+  /** {@code ip:port} or {@code [ipv6]:port}, an IP literal; the empty string (no such listener) is null. */
   private static HostPort adminListen(String s) {
     if (s.isEmpty()) {
       return null;

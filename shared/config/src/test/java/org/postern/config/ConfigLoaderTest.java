@@ -85,6 +85,17 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theMetricsListenerStaysOnLoopbackUnlessAllowed() throws ConfigException {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> ConfigLoader.load(null, List.of("node.metrics_listen=0.0.0.0:9587")));
+    assertEquals(List.of("--set: node.metrics_listen: 0.0.0.0 is not a loopback address; set"
+        + " node.metrics_allow_remote = yes to let the network read the metrics and health endpoints there"), e.problems());
+    ConfigLoader.load(null, List.of("node.metrics_listen=0.0.0.0:9587", "node.metrics_allow_remote=yes"));
+    ConfigLoader.load(null, List.of("node.metrics_listen="));
+    assertThrows(ConfigException.class, () -> ConfigLoader.load(null, List.of("node.metrics_listen=localhost:9587")));
+  }
+
+  @Test
   void groupsNeedTheOpenSslEngine() throws ConfigException {
     ConfigException e = assertThrows(ConfigException.class,
         () -> ConfigLoader.load(null, List.of("tls.engine=jdk", "tls.groups=X25519")));

@@ -100,26 +100,8 @@ class PrometheusMergeTest {
     return out;
   }
 
-  /**
-   * The page as Prometheus's Python client reads it: {family: {type, samples: [{name, labels,
-   * value}]}}; a family read twice (its samples split) fails here.
-   */
+  /** The page as Prometheus's Python client reads it; a family read twice fails there. */
   private JsonObject parse(String text) throws Exception {
-    Path page = work.resolve("page.txt");
-    Files.writeString(page, text, StandardCharsets.UTF_8);
-    String script = String.join("\n",
-        "import json, sys",
-        "from prometheus_client.parser import text_string_to_metric_families",
-        "out = {}",
-        "for f in text_string_to_metric_families(open(sys.argv[1]).read()):",
-        "    if f.name in out: sys.exit('family read twice: ' + f.name)",
-        "    out[f.name] = {'type': f.type, 'samples': [{'name': s.name, 'labels': s.labels, 'value': s.value} for s in f.samples]}",
-        "print(json.dumps(out))");
-    List<String> cmd = new ArrayList<>(List.of(org.postern.testkit.Peers.python(), "-c", script, page.toString()));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(30, TimeUnit.SECONDS), "parser did not finish");
-    assertEquals(0, p.exitValue(), output + "\n(the parser is python3-prometheus-client: apt-get install -y python3-prometheus-client)\n--- page ---\n" + text);
-    return new JsonObject(output);
+    return org.postern.testkit.PrometheusParser.parse(work, text);
   }
 }
