@@ -855,9 +855,13 @@ public final class Spool implements GroupCommitter.Rounds {
       }
     }
     ByteBuffer[] data = new ByteBuffer[ids.size()];
-    for (int k = 0; k < ids.size(); k++) {
-      Location at = from.get(k);
-      data[k] = ByteBuffer.wrap(Segments.frameAt(old, at.recordOffset(), at.bodyOffset() + at.bodyLength()).getBytes());
+    try {
+      for (int k = 0; k < ids.size(); k++) {
+        Location at = from.get(k);
+        data[k] = ByteBuffer.wrap(Segments.frameAt(old, at.recordOffset(), at.bodyOffset() + at.bodyLength()).getBytes());
+      }
+    } catch (NoSuchFileException e) {
+      return; // its last messages finished meanwhile, and it went with them
     }
     Segments.Appended done = ids.isEmpty() ? null : segments.append(data);
     steps.reached("copied");
