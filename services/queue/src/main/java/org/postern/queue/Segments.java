@@ -38,12 +38,19 @@ final class Segments {
   private final long rollAt;
   private final java.util.concurrent.atomic.LongAdder syncNanos;
   /** Set once recovered: the segment stays open between rounds, and rolls into the spare. */
-  private boolean keepOpen;
-  private Path current;
+  private volatile boolean keepOpen;
+  // Written under this object's lock; read without it (inUse, spareNeeded), so that neither the
+  // event loop nor a state change ever waits for a round's fdatasync, which runs under the lock.
+  private volatile Path current;
+  private volatile Path spare;
   private FileChannel out;
   private long size;
-  private Path spare;
-  private long created;
+  private final java.util.concurrent.atomic.AtomicLong created = new java.util.concurrent.atomic.AtomicLong();
+  /**
+   * Appends whose callers have not yet put their messages in the index ({@link #settle}): until
+   * they have, the segment must not look finished and be removed, even if a roll took it.
+   */
+  private final java.util.Map<Path, Integer> unsettled = new java.util.concurrent.ConcurrentHashMap<>();
 
   Segments(Path dir, long rollAt, java.util.concurrent.atomic.LongAdder syncNanos) {
     this.dir = dir;
@@ -89,6 +96,7 @@ final class Segments {
       giveUp();
       throw e;
     }
+    unsettled.merge(file, 1, Integer::sum);
     if (!keepOpen) {
       giveUp();
     }
@@ -98,10 +106,8 @@ final class Segments {
   /** Switches to the spare (or, without one, a segment created now) as the one appended to. */
   private void roll() throws IOException {
     giveUp();
-    if (spare == null) {
-      spare = create();
-    }
-    current = spare;
+    Path next = spare != null ? spare : create();
+    current = next;
     spare = null;
     out = FileChannel.open(current, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
     size = out.size();
@@ -126,7 +132,7 @@ final class Segments {
     long t0 = System.nanoTime();
     Spool.syncDirectory(dir);
     syncNanos.add(System.nanoTime() - t0);
-    created++;
+    created.incrementAndGet();
     return p;
   }
 
@@ -137,7 +143,7 @@ final class Segments {
   }
 
   /** Whether the spare is missing (taken by a roll) and {@link #prepareSpare} has work to do. */
-  synchronized boolean spareNeeded() {
+  boolean spareNeeded() {
     return keepOpen && spare == null;
   }
 
@@ -159,14 +165,22 @@ final class Segments {
     Files.deleteIfExists(p);
   }
 
-  /** Whether {@code file} is appended to now or is the spare: it must not be removed. */
-  synchronized boolean inUse(Path file) {
-    return file.equals(current) || file.equals(spare);
+  /**
+   * Whether {@code file} is appended to now or is the spare: it must not be removed. A roll under
+   * way may make a file look in use a moment longer, never less.
+   */
+  boolean inUse(Path file) {
+    return file.equals(current) || file.equals(spare) || unsettled.containsKey(file);
+  }
+
+  /** The caller of an {@link #append} to {@code file} has recorded its messages (or given them up). */
+  void settle(Path file) {
+    unsettled.computeIfPresent(file, (f, n) -> n == 1 ? null : n - 1);
   }
 
   /** Segments created so far, spares included. */
-  synchronized long created() {
-    return created;
+  long created() {
+    return created.get();
   }
 
   /** Closes the segment appended to; appends after it open the spare. */

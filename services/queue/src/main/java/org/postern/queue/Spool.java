@@ -272,13 +272,6 @@ public final class Spool implements GroupCommitter.Rounds {
     List<Integer> large = new ArrayList<>();
     group(writes, sameAs, small, large);
     List<Stored> stored = new ArrayList<>();
-    if (!small.isEmpty()) {
-      try {
-        stored.add(append(writes, small));
-      } catch (IOException | RuntimeException e) {
-        fail(results, small, asIo(e));
-      }
-    }
     for (int i : large) {
       try {
         stored.add(storeAlone(writes.get(i), i));
@@ -286,6 +279,35 @@ public final class Spool implements GroupCommitter.Rounds {
         results[i] = asIo(e);
       }
     }
+    Path appendedTo = null;
+    if (!small.isEmpty()) {
+      try {
+        Stored s = append(writes, small);
+        appendedTo = s.file();
+        stored.add(s);
+      } catch (IOException | RuntimeException e) {
+        fail(results, small, asIo(e));
+      }
+    }
+    try {
+      register(writes, results, stored);
+    } finally {
+      if (appendedTo != null) {
+        segments.settle(appendedTo);
+      }
+    }
+    List<IOException> out = new ArrayList<>();
+    for (int i = 0; i < writes.size(); i++) {
+      out.add(sameAs[i] >= 0 ? results[sameAs[i]] : results[i]);
+    }
+    return out;
+  }
+
+  /**
+   * Records stored messages in the index and their files' batches; first, for an id stored anew in a
+   * file that once held it finished, the journal learns of it.
+   */
+  private void register(List<Write> writes, IOException[] results, List<Stored> stored) {
     List<JsonArray> revived = new ArrayList<>();
     synchronized (state) {
       for (Stored s : stored) {
@@ -319,11 +341,6 @@ public final class Spool implements GroupCommitter.Rounds {
         }
       }
     }
-    List<IOException> out = new ArrayList<>();
-    for (int i = 0; i < writes.size(); i++) {
-      out.add(sameAs[i] >= 0 ? results[sameAs[i]] : results[i]);
-    }
-    return out;
   }
 
   /** Messages a store put into one file, and where each lies. */
@@ -864,8 +881,39 @@ public final class Spool implements GroupCommitter.Rounds {
       return; // its last messages finished meanwhile, and it went with them
     }
     Segments.Appended done = ids.isEmpty() ? null : segments.append(data);
-    steps.reached("copied");
-    boolean syncLater = false;
+    boolean syncLater;
+    try {
+      steps.reached("copied");
+      syncLater = recordMoves(old, ids, from, done);
+    } finally {
+      if (done != null) {
+        segments.settle(done.file());
+      }
+    }
+    if (syncLater) {
+      journal.sync();
+    }
+    steps.reached("moved");
+    boolean emptied;
+    synchronized (state) {
+      Batch ob = batches.get(old);
+      emptied = ob != null && ob.live.isEmpty();
+    }
+    if (emptied) {
+      removeFile(old);
+    }
+    LOG.info(() -> "segment " + old.getFileName() + ": " + ids.size() + " unfinished message(s) copied forward"
+        + (done == null ? "" : " to " + done.file().getFileName()));
+  }
+
+  /**
+   * The index learns where copied messages are now, and the journal that the old copies are moved
+   * (or, for a message finished meanwhile, that its new copy is finished too).
+   *
+   * @return whether the journal still needs a sync
+   */
+  private boolean recordMoves(Path old, List<String> ids, List<Location> from, Segments.Appended done)
+      throws IOException {
     Batch ob;
     synchronized (state) {
       ob = batches.get(old);
@@ -892,17 +940,8 @@ public final class Spool implements GroupCommitter.Rounds {
           state.finished.add(key(id, moved.name()));
         }
       }
-      syncLater = journal.write(records, true);
+      return journal.write(records, true);
     }
-    if (syncLater) {
-      journal.sync();
-    }
-    steps.reached("moved");
-    if (ob != null && ob.live.isEmpty()) {
-      removeFile(old);
-    }
-    LOG.info(() -> "segment " + old.getFileName() + ": " + ids.size() + " unfinished message(s) copied forward"
-        + (done == null ? "" : " to " + done.file().getFileName()));
   }
 
   /** The journal size at which {@link #compactIfLarge} compacts. */
