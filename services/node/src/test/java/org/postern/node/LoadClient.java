@@ -30,6 +30,10 @@ final class LoadClient {
   private final int port;
   private final int total;
   private final ExecutorService pool;
+  /** Every n-th message goes to {@link #DEFERRED}; 0 for none. */
+  private final int deferEvery;
+  /** The recipient of the messages a test routes to a next hop that is down. */
+  static final String DEFERRED = "late@deferred.test";
 
   /**
    * @param milestone acknowledgements after which {@link #awaitMilestone} returns
@@ -40,6 +44,12 @@ final class LoadClient {
 
   /** As above, with message ids that begin with {@code prefix} (one per load, when there are several). */
   LoadClient(int port, int total, int threads, int milestone, String prefix) {
+    this(port, total, threads, milestone, prefix, 0);
+  }
+
+  /** As above, with every {@code deferEvery}-th message addressed to {@link #DEFERRED} (0: none). */
+  LoadClient(int port, int total, int threads, int milestone, String prefix, int deferEvery) {
+    this.deferEvery = deferEvery;
     this.prefix = prefix;
     this.port = port;
     this.total = total;
@@ -57,7 +67,7 @@ final class LoadClient {
     while ((n = attempted.incrementAndGet()) <= total) {
       String id = prefix + n + "@postern.test";
       try {
-        if (send(id, body(random))) {
+        if (send(id, body(random), deferEvery > 0 && n % deferEvery == 0 ? DEFERRED : "sink@example.net")) {
           acknowledged.add(id);
           milestone.countDown();
         }
@@ -91,7 +101,7 @@ final class LoadClient {
     }
   }
 
-  private boolean send(String messageId, String body) throws IOException {
+  private boolean send(String messageId, String body, String recipient) throws IOException {
     try (Socket s = new Socket("127.0.0.1", port)) {
       s.setSoTimeout(30_000);
       BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
@@ -99,7 +109,7 @@ final class LoadClient {
       expect(in, "220");
       command(out, in, "EHLO load.test", "250");
       command(out, in, "MAIL FROM:<load@postern.test>", "250");
-      command(out, in, "RCPT TO:<sink@example.net>", "250");
+      command(out, in, "RCPT TO:<" + recipient + ">", "250");
       command(out, in, "DATA", "354");
       String message = "Message-ID: <" + messageId + ">\r\nX-Checksum: " + checksum(body) + "\r\nSubject: crash\r\n\r\n"
           + body + ".\r\n";

@@ -54,8 +54,8 @@ class RecoveredDeliveryIT {
     try (GatedSink sink = new GatedSink(true);
         NodeProcess second = NodeProcess.start(work, sets(port, sink.port()))) {
       String recovered = second.awaitLog("recovered 3 queued message", Duration.ofSeconds(60));
-      assertTrue(java.util.regex.Pattern.compile("\\(\\d+ batch file\\(s\\), \\d+ single message file\\(s\\): "
-          + "[0-9A-F]+\\.(msg|batch): \\d").matcher(recovered).find(), "the recovery names the files it read: " + recovered);
+      assertTrue(java.util.regex.Pattern.compile("\\(\\d+ segment\\(s\\), \\d+ batch file\\(s\\), \\d+ single message file\\(s\\): "
+          + "[0-9A-F]+\\.(msg|batch|seg): \\d").matcher(recovered).find(), "the recovery names the files it read: " + recovered);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
       while (!sink.delivered.keySet().containsAll(ids) && System.nanoTime() < deadline) {
         TimeUnit.MILLISECONDS.sleep(20);

@@ -46,6 +46,14 @@ final class GroupCommitter {
     long compactAt();
 
     boolean compactIfLarge() throws IOException;
+
+    /** Whether the store's files need looking after (a spare segment, old segments to remove or copy forward). */
+    default boolean upkeepDue() {
+      return false;
+    }
+
+    /** Looks after the store's files, beside the rounds (blocking). */
+    default void upkeep() throws IOException {}
   }
 
   private final Vertx vertx;
@@ -201,18 +209,26 @@ final class GroupCommitter {
   }
 
   /**
-   * Compacts the journal beside the rounds, on a worker of its own, when it has grown large: a
-   * round that comes meanwhile waits only for the short step that rewrites the live state.
+   * Compacts the journal when it has grown large, and looks after the segments (a new spare, old
+   * ones removed or copied forward), beside the rounds, on a worker of its own: a round that comes
+   * meanwhile waits at most for one short step (the journal's rewrite of the live state, or a copy's
+   * append to the segment).
    */
   private void compactIfLarge() {
-    if (compacting || disk.journalSize() < disk.compactAt()) {
+    boolean upkeep = disk.upkeepDue();
+    if (compacting || (!upkeep && disk.journalSize() < disk.compactAt())) {
       return;
     }
     compacting = true;
-    vertx.executeBlocking(disk::compactIfLarge, false).onComplete(ar -> {
+    vertx.executeBlocking(() -> {
+      if (upkeep) {
+        disk.upkeep();
+      }
+      return disk.compactIfLarge();
+    }, false).onComplete(ar -> {
       compacting = false;
       if (ar.failed()) {
-        LOG.warning(() -> "journal compaction failed (retried after the next round): " + ar.cause());
+        LOG.warning(() -> "spool upkeep failed (retried after the next round): " + ar.cause());
       }
     });
   }

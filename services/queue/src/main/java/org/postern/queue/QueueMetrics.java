@@ -199,8 +199,9 @@ final class QueueMetrics {
   /** How many messages shared each round of fsyncs, and the share of time spent in fsync. */
   private void logCommitFigures() {
     LOG.info(String.format("group commit: %d messages in %d batches (%.1f per batch), %.0f ms in fsync over %.0f s;"
-            + " %d commit rounds, %d journal syncs",
+            + " %d commit rounds, %d journal syncs, %d segments created",
         committer.messages(), committer.batches(), committer.averageBatch(), spool.syncNanos() / 1e6,
-        (System.nanoTime() - startedNanos) / 1e9, committer.rounds(), spool.journalSyncs()));
+        (System.nanoTime() - startedNanos) / 1e9, committer.rounds(), spool.journalSyncs(),
+        spool.segmentsCreated()));
   }
 }

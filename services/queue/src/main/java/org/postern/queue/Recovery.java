@@ -30,7 +30,8 @@ final class Recovery {
 
   static Future<Opened> open(Vertx vertx, QueueConfig config) {
     return vertx.executeBlocking(() -> {
-      Spool s = new Spool(Path.of(config.spoolDir()), config.journalCompactSize(), Journal.Steps.NONE);
+      Spool s = new Spool(Path.of(config.spoolDir()), config.journalCompactSize(), config.segmentSize(),
+          Spool.MOVE_AFTER_NANOS, Journal.Steps.NONE);
       return new Opened(s, s.recover());
     }, false);
   }
@@ -70,9 +71,11 @@ final class Recovery {
       String f = spool.fileOf(l.message().queueId());
       byFile.merge(f == null ? "?" : f, 1, Integer::sum);
     }
+    long segments = byFile.keySet().stream().filter(f -> f.endsWith(Segments.SUFFIX)).count();
     long batches = byFile.keySet().stream().filter(f -> f.endsWith(".batch")).count();
     List<String> named = byFile.entrySet().stream().limit(10).map(e -> e.getKey() + ": " + e.getValue()).toList();
-    return batches + " batch file(s), " + (byFile.size() - batches) + " single message file(s): "
+    return segments + " segment(s), " + batches + " batch file(s), " + (byFile.size() - batches - segments)
+        + " single message file(s): "
         + String.join(", ", named) + (byFile.size() > 10 ? ", ..." : "");
   }
 }

@@ -137,7 +137,7 @@ class ChunkedIntakeTest {
     EnqueueReceipt receipt = QueueHandoff.remote(a, Duration.ofSeconds(30), BodyTransfer.Options.defaults())
         .enqueue(request(id, body)).await(60, TimeUnit.SECONDS);
     assertEquals(id, receipt.queueId());
-    assertTrue(Files.exists(dir.resolve("b/active/" + id + ".msg")), "durable on B before the receipt");
+    assertTrue(OnDisk.holds(dir.resolve("b"), id), "durable on B before the receipt");
 
     long chunks = sentByA.stream().filter(e -> e.getKey().equals("BodyChunk")).count();
     assertEquals(QueueHandoff.chunks(body.length(), BodyChunk.MAX_CHUNK), chunks, sentByA.toString());
@@ -216,7 +216,7 @@ class ChunkedIntakeTest {
     assertEquals(451, commit.failureCode());
     assertEquals("4.3.0 Error: message body not received", commit.getMessage());
     awaitGone(dir.resolve("b/tmp/" + id + ".incoming"));
-    assertFalse(Files.exists(dir.resolve("b/active/" + id + ".msg")));
+    assertFalse(OnDisk.holds(dir.resolve("b"), id));
     // A body nobody offered is refused at its first chunk.
     String unoffered = QueueIds.next();
     ReplyException refused = failure(() -> Contracts.request(a, target.bodyAddress(),

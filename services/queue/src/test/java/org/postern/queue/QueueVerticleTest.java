@@ -101,9 +101,9 @@ class QueueVerticleTest {
             java.time.Duration.ofSeconds(10), EnqueueReceipt.class))
         .onComplete(ctx.succeeding(receipt -> ctx.verify(() -> {
           assertEquals(id, receipt.queueId());
-          assertTrue(Files.exists(dir.resolve("active/" + id + ".msg")), "durable before the receipt");
+          assertTrue(OnDisk.holds(dir, id), "durable before the receipt");
         })));
-    awaitCondition(ctx, () -> requests.size() >= 2 && !Files.exists(dir.resolve("active/" + id + ".msg")), 20);
+    awaitCondition(ctx, () -> requests.size() >= 2 && !OnDisk.holds(dir, id), 20);
     ctx.verify(() -> {
       assertEquals(2, requests.size(), "one deferral, one success, no third attempt");
       assertEquals(1, requests.get(0).attempt());
@@ -122,7 +122,7 @@ class QueueVerticleTest {
             Contracts.request(vertx, EnqueueRequest.ADDRESS, req, java.time.Duration.ofSeconds(10), EnqueueReceipt.class),
             Contracts.request(vertx, EnqueueRequest.ADDRESS, req, java.time.Duration.ofSeconds(10), EnqueueReceipt.class)))
         .onComplete(ctx.succeedingThenComplete());
-    awaitCondition(ctx, () -> !requests.isEmpty() && !Files.exists(dir.resolve("active/" + id + ".msg")), 20);
+    awaitCondition(ctx, () -> !requests.isEmpty() && !OnDisk.holds(dir, id), 20);
     ctx.verify(() -> assertEquals(1, requests.size(), "a retried enqueue must not duplicate mail"));
   }
 
@@ -160,10 +160,9 @@ class QueueVerticleTest {
         .compose(d -> Contracts.request(vertx, EnqueueRequest.ADDRESS, req, java.time.Duration.ofSeconds(10),
             EnqueueReceipt.class))
         .onComplete(ctx.succeedingThenComplete());
-    awaitCondition(ctx, () -> !requests.isEmpty() && !Files.exists(dir.resolve("active/" + id + ".msg")), 20);
-    try (var files = Files.list(dir.resolve("active"))) {
-      ctx.verify(() -> assertEquals(0, files.count(), "no bounce was queued"));
-    }
+    awaitCondition(ctx, () -> !requests.isEmpty() && !OnDisk.holds(dir, id), 20);
+    java.util.Set<String> queued = OnDisk.queued(dir);
+    ctx.verify(() -> assertEquals(java.util.Set.of(), queued, "no bounce was queued"));
     ctx.verify(() -> assertTrue(requests.stream().noneMatch(r -> r.sender().isNull())));
   }
 
@@ -198,7 +197,7 @@ class QueueVerticleTest {
         .onComplete(ctx.succeedingThenComplete());
     // Three deferrals, then success; the warning goes out once the message is a second old.
     awaitCondition(ctx, () -> requests.stream().filter(r -> r.queueId().equals(id)).count() >= 4
-        && !Files.exists(dir.resolve("active/" + id + ".msg")), 20);
+        && !OnDisk.holds(dir, id), 20);
     List<DeliveryRequest> notices = requests.stream().filter(r -> r.sender().isNull()).toList();
     ctx.verify(() -> {
       assertEquals(1, notices.size(), "exactly one delay warning");
@@ -287,7 +286,7 @@ class QueueVerticleTest {
     outbound(vertx, 0);
     vertx.deployVerticle(new QueueVerticle(config(), "mx.test", Clock.systemUTC())).onComplete(ctx.succeedingThenComplete());
     awaitCondition(ctx, () -> requests.stream().anyMatch(r -> r.queueId().equals(id))
-        && !Files.exists(dir.resolve("active/" + id + ".msg")), 20);
+        && !OnDisk.holds(dir, id), 20);
   }
 
   /** Waits for a condition driven by the queue's own timers, checking it as the event loop runs. */

@@ -89,14 +89,14 @@ class ReplicationTest {
       assertEquals(id, Contracts.request(vertx, EnqueueRequest.ADDRESS, request(id), Duration.ofSeconds(20),
           EnqueueReceipt.class).await(20, TimeUnit.SECONDS).queueId());
       // Whichever node took it, the other holds the replica, whole, filed under the owner.
-      boolean onB = Files.exists(dir.resolve("node-b/active/" + id + ".msg"));
+      boolean onB = OnDisk.holds(dir.resolve("node-b"), id);
       String owner = onB ? "node-b" : "node-c";
       String holder = onB ? "node-c" : "node-b";
-      assertTrue(Files.exists(dir.resolve(owner + "/active/" + id + ".msg")));
+      assertTrue(OnDisk.holds(dir.resolve(owner), id));
       Path replica = dir.resolve(holder + "/replica/" + owner + "/" + id + ".msg");
       assertTrue(Files.exists(replica), "replica of " + id + " on " + holder);
       assertEquals(Files.size(dir.resolve(owner + "/active/" + id + ".msg")), Files.size(replica));
-      assertFalse(Files.exists(dir.resolve(holder + "/active/" + id + ".msg")), "the holder does not own it");
+      assertFalse(OnDisk.holds(dir.resolve(holder), id), "the holder does not own it");
     }
     assertEquals(6, b.replicationCounters().get("replicated").getAsLong()
         + c.replicationCounters().get("replicated").getAsLong());
@@ -149,7 +149,7 @@ class ReplicationTest {
     ReplyException re = (ReplyException) (e instanceof ReplyException ? e : e.getCause());
     assertEquals(451, re.failureCode());
     assertEquals("4.3.0 Error: no queue replica available, try again later", re.getMessage());
-    assertFalse(Files.exists(dir.resolve("node-b/active/" + id + ".msg")), "the lone copy is removed");
+    assertFalse(OnDisk.holds(dir.resolve("node-b"), id), "the lone copy is removed");
     assertEquals(1, b.replicationCounters().get("refused_no_replica").getAsLong());
   }
 
@@ -165,8 +165,8 @@ class ReplicationTest {
     vertx.sharedData().<String, String>getAsyncMap(Claims.MAP).await(5, TimeUnit.SECONDS)
         .put(taken, "node-b m-b").await(5, TimeUnit.SECONDS);
     QueueVerticle c = deploy("node-c", "m-c2", Set.of("m-b", "m-c2"));
-    assertFalse(Files.exists(dir.resolve("node-c/active/" + taken + ".msg")), "ceded");
-    assertTrue(Files.exists(dir.resolve("node-c/active/" + kept + ".msg")), "still C's own");
+    assertFalse(OnDisk.holds(dir.resolve("node-c"), taken), "ceded");
+    assertTrue(OnDisk.holds(dir.resolve("node-c"), kept), "still C's own");
     assertEquals(1, c.replicationCounters().get("ceded").getAsLong());
     assertEquals("node-c m-c2", vertx.sharedData().<String, String>getAsyncMap(Claims.MAP).await(5, TimeUnit.SECONDS)
         .get(kept).await(5, TimeUnit.SECONDS), "C claimed what it keeps before scheduling it");
@@ -197,9 +197,9 @@ class ReplicationTest {
     Set<String> live = Set.of("m-b", "m-c2");
     deploy("node-b", "m-b", live);
     QueueVerticle c = deploy("node-c", "m-c2", live);
-    assertTrue(Files.exists(dir.resolve("node-c/active/" + replicated + ".msg")), "acknowledged: kept");
-    assertFalse(Files.exists(dir.resolve("node-c/active/" + unreplicated + ".msg")), "never acknowledged: dropped");
-    assertFalse(Files.exists(dir.resolve("node-c/active/" + finishedByB + ".msg")), "taken over by B: ceded");
+    assertTrue(OnDisk.holds(dir.resolve("node-c"), replicated), "acknowledged: kept");
+    assertFalse(OnDisk.holds(dir.resolve("node-c"), unreplicated), "never acknowledged: dropped");
+    assertFalse(OnDisk.holds(dir.resolve("node-c"), finishedByB), "taken over by B: ceded");
     assertEquals(1, c.replicationCounters().get("unacknowledged_discarded").getAsLong());
     assertEquals(1, c.replicationCounters().get("ceded").getAsLong());
     // B, restarted too, asks C which replicas it still needs once C is live: C still has it.
@@ -218,7 +218,7 @@ class ReplicationTest {
     Set<String> live = Set.of("m-b", "m-c2");
     deploy("node-b", "m-b", live);
     QueueVerticle c = deploy("node-c", "m-c2", live);
-    assertTrue(Files.exists(dir.resolve("node-c/active/" + id + ".msg")), "kept: node-d could not answer");
+    assertTrue(OnDisk.holds(dir.resolve("node-c"), id), "kept: node-d could not answer");
     assertEquals(0, c.replicationCounters().get("unacknowledged_discarded").getAsLong());
   }
 
@@ -265,7 +265,7 @@ class ReplicationTest {
         "the uncommitted replica is dropped");
     assertFalse(Files.exists(replica));
     assertEquals(0, b.replicationCounters().get("taken_over").getAsLong(), "never acknowledged, never delivered");
-    assertFalse(Files.exists(dir.resolve("node-b/active/" + id + ".msg")));
+    assertFalse(OnDisk.holds(dir.resolve("node-b"), id));
   }
 
   @Test
@@ -290,7 +290,7 @@ class ReplicationTest {
         "queue.defer_deliveries=yes", "queue.takeover_delay=30s")).queue(), "mx.test", Clock.systemUTC(),
         new LiveView("node-c", "m-c2", live));
     String cDeployment = vertx.deployVerticle(c).await(20, TimeUnit.SECONDS);
-    assertFalse(Files.exists(dir.resolve("node-c/active/" + id + ".msg")),
+    assertFalse(OnDisk.holds(dir.resolve("node-c"), id),
         "node-c discards its copy: the only replica was never committed, so the 250 was never sent");
     assertEquals(1, c.replicationCounters().get("unacknowledged_discarded").getAsLong());
     await(() -> b.replicationCounters().get("replicas_uncommitted_dropped").getAsLong() == 1,
@@ -306,7 +306,7 @@ class ReplicationTest {
         }
       }
     }
-    assertFalse(Files.exists(dir.resolve("node-b/active/" + id + ".msg")));
+    assertFalse(OnDisk.holds(dir.resolve("node-b"), id));
   }
 
   /** A view whose live members the test changes, as Hazelcast's change when a member leaves. */
@@ -336,7 +336,7 @@ class ReplicationTest {
     String owner = null;
     String holder = null;
     for (String n : List.of("b", "c", "d")) {
-      if (Files.exists(dir.resolve("node-" + n + "/active/" + id + ".msg"))) {
+      if (OnDisk.holds(dir.resolve("node-" + n), id)) {
         owner = n;
       }
     }
@@ -366,7 +366,7 @@ class ReplicationTest {
       Thread.sleep(50);
     }
     assertEquals(1, ownerQueue.replicationCounters().get("replicas_replaced").getAsLong());
-    assertFalse(Files.exists(dir.resolve("node-" + third + "/active/" + id + ".msg")), "the owner keeps it");
+    assertFalse(OnDisk.holds(dir.resolve("node-" + third), id), "the owner keeps it");
   }
 
   @Test
@@ -399,7 +399,7 @@ class ReplicationTest {
     Contracts.request(vertx, EnqueueRequest.ADDRESS, new EnqueueRequest(id, env,
         new ClientInfo("127.0.0.1", "client.test", "ESMTP", null), Buffer.buffer("Subject: two\r\n\r\nhello\r\n")),
         Duration.ofSeconds(20), EnqueueReceipt.class).await(20, TimeUnit.SECONDS);
-    String owner = Files.exists(dir.resolve("node-b/active/" + id + ".msg")) ? "b" : "c";
+    String owner = OnDisk.holds(dir.resolve("node-b"), id) ? "b" : "c";
     String holder = owner.equals("b") ? "c" : "b";
     // The first attempt finishes one@sent.example; the holder hears of it and keeps it durably.
     Path progress = dir.resolve("node-" + holder + "/replica/node-" + owner + "/" + id + ".rcpt");

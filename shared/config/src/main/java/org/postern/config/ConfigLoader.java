@@ -299,7 +299,7 @@ public final class ConfigLoader {
             get(v, Settings.QUEUE_MAX_COMMIT_BATCH),
             get(v, Settings.QUEUE_MIN_FREE_SPACE), get(v, Settings.QUEUE_DEFER_DELIVERIES).equals("yes"),
             get(v, Settings.QUEUE_REPLICAS), get(v, Settings.QUEUE_TAKEOVER_DELAY),
-            get(v, Settings.QUEUE_JOURNAL_COMPACT_SIZE)),
+            get(v, Settings.QUEUE_JOURNAL_COMPACT_SIZE), get(v, Settings.QUEUE_SEGMENT_SIZE)),
         new OutboundConfig(get(v, Settings.OUTBOUND_TRANSPORT), get(v, Settings.OUTBOUND_DNS_SERVERS),
             get(v, Settings.OUTBOUND_CONNECT_TIMEOUT), get(v, Settings.OUTBOUND_COMMAND_TIMEOUT),
             get(v, Settings.OUTBOUND_STARTTLS_TIMEOUT), get(v, Settings.OUTBOUND_TLS_CERT_CHAIN),

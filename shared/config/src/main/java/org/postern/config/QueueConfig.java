@@ -17,4 +17,5 @@ public record QueueConfig(
     boolean deferDeliveries,
     int replicas,
     Duration takeoverDelay,
-    long journalCompactSize) {}
+    long journalCompactSize,
+    long segmentSize) {}

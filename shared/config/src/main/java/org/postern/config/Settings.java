@@ -218,6 +218,9 @@ public final class Settings {
   public static final Setting<Long> QUEUE_JOURNAL_COMPACT_SIZE = add("queue.journal_compact_size", "8m",
       size(1024, 1L << 40), "Size of the spool's state journal at which it is rewritten, in the background, to"
           + " the live state alone.");
+  public static final Setting<Long> QUEUE_SEGMENT_SIZE = add("queue.segment_size", "4m",
+      size(4096, 1L << 32), "Size at which the spool's message segment (active/<name>.seg, which every store"
+          + " round appends to) is rolled: the next one, created beforehand, takes the appends.");
   public static final Setting<Long> QUEUE_MIN_FREE_SPACE = add("queue.min_free_space", "100m",
       size(0, 1L << 50), "Free space below which new mail gets 452 4.3.1; mail already queued is not touched.");
   public static final Setting<Integer> QUEUE_REPLICAS = add("queue.replicas", "1", integer(0, 1),
