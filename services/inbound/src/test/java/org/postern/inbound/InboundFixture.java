@@ -250,32 +250,52 @@ final class InboundFixture implements AutoCloseable {
     }
   }
 
-  /** Every message stored in the spool, parsed from {@code POSTERN-QUEUE-1 <jsonLen> <bodyLen>\n<json><body>}. */
+  /**
+   * Every message stored in the spool: the records ({@code POSTERN-QUEUE-1 <jsonLen> <bodyLen>\n<json><body>})
+   * of {@code active/*.seg} segments, each behind its frame (length and CRC-32C, 4 octets each),
+   * and of {@code *.msg} files (large bodies). No outbound runs here, so none is finished.
+   */
   List<Spooled> spool() throws IOException {
     List<Spooled> out = new ArrayList<>();
     Path active = spoolDir.resolve("active");
     if (!Files.isDirectory(active)) {
       return out;
     }
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(active, "*.msg")) {
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(active, "*.{seg,msg}")) {
       for (Path p : files) {
         byte[] all = Files.readAllBytes(p);
-        int nl = 0;
-        while (all[nl] != '\n') {
-          nl++;
+        if (p.getFileName().toString().endsWith(".msg")) {
+          out.add(record(p, all, 0, all.length));
+          continue;
         }
-        String[] header = new String(all, 0, nl, StandardCharsets.US_ASCII).split(" ");
-        assertEquals(3, header.length, p + ": header line");
-        assertEquals("POSTERN-QUEUE-1", header[0], p + ": magic");
-        int jsonLen = Integer.parseInt(header[1]);
-        int bodyLen = Integer.parseInt(header[2]);
-        assertEquals(all.length, nl + 1 + jsonLen + bodyLen, p + ": lengths in the header line");
-        JsonObject json = new JsonObject(new String(all, nl + 1, jsonLen, StandardCharsets.UTF_8));
-        byte[] body = Arrays.copyOfRange(all, nl + 1 + jsonLen, all.length);
-        out.add(new Spooled(p.getFileName().toString(), json, body));
+        java.nio.ByteBuffer frames = java.nio.ByteBuffer.wrap(all);
+        for (int at = 0; at + 8 <= all.length; ) {
+          int length = frames.getInt(at);
+          if (length <= 0 || at + 8 + length > all.length) {
+            break; // the unwritten rest of the segment
+          }
+          out.add(record(p, all, at + 8, length));
+          at += 8 + length;
+        }
       }
     }
     return out;
+  }
+
+  private static Spooled record(Path p, byte[] all, int from, int length) {
+    int nl = from;
+    while (all[nl] != '\n') {
+      nl++;
+    }
+    String[] header = new String(all, from, nl - from, StandardCharsets.US_ASCII).split(" ");
+    assertEquals(3, header.length, p + ": header line");
+    assertEquals("POSTERN-QUEUE-1", header[0], p + ": magic");
+    int jsonLen = Integer.parseInt(header[1]);
+    int bodyLen = Integer.parseInt(header[2]);
+    assertEquals(length, nl + 1 - from + jsonLen + bodyLen, p + ": lengths in the header line");
+    JsonObject json = new JsonObject(new String(all, nl + 1, jsonLen, StandardCharsets.UTF_8));
+    byte[] body = Arrays.copyOfRange(all, nl + 1 + jsonLen, nl + 1 + jsonLen + bodyLen);
+    return new Spooled(p.getFileName().toString(), json, body);
   }
 
   /** The only message in the spool. */
