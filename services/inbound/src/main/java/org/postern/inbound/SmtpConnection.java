@@ -22,11 +22,9 @@ import org.postern.bus.MailCheck;
 import org.postern.bus.QueueIds;
 import org.postern.bus.RelayCheck;
 import org.postern.bus.RelayVerdict;
-import org.postern.bus.SenderVerdict;
 import org.postern.bus.SessionCheck;
 import org.postern.bus.SessionPolicy;
 import org.postern.bus.SpaceReservation;
-import org.postern.bus.TlsVerdict;
 import org.postern.config.Listener;
 import org.postern.smtp.Command;
 import org.postern.smtp.CommandParser;
@@ -171,9 +169,7 @@ final class SmtpConnection {
         .compose(name -> {
           clientName = name;
           LOG.fine(() -> "connect from " + client());
-          return Contracts.request(vertx, SessionCheck.ADDRESS,
-              new SessionCheck(clientIp, name, listener.tls() == Listener.Tls.REQUIRED), ctx.policyTimeout(),
-              SessionPolicy.class);
+          return ctx.policy().session(new SessionCheck(clientIp, name, listener.tls() == Listener.Tls.REQUIRED));
         })
         .onSuccess(this::open)
         .onFailure(e -> {
@@ -362,7 +358,7 @@ final class SmtpConnection {
     pauseInput();
     RelayCheck q = new RelayCheck(clientIp, clientName, session.helo(), session.tlsFacts(), session.authUser(), c.sender(),
         c.recipient());
-    Contracts.request(vertx, RelayCheck.ADDRESS, q, ctx.policyTimeout(), RelayVerdict.class)
+    ctx.policy().relay(q)
         .map(RelayVerdict::reply)
         .otherwise(e -> {
           LOG.warning(() -> "policy unavailable for RCPT from " + client() + ": " + e.getMessage());
@@ -376,7 +372,7 @@ final class SmtpConnection {
     pauseInput();
     MailCheck q = new MailCheck(clientIp, clientName, session.helo(), session.tlsFacts(), session.authUser(),
         c.sender());
-    Contracts.request(vertx, MailCheck.ADDRESS, q, ctx.policyTimeout(), SenderVerdict.class)
+    ctx.policy().sender(q)
         .map(v -> v.decision() == Decision.ACCEPT ? null : v.reply())
         .otherwise(e -> {
           LOG.warning(() -> "policy unavailable for MAIL from " + client() + ": " + e.getMessage());
@@ -502,8 +498,7 @@ final class SmtpConnection {
       resume(session.tlsStartedButClosing(facts, refusal));
       return;
     }
-    Contracts.request(vertx, ClientTlsCheck.ADDRESS, new ClientTlsCheck(clientIp, clientName, facts), ctx.policyTimeout(),
-            TlsVerdict.class)
+    ctx.policy().clientTls(new ClientTlsCheck(clientIp, clientName, facts))
         .map(v -> v.decision() == Decision.ACCEPT ? null : v.reply())
         .otherwise(e -> {
           LOG.warning(() -> "policy unavailable after STARTTLS from " + client() + ": " + e.getMessage());

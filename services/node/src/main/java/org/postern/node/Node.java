@@ -183,6 +183,8 @@ public final class Node {
       PolicyVerticle policy = roles.contains(Role.POLICY) ? new PolicyVerticle(config.policy()) : null;
       if (policy != null && roles.contains(Role.INBOUND)) {
         policy.clientCertificateGap(InboundVerticle.clientCertificateGap(config.inbound(), config.tls()));
+        // This node's sessions ask its own policy on their event loop; without the role, the bus.
+        listeners.forEach(l -> l.policyInProcess(policy.inProcess()));
       }
       policyRole[0] = policy;
       if (policy != null) {
