@@ -214,7 +214,11 @@ public final class Node {
         }
       }
       if (roles.contains(Role.OUTBOUND)) {
-        chain = chain.compose(v -> deploy(vertx, new OutboundVerticle(config.outbound(), config.tls(), hostname, engine)));
+        OutboundVerticle outbound = new OutboundVerticle(config.outbound(), config.tls(), hostname, engine);
+        if (policy != null) {
+          outbound.policyInProcess(policy.inProcess());
+        }
+        chain = chain.compose(v -> deploy(vertx, outbound));
       }
       if (roles.contains(Role.INBOUND)) {
         for (InboundVerticle verticle : listeners) {

@@ -17,6 +17,7 @@ import java.util.function.Function;
 import java.util.logging.Logger;
 import org.postern.bus.ClientTlsCheck;
 import org.postern.bus.Decision;
+import org.postern.bus.DestinationTls;
 import org.postern.bus.DestinationTlsCheck;
 import org.postern.bus.MailCheck;
 import org.postern.bus.PolicyQuestions;
@@ -90,7 +91,7 @@ public final class PolicyVerticle extends VerticleBase {
   }
 
   /**
-   * The session's questions answered in process, for this node's inbound: the same engine, the
+   * The questions answered in process, for this node's inbound and outbound: the same engine, the
    * same refusal log lines and the same failure (a rule that throws fails the question) as over
    * the bus, evaluated on the asking event loop. The answer still comes in a later task of that
    * event loop, as a bus reply would, so the caller sees the same order of events; it only saves
@@ -118,6 +119,21 @@ public final class PolicyVerticle extends VerticleBase {
       @Override
       public Future<RelayVerdict> relay(RelayCheck q) {
         return ask(RelayCheck.ADDRESS, q, PolicyVerticle.this::relay);
+      }
+
+      @Override
+      public Future<DestinationTls> destinationTls(DestinationTlsCheck q) {
+        return ask(DestinationTlsCheck.ADDRESS, q, c -> engine.destinationTls(c));
+      }
+
+      @Override
+      public Future<DestinationTls> targetTls(TargetTlsCheck q) {
+        return ask(TargetTlsCheck.ADDRESS, q, c -> engine.targetTls(c));
+      }
+
+      @Override
+      public Future<ServerTlsVerdict> serverTls(ServerTlsCheck q) {
+        return ask(ServerTlsCheck.ADDRESS, q, PolicyVerticle.this::serverTls);
       }
     };
   }

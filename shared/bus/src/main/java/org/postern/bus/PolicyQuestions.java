@@ -5,15 +5,16 @@ import io.vertx.core.Vertx;
 import java.time.Duration;
 
 /**
- * How inbound asks policy a session's questions, by where the policy role runs.
+ * How inbound and outbound ask policy their questions, by where the policy role runs.
  *
  * <ul>
  *   <li>{@link #overBus}: to any policy service on the bus (this node's or, in a cluster, another
  *       node's), each question a request with the policy deadline.
  *   <li>In process ({@code PolicyVerticle.inProcess()}): this node runs the policy role, and the
  *       question is answered on the caller's own event loop by the same rules and the same code.
- *       A new connection per message asks four questions (connect, STARTTLS, MAIL, RCPT); over
- *       the bus each was two hand-offs between event loops, a thread wake-up each, and a timer.
+ *       A new connection per message asks four questions (connect, STARTTLS, MAIL, RCPT) and its
+ *       delivery two or three more; over the bus each was two hand-offs between event loops, a
+ *       thread wake-up each, and a timer.
  * </ul>
  *
  * Either way a failure (no policy, a timeout, an evaluation that threw) fails the future, and the
@@ -32,6 +33,15 @@ public interface PolicyQuestions {
 
   /** At RCPT: may this client relay to this recipient. */
   Future<RelayVerdict> relay(RelayCheck q);
+
+  /** Before a delivery connects anywhere: the destination's TLS level. */
+  Future<DestinationTls> destinationTls(DestinationTlsCheck q);
+
+  /** Per address of the next hop: its TLS level and the names its certificate must carry. */
+  Future<DestinationTls> targetTls(TargetTlsCheck q);
+
+  /** After each transaction's STARTTLS step: sendmail's tls_server and tls_rcpt checks. */
+  Future<ServerTlsVerdict> serverTls(ServerTlsCheck q);
 
   /** Every question a request on the bus, answered within {@code deadline}. */
   static PolicyQuestions overBus(Vertx vertx, Duration deadline) {
@@ -54,6 +64,21 @@ public interface PolicyQuestions {
       @Override
       public Future<RelayVerdict> relay(RelayCheck q) {
         return Contracts.request(vertx, RelayCheck.ADDRESS, q, deadline, RelayVerdict.class);
+      }
+
+      @Override
+      public Future<DestinationTls> destinationTls(DestinationTlsCheck q) {
+        return Contracts.request(vertx, DestinationTlsCheck.ADDRESS, q, deadline, DestinationTls.class);
+      }
+
+      @Override
+      public Future<DestinationTls> targetTls(TargetTlsCheck q) {
+        return Contracts.request(vertx, TargetTlsCheck.ADDRESS, q, deadline, DestinationTls.class);
+      }
+
+      @Override
+      public Future<ServerTlsVerdict> serverTls(ServerTlsCheck q) {
+        return Contracts.request(vertx, ServerTlsCheck.ADDRESS, q, deadline, ServerTlsVerdict.class);
       }
     };
   }
