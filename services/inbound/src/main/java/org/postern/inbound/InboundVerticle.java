@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.logging.Logger;
 import org.postern.bus.BodyTransfer;
+import org.postern.bus.PolicyQuestions;
 import org.postern.bus.QueueHandoff;
 import org.postern.config.InboundConfig;
 import org.postern.config.Listener;
@@ -48,6 +49,8 @@ public final class InboundVerticle extends VerticleBase {
   /** Each listener's options without a certificate request, for clients whose Srv_Features say V. */
   private final List<ServerSSLOptions> listenerTlsNoCert = new ArrayList<>();
   private final Duration policyTimeout;
+  /** This node's policy answering in process, or null: questions go over the bus. */
+  private PolicyQuestions policyInProcess;
   private final Clock clock;
   private final List<NetServer> servers = new ArrayList<>();
   private final Shared shared;
@@ -83,11 +86,24 @@ public final class InboundVerticle extends VerticleBase {
     this.clock = clock;
   }
 
+  /**
+   * Lets the sessions ask this node's own policy role in process, on their event loop, instead of
+   * over the bus (where, in a cluster, any node's policy may answer). Set before deployment; a
+   * node without the policy role leaves it unset.
+   */
+  public void policyInProcess(PolicyQuestions questions) {
+    policyInProcess = questions;
+  }
+
+  private PolicyQuestions policy() {
+    return policyInProcess != null ? policyInProcess : PolicyQuestions.overBus(vertx, policyTimeout);
+  }
+
   @Override
   public Future<?> start() {
     return Future.all(loadAuthUsers(), loadClientCertVerifier()).compose(loaded -> {
       ctx = new InboundContext(config, hostname, engine, loaded.resultAt(1), loaded.resultAt(0),
-          policyTimeout, clock, handoff(config), shared.bodyMemory, shared.metrics);
+          policy(), clock, handoff(config), shared.bodyMemory, shared.metrics);
       List<Future<?>> listening = new ArrayList<>();
       for (int i = 0; i < config.listeners().size(); i++) {
         listening.add(listen(config.listeners().get(i), shared.limits.get(i)));
@@ -199,7 +215,7 @@ public final class InboundVerticle extends VerticleBase {
       config = newConfig;
       tls = newTls;
       credentials = copy;
-      ctx = new InboundContext(newConfig, hostname, engine, verifier, ctx.authUsers(), policyTimeout, clock,
+      ctx = new InboundContext(newConfig, hostname, engine, verifier, ctx.authUsers(), ctx.policy(), clock,
           handoff(newConfig), shared.bodyMemory, shared.metrics);
       for (int i = 0; i < listenerTls.size(); i++) {
         listenerTls.set(i, tlsOptions(config.listeners().get(i)));

@@ -22,11 +22,9 @@ import org.postern.bus.MailCheck;
 import org.postern.bus.QueueIds;
 import org.postern.bus.RelayCheck;
 import org.postern.bus.RelayVerdict;
-import org.postern.bus.SenderVerdict;
 import org.postern.bus.SessionCheck;
 import org.postern.bus.SessionPolicy;
 import org.postern.bus.SpaceReservation;
-import org.postern.bus.TlsVerdict;
 import org.postern.config.Listener;
 import org.postern.smtp.Command;
 import org.postern.smtp.CommandParser;
@@ -253,9 +251,7 @@ final class SmtpConnection {
         .compose(name -> {
           clientName = name;
           LOG.info(() -> sessionId + ": connect from " + client());
-          return Contracts.request(vertx, SessionCheck.ADDRESS,
-              new SessionCheck(clientIp, name, listener.tls() == Listener.Tls.REQUIRED), ctx.policyTimeout(),
-              SessionPolicy.class);
+          return ctx.policy().session(new SessionCheck(clientIp, name, listener.tls() == Listener.Tls.REQUIRED));
         })
         .onSuccess(this::open)
         .onFailure(e -> {
@@ -457,7 +453,7 @@ final class SmtpConnection {
     pauseInput();
     RelayCheck q = new RelayCheck(clientIp, clientName, session.helo(), session.tlsFacts(), session.authUser(), c.sender(),
         c.recipient());
-    Contracts.request(vertx, RelayCheck.ADDRESS, q, ctx.policyTimeout(), RelayVerdict.class)
+    ctx.policy().relay(q)
         .map(v -> {
           if (v.decision() != Decision.ACCEPT) {
             LOG.info(() -> sessionId + ": reject: RCPT from " + client() + ": " + v.reply() + "; from=" + c.sender()
@@ -489,9 +485,7 @@ final class SmtpConnection {
     LOG.info(() -> sessionId + ": xclient: " + frontEnd + " now " + client() + (a.port() == null || a.port().isEmpty() ? ""
         : " port " + a.port()) + (a.helo() == null ? "" : ", helo=" + a.helo()) + (a.proto() == null ? ""
         : ", proto=" + a.proto()) + (a.login() == null ? "" : ", login=" + a.login()));
-    Contracts.request(vertx, SessionCheck.ADDRESS,
-            new SessionCheck(clientIp, clientName, listener.tls() == Listener.Tls.REQUIRED), ctx.policyTimeout(),
-            SessionPolicy.class)
+    ctx.policy().session(new SessionCheck(clientIp, clientName, listener.tls() == Listener.Tls.REQUIRED))
         .map(p -> {
           if (p.decision() == Decision.ACCEPT) {
             return (Reply) null;
@@ -511,7 +505,7 @@ final class SmtpConnection {
     pauseInput();
     MailCheck q = new MailCheck(clientIp, clientName, session.helo(), session.tlsFacts(), session.authUser(),
         c.sender());
-    Contracts.request(vertx, MailCheck.ADDRESS, q, ctx.policyTimeout(), SenderVerdict.class)
+    ctx.policy().sender(q)
         .map(v -> {
           if (v.decision() == Decision.ACCEPT) {
             return (Reply) null;
@@ -654,8 +648,7 @@ final class SmtpConnection {
       resume(session.tlsStartedButClosing(facts, refusal));
       return;
     }
-    Contracts.request(vertx, ClientTlsCheck.ADDRESS, new ClientTlsCheck(clientIp, clientName, facts), ctx.policyTimeout(),
-            TlsVerdict.class)
+    ctx.policy().clientTls(new ClientTlsCheck(clientIp, clientName, facts))
         .map(v -> {
           if (v.decision() == Decision.ACCEPT) {
             return (Reply) null;

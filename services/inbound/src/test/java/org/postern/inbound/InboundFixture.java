@@ -55,9 +55,14 @@ final class InboundFixture implements AutoCloseable {
   /** Session checks held back by {@link Builder#holdGreeting()}, delivered by {@link #releaseGreeting()}. */
   private final BlockingQueue<Runnable> heldSessions;
   private final LogCapture log;
+  /** Messages sent on the event bus, by address. */
+  private final java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> sent;
+  /** The policy verticle's deployment, or null without one. */
+  private final String policyDeployment;
 
   private InboundFixture(Vertx vertx, PosternConfig config, InboundVerticle inbound, InboundVerticle.Shared shared,
-      Path spoolDir, BlockingQueue<Runnable> heldSessions, LogCapture log) {
+      Path spoolDir, BlockingQueue<Runnable> heldSessions, LogCapture log,
+      java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> sent, String policyDeployment) {
     this.shared = shared;
     this.vertx = vertx;
     this.config = config;
@@ -66,6 +71,19 @@ final class InboundFixture implements AutoCloseable {
     this.spoolDir = spoolDir;
     this.heldSessions = heldSessions;
     this.log = log;
+    this.sent = sent;
+    this.policyDeployment = policyDeployment;
+  }
+
+  /** How many messages were sent to {@code address} on the event bus so far. */
+  int sentOnBus(String address) {
+    java.util.concurrent.atomic.AtomicInteger n = sent.get(address);
+    return n == null ? 0 : n.get();
+  }
+
+  /** Undeploys the policy verticle, as a node that stops does. */
+  void undeployPolicy() throws Exception {
+    await(vertx.undeploy(policyDeployment));
   }
 
   static Builder in(Path dir) {
@@ -79,6 +97,7 @@ final class InboundFixture implements AutoCloseable {
     private int instances = 1;
     private boolean noPolicy;
     private final List<String> unanswered = new ArrayList<>();
+    private boolean policyOverBus;
 
     private Builder(Path dir) {
       this.dir = dir;
@@ -113,6 +132,15 @@ final class InboundFixture implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The listener asks policy over the bus, as on a node without the policy role; otherwise, as
+     * on a node with it, in process (but for the fixtures that intercept the bus's questions).
+     */
+    Builder policyOverBus() {
+      policyOverBus = true;
+      return this;
+    }
+
     /** No policy service at all: every question the listener asks goes unanswered. */
     Builder withoutPolicy() {
       noPolicy = true;
@@ -137,6 +165,11 @@ final class InboundFixture implements AutoCloseable {
         TlsEngine engine = TlsEngine.choose(cfg.tls().engine(), cfg.tls().groups());
         List<ServerCredentials> tls = loadServerTls(cfg);
         BlockingQueue<Runnable> held = new LinkedBlockingQueue<>();
+        java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> sent = new java.util.concurrent.ConcurrentHashMap<>();
+        vertx.eventBus().addOutboundInterceptor(dc -> {
+          sent.computeIfAbsent(dc.message().address(), a -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+          dc.next();
+        });
         if (holdGreeting) {
           // The real policy answers, but its question is only delivered when the test says so.
           vertx.eventBus().addOutboundInterceptor(dc -> {
@@ -155,19 +188,24 @@ final class InboundFixture implements AutoCloseable {
             }
           });
         }
-        if (!noPolicy) {
-          await(deploy(vertx, new PolicyVerticle(cfg.policy())));
-        }
+        PolicyVerticle policy = noPolicy ? null : new PolicyVerticle(cfg.policy());
+        String policyDeployment = policy == null ? null : await(deploy(vertx, policy));
+        // The tests that hold or drop questions on the bus need the listener to ask there.
+        boolean inProcess = policy != null && !policyOverBus && !holdGreeting && unanswered.isEmpty();
         await(deploy(vertx, new QueueVerticle(cfg.queue(), HOSTNAME, Clock.systemUTC())));
         InboundVerticle.Shared shared = new InboundVerticle.Shared(cfg.inbound());
         InboundVerticle inbound = null;
         for (int i = 0; i < instances; i++) {
           InboundVerticle v = new InboundVerticle(cfg.inbound(), cfg.tls(), HOSTNAME, engine, tls,
               cfg.policy().timeout(), Clock.systemUTC(), shared);
+          if (inProcess) {
+            v.policyInProcess(policy.inProcess());
+          }
           await(deploy(vertx, v));
           inbound = inbound == null ? v : inbound;
         }
-        return new InboundFixture(vertx, cfg, inbound, shared, Path.of(cfg.queue().spoolDir()), held, log);
+        return new InboundFixture(vertx, cfg, inbound, shared, Path.of(cfg.queue().spoolDir()), held, log, sent,
+            policyDeployment);
       } catch (Exception | Error e) {
         log.close();
         vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);

@@ -195,6 +195,8 @@ public final class Node {
       PolicyVerticle policy = roles.contains(Role.POLICY) ? new PolicyVerticle(config.policy()) : null;
       if (policy != null && roles.contains(Role.INBOUND)) {
         policy.clientCertificateGap(InboundVerticle.clientCertificateGap(config.inbound(), config.tls()));
+        // This node's sessions ask its own policy on their event loop; without the role, the bus.
+        listeners.forEach(l -> l.policyInProcess(policy.inProcess()));
       }
       policyRole[0] = policy;
       if (policy != null) {
@@ -224,9 +226,12 @@ public final class Node {
         }
       }
       if (roles.contains(Role.OUTBOUND)) {
-        chain = chain.compose(v -> readiness.starting("outbound"))
-            .compose(v -> deploy(vertx, new OutboundVerticle(config.outbound(), config.tls(), hostname, engine)
-                .sealingWith(config.cluster()).meters(metrics)));
+        OutboundVerticle outbound = new OutboundVerticle(config.outbound(), config.tls(), hostname, engine)
+            .sealingWith(config.cluster()).meters(metrics);
+        if (policy != null) {
+          outbound.policyInProcess(policy.inProcess());
+        }
+        chain = chain.compose(v -> readiness.starting("outbound")).compose(v -> deploy(vertx, outbound));
       }
       if (roles.contains(Role.INBOUND)) {
         chain = chain.compose(v -> readiness.starting("inbound: opening the listeners"));

@@ -8,12 +8,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import org.postern.bus.Contracts;
 import org.postern.bus.DeliveryReport;
 import org.postern.bus.DeliveryReport.RecipientResult;
 import org.postern.bus.DeliveryRequest;
 import org.postern.bus.DestinationTls;
 import org.postern.bus.DestinationTlsCheck;
+import org.postern.bus.PolicyQuestions;
 import org.postern.smtp.Path;
 import org.postern.smtp.Reply;
 import org.postern.smtp.TlsFacts;
@@ -42,10 +42,14 @@ final class Delivery {
   private final TlsResumption resumption;
   private final StsGate sts;
   private final Dane dane;
+  /** How policy is asked: this node's in process, or over the bus. */
+  private final PolicyQuestions questions;
 
   Delivery(Vertx vertx, NetClient client, Router router, SessionSettings settings, SessionPool pool,
-      ConnectionLimits limits, BrokenTlsPeers brokenTls, TlsResumption resumption, StsGate sts, Dane dane) {
+      ConnectionLimits limits, BrokenTlsPeers brokenTls, TlsResumption resumption, StsGate sts, Dane dane,
+      PolicyQuestions questions) {
     this.vertx = vertx;
+    this.questions = questions;
     this.client = client;
     this.router = router;
     this.settings = settings;
@@ -101,8 +105,7 @@ final class Delivery {
   /** The destination's TLS level: asked of policy before any connection. */
   private Future<DestinationTls> policy(String domain) {
     return Future.<Void>succeededFuture()
-        .compose(v -> Contracts.request(vertx, DestinationTlsCheck.ADDRESS, new DestinationTlsCheck(domain),
-            POLICY_DEADLINE, DestinationTls.class))
+        .compose(v -> questions.destinationTls(new DestinationTlsCheck(domain)))
         .recover(t -> {
           LOG.log(Level.WARNING, "TLS policy for " + domain + " unavailable: " + Replies.reason(t));
           return Future.failedFuture(new DeliveryFailure(Replies.ours(451, "4.3.0", "TLS policy unavailable"),
@@ -119,7 +122,7 @@ final class Delivery {
     Target target = targets.get(i);
     // Policy answers per address (Try_TLS, TLS_Srv and [host]:port entries) before we connect,
     // and judges every transaction's session (tls_server, tls_rcpt), a reused one included.
-    TlsPolicyGate gate = new TlsPolicyGate(vertx, request, target, nexthop);
+    TlsPolicyGate gate = new TlsPolicyGate(questions, request, target, nexthop);
     // MTA-STS enforce raises a default level to verify with the MX name (never a dane level: DANE
     // wins, RFC 8461 §2); levels dane and dane-only become, per address, what DNSSEC and TLSA
     // records allow.

@@ -18,6 +18,7 @@ import org.postern.bus.DeliveryReport.RecipientResult;
 import org.postern.bus.DeliveryReport.Status;
 import org.postern.bus.DeliveryRequest;
 import org.postern.config.ClusterConfig;
+import org.postern.bus.PolicyQuestions;
 import org.postern.config.OutboundConfig;
 import org.postern.config.TlsConfig;
 import org.postern.outbound.sts.MtaSts;
@@ -64,6 +65,8 @@ public final class OutboundVerticle extends VerticleBase {
   private final int stsHttpsPort;
   /** In a cluster, the event-bus certificate files that sign shared entries; null otherwise. */
   private ClusterConfig cluster;
+  /** This node's policy answering in process, or null: questions go over the bus. */
+  private PolicyQuestions policyInProcess;
 
   /**
    * @param config delivery settings: transport table, DNS servers, timeouts
@@ -107,6 +110,14 @@ public final class OutboundVerticle extends VerticleBase {
     return this;
   }
 
+  /**
+   * Lets deliveries ask this node's own policy role in process, on this verticle's event loop,
+   * instead of over the bus. Set before deployment; a node without the policy role leaves it unset.
+   */
+  public void policyInProcess(PolicyQuestions questions) {
+    policyInProcess = questions;
+  }
+
   @Override
   public Future<?> start() {
     // No TLS at connect: STARTTLS upgrades the plaintext connection with per-session options.
@@ -128,7 +139,8 @@ public final class OutboundVerticle extends VerticleBase {
       BrokenTlsPeers brokenTls = new BrokenTlsPeers(config.brokenTlsPeerMemory());
       delivery = new Delivery(vertx, client, new Router(config.transport(), dns, random), settings, pool, limits,
           brokenTls, new TlsResumption(config.tlsSessionCacheTimeout()), new StsGate(sts, config.transport()),
-          new Dane(config.dnssec() ? new DnssecResolver(vertx, config.dnsServers()) : null));
+          new Dane(config.dnssec() ? new DnssecResolver(vertx, config.dnsServers()) : null),
+          policyInProcess != null ? policyInProcess : PolicyQuestions.overBus(vertx, Delivery.POLICY_DEADLINE));
       // Local only: a delivery request carries the whole body, and only this node's queue sends one
       // (in a cluster, the queue role needs outbound on its node), so another member cannot.
       return shareBrokenTls(brokenTls)

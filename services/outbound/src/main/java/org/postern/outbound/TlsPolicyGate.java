@@ -1,7 +1,6 @@
 package org.postern.outbound;
 
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertificateEncodingException;
@@ -11,10 +10,10 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.logging.Logger;
-import org.postern.bus.Contracts;
 import org.postern.bus.Decision;
 import org.postern.bus.DeliveryRequest;
 import org.postern.bus.DestinationTls;
+import org.postern.bus.PolicyQuestions;
 import org.postern.bus.ServerTlsCheck;
 import org.postern.bus.ServerTlsVerdict;
 import org.postern.bus.TargetTlsCheck;
@@ -36,14 +35,14 @@ final class TlsPolicyGate {
   private static final Logger LOG = Logger.getLogger(OutboundVerticle.LOGGER);
   private static final Reply UNAVAILABLE = Replies.ours(451, "4.3.0", "TLS policy unavailable");
 
-  private final Vertx vertx;
+  private final PolicyQuestions policy;
   private final DeliveryRequest request;
   private final Target target;
   /** What {@code nexthop} means in the policy's name patterns (see {@link Router#nexthop}). */
   private final String nexthop;
 
-  TlsPolicyGate(Vertx vertx, DeliveryRequest request, Target target, String nexthop) {
-    this.vertx = vertx;
+  TlsPolicyGate(PolicyQuestions policy, DeliveryRequest request, Target target, String nexthop) {
+    this.policy = policy;
     this.request = request;
     this.target = target;
     this.nexthop = nexthop;
@@ -55,9 +54,7 @@ final class TlsPolicyGate {
    */
   Future<DestinationTls> level() {
     return Future.<Void>succeededFuture()
-        .compose(v -> Contracts.request(vertx, TargetTlsCheck.ADDRESS,
-            new TargetTlsCheck(request.domain(), target.host(), target.ip(), target.port()), Delivery.POLICY_DEADLINE,
-            DestinationTls.class))
+        .compose(v -> policy.targetTls(new TargetTlsCheck(request.domain(), target.host(), target.ip(), target.port())))
         .map(answer -> {
           LOG.fine(() -> request.queueId() + ": " + target.relay() + " tls level " + answer.level().configName()
               + " rule=" + answer.rule());
@@ -77,10 +74,8 @@ final class TlsPolicyGate {
    */
   Future<Reply[]> judge(TlsFacts tls, Verify verify, X509Certificate peer) {
     return Future.<Void>succeededFuture()
-        .compose(v -> Contracts.request(vertx, ServerTlsCheck.ADDRESS,
-            new ServerTlsCheck(request.domain(), target.host(), target.ip(), target.port(), tls, fingerprint(peer),
-                names(peer), request.recipients(), nexthop, verify), Delivery.POLICY_DEADLINE,
-            ServerTlsVerdict.class))
+        .compose(v -> policy.serverTls(new ServerTlsCheck(request.domain(), target.host(), target.ip(), target.port(),
+            tls, fingerprint(peer), names(peer), request.recipients(), nexthop, verify)))
         .recover(this::unavailable)
         .compose(verdict -> {
           TlsVerdict s = verdict.session();

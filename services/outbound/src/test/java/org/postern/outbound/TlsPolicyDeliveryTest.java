@@ -72,6 +72,28 @@ class TlsPolicyDeliveryTest {
   }
 
   @Test
+  void askedInProcessTheSameRulesHoldAndNoQuestionCrossesTheBus(Vertx vertx) throws Exception {
+    List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+    vertx.eventBus().addOutboundInterceptor(dc -> {
+      if (dc.message().address().startsWith("postern.policy.")) {
+        asked.add(dc.message().address());
+      }
+      dc.next();
+    });
+    try (SmtpSink backup = SmtpSink.start(Options.starttls(false))) {
+      PolicyVerticle policy = policy(vertx, "TLS_Rcpt:boss@example.net ENCR:128\nTLS_Rcpt:ceo@example.net PERM+VERIFY\n");
+      deploy(vertx, backup.port(), policy.inProcess());
+      List<RecipientResult> results = deliver(vertx, "boss@example.net", "ok@example.net", "ceo@example.net");
+
+      assertEquals("403 4.7.0 encryption too weak 0 less than 128", results.get(0).reply().toString());
+      assertEquals(Status.SENT, results.get(1).status(), results.toString());
+      assertEquals("503 5.7.0 other side does not support STARTTLS", results.get(2).reply().toString());
+      assertEquals(List.of("ok@example.net"), backup.awaitMessages(1, WAIT).get(0).rcptTos());
+      assertEquals(List.of(), asked, "questions sent on the bus");
+    }
+  }
+
+  @Test
   void tlsRcptIsMetOverTls(Vertx vertx) throws Exception {
     try (SmtpSink backup = SmtpSink.start(Options.starttls(true))) {
       policy(vertx, "TLS_Rcpt:example.net ENCR:128\n");
@@ -120,15 +142,22 @@ class TlsPolicyDeliveryTest {
     }
   }
 
-  private void policy(Vertx vertx, String accessMap) throws Exception {
+  private PolicyVerticle policy(Vertx vertx, String accessMap) throws Exception {
     Path access = dir.resolve("access");
     Files.writeString(access, accessMap);
     PosternConfig cfg = ConfigLoader.load(null, List.of("policy.access_map=" + access));
-    vertx.deployVerticle(new PolicyVerticle(cfg.policy())).await(20, TimeUnit.SECONDS);
+    PolicyVerticle policy = new PolicyVerticle(cfg.policy());
+    vertx.deployVerticle(policy).await(20, TimeUnit.SECONDS);
+    return policy;
   }
 
   /** Routes example.net to first.test (MX 10, 127.0.0.2: nothing listens) and second.test (MX 20, 127.0.0.1). */
   private static void deploy(Vertx vertx, int port) throws Exception {
+    deploy(vertx, port, null);
+  }
+
+  /** As above, asking {@code inProcess} (a node's own policy) instead of the bus when not null. */
+  private static void deploy(Vertx vertx, int port, org.postern.bus.PolicyQuestions inProcess) throws Exception {
     PosternConfig config = ConfigLoader.load(null, List.of(
         "outbound.transport=example.net=mx.test:" + port,
         "outbound.connect_timeout=5s",
@@ -136,8 +165,12 @@ class TlsPolicyDeliveryTest {
         "outbound.starttls_timeout=10s"));
     Map<String, String> hosts = Map.of("first.test", "127.0.0.2", "second.test", "127.0.0.1");
     Dns dns = new FixedDns(Map.of("mx.test", List.of(new Mx(20, "second.test"), new Mx(10, "first.test"))), hosts);
-    vertx.deployVerticle(new OutboundVerticle(config.outbound(), config.tls(), "postern.test",
-        TlsEngine.choose(config.tls().engine()), v -> dns)).await(20, TimeUnit.SECONDS);
+    OutboundVerticle outbound = new OutboundVerticle(config.outbound(), config.tls(), "postern.test",
+        TlsEngine.choose(config.tls().engine()), v -> dns);
+    if (inProcess != null) {
+      outbound.policyInProcess(inProcess);
+    }
+    vertx.deployVerticle(outbound).await(20, TimeUnit.SECONDS);
   }
 
   private static List<RecipientResult> deliver(Vertx vertx, String... rcpts) throws Exception {

@@ -1,6 +1,9 @@
 package org.postern.policy;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
@@ -14,8 +17,10 @@ import java.util.function.Function;
 import java.util.logging.Logger;
 import org.postern.bus.ClientTlsCheck;
 import org.postern.bus.Decision;
+import org.postern.bus.DestinationTls;
 import org.postern.bus.DestinationTlsCheck;
 import org.postern.bus.MailCheck;
+import org.postern.bus.PolicyQuestions;
 import org.postern.bus.SenderVerdict;
 import org.postern.bus.RelayCheck;
 import org.postern.bus.RelayVerdict;
@@ -52,6 +57,8 @@ public final class PolicyVerticle extends VerticleBase {
    * CA is configured), or null when they can or this node has no listener to tell.
    */
   private volatile String clientCertificateGap;
+  /** Whether the bus consumers are registered: the in-process answers are given only while they are. */
+  private volatile boolean serving;
 
   public PolicyVerticle(PolicyConfig config) {
     this.config = config;
@@ -73,7 +80,86 @@ public final class PolicyVerticle extends VerticleBase {
             vertx.setPeriodic(config.reloadInterval().toMillis(), id -> check());
           }
           return listen();
-        });
+        })
+        .onSuccess(v -> serving = true);
+  }
+
+  @Override
+  public Future<?> stop() {
+    serving = false;
+    return Future.succeededFuture();
+  }
+
+  /**
+   * The questions answered in process, for this node's inbound and outbound: the same engine, the
+   * same refusal log lines and the same failure (a rule that throws fails the question) as over
+   * the bus, evaluated on the asking event loop. The answer still comes in a later task of that
+   * event loop, as a bus reply would, so the caller sees the same order of events; it only saves
+   * the two hand-offs between event loops, their wake-ups and the request's timer. The callers
+   * are this node's own code and the questions are contract records, validated when built: the
+   * trust is the bus's within one JVM, where records are passed by reference too.
+   */
+  public PolicyQuestions inProcess() {
+    return new PolicyQuestions() {
+      @Override
+      public Future<SessionPolicy> session(SessionCheck q) {
+        return ask(SessionCheck.ADDRESS, q, PolicyVerticle.this::session);
+      }
+
+      @Override
+      public Future<TlsVerdict> clientTls(ClientTlsCheck q) {
+        return ask(ClientTlsCheck.ADDRESS, q, PolicyVerticle.this::clientTls);
+      }
+
+      @Override
+      public Future<SenderVerdict> sender(MailCheck q) {
+        return ask(MailCheck.ADDRESS, q, PolicyVerticle.this::sender);
+      }
+
+      @Override
+      public Future<RelayVerdict> relay(RelayCheck q) {
+        return ask(RelayCheck.ADDRESS, q, PolicyVerticle.this::relay);
+      }
+
+      @Override
+      public Future<DestinationTls> destinationTls(DestinationTlsCheck q) {
+        return ask(DestinationTlsCheck.ADDRESS, q, c -> engine.destinationTls(c));
+      }
+
+      @Override
+      public Future<DestinationTls> targetTls(TargetTlsCheck q) {
+        return ask(TargetTlsCheck.ADDRESS, q, c -> engine.targetTls(c));
+      }
+
+      @Override
+      public Future<ServerTlsVerdict> serverTls(ServerTlsCheck q) {
+        return ask(ServerTlsCheck.ADDRESS, q, PolicyVerticle.this::serverTls);
+      }
+    };
+  }
+
+  private <Q, A> Future<A> ask(String address, Q question, Function<Q, A> rule) {
+    Promise<A> answer = Promise.promise();
+    Runnable evaluate = () -> {
+      if (!serving) {
+        // What the bus says when this verticle is not (or no longer) deployed.
+        answer.fail(new IllegalStateException("No handlers for address " + address));
+        return;
+      }
+      try {
+        answer.complete(rule.apply(question));
+      } catch (RuntimeException e) {
+        LOG.warning(() -> "policy evaluation failed: " + e);
+        answer.fail(new IllegalStateException("policy evaluation failed"));
+      }
+    };
+    Context caller = Vertx.currentContext();
+    if (caller == null) {
+      evaluate.run();
+    } else {
+      caller.runOnContext(v -> evaluate.run());
+    }
+    return answer.future();
   }
 
   /**

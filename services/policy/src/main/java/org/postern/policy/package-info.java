@@ -7,6 +7,9 @@
  * {@link org.postern.bus.DestinationTlsCheck}, {@link org.postern.bus.TargetTlsCheck} and
  * {@link org.postern.bus.ServerTlsCheck} (outbound), from a {@link org.postern.policy.PolicyModel}
  * compiled from sendmail's access map and Postfix's TLS policy table, reloaded when they change.
+ * Inbound and outbound on the same node ask it the same questions in process
+ * ({@link org.postern.bus.PolicyQuestions}, answered on the asker's event loop) instead of over the
+ * bus.
  * <b>Trusts:</b> nothing on the bus beyond what the contract records validate; it keeps no state
  * between requests. <b>Fails:</b> closed: the callers treat a missing answer as a temporary
  * failure, and this service never answers "accept" by default. Postern is never an open relay:

@@ -1,5 +1,6 @@
 package org.postern.tls;
 
+import io.netty.handler.ssl.OpenSslSession;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.Locale;
@@ -61,6 +62,11 @@ public final class SessionFacts {
   }
 
   public static X509Certificate[] peerChain(SSLSession session) {
+    if (session instanceof OpenSslSession s && !s.hasPeerCertificates()) {
+      // The engine's way of saying "none" is an exception with a stack trace, and a listener that
+      // asks for a certificate (the default) mostly hears "none": ask first.
+      return NO_CHAIN;
+    }
     try {
       Certificate[] certs = session.getPeerCertificates();
       X509Certificate[] out = new X509Certificate[certs.length];
