@@ -189,7 +189,8 @@ public final class SignedDns implements AutoCloseable {
     Files.write(signed, out);
   }
 
-  private static String run(Path dir, String... command) throws IOException {
+  /** Runs {@code command} in {@code dir}, returns its output; throws with it when it fails. */
+  static String run(Path dir, String... command) throws IOException {
     Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
     p.getOutputStream().close();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
