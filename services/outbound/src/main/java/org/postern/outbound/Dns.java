@@ -26,9 +26,14 @@ interface Dns {
   /**
    * The addresses of a host a transport route names ({@code [host]}), IPv4 first: found the way
    * the system finds them (/etc/hosts, then DNS, as nsswitch.conf says), as an operator who writes
-   * {@code [localhost]:2526} expects. Fails when there are none. By default A then AAAA.
+   * {@code [localhost]:2526} expects. Fails when there are none. By default {@link #dnsAddresses}.
    */
   default Future<List<String>> hostAddresses(String name) {
+    return dnsAddresses(name);
+  }
+
+  /** A then AAAA records of {@code name} through DNS alone, IPv4 first; empty when it has none. */
+  default Future<List<String>> dnsAddresses(String name) {
     Future<List<String>> v4 = a(name).otherwise(List.of());
     Future<List<String>> v6 = aaaa(name).otherwise(List.of());
     return Future.all(v4, v6).map(done -> {

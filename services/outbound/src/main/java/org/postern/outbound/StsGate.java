@@ -1,7 +1,6 @@
 package org.postern.outbound;
 
 import io.vertx.core.Future;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.logging.Logger;
@@ -80,13 +79,7 @@ final class StsGate {
 
       @Override
       public Future<List<String>> addresses(String host) {
-        Future<List<String>> v4 = dns.a(host).otherwise(List.of());
-        Future<List<String>> v6 = dns.aaaa(host).otherwise(List.of());
-        return Future.all(v4, v6).map(done -> {
-          List<String> all = new ArrayList<>(v4.result());
-          all.addAll(v6.result());
-          return all;
-        });
+        return dns.dnsAddresses(host);
       }
     };
   }

@@ -109,8 +109,8 @@ final class VertxDns implements Dns {
       }
       v4.addAll(v6);
       return v4;
-    }, false).recover(t -> Dns.super.hostAddresses(name)).compose(found -> found.isEmpty()
-        ? Dns.super.hostAddresses(name) : Future.succeededFuture(found));
+    }, false).recover(t -> dnsAddresses(name)).compose(found -> found.isEmpty()
+        ? dnsAddresses(name) : Future.succeededFuture(found));
   }
 
   @Override
